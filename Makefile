@@ -1,0 +1,66 @@
+# FieldCheck: two commands on a fresh machine.
+#   make run   set everything up and serve the app with demo data (SQLite)
+#   make test  set up what the tests need and run ruff and the whole suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# The full region table, when it is beside the project (the demo ships the regions it uses).
+REGIONS_CSV ?= ../shared/data/regions/wilayah-2025.csv
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test lint bench install install-test browser translations clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+install-test: $(VENV)/.installed-test translations browser
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d fieldcheck/translations >/dev/null
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own here).
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || { echo "could not install Debian's chromium: the browser tests need it"; exit 1; }; \
+	  elif sudo -n true 2>/dev/null; then \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Install Debian's chromium (sudo apt-get install chromium): the browser tests need $(CHROMIUM)"; exit 1; \
+	  fi; \
+	fi
+
+run: install
+	$(BIN)/fieldcheck init
+	@if [ -f "$(REGIONS_CSV)" ] && [ "$$($(PY) -c 'from fieldcheck import create_app; from fieldcheck.models import Region; app = create_app(); ctx = app.app_context(); ctx.push(); print(Region.select().count())')" -lt 1000 ]; then \
+	  $(BIN)/fieldcheck regions import "$(REGIONS_CSV)"; fi
+	$(BIN)/fieldcheck demo --if-empty
+	@echo "Demo logins (password fieldcheck-demo): admin intake field1 field2 registry supervisor passport"
+	$(BIN)/fieldcheck run --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+test: install-test lint
+	$(BIN)/pytest
+
+bench: install-test
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

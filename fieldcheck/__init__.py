@@ -1,0 +1,59 @@
+"""FieldCheck: field verification of doubtful passport applications.
+
+Only `create_app` lives here, and it imports the web stack lazily so that the sync engine, the
+domain rules and the CLI do not pay for what they do not use.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    """Build the Flask app: config, database, security, languages, blueprints."""
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from fieldcheck import config, db, i18n, security, views
+    from fieldcheck.clock import SystemClock
+
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("FIELDCHECK_INSTANCE_PATH", str(ROOT / "instance")),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(config)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(config.from_environment())
+    else:
+        app.config.update(test_config)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret(Path(app.instance_path) / "secret_key")
+    app.extensions["clock"] = app.config.get("CLOCK") or SystemClock()
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    db.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    views.register(app)
+    return app
+
+
+def load_or_create_secret(path: Path) -> str:
+    """The secret key kept in the instance folder, made on first start (readable by owner only)."""
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
+    return key

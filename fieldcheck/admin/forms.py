@@ -1,0 +1,106 @@
+"""The administrator's forms for people and teams."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from fieldcheck.auth.forms import new_password_field
+from fieldcheck.domain import roles
+from fieldcheck.models import Region, User
+from fieldcheck.security import AGENCY_LABELS, ROLE_LABELS
+
+USERNAME = r"^[a-z0-9][a-z0-9._-]{1,63}$"
+
+
+def parse_region_codes(text: str) -> list[str]:
+    """Region codes typed one per line or separated by commas or spaces."""
+    return [c for c in re.split(r"[\s,;]+", text or "") if c]
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(message=_l("Enter a username.")),
+                    Regexp(USERNAME, message=_l("Use 2 to 64 lower-case letters, digits, dots, "
+                                                "dashes or underscores."))],
+        render_kw={"autocapitalize": "none", "autocomplete": "off"},
+    )
+    name = StringField(_l("Full name"), validators=[DataRequired(message=_l("Enter the name.")),
+                                                     Length(max=200)])
+    role = SelectField(_l("Role"), choices=[])
+    team = SelectField(_l("Team"), coerce=str, choices=[], validators=[Optional()])
+    agency = SelectField(_l("Agency"), choices=[], validators=[Optional()])
+    language = SelectField(_l("Language"), choices=[])
+    regions = TextAreaField(
+        _l("Regions (registry clerks)"),
+        description=_l("Region codes whose registry questions this clerk answers, e.g. 32.04 "
+                       "for a regency or 32.04.12 for a district; one per line."),
+    )
+    password = new_password_field(_l("Temporary password"))
+
+    def __init__(self, *args, office=None, editing=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+        self.role.choices = [(r, ROLE_LABELS[r]) for r in roles.ROLES]
+        teams = office.teams.order_by("name") if office is not None else []
+        self.team.choices = [("", _l("— none —"))] + [(str(t.id), t.name) for t in teams]
+        self.agency.choices = [("", _l("— none —"))] + [(a, AGENCY_LABELS[a])
+                                                         for a in roles.AGENCIES]
+        self.language.choices = [("", _l("Follow the browser")), ("id", "Bahasa Indonesia"),
+                                 ("en", "English")]
+        if editing is not None:
+            del self.password
+            self.username.render_kw = {**self.username.render_kw, "readonly": True}
+
+    @property
+    def username_value(self):
+        return self.username.data
+
+    def validate_username(self, field):
+        field.data = (field.data or "").strip().lower()
+        if self.editing is not None:
+            field.data = self.editing.username
+            return
+        if User.select().where(User.username == field.data).exists():
+            raise ValidationError(_l("This username is taken."))
+
+    def validate_team(self, field):
+        if roles.needs_team(self.role.data) and not field.data:
+            raise ValidationError(_l("A field officer belongs to a team."))
+
+    def validate_regions(self, field):
+        codes = parse_region_codes(field.data)
+        if roles.needs_regions(self.role.data) and not codes:
+            raise ValidationError(_l("A registry clerk needs at least one region."))
+        known = {r.code for r in Region.select(Region.code).where(Region.code.in_(codes))}
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise ValidationError(_l("Unknown region code: %(codes)s.", codes=", ".join(unknown)))
+
+
+class PasswordResetForm(FlaskForm):
+    password = new_password_field(_l("Temporary password"))
+
+
+class ActiveForm(FlaskForm):
+    """Deactivate or reactivate: a button, with CSRF."""
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Team name"), validators=[DataRequired(message=_l("Enter a name.")),
+                                                     Length(max=200)])
+    district_code = StringField(
+        _l("District"),
+        validators=[DataRequired(message=_l("Enter the region code of the team's district."))],
+        description=_l("Region code of the regency/city or district, e.g. 32.04."),
+    )
+    active = BooleanField(_l("Active"), default=True)
+
+    def validate_district_code(self, field):
+        field.data = (field.data or "").strip()
+        region = Region.get_or_none(Region.code == field.data)
+        if region is None or region.level not in (2, 3):
+            raise ValidationError(_l("Enter the code of a known regency/city or district."))

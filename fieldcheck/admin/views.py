@@ -1,0 +1,155 @@
+"""Routes of the admin blueprint. An administrator sees only their own office."""
+
+import peewee
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from fieldcheck import accounts
+from fieldcheck.admin import bp
+from fieldcheck.admin.forms import (
+    ActiveForm,
+    PasswordResetForm,
+    TeamForm,
+    UserForm,
+    parse_region_codes,
+)
+from fieldcheck.clock import utcnow
+from fieldcheck.domain import roles
+from fieldcheck.models import Team, User
+from fieldcheck.security import client_address, roles_required
+
+admin_only = roles_required(roles.ADMIN)
+
+
+def _actor() -> accounts.Actor:
+    return accounts.Actor(current_user._get_current_object(), utcnow(), client_address())
+
+
+def _office_user(user_id: int) -> User:
+    """A user of the administrator's office, or 404: other offices' people are not theirs."""
+    user = User.get_or_none((User.id == user_id) & (User.office == current_user.office_id))
+    if user is None:
+        abort(404)
+    return user
+
+
+def _office_team(team_id: int) -> Team:
+    team = Team.get_or_none((Team.id == team_id) & (Team.office == current_user.office_id))
+    if team is None:
+        abort(404)
+    return team
+
+
+def _user_changes(form: UserForm) -> dict:
+    team = _office_team(int(form.team.data)) if form.team.data else None
+    return {"name": form.name.data, "role": form.role.data, "team": team,
+            "agency": form.agency.data or None, "language": form.language.data or None}
+
+
+@bp.route("/users")
+@admin_only
+def users():
+    role = request.args.get("role", "")
+    query = (User.select(User, Team).join(Team, peewee.JOIN.LEFT_OUTER)
+             .where(User.office == current_user.office_id).order_by(User.name))
+    if role in roles.ROLES:
+        query = query.where(User.role == role)
+    if request.args.get("inactive") != "1":
+        query = query.where(User.active == True)  # noqa: E712  (peewee builds SQL from it)
+    return render_template("admin/users.html", users=query, role=role, roles=roles.ROLES,
+                           show_inactive=request.args.get("inactive") == "1")
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_only
+def user_new():
+    form = UserForm(office=current_user.office)
+    if form.validate_on_submit():
+        user = accounts.create_user(
+            _actor(), username=form.username.data, password=form.password.data,
+            office=current_user.office_id, regions=parse_region_codes(form.regions.data),
+            **_user_changes(form),
+        )
+        flash(_("%(name)s can now sign in as %(username)s with the temporary password.",
+                name=user.name, username=user.username), "success")
+        return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_only
+def user_edit(user_id):
+    user = _office_user(user_id)
+    form = UserForm(obj=user, office=current_user.office, editing=user)
+    if request.method == "GET":
+        form.team.data = str(user.team_id or "")
+        form.agency.data = user.agency or ""
+        form.language.data = user.language or ""
+        form.regions.data = "\n".join(user.region_codes())
+    if form.validate_on_submit():
+        changed = accounts.update_user(_actor(), user, regions=parse_region_codes(form.regions.data),
+                                       **_user_changes(form))
+        flash(_("Saved.") if changed else _("Nothing changed."), "success")
+        return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+    return render_template("admin/user_form.html", form=form, user=user,
+                           reset_form=PasswordResetForm(prefix="reset"), active_form=ActiveForm())
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@admin_only
+def user_active(user_id):
+    user = _office_user(user_id)
+    if ActiveForm().validate_on_submit():
+        activate = request.form.get("active") == "1"
+        if not activate and user.id == current_user.id:
+            flash(_("You cannot deactivate your own account."), "error")
+        else:
+            accounts.set_active(_actor(), user, activate)
+            flash(_("%(name)s can sign in again.", name=user.name) if activate else
+                  _("%(name)s can no longer sign in.", name=user.name), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@admin_only
+def user_password(user_id):
+    user = _office_user(user_id)
+    form = PasswordResetForm(prefix="reset")
+    form.username_value = user.username
+    if form.validate_on_submit():
+        accounts.reset_password(_actor(), user, form.password.data)
+        flash(_("Password reset: %(name)s must choose a new one at the next sign-in.",
+                name=user.name), "success")
+        return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+    edit_form = UserForm(obj=user, office=current_user.office, editing=user)
+    edit_form.regions.data = "\n".join(user.region_codes())
+    return render_template("admin/user_form.html", form=edit_form, user=user, reset_form=form,
+                           active_form=ActiveForm()), 422
+
+
+@bp.route("/teams")
+@admin_only
+def teams():
+    query = Team.select().where(Team.office == current_user.office_id).order_by(Team.name)
+    return render_template("admin/teams.html", teams=query)
+
+
+@bp.route("/teams/new", methods=["GET", "POST"], defaults={"team_id": None})
+@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+@admin_only
+def team_edit(team_id):
+    team = _office_team(team_id) if team_id is not None else None
+    form = TeamForm(obj=team)
+    if form.validate_on_submit():
+        try:
+            team = accounts.save_team(_actor(), team, office=current_user.office_id,
+                                      name=form.name.data, district_code=form.district_code.data,
+                                      active=form.active.data)
+        except peewee.IntegrityError:
+            form.name.errors.append(_("Your office already has a team of this name."))
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.team_edit", team_id=team.id), code=303)
+    members = team.members.order_by(User.name) if team is not None else []
+    return render_template("admin/team_form.html", form=form, team=team, members=members)

@@ -1,0 +1,116 @@
+"""Routes of the auth blueprint."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from fieldcheck import audit
+from fieldcheck.auth import bp
+from fieldcheck.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
+from fieldcheck.clock import utcnow
+from fieldcheck.db import database
+from fieldcheck.models import User
+from fieldcheck.security import (
+    audit_event,
+    limiter,
+    login_failed_response,
+    login_limit_by_username,
+    public,
+    signed_in,
+)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow `next` to a path on this site, never to another host."""
+    if not target:
+        return url_for("home.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("home.index")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=login_failed_response)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"], methods=["POST"],
+               key_func=login_limit_by_username, deduct_when=login_failed_response)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        username = form.username.data.strip().lower()
+        user = User.get_or_none(User.username == username)
+        with database.atomic():
+            if user is not None and user.active and user.check_password(form.password.data):
+                user.last_login_at = utcnow()
+                user.save(only=[User.last_login_at])
+                login_user(user)
+                session["seen"] = utcnow().isoformat()
+                audit_event(audit.USER_LOGIN, actor=user, subject=user)
+                return redirect(_safe_next(request.args.get("next")), code=303)
+            g.login_failed = True
+            audit_event(audit.USER_LOGIN_FAILED, subject=user, details={"username": username[:64]})
+        error = _("Wrong username or password, or the account is not active.")
+    elif request.method == "POST":
+        g.login_failed = True
+    status = 401 if error else 200
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+@signed_in
+def logout():
+    user = current_user._get_current_object()
+    with database.atomic():
+        audit_event(audit.USER_LOGOUT, subject=user)
+    logout_user()
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def password():
+    form = PasswordChangeForm()
+    form.username_value = current_user.username
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if not user.check_password(form.current.data):
+            form.current.errors.append(_("That is not your current password."))
+        elif form.current.data == form.new.data:
+            form.new.errors.append(_("The new password must differ from the current one."))
+        else:
+            with database.atomic():
+                user.set_password(form.new.data)
+                user.must_change_password = False
+                user.save()
+                audit_event(audit.USER_PASSWORD_CHANGE, subject=user)
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("home.index"), code=303)
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        chosen = form.language.data
+        session["language"] = chosen
+        if current_user.is_authenticated:
+            user = current_user._get_current_object()
+            with database.atomic():
+                user.language = chosen
+                user.save(only=[User.language])
+                audit_event(audit.USER_LANGUAGE, subject=user, details={"language": chosen})
+    return redirect(_safe_next(request.form.get("next")), code=303)

@@ -1,0 +1,212 @@
+"""The `fieldcheck` command: init, demo, user create, regions import, db upgrade, audit verify."""
+
+import getpass
+import sys
+
+import click
+from flask.cli import FlaskGroup
+
+from fieldcheck import create_app
+
+
+def _db():
+    from fieldcheck.db import database
+
+    database.connect(reuse_if_open=True)
+    return database
+
+
+def _seal():
+    """Seal what a command wrote into the audit chain at once, not at the next request."""
+    from fieldcheck import audit as trail
+
+    trail.seal()
+
+
+def _cli_actor():
+    from fieldcheck.accounts import Actor
+    from fieldcheck.clock import utcnow
+
+    return Actor(None, utcnow(), f"cli:{getpass.getuser()}")
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
+             load_dotenv=False, set_debug_flag=False)
+def main():
+    """FieldCheck: field verification of doubtful passport applications."""
+
+
+@main.command()
+def init():
+    """Create the instance folder, the secret key and the database at the latest version."""
+    from flask import current_app
+
+    from fieldcheck import migrations
+
+    db = _db()
+    applied = migrations.upgrade(db)
+    click.echo(f"Instance folder: {current_app.instance_path}")
+    click.echo(f"Database: {_safe_url(current_app.config['DATABASE_URL'])}")
+    click.echo(f"Schema version {migrations.current_version(db)}"
+               + (f" ({len(applied)} migrations applied)" if applied else " (up to date)"))
+
+
+@main.group()
+def db():
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--to", "target", type=int, default=None, help="Stop at this version.")
+def db_upgrade(target):
+    """Apply the migrations the database lacks."""
+    from fieldcheck import migrations
+
+    database = _db()
+    for m in migrations.upgrade(database, target=target):
+        click.echo(f"applied {m.version:04d} {m.name}")
+    click.echo(f"schema version {migrations.current_version(database)}")
+
+
+@main.command()
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when users exist.")
+def demo(if_empty):
+    """Fill an empty database with a demo office, teams and one account per role."""
+    from fieldcheck.db import database
+    from fieldcheck.demo import DEMO_PASSWORD, DemoExists, create_demo
+
+    _db()
+    try:
+        with database.atomic():
+            users = create_demo(_cli_actor())
+    except DemoExists as exc:
+        if if_empty:
+            click.echo("Demo data not added: the database already has users.")
+            return
+        raise click.ClickException(f"{exc}; the demo only fills an empty database") from exc
+    _seal()
+    click.echo(f"Demo office created. Sign in with the password {DEMO_PASSWORD!r} as:")
+    for user in users:
+        click.echo(f"  {user.username:<11} {user.role}")
+
+
+@main.group()
+def user():
+    """User accounts."""
+
+
+@user.command("create")
+@click.option("--username", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(
+    ["admin", "intake", "field", "registry", "supervisor", "passport"]))
+@click.option("--office", "office_code", required=True, help="Office code, e.g. KANIM-BDG.")
+@click.option("--team", "team_name", default=None, help="Team name (field officers).")
+@click.option("--region", "regions", multiple=True, help="Region code (registry clerks).")
+@click.password_option(prompt="Password", help="Asked for when not given.")
+def user_create(username, name, role, office_code, team_name, regions, password):
+    """Create an account (it must change its password at first sign-in)."""
+    from fieldcheck.accounts import create_user
+    from fieldcheck.auth.forms import MIN_PASSWORD
+    from fieldcheck.models import Office, Region, Team, User
+
+    _db()
+    office = Office.get_or_none(Office.code == office_code)
+    if office is None:
+        raise click.BadParameter(f"no office with code {office_code!r}", param_hint="--office")
+    team = None
+    if team_name:
+        team = Team.get_or_none((Team.office == office) & (Team.name == team_name))
+        if team is None:
+            raise click.BadParameter(f"office {office_code} has no team {team_name!r}",
+                                     param_hint="--team")
+    if role == "field" and team is None:
+        raise click.BadParameter("a field officer needs --team", param_hint="--team")
+    if role == "registry" and not regions:
+        raise click.BadParameter("a registry clerk needs at least one --region")
+    unknown = set(regions) - {r.code for r in Region.select().where(Region.code.in_(regions))}
+    if unknown:
+        raise click.BadParameter(f"unknown region codes: {', '.join(sorted(unknown))}")
+    if len(password) < MIN_PASSWORD:
+        raise click.BadParameter(f"the password needs at least {MIN_PASSWORD} characters")
+    if User.select().where(User.username == username.lower()).exists():
+        raise click.BadParameter(f"username {username!r} is taken", param_hint="--username")
+    made = create_user(_cli_actor(), username=username, name=name, role=role, password=password,
+                       office=office, team=team, regions=regions)
+    _seal()
+    click.echo(f"created {made.username} ({made.role})")
+
+
+@main.group()
+def regions():
+    """Kemendagri region codes."""
+
+
+@regions.command("import")
+@click.argument("file", type=click.File("rb"))
+def regions_import(file):
+    """Load a `code,name` CSV of regions (e.g. wilayah-2025.csv); re-importing is harmless."""
+    from fieldcheck import audit
+    from fieldcheck.db import database
+    from fieldcheck.regions import import_regions, read_region_csv
+
+    _db()
+    parsed = read_region_csv(file.read())
+    if parsed.errors:
+        for problem in parsed.errors[:50]:
+            click.echo(problem, err=True)
+        more = len(parsed.errors) - 50
+        if more > 0:
+            click.echo(f"... and {more} more problems", err=True)
+        raise click.ClickException(f"{len(parsed.errors)} problems in {file.name}; "
+                                   "nothing was imported")
+    with database.atomic():
+        try:
+            result = import_regions(parsed)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        _cli_actor().record(audit.REGIONS_IMPORT, ("regions", file.name),
+                            {"added": result.added, "updated": result.updated,
+                             "by_level": result.by_level})
+    _seal()
+    click.echo(f"{result.added} added, {result.updated} renamed, {result.unchanged} unchanged; "
+               f"by level: {result.by_level}")
+
+
+@main.group()
+def audit():
+    """The audit trail."""
+
+
+@audit.command("seal")
+def audit_seal():
+    """Chain the events not yet sealed (run it every minute from cron, say)."""
+    from fieldcheck import audit as trail
+
+    _db()
+    click.echo(f"sealed {trail.seal()} events")
+
+
+@audit.command("verify")
+def audit_verify():
+    """Check the sealed hash chain; exit 1 at the first broken link."""
+    from fieldcheck import audit as trail
+
+    _db()
+    report = trail.verify()
+    if not report.ok:
+        click.echo(f"BROKEN at chain position {report.broken_seq}: {report.problem}", err=True)
+        sys.exit(1)
+    click.echo(f"audit chain intact: {report.checked} events checked, "
+               f"{report.unsealed} not yet sealed")
+
+
+def _safe_url(url: str) -> str:
+    """A database URL without its password."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url

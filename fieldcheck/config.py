@@ -1,0 +1,61 @@
+"""Default settings; `instance/config.py` and `FIELDCHECK_*` environment variables override them."""
+
+import os
+from datetime import timedelta
+
+# The database: None means a SQLite file in the instance folder (see fieldcheck.db).
+DATABASE_URL = None
+
+# Sessions end after this much inactivity (a shared office PC must not stay signed in).
+IDLE_TIMEOUT = timedelta(minutes=30)
+PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+# Set when the app is served over HTTPS (production): Secure cookies and HSTS.
+HTTPS = False
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "fieldcheck_session"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+
+WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which has its own timeout
+
+# Sign-in limits: failed attempts per username and per client address.
+LOGIN_LIMIT_PER_USERNAME = "5 per 15 minutes"
+LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+RATELIMIT_STORAGE_URI = "memory://"
+
+BABEL_DEFAULT_LOCALE = "id"
+BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+LANGUAGES = ("id", "en")
+
+# How often a request may seal the audit trail's hash chain (seconds); 0 seals after each request.
+AUDIT_SEAL_INTERVAL = 10
+
+# Trust X-Forwarded-* from this many proxies (set to 1 behind nginx).
+PROXY_COUNT = 0
+
+
+def from_environment(environ=os.environ):
+    """Return the settings given as FIELDCHECK_* variables, typed like their defaults."""
+    found = {}
+    for key, raw in environ.items():
+        if not key.startswith("FIELDCHECK_"):
+            continue
+        name = key.removeprefix("FIELDCHECK_")
+        default = globals().get(name)
+        found[name] = _coerce(raw, default)
+    return found
+
+
+def _coerce(raw, default):
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, timedelta):
+        return timedelta(seconds=int(raw))
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in raw.split(","))
+    return raw

@@ -1,0 +1,69 @@
+"""The one database layer: a peewee proxy bound at start from FIELDCHECK_DATABASE_URL."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import peewee
+from playhouse.db_url import connect
+
+database = peewee.DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+    "synchronous": "normal",
+}
+
+
+def sqlite_url(path: Path) -> str:
+    """The URL of a SQLite file."""
+    return f"sqlite:///{path}"
+
+
+def open_database(url: str) -> peewee.Database:
+    """A peewee Database for a URL: `sqlite:///file` or `postgresql://user@host/name`."""
+    if url.startswith("sqlite"):
+        return connect(url, pragmas=SQLITE_PRAGMAS)
+    if url.startswith(("postgres://", "postgresql://")):
+        return connect(url, autorollback=True)
+    raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
+
+
+def is_postgres(db=None) -> bool:
+    """True when the database is PostgreSQL."""
+    db = db or database.obj
+    return isinstance(db, peewee.PostgresqlDatabase)
+
+
+def init_app(app):
+    """Bind the proxy to the app's database and open/close a connection around each request."""
+    url = app.config.get("DATABASE_URL") or sqlite_url(Path(app.instance_path) / "fieldcheck.db")
+    app.config["DATABASE_URL"] = url
+    database.initialize(open_database(url))
+
+    @app.before_request
+    def _connect():
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_appcontext
+    def _close(exc):
+        if not database.is_closed():
+            database.close()
+
+
+class UTCDateTimeField(peewee.DateTimeField):
+    """A moment in time stored as naive UTC and read back as an aware UTC datetime."""
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given: FieldCheck stores aware UTC times only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=UTC)
+        return value

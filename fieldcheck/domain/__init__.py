@@ -1,0 +1,1 @@
+"""Pure rules of FieldCheck: no Flask, no database. Tested without a server."""

@@ -1,0 +1,40 @@
+"""The roles of FieldCheck's users, and the agencies a district supervision team draws on."""
+
+ADMIN = "admin"
+INTAKE = "intake"
+FIELD = "field"
+REGISTRY = "registry"
+SUPERVISOR = "supervisor"
+PASSPORT = "passport"
+
+ROLES = (ADMIN, INTAKE, FIELD, REGISTRY, SUPERVISOR, PASSPORT)
+
+# Roles whose work is the data of one immigration office.
+OFFICE_ROLES = (ADMIN, INTAKE, SUPERVISOR, FIELD)
+
+# A district supervision team combines these agencies (the paper: Immigration, Police,
+# the Army (TNI) and the regional government).
+IMMIGRATION = "immigration"
+POLICE = "police"
+ARMY = "army"
+REGIONAL_GOVERNMENT = "regional_government"
+
+AGENCIES = (IMMIGRATION, POLICE, ARMY, REGIONAL_GOVERNMENT)
+
+# Indonesia's three time zones, as an office states them, and their IANA names.
+TIME_ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+
+
+def needs_team(role: str) -> bool:
+    """Field officers belong to a district supervision team."""
+    return role == FIELD
+
+
+def needs_regions(role: str) -> bool:
+    """Registry clerks answer for the regions set on them."""
+    return role == REGISTRY
+
+
+def needs_office(role: str) -> bool:
+    """Everyone but registry clerks and passport officers works for one immigration office."""
+    return role in OFFICE_ROLES

@@ -1,0 +1,167 @@
+"""The peewee models of the web app. Schema changes go through fieldcheck/migrations."""
+
+import json
+
+import peewee
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from fieldcheck.db import UTCDateTimeField, database
+from fieldcheck.domain import roles
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Region(BaseModel):
+    """A Kemendagri region: province (1), regency/city (2), district/kecamatan (3), village (4)."""
+
+    code = peewee.CharField(primary_key=True, max_length=13)  # e.g. 32.04.12.2001
+    name = peewee.CharField(max_length=200)
+    level = peewee.SmallIntegerField(index=True)
+    parent_code = peewee.CharField(max_length=13, null=True, index=True)
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Office(BaseModel):
+    """An immigration office (Kantor Imigrasi) and the regions it covers."""
+
+    code = peewee.CharField(max_length=20, unique=True)
+    name = peewee.CharField(max_length=200)
+    time_zone = peewee.CharField(max_length=4, default="WIB")  # WIB / WITA / WIT
+
+    @property
+    def tz_name(self) -> str:
+        return roles.TIME_ZONES[self.time_zone]
+
+    def region_codes(self) -> list[str]:
+        return [r.region_code for r in self.regions.order_by(OfficeRegion.region_code)]
+
+    def __str__(self):
+        return self.name
+
+
+class OfficeRegion(BaseModel):
+    office = peewee.ForeignKeyField(Office, backref="regions", on_delete="CASCADE")
+    region_code = peewee.CharField(max_length=13)
+
+    class Meta:
+        indexes = ((("office", "region_code"), True),)
+
+
+class Team(BaseModel):
+    """A district supervision team (Timpora): its office, its district, its members."""
+
+    office = peewee.ForeignKeyField(Office, backref="teams")
+    name = peewee.CharField(max_length=200)
+    district_code = peewee.CharField(max_length=13)
+    active = peewee.BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("office", "name"), True),)
+
+    @property
+    def district(self):
+        return Region.get_or_none(Region.code == self.district_code)
+
+    def __str__(self):
+        return self.name
+
+
+class User(BaseModel):
+    """A person who signs in. Their role decides their pages, their office/team/regions the data."""
+
+    username = peewee.CharField(max_length=64, unique=True)
+    name = peewee.CharField(max_length=200)
+    password_hash = peewee.CharField(max_length=256)
+    role = peewee.CharField(max_length=16, index=True)
+    office = peewee.ForeignKeyField(Office, backref="users", null=True)
+    team = peewee.ForeignKeyField(Team, backref="members", null=True)
+    agency = peewee.CharField(max_length=32, null=True)
+    language = peewee.CharField(max_length=5, null=True)  # None: follow the browser
+    active = peewee.BooleanField(default=True)
+    must_change_password = peewee.BooleanField(default=False)
+    created_at = UTCDateTimeField()
+    last_login_at = UTCDateTimeField(null=True)
+
+    # Flask-Login's protocol.
+    @property
+    def is_authenticated(self):
+        return True
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def is_anonymous(self):
+        return False
+
+    def get_id(self):
+        return str(self.id)
+
+    def set_password(self, password: str):
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *wanted: str) -> bool:
+        return self.role in wanted
+
+    def region_codes(self) -> list[str]:
+        return [r.region_code for r in self.regions.order_by(UserRegion.region_code)]
+
+    def __str__(self):
+        return f"{self.name} ({self.username})"
+
+
+class UserRegion(BaseModel):
+    """A region whose registry questions a registry clerk answers."""
+
+    user = peewee.ForeignKeyField(User, backref="regions", on_delete="CASCADE")
+    region_code = peewee.CharField(max_length=13)
+
+    class Meta:
+        indexes = ((("user", "region_code"), True),)
+
+
+class AuditEvent(BaseModel):
+    """One thing that happened: who did what (`noun.verb`) to which subject, when, from where.
+
+    `chain_seq` and `chain_hash` are set when the event is sealed into the hash chain
+    (fieldcheck.audit.seal), not on insert, so that audited reads never wait for each other.
+    """
+
+    at = UTCDateTimeField(index=True)
+    actor = peewee.ForeignKeyField(User, null=True, backref="audit_events", on_delete="SET NULL")
+    actor_name = peewee.CharField(max_length=64, null=True)
+    action = peewee.CharField(max_length=64, index=True)
+    subject_type = peewee.CharField(max_length=32, null=True)
+    subject_id = peewee.CharField(max_length=64, null=True)
+    details = peewee.TextField(default="{}")
+    address = peewee.CharField(max_length=64, null=True)
+    chain_seq = peewee.BigIntegerField(null=True, unique=True)
+    chain_hash = peewee.CharField(max_length=64, null=True)
+
+    class Meta:
+        indexes = ((("subject_type", "subject_id"), False),)
+
+    @property
+    def details_dict(self) -> dict:
+        return json.loads(self.details or "{}")
+
+
+class SchemaVersion(BaseModel):
+    """Which migrations have been applied to this database."""
+
+    version = peewee.IntegerField(primary_key=True)
+    name = peewee.CharField(max_length=100)
+    applied_at = UTCDateTimeField()
+
+
+MODELS = (Region, Office, OfficeRegion, Team, User, UserRegion, AuditEvent)

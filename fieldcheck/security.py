@@ -1,0 +1,229 @@
+"""Who may do what: sign-in sessions, the role decorator every view wears, idle timeout,
+sign-in rate limits, CSRF and the security headers."""
+
+from datetime import datetime
+from functools import wraps
+
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from fieldcheck import audit
+from fieldcheck.clock import utcnow
+from fieldcheck.db import database
+from fieldcheck.domain import roles
+from fieldcheck.models import User
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
+
+ROLE_LABELS = {
+    roles.ADMIN: _l("Administrator"),
+    roles.INTAKE: _l("Intake officer"),
+    roles.FIELD: _l("Field officer"),
+    roles.REGISTRY: _l("Registry clerk"),
+    roles.SUPERVISOR: _l("Supervisor"),
+    roles.PASSPORT: _l("Passport officer"),
+}
+
+AGENCY_LABELS = {
+    roles.IMMIGRATION: _l("Immigration"),
+    roles.POLICE: _l("Police"),
+    roles.ARMY: _l("Army (TNI)"),
+    roles.REGIONAL_GOVERNMENT: _l("Regional government"),
+}
+
+PUBLIC = "public"
+SIGNED_IN = "signed_in"
+
+
+def wants_json() -> bool:
+    """API routes answer JSON, never an HTML page or a redirect."""
+    return request.blueprint == "api" or request.path.startswith("/api/")
+
+
+def json_error(status: int, code: str, message: str):
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    return response
+
+
+def public(view):
+    """Mark a view that anyone may open, signed in or not."""
+    view.access = PUBLIC
+    return view
+
+
+def roles_required(*allowed: str):
+    """Let only signed-in users with one of these roles in; no roles named: any signed-in user."""
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if allowed and not current_user.has_role(*allowed):
+                return forbidden(allowed)
+            return view(*args, **kwargs)
+
+        guarded.access = tuple(allowed) or SIGNED_IN
+        return guarded
+
+    return decorate
+
+
+signed_in = roles_required()
+
+
+def forbidden(allowed):
+    """A 403 that says what is missing: which roles may open this, and which the user has."""
+    needed = ", ".join(str(ROLE_LABELS[r]) for r in allowed)
+    mine = str(ROLE_LABELS.get(current_user.role, current_user.role))
+    message = _("This page is for: %(needed)s. You are signed in as: %(mine)s.", needed=needed,
+                mine=mine)
+    if wants_json():
+        return json_error(403, "forbidden", message)
+    return render_template("errors/403.html", message=message), 403
+
+
+def client_address() -> str | None:
+    return request.remote_addr
+
+
+def audit_event(action, **kwargs):
+    """Record an audit event for the current request's user and address."""
+    actor = kwargs.pop("actor", None)
+    if actor is None and current_user and current_user.is_authenticated:
+        actor = current_user._get_current_object()
+    return audit.record(action, actor=actor, address=client_address(), at=utcnow(), **kwargs)
+
+
+@login_manager.user_loader
+def _load_user(user_id):
+    user = User.get_or_none(User.id == int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    if wants_json():
+        return json_error(401, "unauthenticated", _("Sign in first."))
+    flash(_("Please sign in to open that page."), "info")
+    return redirect(url_for("auth.login", next=request.full_path if request.args else request.path))
+
+
+def _check_idle_timeout():
+    """End a session that has been idle too long; remember activity otherwise."""
+    if not current_user.is_authenticated:
+        return None
+    now = utcnow()
+    seen = session.get("seen")
+    limit = current_app.config["IDLE_TIMEOUT"]
+    if seen is not None and now - datetime.fromisoformat(seen) > limit:
+        user = current_user._get_current_object()
+        with database.atomic():
+            audit_event(audit.USER_TIMEOUT, actor=user, subject=user)
+        logout_user()
+        session.clear()
+        if wants_json():
+            return json_error(401, "session_expired", _("Your session has expired. Sign in again."))
+        flash(_("Your session ended after %(minutes)d minutes without activity. Sign in again.",
+                minutes=int(limit.total_seconds() // 60)), "info")
+        return redirect(url_for("auth.login", next=request.path))
+    session["seen"] = now.isoformat()
+    return None
+
+
+def _force_password_change():
+    """After an administrator's reset, the user picks a new password before anything else."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in {"auth.password", "auth.logout", "auth.language",
+                                         "static"}):
+        if wants_json():
+            return json_error(403, "password_change_required",
+                              _("Change your password before going on."))
+        return redirect(url_for("auth.password"))
+    return None
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'",
+    )
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
+    if current_app.config["HTTPS"] or request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if current_user and current_user.is_authenticated:
+        # Pages of signed-in users hold personal data: never keep them in shared caches.
+        headers.setdefault("Cache-Control", "no-store")
+    if "HX-Request" not in headers.get("Vary", ""):
+        # One URL serves a page and its htmx fragment: caches must keep them apart.
+        headers.add("Vary", "HX-Request")
+    return response
+
+
+def login_failed_response(response) -> bool:
+    """Flask-Limiter counts a sign-in attempt against the limits only when it failed."""
+    return bool(g.get("login_failed"))
+
+
+def login_limit_by_username() -> str:
+    return "login-user:" + request.form.get("username", "").strip().lower()
+
+
+def init_app(app):
+    app.config["SESSION_COOKIE_SECURE"] = app.config["HTTPS"]
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["HTTPS"]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.before_request(_check_idle_timeout)
+    app.before_request(_force_password_change)
+    app.after_request(_security_headers)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        message = _("This form has expired or did not come from FieldCheck. "
+                    "Reload the page and try again; nothing was saved.")
+        if wants_json():
+            return json_error(400, "csrf_failed", message)
+        return render_template("errors/error.html", title=_("Form not accepted"),
+                               message=message), 400
+
+    @app.errorhandler(429)
+    def _too_many(error):
+        message = _("Too many failed sign-in attempts. Wait %(limit)s and try again.",
+                    limit=_describe_limit(error))
+        if wants_json():
+            return json_error(429, "rate_limited", message)
+        return render_template("auth/login.html", form=_login_form(), error=message), 429
+
+
+def _describe_limit(error) -> str:
+    limit = getattr(error, "limit", None)
+    window = getattr(getattr(limit, "limit", None), "GRANULARITY", None)
+    amount = getattr(getattr(limit, "limit", None), "multiples", None)
+    if window is None or amount is None:
+        return _("a few minutes")
+    seconds = window.seconds * amount
+    return _("%(minutes)d minutes", minutes=max(1, seconds // 60))
+
+
+def _login_form():
+    from fieldcheck.auth.forms import LoginForm
+
+    return LoginForm()

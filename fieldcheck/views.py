@@ -1,0 +1,84 @@
+"""Wiring of the web layer: blueprints, error pages, template helpers, audit sealing."""
+
+import time
+
+from flask import current_app, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from fieldcheck import audit
+from fieldcheck.db import database
+from fieldcheck.security import AGENCY_LABELS, ROLE_LABELS, json_error, wants_json
+
+
+def render(template: str, fragment: str | None = None, **context):
+    """Render the whole page, or only its fragment when htmx asked for it."""
+    if fragment and request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        return render_template(fragment, **context)
+    return render_template(template, **context)
+
+
+def register(app):
+    from fieldcheck.admin import bp as admin_bp
+    from fieldcheck.api import bp as api_bp
+    from fieldcheck.auth import bp as auth_bp
+    from fieldcheck.home import bp as home_bp
+    from fieldcheck.security import csrf
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # the API takes bearer tokens, not cookies: no CSRF to forge
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def _locale():
+        return {"current_locale": str(get_locale())}
+
+    app.jinja_env.globals.update(
+        ROLE_LABELS=ROLE_LABELS, AGENCY_LABELS=AGENCY_LABELS, htmx_js="vendor/htmx-2.0.11.min.js"
+    )
+
+    @app.errorhandler(404)
+    def _not_found(error):
+        if wants_json():
+            return json_error(404, "not_found", _("Not found."))
+        return render_template("errors/error.html", title=_("Not found"),
+                               message=_("There is nothing here, or it is not yours to see.")), 404
+
+    @app.errorhandler(405)
+    def _not_allowed(error):
+        if wants_json():
+            return json_error(405, "method_not_allowed", _("Method not allowed."))
+        return render_template("errors/error.html", title=_("Not allowed"),
+                               message=_("This address does not take that kind of request.")), 405
+
+    @app.errorhandler(500)
+    def _server_error(error):
+        if wants_json():
+            return json_error(500, "server_error", _("Something went wrong on the server."))
+        return render_template("errors/error.html", title=_("Something went wrong"),
+                               message=_("Nothing you entered was lost: go back and try again. "
+                                         "If it happens again, tell your administrator.")), 500
+
+    app.teardown_request(_seal_audit_now_and_then)
+
+
+_last_seal = [0.0]
+
+
+def _seal_audit_now_and_then(exc):
+    """Seal the audit chain every AUDIT_SEAL_INTERVAL seconds without making requests queue."""
+    interval = current_app.config["AUDIT_SEAL_INTERVAL"]
+    if exc is not None or time.monotonic() - _last_seal[0] < interval:
+        return
+    _last_seal[0] = time.monotonic()
+    try:
+        database.connect(reuse_if_open=True)
+        audit.seal(wait=False)
+    except Exception:  # sealing again later is harmless; a request must not fail for it
+        current_app.logger.exception("sealing the audit chain failed")
+
+

@@ -1,0 +1,141 @@
+"""Fixtures: every database test runs on SQLite and, when FIELDCHECK_TEST_POSTGRES_URL is set,
+again on PostgreSQL in a database this run creates and drops."""
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from fieldcheck import create_app, migrations
+from fieldcheck.clock import FixedClock
+from fieldcheck.db import database, open_database, sqlite_url
+from fieldcheck.models import MODELS
+from tests import factories
+from tests.helpers import Web
+
+POSTGRES_URL = os.environ.get("FIELDCHECK_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+REGIONS_CSV = SHARED / "data" / "regions" / "wilayah-2025.csv"
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url():
+    """The server given by FIELDCHECK_TEST_POSTGRES_URL; unreachable means fail, never skip."""
+    import psycopg2
+
+    try:
+        psycopg2.connect(POSTGRES_URL, connect_timeout=5).close()
+    except psycopg2.OperationalError as exc:
+        pytest.fail(f"FIELDCHECK_TEST_POSTGRES_URL is set but the server is unreachable: {exc}")
+    return POSTGRES_URL
+
+
+def create_postgres_database(server_url: str) -> str:
+    import psycopg2
+
+    name = f"fieldcheck_test_{os.getpid()}_{secrets.token_hex(3)}"
+    conn = psycopg2.connect(server_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return name
+
+
+def drop_postgres_database(server_url: str, name: str):
+    import psycopg2
+
+    conn = psycopg2.connect(server_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    (name,))
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    conn.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """An empty database of each backend, made for this run."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path_factory.mktemp("sqlite") / "fieldcheck.db")
+        return
+    server = request.getfixturevalue("postgres_server_url")
+    name = create_postgres_database(server)
+    try:
+        yield _with_database(server, name)
+    finally:
+        database.close() if not database.is_closed() else None
+        drop_postgres_database(server, name)
+
+
+@pytest.fixture(scope="session")
+def migrated_url(database_url):
+    """The test database at the latest schema version."""
+    db = open_database(database_url)
+    migrations.upgrade(db)
+    db.close()
+    return database_url
+
+
+def empty_tables():
+    """Remove every row between tests (the schema stays)."""
+    tables = [m._meta.table_name for m in reversed(MODELS)]
+    if database.obj.__class__.__name__.startswith("Postgres"):
+        database.execute_sql(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
+    else:
+        for table in tables:
+            database.execute_sql(f'DELETE FROM "{table}"')  # noqa: S608  (our own table names)
+
+
+@pytest.fixture
+def clock():
+    return FixedClock()
+
+
+@pytest.fixture
+def app(migrated_url, clock, tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": migrated_url,
+            "CLOCK": clock,
+            "AUDIT_SEAL_INTERVAL": 0,
+        }
+    )
+    app.instance_path = str(tmp_path / "instance")
+    # No app context stays pushed during the test: each request must get its own (and its own
+    # `g`), as in production. Factories push one for themselves.
+    factories.bind(app)
+    yield app
+    factories.bind(None)
+    database.connect(reuse_if_open=True)
+    empty_tables()
+    database.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def web(client):
+    """A browser-like helper: signs in, follows forms with their CSRF tokens."""
+    return Web(client)
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
