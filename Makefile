@@ -12,7 +12,7 @@ PORT ?= 5000
 REGIONS_CSV ?= ../shared/data/regions/wilayah-2025.csv
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench install install-test browser translations clean
+.PHONY: run test lint bench install install-test browser translations messages clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ install-test: $(VENV)/.installed-test translations browser
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d fieldcheck/translations >/dev/null
+
+# Re-extract the strings from the code and templates and merge them into the Indonesian catalogue.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F fieldcheck/translations/babel.cfg -k _l -k lazy_gettext \
+	  --no-location --sort-output --project FieldCheck -o fieldcheck/translations/messages.pot .
+	$(BIN)/pybabel update -i fieldcheck/translations/messages.pot -d fieldcheck/translations -l id \
+	  --no-fuzzy-matching --ignore-obsolete
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own here).
 browser:

@@ -16,7 +16,7 @@ def create_app(test_config=None):
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from fieldcheck import config, db, i18n, security, views
+    from fieldcheck import cli, config, db, i18n, security, views
     from fieldcheck.clock import SystemClock
 
     app = Flask(
@@ -45,6 +45,7 @@ def create_app(test_config=None):
     security.init_app(app)
     i18n.init_app(app)
     views.register(app)
+    cli.register(app)
     return app
 
 

@@ -20,8 +20,14 @@ class Actor:
     address: str | None = None
 
     def record(self, action, subject=None, details=None):
-        return audit.record(action, actor=self.user, subject=subject, details=details,
-                            address=self.address, at=self.at)
+        return audit.record(
+            action,
+            actor=self.user,
+            subject=subject,
+            details=details,
+            address=self.address,
+            at=self.at,
+        )
 
 
 USER_FIELDS = ("name", "role", "office", "team", "agency", "language")
@@ -41,16 +47,35 @@ def _user_snapshot(user: User) -> dict:
     }
 
 
-def create_user(actor: Actor, *, username, name, role, password, office=None, team=None,
-                agency=None, language=None, regions=(), must_change_password=True) -> User:
+def create_user(
+    actor: Actor,
+    *,
+    username,
+    name,
+    role,
+    password,
+    office=None,
+    team=None,
+    agency=None,
+    language=None,
+    regions=(),
+    must_change_password=True,
+) -> User:
     """A new account; it must change its password at first sign-in unless told otherwise."""
     if role not in roles.ROLES:
         raise ValueError(f"unknown role {role!r}")
     with database.atomic():
-        user = User(username=username.strip().lower(), name=name.strip(), role=role,
-                    office=office, team=team if roles.needs_team(role) else None,
-                    agency=agency, language=language or None,
-                    must_change_password=must_change_password, created_at=actor.at)
+        user = User(
+            username=username.strip().lower(),
+            name=name.strip(),
+            role=role,
+            office=office,
+            team=team if roles.needs_team(role) else None,
+            agency=agency,
+            language=language or None,
+            must_change_password=must_change_password,
+            created_at=actor.at,
+        )
         user.set_password(password)
         user.save()
         _set_regions(user, regions if roles.needs_regions(role) else ())
@@ -106,10 +131,10 @@ def save_team(actor: Actor, team: Team | None, *, office, name, district_code, a
     """Create a team (team None) or change one."""
     with database.atomic():
         if team is None:
-            team = Team.create(office=office, name=name.strip(), district_code=district_code,
-                               active=active)
-            actor.record(audit.TEAM_CREATE, team, {"name": team.name,
-                                                    "district": district_code})
+            team = Team.create(
+                office=office, name=name.strip(), district_code=district_code, active=active
+            )
+            actor.record(audit.TEAM_CREATE, team, {"name": team.name, "district": district_code})
             return team
         before = {"name": team.name, "district": team.district_code, "active": team.active}
         team.name, team.district_code, team.active = name.strip(), district_code, active

@@ -19,8 +19,8 @@ USER_CREATE = "user.create"
 USER_UPDATE = "user.update"
 USER_DEACTIVATE = "user.deactivate"
 USER_ACTIVATE = "user.activate"
-USER_PASSWORD_RESET = "user.password_reset"
-USER_PASSWORD_CHANGE = "user.password_change"
+USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105  (an action name)
+USER_PASSWORD_CHANGE = "user.password_change"  # noqa: S105  (an action name)
 USER_LANGUAGE = "user.language"
 TEAM_CREATE = "team.create"
 TEAM_UPDATE = "team.update"
@@ -36,6 +36,8 @@ _SEAL_LOCK = 0x46_43_41_55  # "FCAU"
 def record(action, *, actor=None, subject=None, details=None, address=None, at):
     """Write one audit event; call it inside the transaction of the change it describes."""
     subject_type, subject_id = _subject(subject)
+    if subject_id is not None and len(subject_id) > 64:
+        raise ValueError("an audit subject id has at most 64 characters")
     return AuditEvent.create(
         at=at,
         actor=actor.id if actor is not None else None,
@@ -54,8 +56,9 @@ def _subject(subject):
     if isinstance(subject, tuple):
         kind, ident = subject
         return kind, str(ident)
-    return type(subject).__name__.lower(), str(subject.get_id() if hasattr(subject, "get_id")
-                                                else subject.id)
+    return type(subject).__name__.lower(), str(
+        subject.get_id() if hasattr(subject, "get_id") else subject.id
+    )
 
 
 def canonical_json(value) -> str:
@@ -149,11 +152,21 @@ def verify(batch: int = 5_000) -> ChainReport:
     unsealed = AuditEvent.select().where(AuditEvent.chain_seq.is_null()).count()
     for event in query.iterator():
         if event.chain_seq != expected_seq:
-            return ChainReport(checked, unsealed, expected_seq, None,
-                               f"event number {expected_seq} of the chain is missing")
+            return ChainReport(
+                checked,
+                unsealed,
+                expected_seq,
+                None,
+                f"event number {expected_seq} of the chain is missing",
+            )
         if event_digest(prev, event) != event.chain_hash:
-            return ChainReport(checked, unsealed, event.chain_seq, event.id,
-                               f"event {event.id} ({event.action}) was changed after sealing")
+            return ChainReport(
+                checked,
+                unsealed,
+                event.chain_seq,
+                event.id,
+                f"event {event.id} ({event.action}) was changed after sealing",
+            )
         prev, expected_seq, checked = event.chain_hash, expected_seq + 1, checked + 1
     return ChainReport(checked, unsealed)
 
@@ -162,6 +175,8 @@ def events_for(subject_type: str, subject_id) -> peewee.ModelSelect:
     """The events about one subject, oldest first (a timeline)."""
     return (
         AuditEvent.select()
-        .where((AuditEvent.subject_type == subject_type) & (AuditEvent.subject_id == str(subject_id)))
+        .where(
+            (AuditEvent.subject_type == subject_type) & (AuditEvent.subject_id == str(subject_id))
+        )
         .order_by(AuditEvent.at, AuditEvent.id)
     )

@@ -2,9 +2,10 @@
 
 import getpass
 import sys
+from pathlib import Path
 
 import click
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from fieldcheck import create_app
 
@@ -30,13 +31,25 @@ def _cli_actor():
     return Actor(None, utcnow(), f"cli:{getpass.getuser()}")
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
-             load_dotenv=False, set_debug_flag=False)
+@click.group(
+    cls=FlaskGroup,
+    create_app=create_app,
+    add_version_option=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+)
 def main():
     """FieldCheck: field verification of doubtful passport applications."""
 
 
-@main.command()
+def register(app):
+    """Put FieldCheck's commands on `app.cli` (so `fieldcheck` and the test runner see them)."""
+    for command in (init, db, demo, user, regions, audit):
+        app.cli.add_command(command)
+
+
+@click.command()
+@with_appcontext
 def init():
     """Create the instance folder, the secret key and the database at the latest version."""
     from flask import current_app
@@ -47,11 +60,13 @@ def init():
     applied = migrations.upgrade(db)
     click.echo(f"Instance folder: {current_app.instance_path}")
     click.echo(f"Database: {_safe_url(current_app.config['DATABASE_URL'])}")
-    click.echo(f"Schema version {migrations.current_version(db)}"
-               + (f" ({len(applied)} migrations applied)" if applied else " (up to date)"))
+    click.echo(
+        f"Schema version {migrations.current_version(db)}"
+        + (f" ({len(applied)} migrations applied)" if applied else " (up to date)")
+    )
 
 
-@main.group()
+@click.group(cls=AppGroup)
 def db():
     """Database schema."""
 
@@ -68,7 +83,8 @@ def db_upgrade(target):
     click.echo(f"schema version {migrations.current_version(database)}")
 
 
-@main.command()
+@click.command()
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when users exist.")
 def demo(if_empty):
     """Fill an empty database with a demo office, teams and one account per role."""
@@ -90,7 +106,7 @@ def demo(if_empty):
         click.echo(f"  {user.username:<11} {user.role}")
 
 
-@main.group()
+@click.group(cls=AppGroup)
 def user():
     """User accounts."""
 
@@ -98,8 +114,11 @@ def user():
 @user.command("create")
 @click.option("--username", required=True)
 @click.option("--name", required=True)
-@click.option("--role", required=True, type=click.Choice(
-    ["admin", "intake", "field", "registry", "supervisor", "passport"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "intake", "field", "registry", "supervisor", "passport"]),
+)
 @click.option("--office", "office_code", required=True, help="Office code, e.g. KANIM-BDG.")
 @click.option("--team", "team_name", default=None, help="Team name (field officers).")
 @click.option("--region", "regions", multiple=True, help="Region code (registry clerks).")
@@ -118,8 +137,9 @@ def user_create(username, name, role, office_code, team_name, regions, password)
     if team_name:
         team = Team.get_or_none((Team.office == office) & (Team.name == team_name))
         if team is None:
-            raise click.BadParameter(f"office {office_code} has no team {team_name!r}",
-                                     param_hint="--team")
+            raise click.BadParameter(
+                f"office {office_code} has no team {team_name!r}", param_hint="--team"
+            )
     if role == "field" and team is None:
         raise click.BadParameter("a field officer needs --team", param_hint="--team")
     if role == "registry" and not regions:
@@ -131,13 +151,21 @@ def user_create(username, name, role, office_code, team_name, regions, password)
         raise click.BadParameter(f"the password needs at least {MIN_PASSWORD} characters")
     if User.select().where(User.username == username.lower()).exists():
         raise click.BadParameter(f"username {username!r} is taken", param_hint="--username")
-    made = create_user(_cli_actor(), username=username, name=name, role=role, password=password,
-                       office=office, team=team, regions=regions)
+    made = create_user(
+        _cli_actor(),
+        username=username,
+        name=name,
+        role=role,
+        password=password,
+        office=office,
+        team=team,
+        regions=regions,
+    )
     _seal()
     click.echo(f"created {made.username} ({made.role})")
 
 
-@main.group()
+@click.group(cls=AppGroup)
 def regions():
     """Kemendagri region codes."""
 
@@ -158,22 +186,27 @@ def regions_import(file):
         more = len(parsed.errors) - 50
         if more > 0:
             click.echo(f"... and {more} more problems", err=True)
-        raise click.ClickException(f"{len(parsed.errors)} problems in {file.name}; "
-                                   "nothing was imported")
+        raise click.ClickException(
+            f"{len(parsed.errors)} problems in {file.name}; nothing was imported"
+        )
     with database.atomic():
         try:
             result = import_regions(parsed)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
-        _cli_actor().record(audit.REGIONS_IMPORT, ("regions", file.name),
-                            {"added": result.added, "updated": result.updated,
-                             "by_level": result.by_level})
+        _cli_actor().record(
+            audit.REGIONS_IMPORT,
+            ("regions", Path(file.name).name[:64]),
+            {"added": result.added, "updated": result.updated, "by_level": result.by_level},
+        )
     _seal()
-    click.echo(f"{result.added} added, {result.updated} renamed, {result.unchanged} unchanged; "
-               f"by level: {result.by_level}")
+    click.echo(
+        f"{result.added} added, {result.updated} renamed, {result.unchanged} unchanged; "
+        f"by level: {result.by_level}"
+    )
 
 
-@main.group()
+@click.group(cls=AppGroup)
 def audit():
     """The audit trail."""
 
@@ -197,8 +230,9 @@ def audit_verify():
     if not report.ok:
         click.echo(f"BROKEN at chain position {report.broken_seq}: {report.problem}", err=True)
         sys.exit(1)
-    click.echo(f"audit chain intact: {report.checked} events checked, "
-               f"{report.unsealed} not yet sealed")
+    click.echo(
+        f"audit chain intact: {report.checked} events checked, {report.unsealed} not yet sealed"
+    )
 
 
 def _safe_url(url: str) -> str:

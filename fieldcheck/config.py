@@ -19,6 +19,9 @@ SESSION_COOKIE_NAME = "fieldcheck_session"
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 
+# werkzeug's scrypt with its default cost (n=2**15, r=8, p=1); tests lower it to save time.
+PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a hash method, not a password)
+
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which has its own timeout
 
 # Sign-in limits: failed attempts per username and per client address.

@@ -26,7 +26,7 @@ def open_database(url: str) -> peewee.Database:
     if url.startswith("sqlite"):
         return connect(url, pragmas=SQLITE_PRAGMAS)
     if url.startswith(("postgres://", "postgresql://")):
-        return connect(url, autorollback=True)
+        return connect(url)
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
 
 

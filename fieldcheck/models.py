@@ -3,6 +3,7 @@
 import json
 
 import peewee
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from fieldcheck.db import UTCDateTimeField, database
@@ -105,7 +106,8 @@ class User(BaseModel):
         return str(self.id)
 
     def set_password(self, password: str):
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -74,8 +74,14 @@ def read_region_csv(data: bytes) -> RegionFile:
             result.errors.append(f"line {line}: region {code} already given on line {seen[code]}")
         else:
             seen[code] = line
-            result.rows.append({"code": code, "name": name, "level": level_of(code),
-                                "parent_code": parent_of(code)})
+            result.rows.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "level": level_of(code),
+                    "parent_code": parent_of(code),
+                }
+            )
     return result
 
 
@@ -97,18 +103,23 @@ def import_regions(region_file: RegionFile, batch: int = 1000) -> ImportResult:
         raise ValueError("the file has errors; nothing was imported")
     existing = {code: name for code, name in Region.select(Region.code, Region.name).tuples()}
     in_file = {row["code"] for row in region_file.rows}
-    orphans = [r["code"] for r in region_file.rows
-               if r["parent_code"] and r["parent_code"] not in in_file
-               and r["parent_code"] not in existing]
+    orphans = [
+        r["code"]
+        for r in region_file.rows
+        if r["parent_code"] and r["parent_code"] not in in_file and r["parent_code"] not in existing
+    ]
     if orphans:
-        raise ValueError(f"{len(orphans)} regions have an unknown parent, first {orphans[0]}: "
-                         "import the parent regions too; nothing was imported")
+        raise ValueError(
+            f"{len(orphans)} regions have an unknown parent, first {orphans[0]}: "
+            "import the parent regions too; nothing was imported"
+        )
     fresh = [r for r in region_file.rows if r["code"] not in existing]
-    renamed = [r for r in region_file.rows
-               if r["code"] in existing and existing[r["code"]] != r["name"]]
+    renamed = [
+        r for r in region_file.rows if r["code"] in existing and existing[r["code"]] != r["name"]
+    ]
     with database.atomic():
         for start in range(0, len(fresh), batch):
-            Region.insert_many(fresh[start:start + batch]).execute()
+            Region.insert_many(fresh[start : start + batch]).execute()
         for row in renamed:
             Region.update(name=row["name"]).where(Region.code == row["code"]).execute()
         if is_postgres():

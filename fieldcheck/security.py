@@ -4,7 +4,17 @@ sign-in rate limits, CSRF and the security headers."""
 from datetime import datetime
 from functools import wraps
 
-from flask import current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
@@ -84,8 +94,9 @@ def forbidden(allowed):
     """A 403 that says what is missing: which roles may open this, and which the user has."""
     needed = ", ".join(str(ROLE_LABELS[r]) for r in allowed)
     mine = str(ROLE_LABELS.get(current_user.role, current_user.role))
-    message = _("This page is for: %(needed)s. You are signed in as: %(mine)s.", needed=needed,
-                mine=mine)
+    message = _(
+        "This page is for: %(needed)s. You are signed in as: %(mine)s.", needed=needed, mine=mine
+    )
     if wants_json():
         return json_error(403, "forbidden", message)
     return render_template("errors/403.html", message=message), 403
@@ -132,8 +143,13 @@ def _check_idle_timeout():
         session.clear()
         if wants_json():
             return json_error(401, "session_expired", _("Your session has expired. Sign in again."))
-        flash(_("Your session ended after %(minutes)d minutes without activity. Sign in again.",
-                minutes=int(limit.total_seconds() // 60)), "info")
+        flash(
+            _(
+                "Your session ended after %(minutes)d minutes without activity. Sign in again.",
+                minutes=int(limit.total_seconds() // 60),
+            ),
+            "info",
+        )
         return redirect(url_for("auth.login", next=request.path))
     session["seen"] = now.isoformat()
     return None
@@ -141,12 +157,15 @@ def _check_idle_timeout():
 
 def _force_password_change():
     """After an administrator's reset, the user picks a new password before anything else."""
-    if (current_user.is_authenticated and current_user.must_change_password
-            and request.endpoint not in {"auth.password", "auth.logout", "auth.language",
-                                         "static"}):
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in {"auth.password", "auth.logout", "auth.language", "static"}
+    ):
         if wants_json():
-            return json_error(403, "password_change_required",
-                              _("Change your password before going on."))
+            return json_error(
+                403, "password_change_required", _("Change your password before going on.")
+            )
         return redirect(url_for("auth.password"))
     return None
 
@@ -197,17 +216,22 @@ def init_app(app):
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
-        message = _("This form has expired or did not come from FieldCheck. "
-                    "Reload the page and try again; nothing was saved.")
+        message = _(
+            "This form has expired or did not come from FieldCheck. "
+            "Reload the page and try again; nothing was saved."
+        )
         if wants_json():
             return json_error(400, "csrf_failed", message)
-        return render_template("errors/error.html", title=_("Form not accepted"),
-                               message=message), 400
+        return render_template(
+            "errors/error.html", title=_("Form not accepted"), message=message
+        ), 400
 
     @app.errorhandler(429)
     def _too_many(error):
-        message = _("Too many failed sign-in attempts. Wait %(limit)s and try again.",
-                    limit=_describe_limit(error))
+        message = _(
+            "Too many failed sign-in attempts. Wait %(limit)s and try again.",
+            limit=_describe_limit(error),
+        )
         if wants_json():
             return json_error(429, "rate_limited", message)
         return render_template("auth/login.html", form=_login_form(), error=message), 429

@@ -45,23 +45,34 @@ def register(app):
     def _not_found(error):
         if wants_json():
             return json_error(404, "not_found", _("Not found."))
-        return render_template("errors/error.html", title=_("Not found"),
-                               message=_("There is nothing here, or it is not yours to see.")), 404
+        return render_template(
+            "errors/error.html",
+            title=_("Not found"),
+            message=_("There is nothing here, or it is not yours to see."),
+        ), 404
 
     @app.errorhandler(405)
     def _not_allowed(error):
         if wants_json():
             return json_error(405, "method_not_allowed", _("Method not allowed."))
-        return render_template("errors/error.html", title=_("Not allowed"),
-                               message=_("This address does not take that kind of request.")), 405
+        return render_template(
+            "errors/error.html",
+            title=_("Not allowed"),
+            message=_("This address does not take that kind of request."),
+        ), 405
 
     @app.errorhandler(500)
     def _server_error(error):
         if wants_json():
             return json_error(500, "server_error", _("Something went wrong on the server."))
-        return render_template("errors/error.html", title=_("Something went wrong"),
-                               message=_("Nothing you entered was lost: go back and try again. "
-                                         "If it happens again, tell your administrator.")), 500
+        return render_template(
+            "errors/error.html",
+            title=_("Something went wrong"),
+            message=_(
+                "Nothing you entered was lost: go back and try again. "
+                "If it happens again, tell your administrator."
+            ),
+        ), 500
 
     app.teardown_request(_seal_audit_now_and_then)
 
@@ -80,5 +91,3 @@ def _seal_audit_now_and_then(exc):
         audit.seal(wait=False)
     except Exception:  # sealing again later is harmless; a request must not fail for it
         current_app.logger.exception("sealing the audit chain failed")
-
-

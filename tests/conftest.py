@@ -56,8 +56,9 @@ def drop_postgres_database(server_url: str, name: str):
     conn = psycopg2.connect(server_url)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                    (name,))
+        cur.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
         cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
     conn.close()
 
@@ -112,6 +113,7 @@ def app(migrated_url, clock, tmp_path):
             "DATABASE_URL": migrated_url,
             "CLOCK": clock,
             "AUDIT_SEAL_INTERVAL": 0,
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # cheap: tests are not an attack
         }
     )
     app.instance_path = str(tmp_path / "instance")
@@ -139,3 +141,21 @@ def web(client):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(params=BACKENDS)
+def blank_database(request, tmp_path):
+    """A new, empty peewee database of each backend, for tests of the schema itself."""
+    if request.param == "sqlite":
+        db = open_database(sqlite_url(tmp_path / "blank.db"))
+        yield db
+        db.close()
+        return
+    server = request.getfixturevalue("postgres_server_url")
+    name = create_postgres_database(server)
+    db = open_database(_with_database(server, name))
+    try:
+        yield db
+    finally:
+        db.close()
+        drop_postgres_database(server, name)

@@ -7,7 +7,6 @@ from fieldcheck.clock import utcnow
 from fieldcheck.demo import DEMO_PASSWORD, ensure_demo_regions
 from fieldcheck.models import Office, Team, User
 
-
 _app = None
 
 
@@ -34,16 +33,18 @@ def actor(user=None):
 def office(code="KANIM-BDG", name="Kantor Imigrasi Bandung", time_zone="WIB") -> Office:
     ensure_demo_regions()
     existing = Office.get_or_none(Office.code == code)
-    return existing or accounts.create_office(actor(), code=code, name=name, time_zone=time_zone,
-                                              region_codes=["32.04", "32.05"])
+    return existing or accounts.create_office(
+        actor(), code=code, name=name, time_zone=time_zone, region_codes=["32.04", "32.05"]
+    )
 
 
 @in_app
 def team(office_=None, name="Timpora Kabupaten Bandung", district_code="32.04") -> Team:
     office_ = office_ or office()
     existing = Team.get_or_none((Team.office == office_) & (Team.name == name))
-    return existing or accounts.save_team(actor(), None, office=office_, name=name,
-                                          district_code=district_code)
+    return existing or accounts.save_team(
+        actor(), None, office=office_, name=name, district_code=district_code
+    )
 
 
 @in_app
@@ -53,9 +54,17 @@ def user(username, role, office_=None, team_=None, password=DEMO_PASSWORD, **ext
         team_ = team(office_)
     if role == "registry":
         extra.setdefault("regions", ["32.04"])
-    return accounts.create_user(actor(), username=username, name=username.title(), role=role,
-                                password=password, office=office_, team=team_,
-                                must_change_password=False, **extra)
+    return accounts.create_user(
+        actor(),
+        username=username,
+        name=username.title(),
+        role=role,
+        password=password,
+        office=office_,
+        team=team_,
+        must_change_password=False,
+        **extra,
+    )
 
 
 @in_app

@@ -5,11 +5,11 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from fieldcheck.auth.forms import new_password_field
 from fieldcheck.domain import roles
-from fieldcheck.models import Region, User
+from fieldcheck.models import Region, Team, User
 from fieldcheck.security import AGENCY_LABELS, ROLE_LABELS
 
 USERNAME = r"^[a-z0-9][a-z0-9._-]{1,63}$"
@@ -23,21 +23,28 @@ def parse_region_codes(text: str) -> list[str]:
 class UserForm(FlaskForm):
     username = StringField(
         _l("Username"),
-        validators=[DataRequired(message=_l("Enter a username.")),
-                    Regexp(USERNAME, message=_l("Use 2 to 64 lower-case letters, digits, dots, "
-                                                "dashes or underscores."))],
+        validators=[
+            DataRequired(message=_l("Enter a username.")),
+            Regexp(
+                USERNAME,
+                message=_l("Use 2 to 64 lower-case letters, digits, dots, dashes or underscores."),
+            ),
+        ],
         render_kw={"autocapitalize": "none", "autocomplete": "off"},
     )
-    name = StringField(_l("Full name"), validators=[DataRequired(message=_l("Enter the name.")),
-                                                     Length(max=200)])
+    name = StringField(
+        _l("Full name"), validators=[DataRequired(message=_l("Enter the name.")), Length(max=200)]
+    )
     role = SelectField(_l("Role"), choices=[])
-    team = SelectField(_l("Team"), coerce=str, choices=[], validators=[Optional()])
-    agency = SelectField(_l("Agency"), choices=[], validators=[Optional()])
+    team = SelectField(_l("Team"), choices=[])
+    agency = SelectField(_l("Agency"), choices=[])
     language = SelectField(_l("Language"), choices=[])
     regions = TextAreaField(
         _l("Regions (registry clerks)"),
-        description=_l("Region codes whose registry questions this clerk answers, e.g. 32.04 "
-                       "for a regency or 32.04.12 for a district; one per line."),
+        description=_l(
+            "Region codes whose registry questions this clerk answers, e.g. 32.04 "
+            "for a regency or 32.04.12 for a district; one per line."
+        ),
     )
     password = new_password_field(_l("Temporary password"))
 
@@ -45,12 +52,16 @@ class UserForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.editing = editing
         self.role.choices = [(r, ROLE_LABELS[r]) for r in roles.ROLES]
-        teams = office.teams.order_by("name") if office is not None else []
+        teams = office.teams.order_by(Team.name) if office is not None else []
         self.team.choices = [("", _l("— none —"))] + [(str(t.id), t.name) for t in teams]
-        self.agency.choices = [("", _l("— none —"))] + [(a, AGENCY_LABELS[a])
-                                                         for a in roles.AGENCIES]
-        self.language.choices = [("", _l("Follow the browser")), ("id", "Bahasa Indonesia"),
-                                 ("en", "English")]
+        self.agency.choices = [("", _l("— none —"))] + [
+            (a, AGENCY_LABELS[a]) for a in roles.AGENCIES
+        ]
+        self.language.choices = [
+            ("", _l("Follow the browser")),
+            ("id", "Bahasa Indonesia"),
+            ("en", "English"),
+        ]
         if editing is not None:
             del self.password
             self.username.render_kw = {**self.username.render_kw, "readonly": True}
@@ -90,8 +101,9 @@ class ActiveForm(FlaskForm):
 
 
 class TeamForm(FlaskForm):
-    name = StringField(_l("Team name"), validators=[DataRequired(message=_l("Enter a name.")),
-                                                     Length(max=200)])
+    name = StringField(
+        _l("Team name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=200)]
+    )
     district_code = StringField(
         _l("District"),
         validators=[DataRequired(message=_l("Enter the region code of the team's district."))],

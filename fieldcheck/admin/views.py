@@ -43,22 +43,36 @@ def _office_team(team_id: int) -> Team:
 
 def _user_changes(form: UserForm) -> dict:
     team = _office_team(int(form.team.data)) if form.team.data else None
-    return {"name": form.name.data, "role": form.role.data, "team": team,
-            "agency": form.agency.data or None, "language": form.language.data or None}
+    return {
+        "name": form.name.data,
+        "role": form.role.data,
+        "team": team,
+        "agency": form.agency.data or None,
+        "language": form.language.data or None,
+    }
 
 
 @bp.route("/users")
 @admin_only
 def users():
     role = request.args.get("role", "")
-    query = (User.select(User, Team).join(Team, peewee.JOIN.LEFT_OUTER)
-             .where(User.office == current_user.office_id).order_by(User.name))
+    query = (
+        User.select(User, Team)
+        .join(Team, peewee.JOIN.LEFT_OUTER)
+        .where(User.office == current_user.office_id)
+        .order_by(User.name)
+    )
     if role in roles.ROLES:
         query = query.where(User.role == role)
     if request.args.get("inactive") != "1":
         query = query.where(User.active == True)  # noqa: E712  (peewee builds SQL from it)
-    return render_template("admin/users.html", users=query, role=role, roles=roles.ROLES,
-                           show_inactive=request.args.get("inactive") == "1")
+    return render_template(
+        "admin/users.html",
+        users=query,
+        role=role,
+        roles=roles.ROLES,
+        show_inactive=request.args.get("inactive") == "1",
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -67,12 +81,21 @@ def user_new():
     form = UserForm(office=current_user.office)
     if form.validate_on_submit():
         user = accounts.create_user(
-            _actor(), username=form.username.data, password=form.password.data,
-            office=current_user.office_id, regions=parse_region_codes(form.regions.data),
+            _actor(),
+            username=form.username.data,
+            password=form.password.data,
+            office=current_user.office_id,
+            regions=parse_region_codes(form.regions.data),
             **_user_changes(form),
         )
-        flash(_("%(name)s can now sign in as %(username)s with the temporary password.",
-                name=user.name, username=user.username), "success")
+        flash(
+            _(
+                "%(name)s can now sign in as %(username)s with the temporary password.",
+                name=user.name,
+                username=user.username,
+            ),
+            "success",
+        )
         return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
     return render_template("admin/user_form.html", form=form, user=None)
 
@@ -88,12 +111,18 @@ def user_edit(user_id):
         form.language.data = user.language or ""
         form.regions.data = "\n".join(user.region_codes())
     if form.validate_on_submit():
-        changed = accounts.update_user(_actor(), user, regions=parse_region_codes(form.regions.data),
-                                       **_user_changes(form))
+        changed = accounts.update_user(
+            _actor(), user, regions=parse_region_codes(form.regions.data), **_user_changes(form)
+        )
         flash(_("Saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
-    return render_template("admin/user_form.html", form=form, user=user,
-                           reset_form=PasswordResetForm(prefix="reset"), active_form=ActiveForm())
+    return render_template(
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        reset_form=PasswordResetForm(prefix="reset"),
+        active_form=ActiveForm(),
+    )
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -106,8 +135,12 @@ def user_active(user_id):
             flash(_("You cannot deactivate your own account."), "error")
         else:
             accounts.set_active(_actor(), user, activate)
-            flash(_("%(name)s can sign in again.", name=user.name) if activate else
-                  _("%(name)s can no longer sign in.", name=user.name), "success")
+            flash(
+                _("%(name)s can sign in again.", name=user.name)
+                if activate
+                else _("%(name)s can no longer sign in.", name=user.name),
+                "success",
+            )
     return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
 
 
@@ -119,13 +152,19 @@ def user_password(user_id):
     form.username_value = user.username
     if form.validate_on_submit():
         accounts.reset_password(_actor(), user, form.password.data)
-        flash(_("Password reset: %(name)s must choose a new one at the next sign-in.",
-                name=user.name), "success")
+        flash(
+            _(
+                "Password reset: %(name)s must choose a new one at the next sign-in.",
+                name=user.name,
+            ),
+            "success",
+        )
         return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
     edit_form = UserForm(obj=user, office=current_user.office, editing=user)
     edit_form.regions.data = "\n".join(user.region_codes())
-    return render_template("admin/user_form.html", form=edit_form, user=user, reset_form=form,
-                           active_form=ActiveForm()), 422
+    return render_template(
+        "admin/user_form.html", form=edit_form, user=user, reset_form=form, active_form=ActiveForm()
+    ), 422
 
 
 @bp.route("/teams")
@@ -143,9 +182,14 @@ def team_edit(team_id):
     form = TeamForm(obj=team)
     if form.validate_on_submit():
         try:
-            team = accounts.save_team(_actor(), team, office=current_user.office_id,
-                                      name=form.name.data, district_code=form.district_code.data,
-                                      active=form.active.data)
+            team = accounts.save_team(
+                _actor(),
+                team,
+                office=current_user.office_id,
+                name=form.name.data,
+                district_code=form.district_code.data,
+                active=form.active.data,
+            )
         except peewee.IntegrityError:
             form.name.errors.append(_("Your office already has a team of this name."))
         else:

@@ -6,8 +6,16 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 MIN_PASSWORD = 10
-COMMON_PASSWORDS = {"password123", "1234567890", "qwertyuiop", "passw0rd12", "indonesia1",
-                    "admin12345", "rahasia123", "fieldcheck"}
+COMMON_PASSWORDS = {
+    "password123",
+    "1234567890",
+    "qwertyuiop",
+    "passw0rd12",
+    "indonesia1",
+    "admin12345",
+    "rahasia123",
+    "fieldcheck",
+}
 
 
 def strong_password(form, field):
@@ -23,8 +31,11 @@ def new_password_field(label):
         label,
         validators=[
             DataRequired(message=_l("Enter a password.")),
-            Length(min=MIN_PASSWORD, max=200,
-                   message=_l("A password needs at least %(min)d characters.", min=MIN_PASSWORD)),
+            Length(
+                min=MIN_PASSWORD,
+                max=200,
+                message=_l("A password needs at least %(min)d characters.", min=MIN_PASSWORD),
+            ),
             strong_password,
         ],
         render_kw={"autocomplete": "new-password"},
@@ -32,21 +43,30 @@ def new_password_field(label):
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(message=_l("Enter your username."))],
-                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField(_l("Password"),
-                             validators=[DataRequired(message=_l("Enter your password."))],
-                             render_kw={"autocomplete": "current-password"})
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(message=_l("Enter your username."))],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(message=_l("Enter your password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField(_l("Current password"),
-                            validators=[DataRequired(message=_l("Enter your current password."))],
-                            render_kw={"autocomplete": "current-password"})
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
     new = new_password_field(_l("New password"))
-    confirm = PasswordField(_l("New password again"),
-                            validators=[EqualTo("new", message=_l("The two new passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[EqualTo("new", message=_l("The two new passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class LanguageForm(FlaskForm):

@@ -16,12 +16,12 @@ def test_login_with_right_password_lands_on_start_page(app, web):
 
 def test_login_follows_next_only_to_this_site(app, web):
     factories.user("admin", "admin")
-    response = web.post("/login?next=/admin/users",
-                        {"username": "admin", "password": web.PASSWORD})
+    response = web.post("/login?next=/admin/users", {"username": "admin", "password": web.PASSWORD})
     assert response.headers["Location"] == "/admin/users"
     web.logout()
-    response = web.post("/login?next=https://evil.example/x",
-                        {"username": "admin", "password": web.PASSWORD})
+    response = web.post(
+        "/login?next=https://evil.example/x", {"username": "admin", "password": web.PASSWORD}
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -128,8 +128,11 @@ def test_successful_logins_do_not_count_against_the_limit(app, web):
 
 def test_form_without_csrf_token_is_refused(app, client):
     factories.user("field1", "field")
-    response = client.post("/login", data={"username": "field1", "password": "fieldcheck-demo"},
-                           headers={"Accept-Language": "en"})
+    response = client.post(
+        "/login",
+        data={"username": "field1", "password": "fieldcheck-demo"},
+        headers={"Accept-Language": "en"},
+    )
     assert response.status_code == 400
     assert "nothing was saved" in response.get_data(as_text=True)
 
@@ -144,9 +147,10 @@ def test_form_with_forged_csrf_token_is_refused(app, web):
 def test_password_change(app, web):
     factories.user("field1", "field")
     web.login("field1")
-    response = web.post("/account/password", {"current": web.PASSWORD,
-                                              "new": "a much better secret",
-                                              "confirm": "a much better secret"})
+    response = web.post(
+        "/account/password",
+        {"current": web.PASSWORD, "new": "a much better secret", "confirm": "a much better secret"},
+    )
     assert response.status_code == 303
     web.logout()
     assert web.login("field1").status_code == 401
@@ -159,13 +163,19 @@ def test_password_change_refuses_wrong_current_short_or_mismatched(app, web):
     web.login("field1")
     en = {"Accept-Language": "en"}
     cases = [
-        ({"current": "wrong", "new": "a much better secret", "confirm": "a much better secret"},
-         "not your current password"),
+        (
+            {"current": "wrong", "new": "a much better secret", "confirm": "a much better secret"},
+            "not your current password",
+        ),
         ({"current": web.PASSWORD, "new": "short", "confirm": "short"}, "at least 10"),
-        ({"current": web.PASSWORD, "new": "a much better secret", "confirm": "something else"},
-         "differ"),
-        ({"current": web.PASSWORD, "new": "field1-is-my-name", "confirm": "field1-is-my-name"},
-         "harder to guess"),
+        (
+            {"current": web.PASSWORD, "new": "a much better secret", "confirm": "something else"},
+            "differ",
+        ),
+        (
+            {"current": web.PASSWORD, "new": "field1-is-my-name", "confirm": "field1-is-my-name"},
+            "harder to guess",
+        ),
     ]
     for form, message in cases:
         response = web.post("/account/password", form, headers=en)
@@ -182,6 +192,8 @@ def test_reset_password_forces_a_change_before_anything_else(app, web):
     response = web.get("/")
     assert response.status_code == 302
     assert response.headers["Location"] == "/account/password"
-    web.post("/account/password", {"current": web.PASSWORD, "new": "a much better secret",
-                                   "confirm": "a much better secret"})
+    web.post(
+        "/account/password",
+        {"current": web.PASSWORD, "new": "a much better secret", "confirm": "a much better secret"},
+    )
     assert web.get("/").status_code == 200

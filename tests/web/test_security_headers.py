@@ -34,8 +34,9 @@ def test_hsts_and_secure_cookies_behind_https(app, web):
 def test_session_cookie_is_httponly_and_lax(app, web):
     factories.user("field1", "field")
     response = web.login("field1")
-    [cookie] = [c for c in response.headers.get_all("Set-Cookie")
-                if c.startswith("fieldcheck_session=")]
+    [cookie] = [
+        c for c in response.headers.get_all("Set-Cookie") if c.startswith("fieldcheck_session=")
+    ]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
     assert "Secure" not in cookie

@@ -1,0 +1,74 @@
+"""Bahasa Indonesia by default, English on request: by the user's choice, else the browser's."""
+
+from datetime import UTC, datetime
+
+from fieldcheck.models import User
+from tests import factories
+
+
+def sign_in_button(html: str) -> str:
+    return html.split('<button type="submit" class="primary">')[1].split("</button>")[0]
+
+
+def test_indonesian_is_the_default(client):
+    assert sign_in_button(client.get("/login").get_data(as_text=True)) == "Masuk"
+
+
+def test_browser_language_decides_for_anonymous_visitors(client):
+    english = client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert sign_in_button(english.get_data(as_text=True)) == "Sign in"
+    assert '<html lang="en">' in english.get_data(as_text=True)
+    indonesian = client.get("/login", headers={"Accept-Language": "id-ID,id;q=0.9,en;q=0.5"})
+    assert sign_in_button(indonesian.get_data(as_text=True)) == "Masuk"
+    other = client.get("/login", headers={"Accept-Language": "fr-FR"})
+    assert sign_in_button(other.get_data(as_text=True)) == "Masuk"
+
+
+def test_language_switch_before_sign_in_is_kept_in_the_session(web):
+    response = web.post("/language", {"language": "en", "next": "/login"}, page="/login")
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    html = web.get("/login", headers={"Accept-Language": "id"}).get_data(as_text=True)
+    assert sign_in_button(html) == "Sign in"
+
+
+def test_users_choice_is_stored_and_beats_the_browser(app, web):
+    factories.user("field1", "field")
+    web.login("field1")
+    web.post("/language", {"language": "en", "next": "/"}, page="/")
+    assert User.get(User.username == "field1").language == "en"
+    web.logout()
+    web.login("field1")
+    html = web.get("/", headers={"Accept-Language": "id"}).get_data(as_text=True)
+    assert "Sign out" in html
+
+
+def test_user_without_a_choice_follows_the_browser(app, web):
+    factories.user("field1", "field")
+    web.login("field1")
+    assert "Sign out" in web.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Keluar" in web.get("/", headers={"Accept-Language": "id"}).get_data(as_text=True)
+
+
+def test_language_switch_refuses_unknown_languages(app, web):
+    web.post("/language", {"language": "xx", "next": "/login"}, page="/login")
+    assert sign_in_button(web.get("/login").get_data(as_text=True)) == "Masuk"
+
+
+def test_language_switch_does_not_redirect_off_site(web):
+    response = web.post(
+        "/language", {"language": "en", "next": "https://evil.example/"}, page="/login"
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_times_are_shown_in_the_offices_zone(app, web, clock):
+    from fieldcheck.i18n import local_time
+
+    clock.at = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
+    office = factories.office(code="KANIM-JPR", name="Kantor Imigrasi Jayapura", time_zone="WIT")
+    factories.user("field1", "field", office_=office)
+    web.login("field1")
+    html = web.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "10:30:00" in html and "WIT" in html  # 01:30 UTC is 10:30 in Jayapura (UTC+9)
+    with app.test_request_context():
+        assert local_time(None) == ""
