@@ -42,11 +42,23 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
+    app.extensions["risk_rules"] = load_risk_rules(app)
     security.init_app(app)
     i18n.init_app(app)
     views.register(app)
     cli.register(app)
     return app
+
+
+def load_risk_rules(app):
+    """The risk-signal rules: instance/risk_signals.toml if there, else the shipped ones.
+
+    A broken file stops the start with its line and problem (signals.RulesError).
+    """
+    from fieldcheck.domain import signals
+
+    path = app.config.get("RISK_RULES_FILE") or Path(app.instance_path) / "risk_signals.toml"
+    return signals.load_rules_file(path if Path(path).exists() else signals.default_rules_path())
 
 
 def load_or_create_secret(path: Path) -> str:

@@ -132,6 +132,81 @@ class UserRegion(BaseModel):
         indexes = ((("user", "region_code"), True),)
 
 
+class Case(BaseModel):
+    """A passport application referred for a field check: the applicant, the application, the
+    referral, and where the case stands (fieldcheck.domain.case_states)."""
+
+    office = peewee.ForeignKeyField(Office, backref="cases")
+    state = peewee.CharField(max_length=16, default="referred")
+    priority = peewee.CharField(max_length=8, default="normal")  # high / normal / low
+    due_date = peewee.DateField(null=True)
+    team = peewee.ForeignKeyField(Team, backref="cases", null=True)
+    officer = peewee.ForeignKeyField(User, backref="assigned_cases", null=True)
+    # The application, as the passport system holds it.
+    application_number = peewee.CharField(max_length=40)
+    application_date = peewee.DateField()
+    purpose = peewee.CharField(max_length=20)
+    destination_country = peewee.CharField(max_length=2)
+    sponsor = peewee.CharField(max_length=200, null=True)
+    sponsor_is_employer = peewee.BooleanField(default=False)
+    visa_type = peewee.CharField(max_length=10, default="unknown")
+    documents = peewee.TextField(default="[]")  # JSON list of document codes
+    # The applicant.
+    applicant_name = peewee.CharField(max_length=200)
+    search_name = peewee.CharField(max_length=200, index=True)  # lower case, single spaces
+    nik = peewee.CharField(max_length=16, index=True)
+    kk = peewee.CharField(max_length=16, null=True)
+    birth_place = peewee.CharField(max_length=100, null=True)
+    birth_date = peewee.DateField()
+    sex = peewee.CharField(max_length=1)
+    marital_status = peewee.CharField(max_length=10, default="single")
+    address = peewee.TextField(default="")
+    village_code = peewee.CharField(max_length=13, null=True)
+    district_code = peewee.CharField(max_length=13, null=True)  # from the NIK, else the address
+    phone = peewee.CharField(max_length=20, null=True)
+    # The referral: why the office doubts the story.
+    referral_reasons = peewee.TextField(default="[]")  # JSON list of reason codes
+    referral_notes = peewee.TextField(default="")
+    age_doubted = peewee.BooleanField(default=False)
+    # The risk signals last evaluated (fieldcheck.domain.signals).
+    risk_score = peewee.SmallIntegerField(default=0)
+    risk_level = peewee.CharField(max_length=8, default="low")
+    risk_signals = peewee.TextField(default="[]")  # JSON list of fired signals with reasons
+    rules_version = peewee.CharField(max_length=40, null=True)
+    created_by = peewee.ForeignKeyField(User, backref="created_cases", null=True)
+    created_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()
+    version = peewee.IntegerField(default=1)  # bumped by every change: the phone's conflict check
+
+    class Meta:
+        table_name = "case"
+        indexes = (
+            (("office", "application_number"), True),
+            (("office", "state", "created_at"), False),
+            (("office", "risk_level", "created_at"), False),
+            (("office", "created_at"), False),
+            (("office", "due_date"), False),
+            (("office", "risk_score"), False),
+            (("office", "search_name"), False),
+            (("office", "district_code"), False),
+            (("team", "state"), False),
+        )
+
+
+class CaseFinding(BaseModel):
+    """Something found about a case: by its identity numbers, in the field, or by the registry."""
+
+    case = peewee.ForeignKeyField(Case, backref="findings", on_delete="CASCADE")
+    source = peewee.CharField(max_length=16)  # identity / field / registry
+    code = peewee.CharField(max_length=40)
+    severity = peewee.CharField(max_length=8, default="warning")
+    params = peewee.TextField(default="{}")
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("case", "source"), False),)
+
+
 class AuditEvent(BaseModel):
     """One thing that happened: who did what (`noun.verb`) to which subject, when, from where.
 
@@ -166,4 +241,4 @@ class SchemaVersion(BaseModel):
     applied_at = UTCDateTimeField()
 
 
-MODELS = (Region, Office, OfficeRegion, Team, User, UserRegion, AuditEvent)
+MODELS = (Region, Office, OfficeRegion, Team, User, UserRegion, Case, CaseFinding, AuditEvent)

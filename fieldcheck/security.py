@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, logout_user
@@ -244,7 +245,8 @@ def _describe_limit(error) -> str:
     if window is None or amount is None:
         return _("a few minutes")
     seconds = window.seconds * amount
-    return _("%(minutes)d minutes", minutes=max(1, seconds // 60))
+    minutes = max(1, seconds // 60)
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
 def _login_form():

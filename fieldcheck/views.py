@@ -22,12 +22,14 @@ def register(app):
     from fieldcheck.admin import bp as admin_bp
     from fieldcheck.api import bp as api_bp
     from fieldcheck.auth import bp as auth_bp
+    from fieldcheck.cases import bp as cases_bp
     from fieldcheck.home import bp as home_bp
     from fieldcheck.security import csrf
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API takes bearer tokens, not cookies: no CSRF to forge
 

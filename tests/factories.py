@@ -72,3 +72,46 @@ def one_per_role(office_=None) -> dict[str, User]:
     """One account per role, named like the role."""
     roles = ["admin", "intake", "field", "registry", "supervisor", "passport"]
     return {r: user(r, r, office_) for r in roles}
+
+
+CASE_DEFAULTS = {
+    "application_date": None,  # today, by the app's clock
+    "applicant_name": "Siti Nurhaliza",
+    "sex": "F",
+    "birth_date": None,  # 1999-03-05
+    "marital_status": "single",
+    "address": "Kp. Cangkuang RT 02 RW 05, Dayeuhkolot",
+    "phone": "+6281234567890",
+    "purpose": "work",
+    "destination_country": "KH",
+    "sponsor": "Golden Sun Co. Ltd",
+    "sponsor_is_employer": True,
+    "visa_type": "visit",
+    "documents": ["ktp", "kk"],
+    "referral_reasons": ["doubtful_purpose"],
+    "referral_notes": "Says she will work in a restaurant in Phnom Penh.",
+    "age_doubted": False,
+    "priority": "normal",
+    "due_date": None,
+}
+
+_numbers = iter(range(1, 10**9))
+
+
+@in_app
+def case(office_=None, actor_user=None, district="32.04.12", **overrides):
+    """A case made by intake's own function, with a NIK consistent with its applicant."""
+    from datetime import date
+
+    from fieldcheck.cases import service
+    from fieldcheck.domain.identity import encode_nik
+
+    office_ = office_ or office()
+    data = dict(CASE_DEFAULTS)
+    data["application_date"] = utcnow().date()
+    data["birth_date"] = date(1999, 3, 5)
+    data["application_number"] = f"2026-BDG-{next(_numbers):06d}"
+    data.update(overrides)
+    if "nik" not in overrides:
+        data["nik"] = encode_nik(district, data["sex"], data["birth_date"], 1)
+    return service.create_case(actor(actor_user), office_, data)

@@ -80,7 +80,7 @@ class UserForm(FlaskForm):
 
     def validate_team(self, field):
         if roles.needs_team(self.role.data) and not field.data:
-            raise ValidationError(_l("A field officer belongs to a team."))
+            raise ValidationError(_l("Choose a team: a field officer must belong to one."))
 
     def validate_regions(self, field):
         codes = parse_region_codes(field.data)
@@ -105,7 +105,7 @@ class TeamForm(FlaskForm):
         _l("Team name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=200)]
     )
     district_code = StringField(
-        _l("District"),
+        _l("Work area"),
         validators=[DataRequired(message=_l("Enter the region code of the team's district."))],
         description=_l("Region code of the regency/city or district, e.g. 32.04."),
     )

@@ -66,7 +66,7 @@ def test_create_user_form_errors_are_per_field_and_keep_the_input(app, web):
     cases = [
         (new_user_form(username="taken", role="intake"), "This username is taken"),
         (new_user_form(username="Bad Name!"), "lower-case letters"),
-        (new_user_form(role="field", team=""), "A field officer belongs to a team"),
+        (new_user_form(role="field", team=""), "a field officer must belong to one"),
         (new_user_form(role="registry", regions=""), "needs at least one region"),
         (new_user_form(role="registry", regions="32.04\n99.99"), "Unknown region code: 99.99"),
         (new_user_form(role="intake", password="short"), "at least 10"),

@@ -1,0 +1,162 @@
+"""Import of applications from the passport system's CSV export.
+
+Each row is checked by the same CaseForm as the intake form, so no rule is written twice. A dry
+run reports every row's problems; a real run imports either every valid row or nothing at all
+(the officer's choice), in one transaction, and never a half.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from werkzeug.datastructures import MultiDict
+
+from fieldcheck.cases.forms import CaseForm
+from fieldcheck.models import Case
+
+COLUMNS = (
+    "application_number",
+    "application_date",
+    "applicant_name",
+    "nik",
+    "kk",
+    "sex",
+    "birth_place",
+    "birth_date",
+    "marital_status",
+    "address",
+    "phone",
+    "purpose",
+    "destination_country",
+    "sponsor",
+    "sponsor_is_employer",
+    "visa_type",
+    "documents",
+    "referral_reasons",
+    "referral_notes",
+    "age_doubted",
+    "priority",
+    "due_date",
+)
+REQUIRED = (
+    "application_number",
+    "application_date",
+    "applicant_name",
+    "nik",
+    "sex",
+    "birth_date",
+    "purpose",
+    "destination_country",
+    "referral_reasons",
+)
+LIST_COLUMNS = ("documents", "referral_reasons")  # several codes separated by ";"
+FLAG_COLUMNS = ("sponsor_is_employer", "age_doubted")  # yes/no, ya/tidak, 1/0
+MAX_ROWS = 50_000
+
+
+@dataclass
+class RowProblem:
+    line: int
+    column: str | None
+    message: str
+
+
+@dataclass
+class ParsedFile:
+    """What an export holds: rows ready for create_case, and what is wrong, line by line."""
+
+    valid: list[tuple[int, dict]] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    duplicates: list[tuple[int, str]] = field(default_factory=list)
+    file_error: str | None = None
+    total: int = 0
+
+    @property
+    def bad_lines(self) -> int:
+        return len({p.line for p in self.problems})
+
+
+def _flag(value: str) -> str:
+    return "y" if value.strip().lower() in {"1", "y", "yes", "ya", "true", "benar"} else ""
+
+
+def parse(data: bytes, office, messages) -> ParsedFile:
+    """Check every row of an export; `messages` turns file-level problems into words."""
+    result = ParsedFile()
+    if not data.strip():
+        result.file_error = messages["empty"]
+        return result
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        result.file_error = messages["encoding"]
+        return result
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [c for c in header if c not in COLUMNS]
+    if missing or unknown:
+        result.file_error = messages["columns"] % {
+            "missing": ", ".join(missing) or "—",
+            "unknown": ", ".join(unknown) or "—",
+        }
+        return result
+    reader.fieldnames = header
+    existing = set()
+    seen = {}
+    for row in reader:
+        line = reader.line_num
+        result.total += 1
+        if result.total > MAX_ROWS:
+            result.file_error = messages["too_many"] % {"max": MAX_ROWS}
+            return result
+        if None in row:  # more cells than the header has columns
+            result.problems.append(RowProblem(line, None, messages["cells"]))
+            continue
+        values = MultiDict()
+        for column, cell in row.items():
+            cell = (cell or "").strip()
+            if column in LIST_COLUMNS:
+                for code in filter(None, (c.strip() for c in cell.split(";"))):
+                    values.add(column, code)
+            elif column in FLAG_COLUMNS:
+                if _flag(cell):
+                    values[column] = "y"
+            elif cell:
+                values[column] = cell
+        form = CaseForm(formdata=values, meta={"csrf": False})
+        if not form.validate():
+            for name, errors in form.errors.items():
+                label = getattr(form, name).label.text if hasattr(form, name) else name
+                result.problems.append(RowProblem(line, f"{name} ({label})", " ".join(errors)))
+            continue
+        data_row = form.data_for_case()
+        number = data_row["application_number"]
+        if number in seen:
+            result.problems.append(
+                RowProblem(
+                    line, "application_number", messages["repeated"] % {"line": seen[number]}
+                )
+            )
+            continue
+        seen[number] = line
+        result.valid.append((line, data_row))
+    numbers = [d["application_number"] for _, d in result.valid]
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start : start + 500]
+        existing |= {
+            n
+            for (n,) in Case.select(Case.application_number)
+            .where((Case.office == office) & Case.application_number.in_(chunk))
+            .tuples()
+        }
+    if existing:
+        result.duplicates = [
+            (line, d["application_number"])
+            for line, d in result.valid
+            if d["application_number"] in existing
+        ]
+        result.valid = [
+            (line, d) for line, d in result.valid if d["application_number"] not in existing
+        ]
+    return result

@@ -1,0 +1,149 @@
+"""Words shown for the codes a case stores (one place, in the catalogue)."""
+
+import functools
+
+from babel import Locale
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+STATES = {
+    "referred": _l("Referred"),
+    "assigned": _l("Assigned"),
+    "in_field": _l("In the field"),
+    "submitted": _l("Submitted"),
+    "registry_check": _l("Registry check"),
+    "under_review": _l("Under review"),
+    "returned": _l("Returned for correction"),
+    "verified": _l("Verified"),
+    "refused": _l("Refused"),
+    "revoked": _l("Revoked"),
+    "cancelled": _l("Cancelled"),
+}
+
+ACTIONS = {
+    "assign": _l("Assign"),
+    "reassign": _l("Re-assign"),
+    "take_to_field": _l("Take to the field"),
+    "submit": _l("Submit"),
+    "begin_registry_check": _l("Send to the registry check"),
+    "begin_review": _l("Start review"),
+    "return_for_correction": _l("Return for correction"),
+    "resubmit": _l("Resubmit"),
+    "verify": _l("Verify"),
+    "refuse": _l("Refuse"),
+    "revoke": _l("Revoke"),
+    "cancel": _l("Cancel case"),
+}
+
+PRIORITIES = {"high": _l("High"), "normal": _l("Normal"), "low": _l("Low")}
+RISK_LEVELS = {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")}
+SEXES = {"F": _l("Female"), "M": _l("Male")}
+MARITAL = {
+    "single": _l("Not married"),
+    "married": _l("Married"),
+    "divorced": _l("Divorced"),
+    "widowed": _l("Widowed"),
+}
+PURPOSES = {
+    "work": _l("Work"),
+    "tourism": _l("Tourism"),
+    "family_visit": _l("Family visit"),
+    "study": _l("Study"),
+    "pilgrimage": _l("Pilgrimage (umrah/hajj)"),
+    "business": _l("Business"),
+    "other": _l("Other"),
+}
+VISA_TYPES = {
+    "visit": _l("Visit visa"),
+    "tourist": _l("Tourist visa"),
+    "work": _l("Work visa"),
+    "student": _l("Student visa"),
+    "none": _l("No visa needed"),
+    "unknown": _l("Not known yet"),
+}
+DOCUMENTS = {
+    "ktp": _l("Identity card (KTP)"),
+    "kk": _l("Family card (KK)"),
+    "birth_certificate": _l("Birth certificate"),
+    "diploma": _l("Diploma"),
+    "marriage_certificate": _l("Marriage certificate"),
+    "parents_consent": _l("Both parents' consent letter"),
+    "husband_statement": _l("Husband's statement"),
+    "employment_contract": _l("Employment contract"),
+}
+REFERRAL_REASONS = {
+    "doubtful_purpose": _l("Stated purpose of travel is doubtful"),
+    "doubtful_documents": _l("Documents look doubtful"),
+    "doubtful_age": _l("Stated age is doubtful"),
+    "high_risk_destination": _l("High-risk destination"),
+    "recruiter_suspected": _l("A recruiter seems to be involved"),
+    "inconsistent_answers": _l("Answers at the interview were inconsistent"),
+    "accompanied": _l("Came with someone who answered for the applicant"),
+    "other": _l("Other (see notes)"),
+}
+FINDINGS = {
+    "nik_sex_mismatch": _l("The NIK says %(nik)s, the application says %(stated)s."),
+    "nik_birth_date_mismatch": _l(
+        "The NIK gives the birth date %(nik)s, the application %(stated)s."
+    ),
+    "nik_outside_office_area": _l("The NIK's district %(district)s is outside this office's area."),
+    "minor_unmarried": _l(
+        "The applicant is %(age)s years old and not married: both parents' consent is required."
+    ),
+    "nik_unknown_district": _l(
+        "The NIK's district code %(district)s is not in the region table "
+        "(regions split over time): check it."
+    ),
+}
+
+
+def country_name(code: str | None) -> str:
+    """A country's name in the reader's language, from its ISO 3166 code."""
+    if not code:
+        return ""
+    locale = Locale.parse(str(get_locale()))
+    return locale.territories.get(code.upper(), code.upper())
+
+
+def countries() -> list[tuple[str, str]]:
+    """Every country as (code, name), sorted by name in the reader's language."""
+    return _countries(str(get_locale()))
+
+
+@functools.cache
+def _countries(language: str) -> list[tuple[str, str]]:
+    locale = Locale.parse(language)
+    return sorted(
+        (
+            (c, n)
+            for c, n in locale.territories.items()
+            if len(c) == 2
+            and c.isalpha()
+            and c not in {"ZZ", "EU", "EZ", "UN", "XA", "XB", "XK", "QO"}
+        ),
+        key=lambda item: item[1],
+    )
+
+
+AUDIT_ACTIONS = {
+    "case.create": _l("created the case"),
+    "case.read": _l("opened the case"),
+    "case.assign": _l("assigned the case"),
+    "case.reassign": _l("re-assigned the case"),
+    "case.cancel": _l("cancelled the case"),
+    "case.take_to_field": _l("took the case to the field"),
+    "case.submit": _l("submitted the field findings"),
+    "case.begin_registry_check": _l("sent the case to the registry check"),
+    "case.begin_review": _l("started the review"),
+    "case.return_for_correction": _l("returned the findings for correction"),
+    "case.resubmit": _l("resubmitted the findings"),
+    "case.verify": _l("verified the application"),
+    "case.refuse": _l("refused the application"),
+    "case.revoke": _l("revoked the verification"),
+    "case.risk": _l("re-evaluated the risk signals"),
+}
+
+
+def action_label(action: str) -> str:
+    """An audited action in words."""
+    return str(AUDIT_ACTIONS.get(action, action))

@@ -1,0 +1,289 @@
+"""Changes to cases: each one function, one transaction, one audit event.
+
+Views, the CSV import and (later) the sync engine's handlers all come through here, so every
+rule about a case lives in one place: fieldcheck/domain holds the pure rules, this module
+applies them to the database.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+
+from fieldcheck.accounts import Actor
+from fieldcheck.db import database
+from fieldcheck.domain import case_states, identity, signals
+from fieldcheck.models import Case, CaseFinding, Office, Region, Team, User
+
+CASE_CREATE = "case.create"
+CASE_READ = "case.read"
+CASE_SEARCH = "case.search"
+CASE_IMPORT = "case.import"
+CASE_RISK = "case.risk"
+
+# The fields of a case that intake fills in (by hand or from the passport system's export).
+INTAKE_FIELDS = (
+    "application_number",
+    "application_date",
+    "purpose",
+    "destination_country",
+    "sponsor",
+    "sponsor_is_employer",
+    "visa_type",
+    "documents",
+    "applicant_name",
+    "nik",
+    "kk",
+    "birth_place",
+    "birth_date",
+    "sex",
+    "marital_status",
+    "address",
+    "village_code",
+    "phone",
+    "referral_reasons",
+    "referral_notes",
+    "age_doubted",
+    "priority",
+    "due_date",
+)
+
+
+class CaseError(Exception):
+    """A change the rules refuse; `code` is stable and `params` fill its translated message."""
+
+    def __init__(self, code: str, **params):
+        self.code = code
+        self.params = params
+        super().__init__(code)
+
+
+def search_name(name: str) -> str:
+    """A name as searched: lower case, single spaces."""
+    return " ".join(name.split()).lower()
+
+
+def known_district(code: str) -> bool:
+    return Region.select().where(Region.code == code).exists()
+
+
+def office_region_codes(office: Office) -> list[str]:
+    return office.region_codes()
+
+
+@dataclass
+class IdentityCheck:
+    """What the identity numbers say about an applicant, and the findings they raise."""
+
+    nik: identity.NikResult
+    findings: list
+
+
+def check_identity(
+    *,
+    nik: str,
+    sex=None,
+    birth_date=None,
+    marital_status=None,
+    office: Office | None = None,
+    on: date,
+) -> IdentityCheck:
+    """Decode the NIK and cross-check it with what the application states."""
+    decoded = identity.decode_nik(nik, on, known_district=known_district)
+    findings = []
+    if decoded.valid:
+        findings = identity.cross_check(
+            decoded,
+            stated_sex=sex,
+            stated_birth_date=birth_date,
+            marital_status=marital_status,
+            office_region_codes=office_region_codes(office) if office is not None else None,
+            on=on,
+        )
+    return IdentityCheck(decoded, findings)
+
+
+def rules() -> signals.Rules:
+    return current_app.extensions["risk_rules"]
+
+
+def facts_for(case: Case) -> dict:
+    """The facts the risk signals are evaluated on (fieldcheck.domain.signals documents them)."""
+    age = identity.age_on(case.birth_date, case.application_date)
+    findings = list(case.findings) if case.id else []
+    identity_codes = {f.code for f in findings if f.source == "identity"}
+    registry = [f for f in findings if f.source == "registry"]
+    facts = {
+        "applicant.sex": case.sex,
+        "applicant.age": age,
+        "applicant.marital_status": case.marital_status,
+        "application.destination_country": case.destination_country,
+        "application.purpose": case.purpose,
+        "application.visa_type": case.visa_type,
+        "application.documents": json.loads(case.documents or "[]"),
+        "application.sponsor_is_employer": case.sponsor_is_employer,
+        "referral.age_doubted": case.age_doubted,
+        "identity.nik_mismatch_count": len(
+            identity_codes & {"nik_sex_mismatch", "nik_birth_date_mismatch"}
+        ),
+        "identity.outside_office_area": "nik_outside_office_area" in identity_codes,
+    }
+    if registry:
+        facts["registry.mismatch_count"] = sum(f.code.endswith("mismatch") for f in registry)
+        facts["registry.not_found_count"] = sum(f.code.endswith("not_found") for f in registry)
+    return facts
+
+
+def evaluate_risk(case: Case) -> signals.Evaluation:
+    """Evaluate the risk signals and store them with their reasons in both languages."""
+    facts = facts_for(case)
+    by_language = {lang: signals.evaluate(rules(), facts, language=lang) for lang in ("id", "en")}
+    first = by_language["id"]
+    english = {s.id: s for s in by_language["en"].fired}
+    case.risk_score = first.score
+    case.risk_level = first.level
+    case.rules_version = first.rules_version
+    case.risk_signals = json.dumps(
+        [
+            {
+                "id": s.id,
+                "weight": s.weight,
+                "title": {"id": s.title, "en": english[s.id].title},
+                "reason": {"id": s.reason, "en": english[s.id].reason},
+            }
+            for s in first.fired
+        ],
+        ensure_ascii=False,
+    )
+    return first
+
+
+def create_case(actor: Actor, office: Office, data: dict) -> Case:
+    """A new case from an application referred by intake; its identity checked, risk scored."""
+    on = data["application_date"]
+    check = check_identity(
+        nik=data["nik"],
+        sex=data.get("sex"),
+        birth_date=data.get("birth_date"),
+        marital_status=data.get("marital_status"),
+        office=office,
+        on=on,
+    )
+    if not check.nik.valid:
+        raise CaseError("nik_invalid", problems=[p.code for p in check.nik.errors])
+    with database.atomic():
+        if (
+            Case.select()
+            .where(
+                (Case.office == office) & (Case.application_number == data["application_number"])
+            )
+            .exists()
+        ):
+            raise CaseError("duplicate_application", number=data["application_number"])
+        values = {k: data.get(k) for k in INTAKE_FIELDS if k in data}
+        for text in ("address", "referral_notes"):
+            values[text] = (values.get(text) or "").strip()
+        values["documents"] = json.dumps(sorted(values.get("documents") or []))
+        values["referral_reasons"] = json.dumps(sorted(values.get("referral_reasons") or []))
+        case = Case(
+            office=office,
+            state=case_states.REFERRED,
+            created_by=actor.user,
+            created_at=actor.at,
+            updated_at=actor.at,
+            search_name=search_name(data["applicant_name"]),
+            district_code=check.nik.district_code,
+            **values,
+        )
+        case.save()
+        for finding in [*check.findings, *check.nik.warnings]:
+            CaseFinding.create(
+                case=case,
+                source="identity",
+                code=finding.code,
+                severity=getattr(finding, "severity", "info"),
+                params=json.dumps(finding.params, default=str),
+                created_at=actor.at,
+            )
+        evaluate_risk(case)
+        case.save()
+        actor.record(
+            CASE_CREATE,
+            case,
+            {
+                "application_number": case.application_number,
+                "risk_level": case.risk_level,
+                "rules_version": case.rules_version,
+            },
+        )
+    return case
+
+
+def move(
+    actor: Actor,
+    case: Case,
+    action: str,
+    *,
+    reason=None,
+    comment=None,
+    open_questions: int = 0,
+    role: str | None = None,
+    details=None,
+) -> Case:
+    """Take a state-machine action on a case, audited as `case.<action>`."""
+    role = role or actor.user.role
+    try:
+        target = case_states.transition(
+            case.state, action, role, reason=reason, comment=comment, open_questions=open_questions
+        )
+    except case_states.TransitionError as error:
+        raise CaseError(error.code, **error.params) from error
+    with database.atomic():
+        before = case.state
+        case.state = target
+        case.version += 1
+        case.updated_at = actor.at
+        case.save()
+        words = {k: v for k, v in (("reason", reason), ("comment", comment)) if v}
+        actor.record(
+            f"case.{action}", case, {"from": before, "to": target, **words, **(details or {})}
+        )
+    return case
+
+
+def assign(
+    actor: Actor, case: Case, team: Team, officer: User | None = None, reason: str | None = None
+) -> Case:
+    """Give a case to a district team (and optionally one officer), or move it to another."""
+    if team.office_id != case.office_id or not team.active:
+        raise CaseError("team_not_in_office")
+    if officer is not None and (officer.team_id != team.id or not officer.active):
+        raise CaseError("officer_not_in_team")
+    action = "assign" if case.state == case_states.REFERRED else "reassign"
+    with database.atomic():
+        details = {
+            "team": team.id,
+            "officer": officer.id if officer else None,
+            "previous_team": case.team_id,
+            "previous_officer": case.officer_id,
+        }
+        case.team, case.officer = team, officer
+        move(actor, case, action, reason=reason, details=details)
+    return case
+
+
+def cancel(actor: Actor, case: Case, reason: str) -> Case:
+    """Close a case that no longer needs a field check (the reason is required and audited)."""
+    return move(actor, case, "cancel", reason=reason)
+
+
+def record_read(actor: Actor, case: Case):
+    """Opening a case page is a read of personal data: audited."""
+    with database.atomic():
+        actor.record(CASE_READ, case)
+
+
+def record_search(actor: Actor, query: str, filters: dict, results: int):
+    with database.atomic():
+        actor.record(CASE_SEARCH, None, {"query": query, "filters": filters, "results": results})

@@ -1,0 +1,263 @@
+"""Routes of the cases blueprint: list and search, intake, the case page, assignment."""
+
+import json
+
+from flask import abort, flash, redirect, render_template, request, stream_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.utils import secure_filename
+
+from fieldcheck import audit
+from fieldcheck.accounts import Actor
+from fieldcheck.cases import bp, importer, labels, query, service
+from fieldcheck.cases.forms import AssignForm, CancelForm, CaseForm, ImportForm
+from fieldcheck.clock import utcnow
+from fieldcheck.db import database
+from fieldcheck.domain import case_states, identity, roles
+from fieldcheck.errors import message
+from fieldcheck.models import Case, Team, User
+from fieldcheck.security import client_address, roles_required
+from fieldcheck.views import render
+
+readers = roles_required(roles.INTAKE, roles.SUPERVISOR, roles.ADMIN, roles.FIELD)
+desk = roles_required(roles.INTAKE, roles.SUPERVISOR)
+
+
+def _actor() -> Actor:
+    return Actor(current_user._get_current_object(), utcnow(), client_address())
+
+
+def _case_or_404(case_id: int) -> Case:
+    """A case the user may see; any other is a 404, so its existence is not revealed."""
+    case = query.visible_cases(current_user).where(Case.id == case_id).first()
+    if case is None:
+        abort(404)
+    return case
+
+
+@bp.route("", methods=["GET", "POST"])
+@readers
+def index():
+    """The case list: filters by GET or POST; the search text only ever by POST."""
+    source = request.form if request.method == "POST" else request.args
+    f = query.CaseFilter.from_form(source)
+    if request.method == "GET":
+        f.q = ""
+    found = query.apply_filter(query.visible_cases(current_user), f)
+    cases, has_next = query.page_of(found, f)
+    if f.q:
+        service.record_search(_actor(), f.q, f.as_dict(), len(cases))
+    teams = Team.select().where(Team.office == current_user.office_id).order_by(Team.name)
+    return render(
+        "cases/index.html",
+        "cases/_results.html",
+        cases=cases,
+        f=f,
+        has_next=has_next,
+        teams=teams,
+        labels=labels,
+        states=case_states.STATES,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@desk
+def new():
+    form = CaseForm()
+    if request.method == "GET":
+        form.application_date.data = utcnow().date()
+        form.destination_country.data = "KH"
+    if form.validate_on_submit():
+        try:
+            case = service.create_case(_actor(), current_user.office, form.data_for_case())
+        except service.CaseError as error:
+            target = form.application_number if error.code == "duplicate_application" else form.nik
+            target.errors = [*target.errors, message(error.code, error.params)]
+        else:
+            flash(
+                _("Case created for application %(number)s.", number=case.application_number),
+                "success",
+            )
+            return redirect(url_for("cases.show", case_id=case.id), code=303)
+    return render_template("cases/new.html", form=form, labels=labels), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/nik-check", methods=["POST"])
+@desk
+def nik_check():
+    """As the NIK is typed: what it decodes to, and where it disagrees with the form."""
+    form = CaseForm()
+    on = form.application_date.data or utcnow().date()
+    nik_text = request.form.get("nik", "")
+    check = None
+    if nik_text.strip():
+        check = service.check_identity(
+            nik=nik_text,
+            sex=request.form.get("sex") or None,
+            birth_date=form.birth_date.data
+            if form.birth_date.raw_data and form.birth_date.validate(form)
+            else None,
+            marital_status=request.form.get("marital_status") or None,
+            office=current_user.office,
+            on=on,
+        )
+    return render_template("cases/_nik.html", check=check, message=message, labels=labels, on=on)
+
+
+@bp.route("/<int:case_id>")
+@readers
+def show(case_id):
+    case = _case_or_404(case_id)
+    service.record_read(_actor(), case)
+    signals = json.loads(case.risk_signals or "[]")
+    decoded = identity.decode_nik(case.nik, case.application_date)
+    timeline = audit.events_for("case", case.id)
+    return render_template(
+        "cases/show.html",
+        case=case,
+        signals=signals,
+        decoded=decoded,
+        timeline=timeline,
+        labels=labels,
+        message=message,
+        findings=list(case.findings),
+        documents=json.loads(case.documents),
+        reasons=json.loads(case.referral_reasons),
+        assign_form=_assign_form(case),
+        cancel_form=CancelForm(),
+        actions=case_states.allowed_actions(case.state, current_user.role),
+    )
+
+
+def _assign_form(case: Case) -> AssignForm:
+    form = AssignForm()
+    teams = Team.select().where((Team.office == case.office_id) & Team.active).order_by(Team.name)
+    form.team.choices = [(str(t.id), t.name) for t in teams]
+    officers = (
+        User.select()
+        .join(Team)
+        .where((Team.office == case.office_id) & User.active & (User.role == roles.FIELD))
+        .order_by(User.name)
+    )
+    form.officer.choices = [("", _("Any officer of the team"))] + [
+        (str(u.id), f"{u.name} — {u.team.name}") for u in officers
+    ]
+    if request.method == "GET":
+        form.team.data = str(case.team_id or "")
+        form.officer.data = str(case.officer_id or "")
+    return form
+
+
+@bp.route("/<int:case_id>/assign", methods=["POST"])
+@desk
+def assign(case_id):
+    case = _case_or_404(case_id)
+    form = _assign_form(case)
+    if form.validate_on_submit():
+        team = Team.get_or_none((Team.id == int(form.team.data)) & (Team.office == case.office_id))
+        officer = User.get_or_none(User.id == int(form.officer.data)) if form.officer.data else None
+        try:
+            service.assign(_actor(), case, team, officer, reason=form.reason.data or None)
+        except service.CaseError as error:
+            flash(message(error.code, error.params), "error")
+        else:
+            flash(_("Case assigned to %(team)s.", team=team.name), "success")
+    else:
+        flash(_("Choose a team."), "error")
+    return redirect(url_for("cases.show", case_id=case.id), code=303)
+
+
+@bp.route("/<int:case_id>/cancel", methods=["POST"])
+@desk
+def cancel(case_id):
+    case = _case_or_404(case_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            service.cancel(_actor(), case, form.reason.data)
+        except service.CaseError as error:
+            flash(message(error.code, error.params), "error")
+        else:
+            flash(_("Case cancelled."), "success")
+    else:
+        flash(_("Give a reason for cancelling."), "error")
+    return redirect(url_for("cases.show", case_id=case.id), code=303)
+
+
+IMPORT_MESSAGES = {
+    "empty": _l("The file is empty."),
+    "encoding": _l('The file is not UTF-8 text. Save it as "CSV UTF-8" and try again.'),
+    "columns": _l(
+        "The columns do not match the passport system's export. Missing: "
+        "%(missing)s. Unknown: %(unknown)s."
+    ),
+    "cells": _l("This line has more cells than the header has columns."),
+    "repeated": _l("The same application number is already on line %(line)s of this file."),
+    "too_many": _l("The file has more than %(max)s rows: split it."),
+}
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@desk
+def import_csv():
+    """Check an export (dry run) or import it: every valid row, or nothing if any row is bad."""
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "cases/import.html", form=form, report=None, columns=importer.COLUMNS
+        ), (422 if form.errors else 200)
+    messages = {k: str(v) for k, v in IMPORT_MESSAGES.items()}
+    report = importer.parse(form.file.data.read(), current_user.office_id, messages)
+    dry_run = "check" in request.form
+    blocked = report.file_error or (form.mode.data == "all_or_nothing" and report.problems)
+    if dry_run or blocked or not report.valid:
+        return render_template(
+            "cases/import.html",
+            form=form,
+            report=report,
+            dry_run=dry_run,
+            blocked=blocked,
+            columns=importer.COLUMNS,
+        )
+    actor, office = _actor(), current_user.office
+    filename = secure_filename(form.file.data.filename or "export.csv")[:64]
+    return stream_template(
+        "cases/import_run.html", report=report, steps=_import_steps(actor, office, report, filename)
+    )
+
+
+def _import_steps(actor: Actor, office, report, filename: str):
+    """Import the valid rows in one transaction, yielding progress as it goes."""
+    total, done = len(report.valid), 0
+    try:
+        with database.atomic():
+            for line, row in report.valid:
+                try:
+                    service.create_case(actor, office, row)
+                except service.CaseError as error:
+                    raise ImportStopped(line, message(error.code, error.params)) from error
+                done += 1
+                if done % 50 == 0 or done == total:
+                    yield {"done": done, "total": total}
+            actor.record(
+                service.CASE_IMPORT,
+                ("import", filename),
+                {
+                    "imported": done,
+                    "bad_lines": report.bad_lines,
+                    "duplicates": len(report.duplicates),
+                },
+            )
+    except ImportStopped as stop:
+        yield {"failed": True, "line": stop.line, "reason": stop.reason}
+        return
+    yield {"finished": True, "imported": done}
+
+
+class ImportStopped(Exception):
+    def __init__(self, line, reason):
+        super().__init__(reason)
+        self.line, self.reason = line, reason

@@ -1,0 +1,107 @@
+"""One catalogue of what FieldCheck tells people, by stable code, in their language.
+
+The domain and the sync engine speak in codes with parameters; pages, fragments and the API
+turn them into words here. The API sends `{"error": {"code": ..., "message": ...}}`.
+"""
+
+from datetime import date
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+
+from fieldcheck.cases import labels
+
+MESSAGES = {
+    # Identity numbers (fieldcheck.domain.identity).
+    "nik_not_digits": _l("The NIK may hold only digits."),
+    "nik_length": _l("The NIK has %(length)s digits; it must have 16."),
+    "nik_province": _l("The NIK begins with %(province)s, which is not a province code."),
+    "nik_birth_date": _l("The NIK's date of birth (day %(day)s, month %(month)s) is not a date."),
+    "nik_future_birth": _l("The NIK's date of birth, %(birth_date)s, is after %(on)s."),
+    "nik_implausible_age": _l(
+        "The NIK's date of birth, %(birth_date)s, would make the applicant %(age)s years old."
+    ),
+    "nik_serial_zero": _l("The NIK's last four digits cannot be 0000."),
+    "nik_unknown_district": _l(
+        "The NIK's district %(district)s is not in the region table "
+        "(regions split over time): check it."
+    ),
+    "kk_not_digits": _l("The family-card number may hold only digits."),
+    "kk_length": _l("The family-card number has %(length)s digits; it must have 16."),
+    "kk_province": _l(
+        "The family-card number begins with %(province)s, which is not a province code."
+    ),
+    "kk_issue_date": _l(
+        "The family card's issue date (day %(day)s, month %(month)s) is not a date."
+    ),
+    "kk_future_issue": _l("The family card's issue date, %(issue_date)s, is after %(on)s."),
+    "kk_serial_zero": _l("The family-card number's last four digits cannot be 0000."),
+    "kk_unknown_district": _l(
+        "The family card's district %(district)s is not in the region table: check it."
+    ),
+    "phone_empty": _l("Enter a phone number."),
+    "phone_characters": _l("A phone number may hold only digits, a leading +, spaces and dashes."),
+    "phone_prefix": _l(
+        "Write an Indonesian number starting with 0, 62 or +62, or a foreign "
+        "one with + and its country code."
+    ),
+    "phone_length": _l(
+        "An Indonesian number has 9 to 13 digits after the leading 0; this one has %(digits)s."
+    ),
+    "phone_foreign_length": _l(
+        "An international number has 8 to 15 digits; this one has %(digits)s."
+    ),
+    # Findings the identity numbers raise.
+    "nik_sex_mismatch": _l("The NIK says %(nik_sex)s; the application says %(stated_sex)s."),
+    "nik_birth_date_mismatch": _l(
+        "The NIK gives the birth date %(nik_birth_date)s; the "
+        "application says %(stated_birth_date)s."
+    ),
+    "nik_outside_office_area": _l(
+        "The NIK was issued in district %(district)s, outside this office's area."
+    ),
+    "minor_unmarried": _l(
+        "The applicant is %(age)s years old and not married: both parents must consent."
+    ),
+    # Cases.
+    "nik_invalid": _l("The NIK is not valid."),
+    "duplicate_application": _l("Application %(number)s is already a case of this office."),
+    "team_not_in_office": _l("Choose an active team of this office."),
+    "officer_not_in_team": _l("The officer must be an active member of the chosen team."),
+    # The case state machine (fieldcheck.domain.case_states).
+    "unknown_action": _l("There is no such action."),
+    "unknown_state": _l("The case is in an unknown state."),
+    "illegal_transition": _l("A case that is %(state)s cannot be moved that way."),
+    "role_not_allowed": _l("Your role may not do that to a case."),
+    "reason_required": _l("Give a reason."),
+    "comment_required": _l("Write a comment for the officer."),
+    "registry_open": _l(
+        "%(open_questions)s registry questions are still open: only a "
+        "supervisor may go on without them, with a reason."
+    ),
+}
+
+
+def message(code: str, params: dict | None = None) -> str:
+    """The message for a code in the reader's language, its parameters put in words."""
+    template = MESSAGES.get(code)
+    if template is None:
+        return code
+    return str(template) % _Params({k: _words(k, v) for k, v in (params or {}).items()})
+
+
+class _Params(dict):
+    """A missing parameter shows as "?" rather than losing the whole message."""
+
+    def __missing__(self, key):
+        return "?"
+
+
+def _words(key, value):
+    if isinstance(value, date):
+        return format_date(value, "medium")
+    if key in {"nik_sex", "stated_sex"} and value in labels.SEXES:
+        return str(labels.SEXES[value]).lower()
+    if key == "state" and value in labels.STATES:
+        return str(labels.STATES[value]).lower()
+    return value

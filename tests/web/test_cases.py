@@ -1,0 +1,354 @@
+"""The intake desk: refer, see what the NIK says, assign, find, open; scoped and audited."""
+
+import json
+
+from fieldcheck.models import AuditEvent, Case, CaseFinding
+from tests import factories
+from tests.helpers import input_values
+
+EN = {"Accept-Language": "en"}
+
+
+def intake_form(**overrides):
+    form = {
+        "application_number": "2026-bdg-000777",
+        "application_date": "2026-11-01",
+        "applicant_name": "  Siti   Nurhaliza ",
+        "nik": "3204 1245 0399 0001",
+        "sex": "F",
+        "birth_date": "1999-03-05",
+        "marital_status": "single",
+        "purpose": "work",
+        "destination_country": "KH",
+        "visa_type": "visit",
+        "referral_reasons": ["doubtful_purpose"],
+        "priority": "high",
+        "phone": "0812-3456-7890",
+        "documents": ["ktp"],
+    }
+    form.update(overrides)
+    return form
+
+
+def signed_in(web, role="intake", username=None):
+    user = factories.user(username or role, role)
+    web.login(user.username)
+    return user
+
+
+def test_intake_creates_a_case_with_decoded_identity_and_fired_signals(app, web):
+    signed_in(web)
+    response = web.post("/cases/new", intake_form(), page="/cases/new")
+    assert response.status_code == 303
+    case = Case.get()
+    assert response.headers["Location"] == f"/cases/{case.id}"
+    assert (case.application_number, case.applicant_name, case.nik, case.phone) == (
+        "2026-BDG-000777",
+        "Siti Nurhaliza",
+        "3204124503990001",
+        "+6281234567890",
+    )
+    assert case.state == "referred" and case.district_code == "32.04.12"
+    fired = {s["id"] for s in json.loads(case.risk_signals)}
+    assert "high_risk_destination" in fired and case.risk_level in ("medium", "high")
+    page = web.get(f"/cases/{case.id}", headers=EN).get_data(as_text=True)
+    assert "Cambodia" in page and "is on the high-risk list" in page
+    assert "district code 32.04.12" in page
+    created = AuditEvent.get(AuditEvent.action == "case.create")
+    assert created.subject_id == str(case.id) and created.actor_name == "intake"
+
+
+def test_mismatches_between_nik_and_form_become_findings(app, web):
+    signed_in(web)
+    web.post("/cases/new", intake_form(sex="M", birth_date="1998-03-05"), page="/cases/new")
+    codes = {f.code for f in CaseFinding.select()}
+    assert codes == {"nik_sex_mismatch", "nik_birth_date_mismatch"}
+    case = Case.get()
+    page = web.get(f"/cases/{case.id}", headers=EN).get_data(as_text=True)
+    assert "The NIK says female; the application says male." in page
+
+
+def test_a_minor_is_flagged(app, web):
+    signed_in(web)
+    web.post(
+        "/cases/new",
+        intake_form(nik="3204125006100001", birth_date="2010-06-10"),
+        page="/cases/new",
+    )
+    assert CaseFinding.get().code == "minor_unmarried"
+
+
+def test_nik_check_fragment_decodes_as_the_nik_is_typed(app, web):
+    signed_in(web)
+    response = web.post(
+        "/cases/nik-check",
+        {"nik": "3204124503990001", "sex": "M", "application_date": "2026-11-01"},
+        page="/cases/new",
+        headers={**EN, "HX-Request": "true"},
+    )
+    text = response.get_data(as_text=True)
+    assert "<html" not in text
+    assert "Female, born 1999-03-05" in text and "27 years old" in text
+    assert "the application says male" in text
+    bad = web.post(
+        "/cases/nik-check",
+        {"nik": "3204124503990000"},
+        page="/cases/new",
+        headers={**EN, "HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert "cannot be 0000" in bad
+
+
+def test_intake_form_errors_per_field_in_the_users_language(app, web):
+    signed_in(web)
+    cases = [
+        ({"nik": "12345"}, "The NIK has 5 digits; it must have 16."),
+        ({"nik": "3204124503990000"}, "cannot be 0000"),
+        ({"applicant_name": ""}, "Enter the applicant"),
+        ({"birth_date": "2027-01-01"}, "This date is in the future."),
+        ({"referral_reasons": []}, "Choose at least one reason."),
+        ({"phone": "12"}, "Indonesian number"),
+        ({"kk": "320412"}, "The family-card number has 6 digits"),
+    ]
+    for overrides, expected in cases:
+        response = web.post("/cases/new", intake_form(**overrides), page="/cases/new", headers=EN)
+        assert response.status_code == 422, expected
+        assert expected in response.get_data(as_text=True), expected
+    indonesian = web.post(
+        "/cases/new", intake_form(nik="12345"), page="/cases/new", headers={"Accept-Language": "id"}
+    )
+    assert "NIK" in indonesian.get_data(as_text=True)
+    assert "The NIK has 5 digits" not in indonesian.get_data(as_text=True)
+    assert Case.select().count() == 0
+
+
+def test_form_keeps_what_was_typed_after_an_error(app, web):
+    signed_in(web)
+    response = web.post("/cases/new", intake_form(nik="12345"), page="/cases/new")
+    values = input_values(response.get_data(as_text=True))
+    assert values["applicant_name"].strip() == "Siti   Nurhaliza".strip()
+    assert values["nik"] == "12345"
+
+
+def test_duplicate_application_number_is_refused(app, web):
+    signed_in(web)
+    web.post("/cases/new", intake_form(), page="/cases/new")
+    response = web.post("/cases/new", intake_form(), page="/cases/new", headers=EN)
+    assert response.status_code == 422
+    assert "already a case of this office" in response.get_data(as_text=True)
+    assert Case.select().count() == 1
+
+
+def test_intake_form_works_without_javascript(app, web):
+    signed_in(web)
+    html = web.get("/cases/new").get_data(as_text=True)
+    assert 'action="/cases/new"' in html and 'method="post"' in html
+
+
+def test_assign_then_reassign_with_a_reason(app, web):
+    signed_in(web)
+    case = factories.case()
+    team = factories.team()
+    other = factories.team(name="Timpora Garut", district_code="32.05")
+    officer = factories.user("field1", "field", team_=team)
+    page = f"/cases/{case.id}"
+    response = web.post(
+        f"{page}/assign", {"team": str(team.id), "officer": str(officer.id)}, page=page
+    )
+    assert response.status_code == 303
+    case = Case.get_by_id(case.id)
+    assert (case.state, case.team_id, case.officer_id) == ("assigned", team.id, officer.id)
+    response = web.post(
+        f"{page}/assign",
+        {"team": str(other.id), "officer": ""},
+        page=page,
+        follow_redirects=True,
+        headers=EN,
+    )
+    assert "Give a reason" in response.get_data(as_text=True)
+    assert Case.get_by_id(case.id).team_id == team.id
+    web.post(
+        f"{page}/assign",
+        {"team": str(other.id), "officer": "", "reason": "Moved to Garut"},
+        page=page,
+    )
+    case = Case.get_by_id(case.id)
+    assert (case.team_id, case.officer_id, case.state) == (other.id, None, "assigned")
+    actions = [
+        e.action
+        for e in AuditEvent.select()
+        .where(AuditEvent.subject_id == str(case.id))
+        .order_by(AuditEvent.id)
+    ]
+    assert "case.assign" in actions and "case.reassign" in actions
+
+
+def test_assigned_cases_reach_the_teams_field_officers(app, web, client):
+    from tests.helpers import Web
+
+    signed_in(web)
+    team = factories.team()
+    factories.user("field1", "field", team_=team)
+    case = factories.case()
+    field = Web(app.test_client())
+    field.login("field1")
+    assert field.get(f"/cases/{case.id}").status_code == 404  # not assigned yet
+    web.post(
+        f"/cases/{case.id}/assign", {"team": str(team.id), "officer": ""}, page=f"/cases/{case.id}"
+    )
+    assert field.get(f"/cases/{case.id}").status_code == 200
+    assert case.application_number in field.get("/cases").get_data(as_text=True)
+
+
+def test_officer_from_another_team_is_refused(app, web):
+    signed_in(web)
+    case = factories.case()
+    team = factories.team()
+    other = factories.team(name="Timpora Garut", district_code="32.05")
+    stranger = factories.user("field9", "field", team_=other)
+    web.post(
+        f"/cases/{case.id}/assign",
+        {"team": str(team.id), "officer": str(stranger.id)},
+        page=f"/cases/{case.id}",
+    )
+    assert Case.get_by_id(case.id).state == "referred"
+
+
+def test_cancel_needs_a_reason_and_is_audited(app, web):
+    signed_in(web)
+    case = factories.case()
+    page = f"/cases/{case.id}"
+    web.post(f"{page}/cancel", {"reason": ""}, page=page)
+    assert Case.get_by_id(case.id).state == "referred"
+    web.post(f"{page}/cancel", {"reason": "Applicant withdrew the application"}, page=page)
+    assert Case.get_by_id(case.id).state == "cancelled"
+    event = AuditEvent.get(AuditEvent.action == "case.cancel")
+    assert event.details_dict["reason"] == "Applicant withdrew the application"
+
+
+def test_opening_a_case_is_an_audited_read(app, web):
+    user = signed_in(web)
+    case = factories.case()
+    web.get(f"/cases/{case.id}")
+    read = AuditEvent.get(AuditEvent.action == "case.read")
+    assert (read.actor_id, read.subject_id) == (user.id, str(case.id))
+
+
+def test_case_page_shows_a_timeline_from_the_audit_trail(app, web):
+    signed_in(web)
+    case = factories.case()
+    page = web.get(f"/cases/{case.id}", headers=EN).get_data(as_text=True)
+    assert "created the case" in page and "opened the case" in page
+
+
+def test_search_is_sent_by_post_and_audited(app, web):
+    signed_in(web)
+    factories.case(applicant_name="Siti Nurhaliza")
+    factories.case(
+        applicant_name="Dewi Lestari", birth_date=__import__("datetime").date(2001, 1, 2)
+    )
+    response = web.post("/cases", {"q": "nurhaliza siti"}, page="/cases")
+    text = response.get_data(as_text=True)
+    assert "Siti Nurhaliza" in text and "Dewi Lestari" not in text
+    search = AuditEvent.get(AuditEvent.action == "case.search")
+    assert search.details_dict["query"] == "nurhaliza siti"
+    assert search.details_dict["results"] == 1
+    # A search text in the URL is ignored: personal data never travels there.
+    assert "Dewi Lestari" in web.get("/cases?q=nurhaliza").get_data(as_text=True)
+
+
+def test_search_by_nik_and_application_number(app, web):
+    signed_in(web)
+    a = factories.case()
+    factories.case(applicant_name="Dewi Lestari", district="32.05.01")
+    by_nik = web.post("/cases", {"q": a.nik[:10]}, page="/cases").get_data(as_text=True)
+    assert a.application_number in by_nik and "Dewi" not in by_nik
+    by_number = web.post("/cases", {"q": a.application_number.lower()}, page="/cases")
+    assert "Dewi" not in by_number.get_data(as_text=True)
+
+
+def test_htmx_search_answers_with_the_results_fragment(app, web):
+    signed_in(web)
+    factories.case()
+    response = web.post("/cases", {"q": "siti"}, page="/cases", headers={"HX-Request": "true"})
+    text = response.get_data(as_text=True)
+    assert text.lstrip().startswith('<div id="case-results"') and "<html" not in text
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_filters_and_sort(app, web):
+    signed_in(web)
+    high = factories.case(applicant_name="Ani Risk", destination_country="KH")
+    low = factories.case(
+        applicant_name="Budi Safe",
+        sex="M",
+        destination_country="JP",
+        purpose="tourism",
+        visa_type="tourist",
+        sponsor=None,
+        sponsor_is_employer=False,
+        district="32.05.01",
+    )
+    text = web.get(f"/cases?risk={high.risk_level}").get_data(as_text=True)
+    assert "Ani Risk" in text and "Budi Safe" not in text
+    text = web.get("/cases?district=32.05").get_data(as_text=True)
+    assert "Budi Safe" in text and "Ani Risk" not in text
+    text = web.get("/cases?sort=name").get_data(as_text=True)
+    assert text.index("Ani Risk") < text.index("Budi Safe")
+    text = web.get("/cases?sort=risk").get_data(as_text=True)
+    assert text.index("Ani Risk") < text.index("Budi Safe")
+    assert low.risk_score < high.risk_score
+    text = web.get("/cases?state=cancelled").get_data(as_text=True)
+    assert "Ani Risk" not in text
+
+
+def test_bad_filters_are_explained_not_fatal(app, web):
+    signed_in(web)
+    response = web.get("/cases?date_from=yesterday&district=abc&page=x", headers=EN)
+    assert response.status_code == 200
+    assert "were not understood" in response.get_data(as_text=True)
+
+
+def test_list_paginates(app, web):
+    signed_in(web)
+    for i in range(27):
+        factories.case(applicant_name=f"Person {i:02d}")
+    first = web.get("/cases?sort=name").get_data(as_text=True)
+    assert "Person 24" in first and "Person 25" not in first
+    second = web.get("/cases?sort=name&page=2").get_data(as_text=True)
+    assert "Person 25" in second and "Person 26" in second and "Person 00" not in second
+
+
+def test_cases_of_another_office_are_not_found(app, web):
+    signed_in(web)
+    elsewhere = factories.office(code="KANIM-JKT", name="Kantor Imigrasi Jakarta")
+    foreign = factories.case(office_=elsewhere, applicant_name="Rahasia Orang")
+    assert web.get(f"/cases/{foreign.id}").status_code == 404
+    assert (
+        web.post(f"/cases/{foreign.id}/cancel", {"reason": "x"}, page="/cases").status_code == 404
+    )
+    assert "Rahasia" not in web.post("/cases", {"q": "rahasia"}, page="/cases").get_data(
+        as_text=True
+    )
+
+
+def test_field_officer_of_another_team_gets_404(app, web):
+    from tests.helpers import Web
+
+    signed_in(web)
+    team = factories.team()
+    other = factories.team(name="Timpora Garut", district_code="32.05")
+    factories.user("field9", "field", team_=other)
+    case = factories.case()
+    web.post(
+        f"/cases/{case.id}/assign", {"team": str(team.id), "officer": ""}, page=f"/cases/{case.id}"
+    )
+    stranger = Web(app.test_client())
+    stranger.login("field9")
+    assert stranger.get(f"/cases/{case.id}").status_code == 404
+
+
+def test_field_officers_cannot_create_or_assign(app, web):
+    signed_in(web, "field", "field1")
+    assert web.get("/cases/new").status_code == 403
+    assert web.get("/cases/import").status_code == 403
