@@ -128,7 +128,9 @@ def parse(data: bytes, office, messages) -> ParsedFile:
         if not form.validate():
             for name, errors in form.errors.items():
                 label = getattr(form, name).label.text if hasattr(form, name) else name
-                result.problems.append(RowProblem(line, f"{name} ({label})", " ".join(errors)))
+                result.problems.append(
+                    RowProblem(line, f"{name} ({label})", " ".join(str(e) for e in errors))
+                )
             continue
         data_row = form.data_for_case()
         number = data_row["application_number"]

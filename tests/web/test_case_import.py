@@ -1,0 +1,180 @@
+"""CSV import of the passport system's export: dry run, all-or-nothing, valid-only, duplicates,
+malformed files. Nothing is ever imported by half."""
+
+import io
+
+from fieldcheck.cases.importer import COLUMNS
+from fieldcheck.models import AuditEvent, Case
+from tests import factories
+
+EN = {"Accept-Language": "en"}
+HEADER = ",".join(COLUMNS)
+
+
+def row(number, nik="3204124503990001", name="Siti Nurhaliza", **overrides):
+    values = {
+        "application_number": number,
+        "application_date": "2026-10-20",
+        "applicant_name": name,
+        "nik": nik,
+        "kk": "",
+        "sex": "F",
+        "birth_place": "Bandung",
+        "birth_date": "1999-03-05",
+        "marital_status": "single",
+        "address": "Dayeuhkolot",
+        "phone": "081234567890",
+        "purpose": "work",
+        "destination_country": "KH",
+        "sponsor": "Golden Sun Co.",
+        "sponsor_is_employer": "ya",
+        "visa_type": "visit",
+        "documents": "ktp;kk",
+        "referral_reasons": "doubtful_purpose;recruiter_suspected",
+        "referral_notes": "",
+        "age_doubted": "",
+        "priority": "normal",
+        "due_date": "",
+    }
+    values.update(overrides)
+    return ",".join(f'"{values[c]}"' for c in COLUMNS)
+
+
+def export(*rows, header=HEADER) -> bytes:
+    return ("\n".join([header, *rows]) + "\n").encode()
+
+
+def upload(web, data: bytes, *, check=False, mode="valid_only", name="export.csv"):
+    form = {"file": (io.BytesIO(data), name), "mode": mode}
+    form["check" if check else "import"] = "1"
+    return web.post(
+        "/cases/import", form, page="/cases/import", headers=EN, content_type="multipart/form-data"
+    )
+
+
+def signed_in(web):
+    factories.user("intake", "intake")
+    web.login("intake")
+
+
+def test_dry_run_reports_each_bad_row_and_saves_nothing(app, web):
+    signed_in(web)
+    data = export(
+        row("A-1"),
+        row("A-2", nik="12345"),
+        row("A-3", birth_date="2030-01-01"),
+        row("A-4", referral_reasons=""),
+    )
+    text = upload(web, data, check=True).get_data(as_text=True)
+    assert "Rows in the file: 4" in text and "Valid rows ready to import: 1" in text
+    assert "Rows with problems: 3" in text
+    assert "The NIK has 5 digits" in text and "This date is in the future" in text
+    assert "Choose at least one reason" in text
+    assert "<td>3</td>" in text and "<td>4</td>" in text and "<td>5</td>" in text  # line numbers
+    assert Case.select().count() == 0
+
+
+def test_all_or_nothing_imports_nothing_when_a_row_is_bad(app, web):
+    signed_in(web)
+    data = export(row("A-1"), row("A-2", nik="12345"))
+    text = upload(web, data, mode="all_or_nothing").get_data(as_text=True)
+    assert "Nothing was imported" in text and "mend the rows below" in text
+    assert Case.select().count() == 0
+
+
+def test_valid_only_imports_the_valid_rows_and_lists_the_others(app, web):
+    signed_in(web)
+    data = export(row("A-1"), row("A-2", nik="12345"), row("A-3", name="Dewi Lestari"))
+    response = upload(web, data)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Imported 2 cases." in text and "1 rows with problems were left out" in text
+    assert "<progress" in text
+    assert sorted(c.application_number for c in Case.select()) == ["A-1", "A-3"]
+    event = AuditEvent.get(AuditEvent.action == "case.import")
+    assert event.details_dict == {"imported": 2, "bad_lines": 1, "duplicates": 0}
+    assert AuditEvent.select().where(AuditEvent.action == "case.create").count() == 2
+
+
+def test_a_clean_file_in_all_or_nothing_mode_imports_everything(app, web):
+    signed_in(web)
+    text = upload(web, export(row("A-1"), row("A-2")), mode="all_or_nothing").get_data(as_text=True)
+    assert "Imported 2 cases." in text
+    assert Case.select().count() == 2
+
+
+def test_duplicates_are_reported_not_imported_twice(app, web):
+    signed_in(web)
+    upload(web, export(row("A-1"), row("A-2"))).get_data()  # a streamed page: read it all
+    text = upload(web, export(row("A-1"), row("A-2"), row("A-3")), check=True).get_data(
+        as_text=True
+    )
+    assert "will not be imported again): 2" in text and "Valid rows ready to import: 1" in text
+    text = upload(web, export(row("A-1"), row("A-2"), row("A-3"))).get_data(as_text=True)
+    assert "Imported 1 cases." in text and "2 rows were already cases" in text
+    assert Case.select().count() == 3
+
+
+def test_the_same_number_twice_in_one_file_is_a_row_problem(app, web):
+    signed_in(web)
+    text = upload(web, export(row("A-1"), row("A-1")), check=True).get_data(as_text=True)
+    assert "already on line 2 of this file" in text
+
+
+def test_wrong_columns_are_named(app, web):
+    signed_in(web)
+    text = upload(web, export("x", header="nomor,nama,nik")).get_data(as_text=True)
+    assert "do not match" in text and "application_number" in text and "nomor" in text
+    assert Case.select().count() == 0
+
+
+def test_bad_encoding_is_explained(app, web):
+    signed_in(web)
+    data = export(row("A-1", name="Sit\u00ed")).decode().encode("utf-16")
+    text = upload(web, data).get_data(as_text=True)
+    assert "not UTF-8" in text
+    assert Case.select().count() == 0
+
+
+def test_empty_file_is_explained(app, web):
+    signed_in(web)
+    assert "The file is empty" in upload(web, b"").get_data(as_text=True)
+    assert "The file is empty" in upload(web, b"  \n").get_data(as_text=True)
+
+
+def test_a_row_with_too_many_cells_is_a_row_problem(app, web):
+    signed_in(web)
+    text = upload(web, export(row("A-1") + ',"extra"'), check=True).get_data(as_text=True)
+    assert "more cells than the header" in text
+
+
+def test_an_import_cut_off_midway_saves_nothing(app, web):
+    signed_in(web)
+    response = upload(web, export(row("A-1"), row("A-2")))
+    response.close()  # the browser went away before the end: the transaction rolls back
+    assert Case.select().count() == 0
+
+
+def test_no_file_chosen(app, web):
+    signed_in(web)
+    response = web.post(
+        "/cases/import", {"import": "1", "mode": "valid_only"}, page="/cases/import", headers=EN
+    )
+    assert response.status_code == 422 and "Choose a file" in response.get_data(as_text=True)
+
+
+def test_import_a_larger_file_shows_progress(app, web):
+    from datetime import date, timedelta
+
+    from fieldcheck.domain.identity import encode_nik
+
+    signed_in(web)
+    rows = []
+    for i in range(120):
+        born = date(1990, 1, 1) + timedelta(days=37 * i)
+        nik = encode_nik("32.04.12", "F", born, i + 1)
+        rows.append(row(f"B-{i:03d}", nik=nik, birth_date=born.isoformat()))
+    text = upload(web, export(*rows)).get_data(as_text=True)
+    assert text.count('class="progress-step"') == 3  # after 50, 100 and 120 rows
+    assert "Imported 120 cases." in text
+    assert Case.select().count() == 120
