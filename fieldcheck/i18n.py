@@ -4,7 +4,7 @@ UTC and shown in the office's zone (WIB, WITA, WIT)."""
 from datetime import datetime
 
 from flask import current_app, request, session
-from flask_babel import Babel, format_datetime
+from flask_babel import Babel, format_date, format_datetime
 from flask_login import current_user
 
 babel = Babel()
@@ -41,7 +41,15 @@ def local_time(value: datetime | None, style: str = "medium") -> str:
     return f"{text} {zone or 'WIB'}"
 
 
+def local_date(value) -> str:
+    """A calendar date in the reader's language (e.g. 5 Mar 1999 / 5 Mar 1999 in Indonesian)."""
+    if value is None:
+        return ""
+    return format_date(value, "medium")
+
+
 def init_app(app):
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
