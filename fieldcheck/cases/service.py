@@ -220,6 +220,36 @@ def create_case(actor: Actor, office: Office, data: dict) -> Case:
     return case
 
 
+def add_findings(actor: Actor, case: Case, source: str, findings) -> Case:
+    """Record what was found about a case and re-evaluate its risk signals at once."""
+    with database.atomic():
+        for finding in findings:
+            CaseFinding.create(
+                case=case,
+                source=source,
+                code=finding.code,
+                severity=getattr(finding, "severity", "warning"),
+                params=json.dumps(finding.params, default=str),
+                created_at=actor.at,
+            )
+        before = [case.risk_level, case.risk_score]
+        evaluate_risk(case)
+        case.version += 1
+        case.updated_at = actor.at
+        case.save()
+        actor.record(
+            CASE_RISK,
+            case,
+            {
+                "source": source,
+                "findings": [f.code for f in findings],
+                "risk": [before, [case.risk_level, case.risk_score]],
+                "rules_version": case.rules_version,
+            },
+        )
+    return case
+
+
 def move(
     actor: Actor,
     case: Case,
