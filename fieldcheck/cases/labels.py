@@ -81,22 +81,6 @@ REFERRAL_REASONS = {
     "accompanied": _l("Came with someone who answered for the applicant"),
     "other": _l("Other (see notes)"),
 }
-FINDINGS = {
-    "nik_sex_mismatch": _l("The NIK says %(nik)s, the application says %(stated)s."),
-    "nik_birth_date_mismatch": _l(
-        "The NIK gives the birth date %(nik)s, the application %(stated)s."
-    ),
-    "nik_outside_office_area": _l("The NIK's district %(district)s is outside this office's area."),
-    "minor_unmarried": _l(
-        "The applicant is %(age)s years old and not married: both parents' consent is required."
-    ),
-    "nik_unknown_district": _l(
-        "The NIK's district code %(district)s is not in the region table "
-        "(regions split over time): check it."
-    ),
-}
-
-
 def country_name(code: str | None) -> str:
     """A country's name in the reader's language, from its ISO 3166 code."""
     if not code:

@@ -88,7 +88,7 @@ def test_valid_only_imports_the_valid_rows_and_lists_the_others(app, web):
     response = upload(web, data)
     text = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Imported 2 cases." in text and "1 rows with problems were left out" in text
+    assert "Imported 2 cases." in text and "1 row with problems was left out" in text
     assert "<progress" in text
     assert sorted(c.application_number for c in Case.select()) == ["A-1", "A-3"]
     event = AuditEvent.get(AuditEvent.action == "case.import")
@@ -111,7 +111,7 @@ def test_duplicates_are_reported_not_imported_twice(app, web):
     )
     assert "will not be imported again): 2" in text and "Valid rows ready to import: 1" in text
     text = upload(web, export(row("A-1"), row("A-2"), row("A-3"))).get_data(as_text=True)
-    assert "Imported 1 cases." in text and "2 rows were already cases" in text
+    assert "Imported 1 case." in text and "2 rows were already cases" in text
     assert Case.select().count() == 3
 
 
