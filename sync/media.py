@@ -1,0 +1,60 @@
+"""Media files: recognised by their content, stored under their SHA-256, never overwritten."""
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+
+def sniff_type(data: bytes) -> str | None:
+    """The image type the bytes really are (JPEG, PNG or WebP), whatever the name or header says."""
+    for magic, mime in SIGNATURES:
+        if data.startswith(magic):
+            return mime
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class FileStorage:
+    """Files in a folder, two levels of fan-out by hash; writes are atomic (temp file + rename)."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+
+    def path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).exists()
+
+    def put(self, sha256: str, data: bytes) -> bool:
+        """Store the bytes once; False when they were there already (nothing is replaced)."""
+        target = self.path(sha256)
+        if target.exists():
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temp, 0o600)
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        return True
+
+    def read(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()

@@ -1,0 +1,244 @@
+"""The sync engine alone (no Flask, no fieldcheck): results, idempotency, savepoints, the change
+feed's cursor under overlapping transactions, and media bookkeeping. On SQLite and PostgreSQL."""
+
+import threading
+import time
+import uuid
+
+import peewee
+import pytest
+
+from sync import (
+    APPLIED,
+    CONFLICT,
+    DUPLICATE,
+    REJECTED,
+    EnvelopeError,
+    Handlers,
+    Outcome,
+    PushContext,
+    Rejected,
+    SyncEngine,
+)
+from sync.store import create_tables
+
+
+class Note(peewee.Model):
+    record_id = peewee.CharField(primary_key=True)
+    text = peewee.TextField()
+    author = peewee.CharField()
+
+
+def note_handler(op, ctx, engine):
+    text = op.payload.get("text", "")
+    if not text.strip():
+        raise Rejected("note_empty", "a note needs text", [{"field": "text", "code": "required"}])
+    if Note.get_or_none(Note.record_id == op.record_id) is not None:
+        return Outcome(CONFLICT, {"record_id": op.record_id}, reason="record exists")
+    Note.create(record_id=op.record_id, text=text, author=ctx.author)
+    engine.record_change("team:1", "note", op.record_id)
+    return Outcome(APPLIED, {"record_id": op.record_id, "state": "stored"})
+
+
+def half_then_fail(op, ctx, engine):
+    Note.create(record_id=op.record_id, text="half", author=ctx.author)
+    raise Rejected("always_fails")
+
+
+@pytest.fixture
+def engine(blank_database):
+    db = blank_database
+    create_tables(db)
+    db.bind([Note])
+    db.create_tables([Note])
+    handlers = Handlers()
+    handlers.register("note.add", note_handler)
+    handlers.register("note.half", half_then_fail)
+    return SyncEngine(db, handlers)
+
+
+def op(kind="note.add", text="Ibu tidak tahu rencana kerja anaknya", op_id=None, record_id=None):
+    return {
+        "op_id": op_id or str(uuid.uuid4()),
+        "type": kind,
+        "record_id": record_id or str(uuid.uuid4()),
+        "payload": {"text": text},
+    }
+
+
+def push(engine, *ops, author="field1"):
+    return engine.push({"version": 1, "operations": list(ops)}, PushContext(author=author))
+
+
+def test_applied_then_duplicate_answers_with_the_first_result(engine):
+    first = op()
+    [a] = push(engine, first)
+    assert a["status"] == APPLIED and a["result"]["state"] == "stored"
+    [b] = push(engine, first)
+    assert b["status"] == DUPLICATE and b["first"] == APPLIED and b["result"] == a["result"]
+    assert Note.select().count() == 1
+
+
+def test_same_op_id_with_other_content_is_refused_and_the_first_stays(engine):
+    first = op(text="first words")
+    push(engine, first)
+    [again] = push(engine, {**first, "payload": {"text": "other words"}})
+    assert again["status"] == REJECTED and again["code"] == "op_id_reused"
+    assert Note.get().text == "first words"
+
+
+def test_one_bad_operation_never_spoils_the_batch(engine):
+    good1, good2 = op(), op()
+    results = push(
+        engine,
+        good1,
+        op(text="  "),
+        {"op_id": "not-a-uuid", "type": "note.add"},
+        op(kind="note.unknown"),
+        op(kind="note.half"),
+        good2,
+        "junk",
+    )
+    statuses = [(r["status"], r.get("code")) for r in results]
+    assert statuses == [
+        (APPLIED, None),
+        (REJECTED, "note_empty"),
+        (REJECTED, "op_id_invalid"),
+        (REJECTED, "unknown_type"),
+        (REJECTED, "always_fails"),
+        (APPLIED, None),
+        (REJECTED, "operation_invalid"),
+    ]
+    assert results[1]["errors"] == [{"field": "text", "code": "required"}]
+    # The half-made note of the failing operation was rolled back with its savepoint.
+    assert sorted(n.text for n in Note.select()) == ["Ibu tidak tahu rencana kerja anaknya"] * 2
+
+
+def test_a_rejected_operation_can_be_mended_and_resent_under_its_op_id(engine):
+    bad = op(text="")
+    assert push(engine, bad)[0]["status"] == REJECTED
+    [mended] = push(engine, {**bad, "payload": {"text": "now with words"}})
+    assert mended["status"] == APPLIED
+
+
+def test_a_conflict_is_stored_and_repeats_as_a_duplicate(engine):
+    record = str(uuid.uuid4())
+    push(engine, op(record_id=record))
+    clash = op(record_id=record, text="second officer")
+    [c] = push(engine, clash)
+    assert c["status"] == CONFLICT and c["reason"] == "record exists"
+    [again] = push(engine, clash)
+    assert again["status"] == DUPLICATE and again["first"] == CONFLICT
+
+
+def test_same_op_twice_in_one_batch_is_applied_once(engine):
+    same = op()
+    results = push(engine, same, same)
+    assert [r["status"] for r in results] == [APPLIED, DUPLICATE]
+    assert Note.select().count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ([], "envelope_invalid"),
+        ({"version": 2, "operations": []}, "unsupported_version"),
+        ({"version": 1, "operations": {}}, "envelope_invalid"),
+        ({"version": 1, "operations": [op() for _ in range(501)]}, "too_many_operations"),
+    ],
+)
+def test_unreadable_envelopes_are_refused_whole(engine, body, code):
+    with pytest.raises(EnvelopeError) as error:
+        engine.push(body, PushContext(author="field1"))
+    assert error.value.code == code
+    assert Note.select().count() == 0
+
+
+def test_change_feed_is_read_by_cursor(engine):
+    for _ in range(5):
+        push(engine, op())
+    changes, cursor, more = engine.changes(["team:1"], 0, limit=3)
+    assert [c.seq for c in changes] == [1, 2, 3] and cursor == 3 and more
+    changes, cursor, more = engine.changes(["team:1"], cursor, limit=3)
+    assert [c.seq for c in changes] == [4, 5] and not more
+    assert engine.changes(["team:2"], 0)[0] == []
+    assert engine.cursor_now() == 5
+
+
+def test_cursor_never_skips_a_change_that_commits_late(engine):
+    """Two overlapping transactions: the first to take a number commits last. A reader that
+    follows its cursor throughout must still see every change."""
+    db = engine.db
+    first_inserted, release_first = threading.Event(), threading.Event()
+    errors = []
+
+    def slow_writer():
+        try:
+            with db.atomic():
+                engine.record_change("team:1", "case", "slow")
+                first_inserted.set()
+                release_first.wait(5)
+                time.sleep(0.2)
+        except Exception as exc:  # pragma: no cover - shown in the assertion below
+            errors.append(exc)
+        finally:
+            db.close()
+
+    def fast_writer():
+        try:
+            first_inserted.wait(5)
+            with db.atomic():
+                engine.record_change("team:1", "case", "fast")
+        except Exception as exc:  # pragma: no cover
+            errors.append(exc)
+        finally:
+            db.close()
+
+    slow, fast = threading.Thread(target=slow_writer), threading.Thread(target=fast_writer)
+    slow.start()
+    fast.start()
+    first_inserted.wait(5)
+    seen, cursor = [], 0
+    deadline = time.monotonic() + 10
+    released = False
+    while (slow.is_alive() or fast.is_alive()) and time.monotonic() < deadline:
+        changes, cursor, _ = engine.changes(["team:1"], cursor)
+        seen += [c.entity_id for c in changes]
+        if not released:
+            time.sleep(0.2)  # the fast writer is now waiting, or (without the lock) committed
+            release_first.set()
+            released = True
+        time.sleep(0.02)
+    slow.join()
+    fast.join()
+    changes, cursor, _ = engine.changes(["team:1"], cursor)
+    seen += [c.entity_id for c in changes]
+    assert errors == []
+    assert sorted(seen) == ["fast", "slow"]
+
+
+def test_media_bookkeeping_completes_waiting_owners(engine):
+    sha_a, sha_b = "a" * 64, "b" * 64
+    assert engine.await_media("visit:1", [sha_a, sha_b]) == [sha_a, sha_b]
+    assert engine.await_media("visit:2", [sha_a]) == [sha_a]
+    created, done = engine.media_arrived(sha_a, 10, "image/jpeg", "field1")
+    assert created and done == ["visit:2"]  # visit:1 still waits for b
+    assert engine.waiting_for("visit:1") == [sha_b]
+    created, done = engine.media_arrived(sha_a, 10, "image/jpeg", "field1")
+    assert not created and done == []
+    created, done = engine.media_arrived(sha_b, 10, "image/png", "field1")
+    assert done == ["visit:1"]
+    assert engine.await_media("visit:3", [sha_a, sha_b]) == []
+
+
+def test_sync_package_imports_neither_flask_nor_fieldcheck():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sync, sync.engine, sync.media, sync.store, sync.envelope; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'fieldcheck')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
