@@ -1,8 +1,10 @@
 """A realistic demo office for trying FieldCheck: `fieldcheck demo`. Never run in production."""
 
+from datetime import date, timedelta
+
 from fieldcheck import accounts, audit
-from fieldcheck.domain import roles
-from fieldcheck.models import Region, User
+from fieldcheck.domain import case_states, identity, roles
+from fieldcheck.models import Case, Region, Team, User
 
 DEMO_PASSWORD = "fieldcheck-demo"  # noqa: S105  (documented demo accounts, made only by `demo`)
 
@@ -32,6 +34,24 @@ DEMO_REGIONS = [
     ("32.05.01.1002", "Kota Wetan"),
     ("32.05.04.2001", "Sukajadi"),
     ("32.05.10.2001", "Kadungora"),
+    # More districts the demo cases come from (names as in wilayah-2025.csv).
+    ("32.04.29", "Ciparay"),
+    ("32.04.33", "Majalaya"),
+    ("32.05.20", "Cisurupan"),
+    ("32.73.16", "Kiaracondong"),
+    ("32.73.25", "Cibiru"),
+    ("32.04.29.2001", "Ciparay"),
+    ("32.04.29.2004", "Cikoneng"),
+    ("32.04.33.2001", "Majalaya"),
+    ("32.04.33.2002", "Wangisagara"),
+    ("32.05.20.2001", "Cisurupan"),
+    ("32.73.16.1001", "Sukapura"),
+    ("32.73.25.1002", "Cipadung"),
+    # One applicant's NIK was issued in Central Java, outside the office's area.
+    ("33", "Jawa Tengah"),
+    ("33.01", "Kabupaten Cilacap"),
+    ("33.01.14", "Majenang"),
+    ("33.01.14.2004", "Jenang"),
 ]
 
 DEMO_USERS = [
@@ -44,6 +64,541 @@ DEMO_USERS = [
     ("supervisor", "Hendra Gunawan", roles.SUPERVISOR, None, roles.IMMIGRATION),
     ("passport", "Putri Ayu Lestari", roles.PASSPORT, None, roles.IMMIGRATION),
 ]
+
+
+# The demo's cases: passport applications the office referred for a field check. Names, places,
+# sponsors and phone numbers are invented; region codes are real. Ages and dates are counted back
+# from the day the demo is made (`ago`: days before it), so a minor is a minor whenever it runs.
+# Each case is made and moved by the service functions, as the desk and the field would.
+#
+#   nik_sex / nik_age  what the NIK encodes when it differs from the stated sex / age
+#   nik_district       the NIK's district when it is not the home district (outside the area)
+#   family             applicants who share a family card (KK)
+#   state, officer     where the case stands; officer None: the team, no one officer
+#   end                the reason (refused, cancelled) or comment (returned) of the last move
+GOLDEN_SUN = "Golden Sun Trading Co. Ltd, Phnom Penh"
+ROYAL_CROWN = "Royal Crown Entertainment, Sihanoukville"
+STAR_BAY = "Star Bay Technology Co. Ltd, Bavet"
+DRAGON_PEARL = "Dragon Pearl Investment, Poipet"
+SHWE_LIN = "Shwe Lin Digital Co., Myawaddy"
+KH_WORK = {"dest": "KH", "purpose": "work", "visa": "visit", "employer": True}
+KH_REASONS = ["doubtful_purpose", "high_risk_destination", "recruiter_suspected"]
+
+DEMO_CASES = [
+    # --- referred: waiting for a team -----------------------------------------------------
+    {
+        "name": "Neng Rina", "sex": "F", "age": 21, "district": "32.04.15",
+        "village": "32.04.15.2002", "address": "Kp. Cibeureum RT 02 RW 08",
+        "ago": 1, **KH_WORK, "sponsor": GOLDEN_SUN, "docs": ["ktp", "kk", "diploma"],
+        "reasons": KH_REASONS, "priority": "high", "state": "referred",
+        "notes": "Mengaku ditawari kerja sebagai admin customer service di Phnom Penh lewat grup "
+        "Facebook 'Loker Luar Negeri Gaji Besar'; gaji dijanjikan USD 800 per bulan. Tiket "
+        "dibayar oleh 'bos' yang belum pernah ia temui.",
+    },
+    {
+        "name": "Yuyun Wahyuni", "sex": "F", "age": 23, "district": "32.05.04",
+        "village": "32.05.04.2001", "address": "Kp. Sukajadi RT 04 RW 02", "birth_place": "Garut",
+        "ago": 2, **KH_WORK, "sponsor": ROYAL_CROWN, "docs": ["ktp", "kk"],
+        "reasons": KH_REASONS, "priority": "high", "state": "referred",
+        "notes": "Tawaran kerja sebagai marketing online lewat TikTok; perekrut menghubungi lewat "
+        "WhatsApp dengan nomor +855. Pemohon tidak tahu di kota mana ia akan bekerja.",
+    },
+    {
+        "name": "Euis Sumarni", "sex": "F", "age": 19, "district": "32.05.10",
+        "village": "32.05.10.2001", "address": "Kp. Babakan Loa RT 01 RW 05",
+        "birth_place": "Garut", "ago": 3, "dest": "MM", "purpose": "work", "visa": "visit",
+        "sponsor": SHWE_LIN, "employer": True, "docs": ["ktp", "kk"],
+        "reasons": ["accompanied", "high_risk_destination", "recruiter_suspected"],
+        "priority": "high", "state": "referred",
+        "notes": "Diantar laki-laki yang mengaku pamannya; laki-laki itu yang menjawab pertanyaan "
+        "petugas. Rencana: terbang ke Bangkok lalu 'dijemput ke perbatasan'.",
+    },
+    {
+        "name": "Siti Aisyah", "sex": "F", "age": 16, "district": "32.05.20",
+        "village": "32.05.20.2001", "address": "Kp. Cidahu RT 03 RW 01", "birth_place": "Garut",
+        "ago": 1, **KH_WORK, "sponsor": "Restoran Mekong Garden, Phnom Penh",
+        "docs": ["kk", "birth_certificate", "diploma"], "age_doubted": True, "phone": None,
+        "reasons": ["doubtful_age", "high_risk_destination", "recruiter_suspected"],
+        "priority": "high", "state": "referred",
+        "notes": "Pemohon tampak sangat muda, mengaku baru lulus SMP tahun lalu dan belum punya "
+        "KTP. Tidak membawa surat persetujuan orang tua. Ditawari kerja di restoran oleh kenalan "
+        "dari Instagram.",
+    },
+    {
+        "name": "Ujang Suryana", "sex": "M", "age": 52, "marital": "married",
+        "district": "32.04.13", "village": "32.04.13.2001", "address": "Kp. Kamasan RT 05 RW 03",
+        "family": "suryana", "kk_days": 31, "ago": 6, "dest": "SA", "purpose": "pilgrimage",
+        "visa": "visit", "sponsor": "PT Al-Multazam Wisata Haji dan Umrah, Bandung",
+        "docs": ["ktp", "kk", "marriage_certificate"], "reasons": ["doubtful_documents"],
+        "priority": "low", "state": "referred",
+        "notes": "Berangkat umrah bersama istri dan anak. KK baru diterbitkan bulan lalu; mohon "
+        "dipastikan susunan keluarga sesuai KK.",
+    },
+    {
+        "name": "Iis Rohaeti", "sex": "F", "age": 47, "marital": "married",
+        "district": "32.04.13", "village": "32.04.13.2001", "address": "Kp. Kamasan RT 05 RW 03",
+        "family": "suryana", "ago": 6, "dest": "SA", "purpose": "pilgrimage", "visa": "visit",
+        "sponsor": "PT Al-Multazam Wisata Haji dan Umrah, Bandung",
+        "docs": ["ktp", "kk", "marriage_certificate", "husband_statement"],
+        "reasons": ["doubtful_documents"], "priority": "low", "state": "referred",
+        "notes": "Istri Bapak Ujang Suryana; berangkat umrah bersama suami dan anak.",
+    },
+    {
+        "name": "Nisa Nurjanah", "sex": "F", "age": 18, "district": "32.04.13",
+        "village": "32.04.13.2001", "address": "Kp. Kamasan RT 05 RW 03", "family": "suryana",
+        "ago": 6, "dest": "SA", "purpose": "pilgrimage", "visa": "visit",
+        "sponsor": "PT Al-Multazam Wisata Haji dan Umrah, Bandung",
+        "docs": ["ktp", "kk", "birth_certificate"], "reasons": ["doubtful_documents"],
+        "priority": "low", "state": "referred",
+        "notes": "Anak Bapak Ujang Suryana; berangkat umrah bersama kedua orang tua.",
+    },
+    {
+        "name": "Asep Saepudin", "sex": "M", "age": 27, "district": "32.04.29",
+        "village": "32.04.29.2001", "address": "Kp. Sindangsari RT 02 RW 11",
+        "ago": 4, **KH_WORK, "sponsor": STAR_BAY, "docs": ["ktp", "kk", "diploma"],
+        "reasons": KH_REASONS, "state": "referred",
+        "notes": "Mengaku akan bekerja sebagai operator komputer; tawaran dari grup Telegram "
+        "'Kerja Kamboja Legal'. Biaya ditanggung perusahaan dan nanti dipotong dari gaji.",
+    },
+    {
+        "name": "Lina Herlina", "sex": "F", "age": 24, "district": "32.04.05",
+        "village": "32.04.05.2002", "address": "Perum Bumi Cileunyi Blok C2 No. 7 RT 06 RW 12",
+        "ago": 5, "dest": "KH", "purpose": "tourism", "visa": "tourist",
+        "docs": ["ktp", "kk"], "reasons": ["doubtful_purpose", "high_risk_destination"],
+        "state": "referred",
+        "notes": "Mengaku berlibur ke Siem Reap bersama teman yang dikenal lewat Instagram; teman "
+        "itu yang membelikan tiket. Tidak bisa menyebutkan hotel tempat menginap.",
+    },
+    {
+        "name": "Elis Nurhayati", "sex": "F", "age": 34, "marital": "married",
+        "district": "32.05.01", "village": "32.05.01.1002",
+        "address": "Jl. Ciledug Gg. Haji Umar No. 14 RT 01 RW 07", "birth_place": "Garut",
+        "ago": 8, "dest": "MY", "purpose": "work", "visa": "visit",
+        "sponsor": "Restoran Selera Kampung, Johor Bahru", "employer": True,
+        "docs": ["ktp", "kk", "marriage_certificate", "husband_statement"],
+        "reasons": ["doubtful_purpose"], "state": "referred",
+        "notes": "Akan bekerja di rumah makan milik kenalan di Johor Bahru, diajak tetangga yang "
+        "sudah bekerja di sana. Belum ada kontrak dan visa kerja.",
+    },
+    {
+        "name": "Ai Susanti", "sex": "F", "age": 22, "nik_sex": "M", "district": "32.04.12",
+        "village": "32.04.12.2002", "address": "Kp. Bojong Asih RT 03 RW 04",
+        "ago": 0, **KH_WORK, "sponsor": GOLDEN_SUN, "docs": ["ktp", "kk"],
+        "reasons": ["doubtful_documents", "high_risk_destination"], "priority": "high",
+        "state": "referred",
+        "notes": "Jenis kelamin yang tersandi dalam NIK tidak sesuai dengan KTP yang ditunjukkan; "
+        "KTP tampak baru dicetak. Pemohon tidak ingat tanggal penerbitan KTP.",
+    },
+    # --- assigned to the Bandung team -----------------------------------------------------
+    {
+        "name": "Siti Nurhaliza", "sex": "F", "age": 22, "district": "32.04.12",
+        "village": "32.04.12.2003", "address": "Kp. Cangkuang RT 02 RW 05",
+        "ago": 8, **KH_WORK, "sponsor": GOLDEN_SUN, "docs": ["ktp", "kk"],
+        "reasons": KH_REASONS, "priority": "high", "state": "assigned", "officer": "field1",
+        "notes": "Tawaran kerja sebagai customer service dari iklan di Facebook; gaji dijanjikan "
+        "Rp15.000.000 per bulan. Pemohon tidak dapat menyebutkan alamat perusahaan.",
+    },
+    {
+        "name": "Rini Agustina", "sex": "F", "age": 20, "district": "32.04.13",
+        "village": "32.04.13.2003", "address": "Kp. Ciapus RT 01 RW 09",
+        "ago": 10, **KH_WORK, "sponsor": DRAGON_PEARL, "docs": ["ktp", "kk"],
+        "reasons": KH_REASONS, "priority": "high", "state": "assigned", "officer": "field1",
+        "notes": "Direkrut lewat WhatsApp oleh orang yang menyebut dirinya 'Mr. Kevin'; "
+        "dijanjikan kerja di kasino. Paspor dan tiket dibiayai perekrut.",
+    },
+    {
+        "name": "Sri Wahyuni", "sex": "F", "age": 24, "district": "32.73.16",
+        "nik_district": "33.01.14", "village": "32.73.16.1001", "birth_place": "Cilacap",
+        "address": "Jl. Babakan Sari Gg. Mawar No. 12 RT 04 RW 02 (indekos)",
+        "ago": 12, **KH_WORK, "sponsor": GOLDEN_SUN, "docs": ["ktp", "kk"],
+        "reasons": ["accompanied", "doubtful_purpose", "recruiter_suspected"],
+        "priority": "high", "state": "assigned", "officer": "field1",
+        "notes": "NIK terdaftar di Kabupaten Cilacap; mengaku indekos di Bandung sejak tiga bulan "
+        "lalu karena paspornya 'diurus agen di Bandung'. Orang dari agen menunggu di luar.",
+    },
+    {
+        "name": "Wulan Sari", "sex": "F", "age": 25, "district": "32.73.25",
+        "village": "32.73.25.1002", "address": "Jl. Cipadung Permai No. 3 RT 02 RW 06",
+        "ago": 9, **KH_WORK, "sponsor": GOLDEN_SUN, "docs": ["ktp", "kk", "diploma"],
+        "reasons": KH_REASONS, "state": "assigned", "officer": "field2",
+        "notes": "Sponsor yang sama dengan beberapa permohonan lain bulan ini. Lowongan dilihat di "
+        "grup Facebook; wawancara kerja hanya lewat video call.",
+    },
+    {
+        "name": "Intan Permatasari", "sex": "F", "age": 19, "nik_age": 16,
+        "district": "32.04.15", "village": "32.04.15.2001",
+        "address": "Kp. Los Cimaung RT 02 RW 03",
+        "ago": 7, **KH_WORK, "sponsor": ROYAL_CROWN, "docs": ["ktp", "kk", "birth_certificate"],
+        "age_doubted": True, "reasons": ["doubtful_age", "doubtful_documents",
+                                         "high_risk_destination"],
+        "priority": "high", "state": "assigned", "officer": "field1",
+        "notes": "Tanggal lahir dalam NIK berbeda dengan akta kelahiran yang ditunjukkan; pemohon "
+        "tampak di bawah umur. Diduga data dipalsukan oleh perekrut.",
+    },
+    {
+        "name": "Ahmad Fauzi", "sex": "M", "age": 31, "district": "32.04.33",
+        "village": "32.04.33.2001", "address": "Kp. Sukasari RT 03 RW 10",
+        "ago": 14, "dest": "KR", "purpose": "work", "visa": "work",
+        "sponsor": "Hanil Precision Co., Ansan (program G to G)", "employer": True,
+        "docs": ["ktp", "kk", "diploma", "employment_contract"],
+        "reasons": ["doubtful_documents"], "priority": "low", "state": "assigned",
+        "notes": "Sertifikat lulus EPS-TOPIK ditunjukkan. Mohon konfirmasi domisili dan keluarga.",
+    },
+    {
+        "name": "Fitri Handayani", "sex": "F", "age": 28, "marital": "married",
+        "district": "32.04.05", "village": "32.04.05.2001", "address": "Kp. Cikoneng RT 01 RW 04",
+        "ago": 15, "dest": "SA", "purpose": "pilgrimage", "visa": "visit",
+        "sponsor": "PT Barokah Umrah Mandiri, Bandung", "docs": ["ktp", "kk",
+                                                                 "marriage_certificate"],
+        "reasons": ["accompanied", "doubtful_purpose"], "state": "assigned", "officer": "field2",
+        "notes": "Berangkat umrah tanpa suami dan tanpa mahram; biaya dibayar 'sponsor' yang "
+        "menawarkan kerja sebagai asisten rumah tangga di Riyadh setelah umrah.",
+    },
+    {
+        "name": "Ratna Komalasari", "sex": "F", "age": 27, "district": "32.04.29",
+        "village": "32.04.29.2004", "address": "Kp. Cikoneng Girang RT 04 RW 01",
+        "ago": 18, "dest": "MY", "purpose": "work", "visa": "visit",
+        "sponsor": "Syarikat Perabot Jaya Sdn Bhd, Muar", "employer": True,
+        "docs": ["ktp", "kk"], "reasons": ["doubtful_purpose", "recruiter_suspected"],
+        "state": "assigned",
+        "notes": "Ditawari kerja di pabrik mebel melalui agen tidak resmi; paspor diurus sponsor.",
+    },
+    {
+        "name": "Dewi Lestari", "sex": "F", "age": 34, "marital": "divorced",
+        "district": "32.73.16", "village": "32.73.16.1001",
+        "address": "Jl. Kiaracondong Gg. Sukaresmi No. 5 RT 07 RW 03",
+        "ago": 11, "dest": "TH", "purpose": "tourism", "visa": "tourist",
+        "docs": ["ktp", "kk"], "reasons": ["doubtful_purpose"], "state": "assigned",
+        "officer": "field1",
+        "notes": "Mengaku berlibur ke Bangkok; di ponselnya terlihat percakapan tentang pekerjaan "
+        "'terapis spa' di Pattaya.",
+    },
+    {
+        "name": "Dedi Kurniawan", "sex": "M", "age": 24, "district": "32.04.12",
+        "village": "32.04.12.2002", "address": "Kp. Sukabirus RT 05 RW 02",
+        "ago": 6, "dest": "MM", "purpose": "work", "visa": "visit", "sponsor": SHWE_LIN,
+        "employer": True, "docs": ["ktp", "kk", "diploma"],
+        "reasons": ["high_risk_destination", "recruiter_suspected"], "state": "assigned",
+        "officer": "field2",
+        "notes": "Ditawari kerja sebagai 'IT support' di Myawaddy lewat Telegram; gaji dijanjikan "
+        "USD 1.000. Sponsor sama dengan permohonan Euis Sumarni.",
+    },
+    {
+        "name": "Lilis Suryani", "sex": "F", "age": 23, "district": "32.04.13",
+        "village": "32.04.13.2001", "address": "Kp. Sukamenak RT 03 RW 06",
+        "ago": 16, "dest": "LA", "purpose": "work", "visa": "visit", "employer": True,
+        "sponsor": "Lucky Land Trading Co., Bokeo", "docs": ["ktp", "kk"],
+        "reasons": KH_REASONS, "priority": "high", "state": "assigned", "officer": "field2",
+        "reassign_to": "field1",
+        "end": "Bripka Yusuf Hidayat bertugas di luar kota; dialihkan ke Agus Setiawan.",
+        "notes": "Akan bekerja di 'kawasan ekonomi khusus' di Laos; tidak tahu nama perusahaan "
+        "yang sebenarnya. Dikenalkan oleh teman sekolah yang sudah berangkat lebih dulu.",
+    },
+    # --- in the field ---------------------------------------------------------------------
+    {
+        "name": "Neneng Hasanah", "sex": "F", "age": 20, "district": "32.04.15",
+        "village": "32.04.15.2001", "address": "Kp. Pangalengan Girang RT 01 RW 02",
+        "ago": 13, **KH_WORK, "sponsor": ROYAL_CROWN, "docs": ["ktp", "kk"],
+        "reasons": KH_REASONS, "priority": "high", "state": "in_field", "officer": "field1",
+        "notes": "Ditawari kerja sebagai pelayan hotel; perekrut meminta pemohon mengaku akan "
+        "berwisata bila ditanya petugas.",
+    },
+    {
+        "name": "Santi Rahayu", "sex": "F", "age": 22, "district": "32.04.05",
+        "village": "32.04.05.2002", "address": "Kp. Cibiru Hilir RT 02 RW 03",
+        "ago": 17, **KH_WORK, "sponsor": GOLDEN_SUN, "docs": ["ktp", "kk", "diploma"],
+        "reasons": KH_REASONS, "state": "in_field", "officer": "field1",
+        "notes": "Lowongan 'admin game online' dari iklan Facebook; gaji Rp12.000.000. Biaya "
+        "paspor ditransfer oleh orang yang tidak ia kenal.",
+    },
+    {
+        "name": "Eneng Kurniasih", "sex": "F", "age": 18, "district": "32.04.29",
+        "village": "32.04.29.2001", "address": "Kp. Bojongsalam RT 06 RW 02",
+        "ago": 20, "dest": "KH", "purpose": "tourism", "visa": "tourist", "age_doubted": True,
+        "docs": ["ktp", "kk"], "reasons": ["doubtful_age", "high_risk_destination"],
+        "priority": "high", "state": "in_field", "officer": "field1",
+        "notes": "Tiket dibelikan 'pacar' yang dikenal lewat aplikasi kencan dan tinggal di "
+        "Phnom Penh. Pemohon tampak lebih muda dari usia yang dinyatakan.",
+    },
+    {
+        "name": "Mamat Rahmat", "sex": "M", "age": 35, "marital": "married",
+        "district": "32.04.13", "village": "32.04.13.2003", "address": "Kp. Pasirmulya RT 02 RW 07",
+        "ago": 22, "dest": "SA", "purpose": "work", "visa": "work",
+        "sponsor": "Al-Faisal Cleaning Services Co., Jeddah", "employer": True,
+        "docs": ["ktp", "kk", "marriage_certificate", "employment_contract"],
+        "reasons": ["doubtful_documents"], "state": "in_field", "officer": "field2",
+        "notes": "Kontrak kerja tampak belum dilegalisasi; agen penyalur tidak terdaftar di BP2MI.",
+    },
+    {
+        "name": "Tuti Alawiyah", "sex": "F", "age": 30, "marital": "married",
+        "district": "32.73.25", "village": "32.73.25.1002",
+        "address": "Jl. Manisi Gg. Melati No. 21 RT 03 RW 04",
+        "ago": 19, "dest": "MY", "purpose": "work", "visa": "visit",
+        "sponsor": "Kedai Runcit Pak Long, Kuala Lumpur", "employer": True,
+        "docs": ["ktp", "kk", "marriage_certificate", "husband_statement"],
+        "reasons": ["doubtful_purpose"], "state": "in_field", "officer": "field2",
+        "notes": "Akan menjaga toko kelontong milik kerabat jauh; berangkat dengan visa kunjungan.",
+    },
+    {
+        "name": "Rika Amelia", "sex": "F", "age": 21, "district": "32.04.33",
+        "village": "32.04.33.2002", "address": "Kp. Wangisagara RT 01 RW 03",
+        "ago": 24, **KH_WORK, "sponsor": STAR_BAY, "docs": ["ktp", "kk"],
+        "reasons": KH_REASONS, "priority": "high", "state": "in_field", "officer": "field1",
+        "notes": "Diajak sepupu yang sudah bekerja di Bavet; sepupu mengirim foto gaji dalam "
+        "dolar. Keluarga disebut 'sudah setuju' tetapi tidak ada yang datang.",
+    },
+    # --- submitted, at the registry, under review -----------------------------------------
+    {
+        "name": "Lia Yuliani", "sex": "F", "age": 24, "district": "32.04.12",
+        "village": "32.04.12.2003", "address": "Kp. Cangkuang Kulon RT 04 RW 01",
+        "ago": 27, **KH_WORK, "sponsor": DRAGON_PEARL, "docs": ["ktp", "kk"],
+        "reasons": KH_REASONS, "state": "submitted", "officer": "field1",
+        "notes": "Perekrut menghubungi lewat Facebook Messenger; pemohon diminta menghapus "
+        "percakapan sebelum datang ke kantor imigrasi.",
+    },
+    {
+        "name": "Heri Hermawan", "sex": "M", "age": 29, "district": "32.04.05",
+        "village": "32.04.05.2001", "address": "Kp. Babakan Sukamulya RT 03 RW 05",
+        "ago": 30, "dest": "JP", "purpose": "work", "visa": "work",
+        "sponsor": "Tokai Seiko K.K., Nagoya (tokutei ginou)", "employer": True,
+        "docs": ["ktp", "kk", "diploma", "employment_contract"],
+        "reasons": ["doubtful_documents"], "priority": "low", "state": "submitted",
+        "officer": "field2",
+        "notes": "Sertifikat keterampilan dan kontrak kerja ditunjukkan; nama LPK pengirim tidak "
+        "ditemukan dalam daftar resmi.",
+    },
+    {
+        "name": "Imas Masitoh", "sex": "F", "age": 26, "district": "32.04.15",
+        "village": "32.04.15.2001", "address": "Kp. Cipanas RT 03 RW 12",
+        "ago": 32, **KH_WORK, "sponsor": ROYAL_CROWN, "docs": ["ktp", "kk"],
+        "reasons": KH_REASONS, "state": "registry_check", "officer": "field1",
+        "notes": "Mengaku lulusan D3 perhotelan, tetapi tidak membawa ijazah; ditawari kerja oleh "
+        "akun Instagram 'loker.hotel.asia'.",
+    },
+    {
+        "name": "Dian Purnamasari", "sex": "F", "age": 33, "marital": "married",
+        "district": "32.73.16", "village": "32.73.16.1001",
+        "address": "Jl. Sukapura No. 40 RT 01 RW 08",
+        "ago": 35, "dest": "TH", "purpose": "work", "visa": "visit",
+        "sponsor": "Siam Golden Spa & Massage, Pattaya", "employer": True,
+        "docs": ["ktp", "kk", "marriage_certificate", "husband_statement"],
+        "reasons": ["doubtful_purpose", "recruiter_suspected"], "state": "registry_check",
+        "officer": "field2",
+        "notes": "Akan bekerja sebagai terapis spa dengan visa kunjungan; sponsor membayar tiket.",
+    },
+    {
+        "name": "Nia Kurniawati", "sex": "F", "age": 22, "district": "32.04.13",
+        "village": "32.04.13.2003", "address": "Kp. Banjaran Wetan RT 04 RW 04",
+        "ago": 38, **KH_WORK, "sponsor": GOLDEN_SUN, "docs": ["ktp", "kk"],
+        "reasons": KH_REASONS, "priority": "high", "state": "under_review", "officer": "field1",
+        "notes": "Sponsor sama dengan beberapa kasus lain. Pemohon menyebut nomor perekrut "
+        "+855 96 555 0142.",
+    },
+    {
+        "name": "Yeni Rohayati", "sex": "F", "age": 27, "marital": "married",
+        "district": "32.04.29", "village": "32.04.29.2001",
+        "address": "Kp. Ciparay Tengah RT 02 RW 04",
+        "ago": 42, "dest": "MY", "purpose": "work", "visa": "visit",
+        "sponsor": "Ladang Sawit Sinar Harapan Sdn Bhd, Tawau", "employer": True,
+        "docs": ["ktp", "kk", "marriage_certificate", "husband_statement"],
+        "reasons": ["doubtful_purpose"], "state": "under_review", "officer": "field2",
+        "notes": "Menyusul suami yang bekerja di perkebunan sawit di Sabah tanpa dokumen resmi.",
+    },
+    {
+        "name": "Cecep Supriadi", "sex": "M", "age": 40, "marital": "married",
+        "district": "32.04.33", "village": "32.04.33.2001",
+        "address": "Kp. Balekambang RT 05 RW 02",
+        "ago": 45, "dest": "TH", "purpose": "tourism", "visa": "tourist",
+        "docs": ["ktp", "kk"], "reasons": ["recruiter_suspected", "inconsistent_answers"],
+        "state": "under_review", "officer": "field1",
+        "notes": "Mengaku pemandu wisata; mengantar enam perempuan muda yang mengajukan paspor "
+        "pada hari yang sama dan membayar biaya paspor mereka.",
+    },
+    {
+        "name": "Wina Apriliani", "sex": "F", "age": 23, "district": "32.04.29",
+        "village": "32.04.29.2004", "address": "Kp. Cikoneng Hilir RT 01 RW 06",
+        "ago": 48, **KH_WORK, "sponsor": STAR_BAY, "docs": ["ktp", "kk"],
+        "reasons": KH_REASONS, "state": "returned", "officer": "field1",
+        "end": "Foto rumah dan koordinat GPS belum dilampirkan; keterangan ibu pemohon tentang "
+        "siapa yang membiayai perjalanan belum dicatat. Mohon dilengkapi.",
+        "notes": "Tawaran kerja sebagai 'customer service kripto' dari grup WhatsApp.",
+    },
+    # --- decided --------------------------------------------------------------------------
+    {
+        "name": "Putri Rahmawati", "sex": "F", "age": 24, "district": "32.04.05",
+        "village": "32.04.05.2002", "address": "Perum Griya Cileunyi Blok F No. 9 RT 02 RW 15",
+        "ago": 52, "dest": "JP", "purpose": "tourism", "visa": "tourist",
+        "docs": ["ktp", "kk"], "reasons": ["doubtful_purpose"], "priority": "low",
+        "state": "verified", "officer": "field1",
+        "notes": "Pertama kali ke luar negeri; tiket dibelikan kakaknya yang bekerja resmi di "
+        "Osaka.",
+    },
+    {
+        "name": "Dadang Sudrajat", "sex": "M", "age": 30, "district": "32.04.12",
+        "village": "32.04.12.2002", "address": "Kp. Leuwi Bandung RT 04 RW 09",
+        "ago": 55, "dest": "KR", "purpose": "work", "visa": "work",
+        "sponsor": "Daesung Metal Co., Gimhae (program G to G)", "employer": True,
+        "docs": ["ktp", "kk", "diploma", "employment_contract"],
+        "reasons": ["doubtful_documents"], "priority": "low", "state": "verified",
+        "officer": "field2",
+        "notes": "Ijazah SMK tampak baru dicetak ulang; mohon konfirmasi ke keluarga.",
+    },
+    {
+        "name": "Rina Kurniasari", "sex": "F", "age": 20, "district": "32.04.15",
+        "village": "32.04.15.2002", "address": "Kp. Margamukti RT 03 RW 05",
+        "ago": 58, **KH_WORK, "sponsor": GOLDEN_SUN, "docs": ["ktp", "kk"],
+        "reasons": KH_REASONS, "priority": "high", "state": "refused", "officer": "field1",
+        "end": "Hasil pemeriksaan lapangan: orang tua tidak mengetahui rencana keberangkatan; "
+        "tawaran kerja datang dari akun Facebook yang juga muncul pada kasus lain; biaya paspor "
+        "dan tiket ditanggung perekrut. Diduga calon korban TPPO: permohonan paspor ditolak dan "
+        "perkara diteruskan ke Polresta Bandung.",
+        "notes": "Ditawari kerja sebagai admin di Phnom Penh; perekrut menjanjikan gaji USD 1.000.",
+    },
+    {
+        "name": "Cucu Sumarni", "sex": "F", "age": 38, "marital": "married",
+        "district": "32.05.01", "village": "32.05.01.1001",
+        "address": "Jl. Pasundan Gg. Sukamaju No. 8 RT 02 RW 04", "birth_place": "Garut",
+        "ago": 40, "dest": "MY", "purpose": "family_visit", "visa": "visit",
+        "docs": ["ktp", "kk", "marriage_certificate", "husband_statement"],
+        "reasons": ["doubtful_purpose"], "priority": "low", "state": "cancelled",
+        "end": "Pemohon menarik permohonan paspor; keberangkatan dibatalkan atas permintaan "
+        "keluarga.",
+        "notes": "Mengaku akan mengunjungi adik di Kuala Lumpur; tidak tahu alamat adiknya.",
+    },
+]  # fmt: skip
+
+# The actions that bring an assigned case on to each state, and who takes them: the case's
+# field officer, the automatic steps ("system") or the supervisor.
+PATHS = {case_states.ASSIGNED: []}
+PATHS[case_states.IN_FIELD] = [("take_to_field", "officer")]
+PATHS[case_states.SUBMITTED] = [*PATHS[case_states.IN_FIELD], ("submit", "officer")]
+PATHS[case_states.REGISTRY_CHECK] = [
+    *PATHS[case_states.SUBMITTED],
+    ("begin_registry_check", case_states.SYSTEM),
+]
+PATHS[case_states.UNDER_REVIEW] = [
+    *PATHS[case_states.REGISTRY_CHECK],
+    ("begin_review", case_states.SYSTEM),
+]
+PATHS[case_states.VERIFIED] = [*PATHS[case_states.UNDER_REVIEW], ("verify", "supervisor")]
+PATHS[case_states.REFUSED] = [*PATHS[case_states.UNDER_REVIEW], ("refuse", "supervisor")]
+PATHS[case_states.RETURNED] = [
+    *PATHS[case_states.UNDER_REVIEW],
+    ("return_for_correction", "supervisor"),
+]
+# What the last move of a case must say, from its spec's "end".
+END_WORDS = {"refuse": "reason", "return_for_correction": "comment"}
+
+# Telkomsel, Indosat, XL and Tri mobile prefixes.
+PHONE_PREFIXES = ("0812", "0813", "0821", "0822", "0852", "0857", "0877", "0878", "0896")
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _birth_date(application_date: date, age: int, index: int) -> date:
+    """A date of birth that makes the applicant `age` (completed years) on the application date."""
+    return _years_before(application_date, age) - timedelta(days=17 + (index * 53) % 300)
+
+
+def _phone(index: int) -> str:
+    """A mobile number as an applicant writes it (0812-3456-7890); intake normalises it."""
+    prefix = PHONE_PREFIXES[index % len(PHONE_PREFIXES)]
+    return f"{prefix}-{(index * 7919 + 2213) % 10**4:04d}-{(index * 4271 + 581) % 10**4:04d}"
+
+
+def planned_cases(today: date) -> list[tuple[dict, dict]]:
+    """Each demo case's spec and its data as create_case takes them, oldest application first.
+
+    Pure: the same `today` always gives the same cases.
+    """
+    planned = []
+    family_cards = {}
+    specs = sorted(enumerate(DEMO_CASES), key=lambda item: (-item[1]["ago"], item[0]))
+    for number, (index, spec) in enumerate(specs, start=1):
+        applied = today - timedelta(days=spec["ago"])
+        birth = _birth_date(applied, spec["age"], index)
+        nik_birth = _birth_date(applied, spec.get("nik_age", spec["age"]), index)
+        nik_district = spec.get("nik_district", spec["district"])
+        nik_sex = spec.get("nik_sex", spec["sex"])
+        nik = identity.encode_nik(nik_district, nik_sex, nik_birth, 101 + index)
+        family = spec.get("family")
+        if family in family_cards:
+            kk = family_cards[family]
+        else:
+            issued = applied - timedelta(days=spec.get("kk_days", 400 + (index * 97) % 2500))
+            kk = f"{nik_district.replace('.', '')}{issued:%d%m%y}{2001 + index * 3:04d}"
+            if family:
+                family_cards[family] = kk
+        phone = spec.get("phone", _phone(index))
+        priority = spec.get("priority", "normal")
+        data = {
+            "application_number": f"{applied:%Y}-BDG-{number:06d}",
+            "application_date": applied,
+            "purpose": spec["purpose"],
+            "destination_country": spec["dest"],
+            "sponsor": spec.get("sponsor"),
+            "sponsor_is_employer": spec.get("employer", False),
+            "visa_type": spec["visa"],
+            "documents": list(spec["docs"]),
+            "applicant_name": spec["name"],
+            "nik": nik,
+            "kk": kk,
+            "birth_place": spec.get("birth_place", "Bandung"),
+            "birth_date": birth,
+            "sex": spec["sex"],
+            "marital_status": spec.get("marital", "single"),
+            "address": spec["address"],
+            "village_code": spec.get("village"),
+            "phone": identity.normalise_phone(phone) if phone else None,
+            "referral_reasons": list(spec["reasons"]),
+            "referral_notes": spec["notes"],
+            "age_doubted": spec.get("age_doubted", False),
+            "priority": priority,
+            "due_date": applied + timedelta(days={"high": 7, "normal": 14, "low": 21}[priority]),
+        }
+        planned.append((spec, data))
+    return planned
+
+
+def create_demo_cases(actor: accounts.Actor, office, team: Team, users: dict) -> list[Case]:
+    """The demo's cases, each made and moved by the service functions as the demo's staff.
+
+    Every event is dated `actor.at`, the time the demo is made: the application dates lie in
+    the past, the audit trail does not.
+    """
+    from fieldcheck.cases import service
+
+    def as_(user):
+        return accounts.Actor(user, actor.at, actor.address)
+
+    intake = as_(users["intake"])
+    by = {"supervisor": as_(users["supervisor"]), case_states.SYSTEM: as_(None)}
+    made = []
+    for spec, data in planned_cases(actor.at.date()):
+        case = service.create_case(intake, office, data)
+        state = spec["state"]
+        if state == case_states.CANCELLED:
+            service.cancel(intake, case, spec["end"])
+        elif state != case_states.REFERRED:
+            officer = users.get(spec.get("officer"))
+            service.assign(intake, case, team, officer)
+            if "reassign_to" in spec:
+                officer = users[spec["reassign_to"]]
+                service.assign(intake, case, team, officer, reason=spec["end"])
+            for action, who in PATHS[state]:
+                words = {END_WORDS[action]: spec["end"]} if action in END_WORDS else {}
+                if who == "officer":
+                    service.move(as_(officer), case, action, **words)
+                else:
+                    role = case_states.SYSTEM if who == case_states.SYSTEM else None
+                    service.move(by[who], case, action, role=role, **words)
+        made.append(case)
+    return made
 
 
 class DemoExists(Exception):
@@ -65,7 +620,8 @@ def ensure_demo_regions():
 
 
 def create_demo(actor: accounts.Actor) -> list[User]:
-    """One immigration office, two district teams, one account per role and a second officer."""
+    """One immigration office, two district teams, one account per role and a second officer,
+    and about 40 referred applications spread over the states of a case (DEMO_CASES)."""
     if User.select().exists():
         raise DemoExists("the database already has user accounts")
     ensure_demo_regions()
@@ -100,5 +656,8 @@ def create_demo(actor: accounts.Actor) -> list[User]:
                 must_change_password=False,
             )
         )
-    actor.record(audit.DEMO_CREATE, office, {"users": [u.username for u in made]})
+    cases = create_demo_cases(actor, office, teams[0], {u.username: u for u in made})
+    actor.record(
+        audit.DEMO_CREATE, office, {"users": [u.username for u in made], "cases": len(cases)}
+    )
     return made

@@ -56,6 +56,8 @@ def current_version(db: peewee.Database) -> int:
 def upgrade(db: peewee.Database, target: int | None = None, now=None) -> list[Migration]:
     """Apply every migration after the database's version up to target; return those applied."""
     now = now or datetime.now(UTC)
+    if isinstance(db, peewee.DatabaseProxy):  # the migrator must know the real database
+        db = db.obj
     with SchemaVersion.bind_ctx(db):
         db.create_tables([SchemaVersion], safe=True)
         done = current_version(db)

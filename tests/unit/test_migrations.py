@@ -52,3 +52,11 @@ def test_migrated_schema_matches_the_models(blank_database):
         in_db = {c.name for c in db.get_columns(table)}
         in_model = {f.column_name for f in model._meta.sorted_fields}
         assert in_db == in_model, table
+
+
+def test_upgrade_through_the_apps_database_proxy(blank_database):
+    """`fieldcheck init` hands the migrations the app's proxy, not the database itself."""
+    proxy = peewee.DatabaseProxy()
+    proxy.initialize(blank_database)
+    assert migrations.upgrade(proxy)
+    assert migrations.current_version(blank_database) == migrations.latest_version()
