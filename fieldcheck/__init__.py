@@ -43,11 +43,26 @@ def create_app(test_config=None):
 
     db.init_app(app)
     app.extensions["risk_rules"] = load_risk_rules(app)
+    init_sync(app)
     security.init_app(app)
     i18n.init_app(app)
     views.register(app)
     cli.register(app)
     return app
+
+
+def init_sync(app):
+    """The sync engine on the app's database, with the app's handlers; photo storage."""
+    from fieldcheck.db import database
+    from fieldcheck.sync_handlers import handlers
+    from sync import SyncEngine
+    from sync.media import FileStorage
+
+    clock = app.extensions["clock"]
+    app.extensions["sync"] = SyncEngine(database, handlers, now=clock.now)
+    app.extensions["media"] = FileStorage(
+        app.config.get("MEDIA_ROOT") or Path(app.instance_path) / "media"
+    )
 
 
 def load_risk_rules(app):

@@ -33,6 +33,12 @@ BABEL_DEFAULT_LOCALE = "id"
 BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
 LANGUAGES = ("id", "en")
 
+# Phones' bearer tokens live this many days; a phone signs in again after that.
+DEVICE_TOKEN_DAYS = 30
+
+# Largest photo the API accepts (phones resize to 1600 px JPEG, a few hundred KB).
+MEDIA_MAX_BYTES = 8 * 1024 * 1024
+
 # How often a request may seal the audit trail's hash chain (seconds); 0 seals after each request.
 AUDIT_SEAL_INTERVAL = 10
 

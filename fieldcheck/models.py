@@ -207,6 +207,97 @@ class CaseFinding(BaseModel):
         indexes = ((("case", "source"), False),)
 
 
+class FieldVisit(BaseModel):
+    """What a field officer recorded at the household: one submission from the phone.
+
+    `uuid` is made on the phone. `status` says whether all its photos arrived (complete /
+    incomplete); `flag` marks what a supervisor must look at: late (the case moved on while
+    the officer was offline), second (another submission for the same case), conflict (an
+    amendment made on an old version). Nothing is ever merged or overwritten.
+    """
+
+    uuid = peewee.CharField(max_length=36, unique=True)
+    case = peewee.ForeignKeyField(Case, backref="visits")
+    officer = peewee.ForeignKeyField(User, backref="visits")
+    op_id = peewee.CharField(max_length=36)
+    amends = peewee.ForeignKeyField("self", null=True, backref="amendments")
+    base_version = peewee.IntegerField(null=True)  # the case version the officer worked from
+    status = peewee.CharField(max_length=12, default="complete")
+    flag = peewee.CharField(max_length=12, null=True)
+    flag_reason = peewee.CharField(max_length=200, null=True)
+    returned_comment = peewee.TextField(null=True)  # set when a supervisor returns it
+    visited_at = UTCDateTimeField()
+    received_at = UTCDateTimeField()
+    # Household visit.
+    address_found = peewee.BooleanField()
+    met_name = peewee.CharField(max_length=200, null=True)
+    met_relation = peewee.CharField(max_length=40, null=True)
+    applicant_lives_there = peewee.BooleanField(null=True)
+    household_aware_of_trip = peewee.BooleanField(null=True)
+    household_purpose_matches = peewee.BooleanField(null=True)
+    household_account = peewee.TextField(default="")
+    living_conditions = peewee.TextField(default="")
+    gps_lat = peewee.DoubleField(null=True)
+    gps_lon = peewee.DoubleField(null=True)
+    gps_accuracy_m = peewee.FloatField(null=True)
+    gps_status = peewee.CharField(max_length=16, default="fixed")  # fixed / denied / unavailable
+    # Interview, as JSON (purpose, job offer channel, recruiter, salary, who pays, contract...).
+    interview = peewee.TextField(default="{}")
+    recruiter_phone = peewee.CharField(max_length=20, null=True, index=True)
+    recruiter_name = peewee.CharField(max_length=200, null=True)
+    photos = peewee.TextField(default="[]")  # JSON list of {"sha256", "caption"}
+    assessment = peewee.TextField(default="")
+    recommendation = peewee.CharField(max_length=12)  # verify / refuse / unclear
+
+    class Meta:
+        indexes = ((("case", "received_at"), False),)
+
+
+class FamilyMember(BaseModel):
+    """A member of the applicant's family as the officer recorded them (SHDK relationship)."""
+
+    visit = peewee.ForeignKeyField(FieldVisit, backref="family", on_delete="CASCADE")
+    uuid = peewee.CharField(max_length=36)
+    relation = peewee.CharField(max_length=20)
+    name = peewee.CharField(max_length=200)
+    nik = peewee.CharField(max_length=16, null=True)
+    birth_date = peewee.DateField(null=True)
+    alive = peewee.BooleanField(default=True)
+    present = peewee.BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("visit", "uuid"), True),)
+
+
+class CaseNote(BaseModel):
+    """A note an officer adds to a case from the phone."""
+
+    uuid = peewee.CharField(max_length=36, unique=True)
+    case = peewee.ForeignKeyField(Case, backref="notes")
+    author = peewee.ForeignKeyField(User)
+    text = peewee.TextField()
+    flag = peewee.CharField(max_length=12, null=True)  # late, when the case had moved on
+    written_at = UTCDateTimeField()
+    received_at = UTCDateTimeField()
+
+
+class DeviceToken(BaseModel):
+    """A phone's bearer token: only its hash is kept; listed and revocable by its owner and by
+    an administrator. A revoked device wipes its case data at its next contact."""
+
+    user = peewee.ForeignKeyField(User, backref="device_tokens")
+    token_hash = peewee.CharField(max_length=64, unique=True)
+    label = peewee.CharField(max_length=100, default="")
+    created_at = UTCDateTimeField()
+    last_used_at = UTCDateTimeField(null=True)
+    expires_at = UTCDateTimeField()
+    revoked_at = UTCDateTimeField(null=True)
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
 class AuditEvent(BaseModel):
     """One thing that happened: who did what (`noun.verb`) to which subject, when, from where.
 
@@ -241,4 +332,18 @@ class SchemaVersion(BaseModel):
     applied_at = UTCDateTimeField()
 
 
-MODELS = (Region, Office, OfficeRegion, Team, User, UserRegion, Case, CaseFinding, AuditEvent)
+MODELS = (
+    Region,
+    Office,
+    OfficeRegion,
+    Team,
+    User,
+    UserRegion,
+    Case,
+    CaseFinding,
+    FieldVisit,
+    FamilyMember,
+    CaseNote,
+    DeviceToken,
+    AuditEvent,
+)

@@ -121,18 +121,68 @@ def _load_user(user_id):
     return user if user is not None and user.active else None
 
 
+@login_manager.request_loader
+def _load_user_from_bearer(request):
+    """A phone signs API calls with `Authorization: Bearer <device token>`."""
+    from fieldcheck.devices import find_token
+
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    token, problem = find_token(header.removeprefix("Bearer ").strip(), utcnow())
+    if problem:
+        g.token_problem = problem
+        return None
+    g.device_token = token
+    return token.user
+
+
+TOKEN_PROBLEMS = {
+    "token_unknown": _l("This device is not signed in. Sign in again."),
+    "token_revoked": _l(
+        "This device was signed out by an administrator or by you. Sign in "
+        "again; case data on the device is removed, unsent findings are kept."
+    ),
+    "token_expired": _l(
+        "This device's sign-in has expired. Sign in again: nothing unsent is lost."
+    ),
+    "account_inactive": _l("This account is no longer active."),
+}
+
+
+def device_required(*allowed: str):
+    """For the sync API: only a device token counts (no session cookie, so no CSRF to forge)."""
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if g.get("device_token") is None or not current_user.is_authenticated:
+                code = g.get("token_problem", "unauthenticated")
+                message = TOKEN_PROBLEMS.get(code, _l("Sign in first."))
+                return json_error(401, code, str(message))
+            if allowed and not current_user.has_role(*allowed):
+                return forbidden(allowed)
+            return view(*args, **kwargs)
+
+        guarded.access = tuple(allowed) or SIGNED_IN
+        return guarded
+
+    return decorate
+
+
 @login_manager.unauthorized_handler
 def _unauthorized():
     if wants_json():
-        return json_error(401, "unauthenticated", _("Sign in first."))
+        code = g.get("token_problem", "unauthenticated")
+        return json_error(401, code, str(TOKEN_PROBLEMS.get(code, _l("Sign in first."))))
     flash(_("Please sign in to open that page."), "info")
     return redirect(url_for("auth.login", next=request.full_path if request.args else request.path))
 
 
 def _check_idle_timeout():
     """End a session that has been idle too long; remember activity otherwise."""
-    if not current_user.is_authenticated:
-        return None
+    if not current_user.is_authenticated or g.get("device_token") is not None:
+        return None  # device tokens have their own expiry; sessions time out when idle
     now = utcnow()
     seen = session.get("seen")
     limit = current_app.config["IDLE_TIMEOUT"]

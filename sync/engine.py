@@ -195,6 +195,18 @@ class SyncEngine:
             self.db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_FEED_LOCK,))
         Change.create(scope=scope, entity=entity, entity_id=str(entity_id), at=at or self.now())
 
+    def has_changed(self, scope: str, entity: str, entity_id) -> bool:
+        """Whether `entity` was ever in `scope` (e.g. a case that was once a team's)."""
+        return (
+            Change.select()
+            .where(
+                (Change.scope == scope)
+                & (Change.entity == entity)
+                & (Change.entity_id == str(entity_id))
+            )
+            .exists()
+        )
+
     def cursor_now(self) -> int:
         """The newest change committed: where a full download leaves the phone's cursor."""
         return Change.select(peewee.fn.MAX(Change.seq)).scalar() or 0

@@ -60,7 +60,7 @@ class Change(_Base):
 
     class Meta:
         table_name = "sync_change"
-        indexes = ((("scope", "seq"), False),)
+        indexes = ((("scope", "seq"), False), (("scope", "entity", "entity_id"), False))
 
 
 class Media(_Base):

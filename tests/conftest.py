@@ -8,6 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+import sync.store
 from fieldcheck import create_app, migrations
 from fieldcheck.clock import FixedClock
 from fieldcheck.db import database, open_database, sqlite_url
@@ -89,7 +90,7 @@ def migrated_url(database_url):
 
 def empty_tables():
     """Remove every row between tests (the schema stays)."""
-    tables = [m._meta.table_name for m in reversed(MODELS)]
+    tables = [m._meta.table_name for m in (*sync.store.TABLES, *reversed(MODELS))]
     if database.obj.__class__.__name__.startswith("Postgres"):
         database.execute_sql(
             "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"

@@ -115,3 +115,73 @@ def case(office_=None, actor_user=None, district="32.04.12", **overrides):
     if "nik" not in overrides:
         data["nik"] = encode_nik(district, data["sex"], data["birth_date"], 1)
     return service.create_case(actor(actor_user), office_, data)
+
+
+PHOTO_JPEG = (  # a real 1x1 JPEG: the server recognises photos by their bytes
+    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xdb\x00C\x00"
+    + bytes(range(1, 65))
+    + b"\xff\xc0\x00\x0b\x08\x00\x01\x00\x01\x01\x01\x11\x00\xff\xc4\x00\x14\x00\x01"
+    + b"\x00" * 15
+    + b"\x03\xff\xc4\x00\x14\x10\x01"
+    + b"\x00" * 16
+    + b"\xff\xda\x00\x08\x01\x01\x00\x00?\x00\x37\xff\xd9"
+)
+
+
+def photo(seed: int = 0) -> tuple[bytes, str]:
+    """Distinct JPEG bytes (a comment segment varies) and their SHA-256."""
+    import hashlib
+
+    data = PHOTO_JPEG[:2] + b"\xff\xfe\x00\x06" + seed.to_bytes(4, "big") + PHOTO_JPEG[2:]
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def visit_payload(case_id: int, visited_at: str = "2026-11-02T08:00:00+07:00", **overrides):
+    """What a phone sends for a field verification (fieldcheck.domain.visits)."""
+    payload = {
+        "case_id": case_id,
+        "visited_at": visited_at,
+        "household": {
+            "address_found": True,
+            "met_name": "Ibu Euis",
+            "met_relation": "mother",
+            "applicant_lives_there": True,
+            "aware_of_trip": False,
+            "purpose_matches": False,
+            "account": "Ibu mengira anaknya akan bekerja di Jakarta.",
+            "living_conditions": "Rumah semi permanen, dua kamar.",
+        },
+        "gps": {"status": "fixed", "lat": -6.9856, "lon": 107.6284, "accuracy_m": 12.5},
+        "family": [
+            {
+                "uuid": "7d1f3c1e-1111-4a4a-9a9a-000000000001",
+                "relation": "mother",
+                "name": "Euis Sumarni",
+                "birth_date": "1975-04-02",
+                "alive": True,
+                "present": True,
+            },
+            {
+                "uuid": "7d1f3c1e-1111-4a4a-9a9a-000000000002",
+                "relation": "father",
+                "name": "Ujang Suryana",
+                "alive": True,
+                "present": False,
+            },
+        ],
+        "interview": {
+            "purpose": "work",
+            "job_offer_channel": "social_media",
+            "recruiter_name": "Bu Rina",
+            "recruiter_phone": "+85512345678",
+            "promised_salary_idr": 18_000_000,
+            "costs_paid_by": "recruiter",
+            "contract_seen": False,
+            "visa_type": "visit",
+        },
+        "photos": [],
+        "assessment": "Keluarga tidak tahu tujuan sebenarnya.",
+        "recommendation": "refuse",
+    }
+    payload.update(overrides)
+    return payload

@@ -49,3 +49,6 @@ def audit_verify():
             "problem": report.problem,
         }
     )
+
+
+from fieldcheck.api import auth, sync  # noqa: E402,F401  (routes register on import)

@@ -81,6 +81,8 @@ REFERRAL_REASONS = {
     "accompanied": _l("Came with someone who answered for the applicant"),
     "other": _l("Other (see notes)"),
 }
+
+
 def country_name(code: str | None) -> str:
     """A country's name in the reader's language, from its ISO 3166 code."""
     if not code:

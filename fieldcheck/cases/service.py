@@ -129,9 +129,46 @@ def facts_for(case: Case) -> dict:
         ),
         "identity.outside_office_area": "nik_outside_office_area" in identity_codes,
     }
+    facts.update(_visit_facts(case))
     if registry:
         facts["registry.mismatch_count"] = sum(f.code.endswith("mismatch") for f in registry)
         facts["registry.not_found_count"] = sum(f.code.endswith("not_found") for f in registry)
+    return facts
+
+
+def _visit_facts(case: Case) -> dict:
+    """What the latest field visit adds (a late or second one waits for the supervisor)."""
+    from fieldcheck.domain import visits
+    from fieldcheck.models import FieldVisit
+
+    if not case.id:
+        return {}
+    visit = (
+        FieldVisit.select()
+        .where((FieldVisit.case == case) & FieldVisit.flag.is_null())
+        .order_by(FieldVisit.received_at.desc(), FieldVisit.id.desc())
+        .first()
+    )
+    if visit is None:
+        return {}
+    facts = visits.facts_from_visit(
+        {
+            "interview": json.loads(visit.interview or "{}"),
+            "household": {
+                "aware_of_trip": visit.household_aware_of_trip,
+                "purpose_matches": visit.household_purpose_matches,
+            },
+        }
+    )
+    if visit.recruiter_phone:
+        facts["recruiter.seen_in_other_cases"] = (
+            FieldVisit.select(FieldVisit.case)
+            .distinct()
+            .where(
+                (FieldVisit.recruiter_phone == visit.recruiter_phone) & (FieldVisit.case != case)
+            )
+            .count()
+        )
     return facts
 
 
@@ -157,6 +194,15 @@ def evaluate_risk(case: Case) -> signals.Evaluation:
         ensure_ascii=False,
     )
     return first
+
+
+def record_case_change(case: Case, *other_teams):
+    """Tell the phones of the case's team (and of teams it left) that it changed."""
+    engine = current_app.extensions.get("sync")
+    if engine is None:
+        return
+    for team_id in {case.team_id, *other_teams} - {None}:
+        engine.record_change(f"team:{team_id}", "case", case.id)
 
 
 def create_case(actor: Actor, office: Office, data: dict) -> Case:
@@ -220,6 +266,11 @@ def create_case(actor: Actor, office: Office, data: dict) -> Case:
     return case
 
 
+def reevaluate(actor: Actor, case: Case, source: str) -> Case:
+    """Evaluate the risk signals again after the case learned something (audited)."""
+    return add_findings(actor, case, source, [])
+
+
 def add_findings(actor: Actor, case: Case, source: str, findings) -> Case:
     """Record what was found about a case and re-evaluate its risk signals at once."""
     with database.atomic():
@@ -275,6 +326,7 @@ def move(
         case.version += 1
         case.updated_at = actor.at
         case.save()
+        record_case_change(case, (details or {}).get("previous_team"))
         words = {k: v for k, v in (("reason", reason), ("comment", comment)) if v}
         actor.record(
             f"case.{action}", case, {"from": before, "to": target, **words, **(details or {})}

@@ -1,0 +1,66 @@
+"""Device tokens: what a phone signs the sync API with. Only a hash is stored; a token can be
+listed and revoked by its owner and by an administrator of the owner's office."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+
+from fieldcheck.accounts import Actor
+from fieldcheck.db import database
+from fieldcheck.models import DeviceToken, User
+
+DEVICE_TOKEN_ISSUE = "device.token_issue"  # noqa: S105  (an action name)
+DEVICE_TOKEN_REVOKE = "device.token_revoke"  # noqa: S105  (an action name)
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(actor: Actor, user: User, label: str = "") -> tuple[str, DeviceToken]:
+    """A new bearer token for one of the user's devices: (the token, shown once; its record)."""
+    raw = "fc1_" + secrets.token_urlsafe(32)
+    days = current_app.config["DEVICE_TOKEN_DAYS"]
+    with database.atomic():
+        token = DeviceToken.create(
+            user=user,
+            token_hash=token_hash(raw),
+            label=label[:100],
+            created_at=actor.at,
+            expires_at=actor.at + timedelta(days=days),
+        )
+        actor.record(DEVICE_TOKEN_ISSUE, user, {"token": token.id, "label": token.label})
+    return raw, token
+
+
+def revoke_token(actor: Actor, token: DeviceToken):
+    """Revoke a device: its next contact gets a 401 that tells the phone to wipe case data."""
+    if token.revoked_at is not None:
+        return
+    with database.atomic():
+        token.revoked_at = actor.at
+        token.save(only=[DeviceToken.revoked_at])
+        actor.record(DEVICE_TOKEN_REVOKE, token.user, {"token": token.id, "label": token.label})
+
+
+def find_token(raw: str, now) -> tuple[DeviceToken | None, str | None]:
+    """The token record for a presented token, or why it does not count (a stable code)."""
+    token = (
+        DeviceToken.select(DeviceToken, User)
+        .join(User)
+        .where(DeviceToken.token_hash == token_hash(raw))
+        .first()
+    )
+    if token is None:
+        return None, "token_unknown"
+    if token.revoked_at is not None:
+        return token, "token_revoked"
+    if token.expires_at <= now:
+        return token, "token_expired"
+    if not token.user.active:
+        return token, "account_inactive"
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        DeviceToken.update(last_used_at=now).where(DeviceToken.id == token.id).execute()
+    return token, None

@@ -1,0 +1,389 @@
+"""The sync API end to end through the Flask app: tokens, push results, late and second
+submissions, amendments, photos, pull with tombstones, JSON errors."""
+
+import uuid
+
+import pytest
+
+from fieldcheck.models import AuditEvent, Case, CaseNote, DeviceToken, FamilyMember, FieldVisit
+from tests import factories
+from tests.helpers import Web
+
+
+class Phone:
+    """A field officer's phone talking to the API with its device token."""
+
+    def __init__(self, client, username, password=Web.PASSWORD):
+        self.client = client
+        response = client.post(
+            "/api/v1/auth/token",
+            json={"username": username, "password": password, "label": "Android"},
+        )
+        assert response.status_code == 201, response.json
+        self.token = response.json["token"]
+        self.headers = {"Authorization": f"Bearer {self.token}"}
+
+    def push(self, *ops):
+        return self.client.post(
+            "/api/v1/sync/push", headers=self.headers, json={"version": 1, "operations": list(ops)}
+        )
+
+    def pull(self, since=""):
+        return self.client.get(f"/api/v1/sync/pull?since={since}", headers=self.headers)
+
+    def put_photo(self, data, sha):
+        return self.client.put(f"/api/v1/media/{sha}", data=data, headers=self.headers)
+
+
+def submit(
+    case_id, record_id=None, op_id=None, kind="visit.submit", base_version=None, **overrides
+):
+    op = {
+        "op_id": op_id or str(uuid.uuid4()),
+        "type": kind,
+        "record_id": record_id or str(uuid.uuid4()),
+        "payload": factories.visit_payload(case_id, **overrides),
+    }
+    if base_version is not None:
+        op["base_version"] = base_version
+    return op
+
+
+@pytest.fixture
+def field_setup(app):
+    intake = factories.user("intake", "intake")
+    supervisor = factories.user("supervisor", "supervisor")
+    team = factories.team()
+    field1 = factories.user("field1", "field", team_=team)
+    field2 = factories.user("field2", "field", team_=team)
+    case = factories.case()
+    with app.app_context():
+        from fieldcheck.cases import service
+
+        service.assign(factories.actor(intake), case, team, field1)
+    return {
+        "intake": intake,
+        "supervisor": supervisor,
+        "team": team,
+        "field1": field1,
+        "field2": field2,
+        "case": Case.get_by_id(case.id),
+    }
+
+
+def test_token_needs_the_right_password_and_is_rate_limited(app, client):
+    app.config["LOGIN_LIMIT_PER_USERNAME"] = "3 per 15 minutes"
+    factories.user("field1", "field")
+    for _ in range(3):
+        bad = client.post("/api/v1/auth/token", json={"username": "field1", "password": "x"})
+        assert bad.status_code == 401 and bad.json["error"]["code"] == "credentials_invalid"
+    limited = client.post(
+        "/api/v1/auth/token", json={"username": "field1", "password": Web.PASSWORD}
+    )
+    assert limited.status_code == 429 and limited.json["error"]["code"] == "rate_limited"
+
+
+def test_api_never_redirects_and_answers_json_401(app, client):
+    for method, path in [
+        ("post", "/api/v1/sync/push"),
+        ("get", "/api/v1/sync/pull"),
+        ("put", f"/api/v1/media/{'a' * 64}"),
+    ]:
+        response = getattr(client, method)(path)
+        assert response.status_code == 401
+        assert response.json["error"]["code"] == "unauthenticated"
+    bad = client.get("/api/v1/sync/pull", headers={"Authorization": "Bearer nope"})
+    assert bad.json["error"]["code"] == "token_unknown"
+
+
+def test_a_session_cookie_does_not_open_the_sync_api(app, web):
+    factories.user("field1", "field")
+    web.login("field1")
+    assert (
+        web.client.post("/api/v1/sync/push", json={"version": 1, "operations": []}).status_code
+        == 401
+    )
+
+
+def test_submission_is_applied_once_and_moves_the_case(app, client, field_setup):
+    phone = Phone(client, "field1")
+    op = submit(field_setup["case"].id)
+    first = phone.push(op).json["results"][0]
+    assert first["status"] == "applied" and first["result"]["status"] == "complete"
+    case = Case.get_by_id(field_setup["case"].id)
+    assert case.state == "submitted"
+    visit = FieldVisit.get()
+    assert visit.uuid == op["record_id"] and FamilyMember.select().count() == 2
+    again = phone.push(op).json["results"][0]
+    assert again["status"] == "duplicate" and again["result"] == first["result"]
+    assert FieldVisit.select().count() == 1
+    assert AuditEvent.select().where(AuditEvent.action == "visit.submit").count() == 1
+
+
+def test_visit_facts_feed_the_risk_signals(app, client, field_setup):
+    phone = Phone(client, "field1")
+    phone.push(submit(field_setup["case"].id))
+    import json
+
+    fired = {s["id"] for s in json.loads(Case.get_by_id(field_setup["case"].id).risk_signals)}
+    assert {"job_offered_online", "household_unaware", "costs_paid_by_others"} <= fired
+
+
+def test_same_op_id_with_other_content_is_refused(app, client, field_setup):
+    phone = Phone(client, "field1")
+    op = submit(field_setup["case"].id)
+    phone.push(op)
+    changed = {**op, "payload": {**op["payload"], "assessment": "Berbeda"}}
+    result = phone.push(changed).json["results"][0]
+    assert result["status"] == "rejected" and result["code"] == "op_id_reused"
+    assert FieldVisit.get().assessment == "Keluarga tidak tahu tujuan sebenarnya."
+
+
+def test_a_batch_mixing_good_and_bad_operations(app, client, field_setup):
+    phone = Phone(client, "field1")
+    case_id = field_setup["case"].id
+    bad = submit(case_id, recommendation="maybe")
+    note = {
+        "op_id": str(uuid.uuid4()),
+        "type": "note.add",
+        "record_id": str(uuid.uuid4()),
+        "payload": {"case_id": case_id, "text": "Rumah kosong pagi ini, kembali sore."},
+    }
+    results = phone.push(note, bad, submit(case_id), {"type": "x"}).json["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied", "rejected"]
+    assert {"field": "recommendation", "code": "unknown_code"} in [
+        {k: e[k] for k in ("field", "code")} for e in results[1]["errors"]
+    ]
+    assert CaseNote.select().count() == 1 and FieldVisit.select().count() == 1
+
+
+def test_submission_naming_a_missing_photo_completes_when_it_arrives(app, client, field_setup):
+    phone = Phone(client, "field1")
+    data, sha = factories.photo(1)
+    op = submit(field_setup["case"].id, photos=[{"sha256": sha, "caption": "Rumah"}])
+    result = phone.push(op).json["results"][0]
+    assert result["result"]["status"] == "incomplete"
+    assert result["result"]["missing_photos"] == [sha]
+    put = phone.put_photo(data, sha)
+    assert put.status_code == 201 and put.json["completed"] == [op["record_id"]]
+    assert FieldVisit.get().status == "complete"
+    assert phone.put_photo(data, sha).status_code == 200  # again: harmless, nothing replaced
+
+
+def test_photo_arriving_before_its_submission(app, client, field_setup):
+    phone = Phone(client, "field1")
+    data, sha = factories.photo(2)
+    phone.put_photo(data, sha)
+    result = phone.push(submit(field_setup["case"].id, photos=[{"sha256": sha}])).json
+    assert result["results"][0]["result"]["status"] == "complete"
+
+
+def test_media_checks_size_type_and_hash(app, client, field_setup):
+    phone = Phone(client, "field1")
+    app.config["MEDIA_MAX_BYTES"] = 100
+    data, sha = factories.photo(3)
+    big = phone.put_photo(data + b"\x00" * 200, sha)
+    assert big.status_code == 413 and big.json["error"]["code"] == "too_large"
+    app.config["MEDIA_MAX_BYTES"] = 10_000
+    text = phone.put_photo(b"<svg/>", sha)
+    assert text.status_code == 415 and text.json["error"]["code"] == "not_an_image"
+    wrong = phone.put_photo(data, "0" * 64)
+    assert wrong.status_code == 400 and wrong.json["error"]["code"] == "hash_mismatch"
+
+
+def test_head_tells_the_uploader_and_nobody_else(app, client, field_setup):
+    phone1, phone2 = Phone(client, "field1"), Phone(client, "field2")
+    data, sha = factories.photo(4)
+    assert client.head(f"/api/v1/media/{sha}", headers=phone1.headers).status_code == 404
+    phone1.put_photo(data, sha)
+    assert client.head(f"/api/v1/media/{sha}", headers=phone1.headers).status_code == 200
+    assert client.head(f"/api/v1/media/{sha}", headers=phone2.headers).status_code == 404
+
+
+def test_photo_is_readable_only_by_who_may_see_its_case(app, client, field_setup):
+    phone = Phone(client, "field1")
+    data, sha = factories.photo(5)
+    phone.put_photo(data, sha)
+    phone.push(submit(field_setup["case"].id, photos=[{"sha256": sha}]))
+    got = client.get(f"/api/v1/media/{sha}", headers=phone.headers)
+    assert got.status_code == 200 and got.data == data
+    other_team = factories.team(name="Timpora Garut", district_code="32.05")
+    factories.user("field9", "field", team_=other_team)
+    stranger = Phone(client, "field9")
+    assert client.get(f"/api/v1/media/{sha}", headers=stranger.headers).status_code == 404
+
+
+def test_two_officers_submitting_for_one_case_are_both_kept(app, client, field_setup):
+    phone1, phone2 = Phone(client, "field1"), Phone(client, "field2")
+    case_id = field_setup["case"].id
+    first = phone1.push(submit(case_id)).json["results"][0]
+    second = phone2.push(submit(case_id)).json["results"][0]
+    assert first["status"] == "applied"
+    assert second["status"] == "conflict" and second["result"]["flag"] == "second"
+    assert FieldVisit.select().count() == 2
+
+
+def test_a_submission_for_a_case_cancelled_meanwhile_is_kept_as_late(app, client, field_setup):
+    phone = Phone(client, "field1")
+    with app.app_context():
+        from fieldcheck.cases import service
+
+        service.cancel(
+            factories.actor(field_setup["intake"]), field_setup["case"], "Applicant withdrew"
+        )
+    result = phone.push(submit(field_setup["case"].id)).json["results"][0]
+    assert result["status"] == "conflict" and result["result"]["flag"] == "late"
+    assert "cancelled" in result["reason"]
+    assert Case.get_by_id(field_setup["case"].id).state == "cancelled"
+
+
+def test_a_submission_for_a_case_reassigned_meanwhile_is_kept_as_late(app, client, field_setup):
+    phone = Phone(client, "field1")
+    other = factories.team(name="Timpora Garut", district_code="32.05")
+    with app.app_context():
+        from fieldcheck.cases import service
+
+        service.assign(
+            factories.actor(field_setup["intake"]),
+            field_setup["case"],
+            other,
+            reason="Moved to Garut",
+        )
+    result = phone.push(submit(field_setup["case"].id)).json["results"][0]
+    assert result["status"] == "conflict" and result["reason"].startswith("case reassigned")
+
+
+def test_a_case_never_with_the_team_is_rejected(app, client, field_setup):
+    phone = Phone(client, "field1")
+    stranger_case = factories.case(applicant_name="Orang Lain")
+    result = phone.push(submit(stranger_case.id)).json["results"][0]
+    assert result["status"] == "rejected" and result["code"] == "case_not_found"
+
+
+def _return_for_correction(app, field_setup, comment="Tambahkan NIK ibu."):
+    from fieldcheck.cases import service
+
+    with app.app_context():
+        case = Case.get_by_id(field_setup["case"].id)
+        actor = factories.actor(field_setup["supervisor"])
+        service.move(actor, case, "begin_review", role="system")
+        visit = FieldVisit.get()
+        visit.returned_comment = comment
+        visit.save()
+        service.move(actor, case, "return_for_correction", comment=comment)
+        return Case.get_by_id(case.id), visit
+
+
+def test_returned_submission_comes_back_on_pull_and_the_amendment_applies(app, client, field_setup):
+    phone = Phone(client, "field1")
+    cursor = phone.pull().json["cursor"]
+    phone.push(submit(field_setup["case"].id))
+    case, visit = _return_for_correction(app, field_setup)
+    pulled = phone.pull(cursor).json
+    [returned] = pulled["cases"]
+    assert returned["state"] == "returned"
+    assert returned["returned"] == {"visit_id": visit.uuid, "comment": "Tambahkan NIK ibu."}
+    amend = submit(case.id, kind="visit.amend", base_version=returned["version"], amends=visit.uuid)
+    result = phone.push(amend).json["results"][0]
+    assert result["status"] == "applied", result
+    assert Case.get_by_id(case.id).state == "submitted"
+    assert FieldVisit.get(FieldVisit.uuid == amend["record_id"]).amends_id == visit.id
+
+
+def test_an_amendment_made_on_an_old_version_is_kept_as_a_conflict(app, client, field_setup):
+    phone = Phone(client, "field1")
+    phone.push(submit(field_setup["case"].id))
+    case, visit = _return_for_correction(app, field_setup)
+    amend = submit(case.id, kind="visit.amend", base_version=case.version - 1, amends=visit.uuid)
+    result = phone.push(amend).json["results"][0]
+    assert result["status"] == "conflict" and result["result"]["flag"] == "conflict"
+    assert Case.get_by_id(case.id).state == "returned"
+    assert FieldVisit.select().count() == 2
+
+
+def test_pull_brings_assigned_cases_and_then_only_changes(app, client, field_setup):
+    phone = Phone(client, "field1")
+    first = phone.pull().json
+    assert [c["id"] for c in first["cases"]] == [field_setup["case"].id]
+    assert first["cases"][0]["applicant"]["nik"] == field_setup["case"].nik
+    assert first["cache_urls"] == [f"/cases/{field_setup['case'].id}"]
+    nothing = phone.pull(first["cursor"]).json
+    assert nothing["cases"] == [] and nothing["tombstones"] == [] and not nothing["more"]
+    assert AuditEvent.select().where(AuditEvent.action == "sync.pull").count() == 2
+
+
+def test_pull_gives_tombstones_for_cases_the_officer_no_longer_holds(app, client, field_setup):
+    phone = Phone(client, "field1")
+    cursor = phone.pull().json["cursor"]
+    with app.app_context():
+        from fieldcheck.cases import service
+
+        service.cancel(factories.actor(field_setup["intake"]), field_setup["case"], "Withdrawn")
+    pulled = phone.pull(cursor).json
+    assert pulled["cases"] == []
+    assert pulled["tombstones"] == [{"id": field_setup["case"].id, "reason": "cancelled"}]
+
+
+def test_pull_is_resumable_with_a_limit(app, client, field_setup):
+    phone = Phone(client, "field1")
+    cursor = phone.pull().json["cursor"]
+    with app.app_context():
+        from fieldcheck.cases import service
+
+        for i in range(5):
+            case = factories.case(applicant_name=f"Baru {i}")
+            service.assign(factories.actor(field_setup["intake"]), case, field_setup["team"])
+    seen, more = [], True
+    while more:
+        page = client.get(f"/api/v1/sync/pull?since={cursor}&limit=2", headers=phone.headers).json
+        seen += [c["id"] for c in page["cases"]]
+        cursor, more = page["cursor"], page["more"]
+    assert len(seen) == 5 and len(set(seen)) == 5
+
+
+def test_bad_pull_arguments_are_json_errors(app, client, field_setup):
+    phone = Phone(client, "field1")
+    assert (
+        client.get("/api/v1/sync/pull?since=abc", headers=phone.headers).json["error"]["code"]
+        == "cursor_invalid"
+    )
+    assert (
+        client.get("/api/v1/sync/pull?limit=0", headers=phone.headers).json["error"]["code"]
+        == "limit_invalid"
+    )
+
+
+def test_bad_envelopes_are_json_errors(app, client, field_setup):
+    phone = Phone(client, "field1")
+    response = client.post(
+        "/api/v1/sync/push", headers=phone.headers, data="not json", content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json["error"]["code"] == "body_not_json"
+    response = client.post("/api/v1/sync/push", headers=phone.headers, json={"version": 9})
+    assert response.json["error"]["code"] == "unsupported_version"
+
+
+def test_revoked_device_gets_a_401_that_says_so(app, client, field_setup):
+    phone = Phone(client, "field1")
+    token = DeviceToken.get()
+    with app.app_context():
+        from fieldcheck import devices
+
+        devices.revoke_token(factories.actor(field_setup["field1"]), token)
+    response = phone.pull()
+    assert response.status_code == 401 and response.json["error"]["code"] == "token_revoked"
+
+
+def test_expired_device_token(app, client, clock, field_setup):
+    phone = Phone(client, "field1")
+    clock.advance(days=31)
+    response = phone.pull()
+    assert response.status_code == 401 and response.json["error"]["code"] == "token_expired"
+
+
+def test_user_lists_and_revokes_own_devices(app, client, field_setup):
+    phone = Phone(client, "field1")
+    listed = client.get("/api/v1/auth/tokens", headers=phone.headers).json["tokens"]
+    assert [t["label"] for t in listed] == ["Android"]
+    client.delete(f"/api/v1/auth/tokens/{listed[0]['id']}", headers=phone.headers)
+    assert phone.pull().json["error"]["code"] == "token_revoked"
