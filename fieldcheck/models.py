@@ -259,6 +259,7 @@ class FamilyMember(BaseModel):
     visit = peewee.ForeignKeyField(FieldVisit, backref="family", on_delete="CASCADE")
     uuid = peewee.CharField(max_length=36)
     relation = peewee.CharField(max_length=20)
+    kk_relation = peewee.CharField(max_length=20, null=True)  # SHDK code as on the card
     name = peewee.CharField(max_length=200)
     nik = peewee.CharField(max_length=16, null=True)
     birth_date = peewee.DateField(null=True)

@@ -131,6 +131,7 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
                     "visit": visit.id,
                     "uuid": m["uuid"],
                     "relation": m["relation"],
+                    "kk_relation": m.get("kk_relation"),
                     "name": m["name"],
                     "nik": m.get("nik"),
                     "birth_date": m.get("birth_date"),

@@ -64,7 +64,7 @@ RELATIONS = {
     "other_relative": 9,
     "other": 11,
 }
-MET_RELATIONS = (*RELATIONS, "neighbour", "village_official", "none")
+MET_RELATIONS = ("applicant", *RELATIONS, "neighbour", "village_official", "none")
 
 PURPOSES = ("work", "tourism", "family_visit", "study", "pilgrimage", "business", "other")
 CHANNELS = (

@@ -58,6 +58,7 @@ def upgrade(db, migrator):
         visit = peewee.ForeignKeyField(FieldVisit, on_delete="CASCADE")
         uuid = peewee.CharField(max_length=36)
         relation = peewee.CharField(max_length=20)
+        kk_relation = peewee.CharField(max_length=20, null=True)
         name = peewee.CharField(max_length=200)
         nik = peewee.CharField(max_length=16, null=True)
         birth_date = peewee.DateField(null=True)
