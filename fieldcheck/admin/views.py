@@ -15,8 +15,9 @@ from fieldcheck.admin.forms import (
     parse_region_codes,
 )
 from fieldcheck.clock import utcnow
+from fieldcheck.devices import revoke_token
 from fieldcheck.domain import roles
-from fieldcheck.models import Team, User
+from fieldcheck.models import DeviceToken, Team, User
 from fieldcheck.security import client_address, roles_required
 
 admin_only = roles_required(roles.ADMIN)
@@ -122,6 +123,9 @@ def user_edit(user_id):
         user=user,
         reset_form=PasswordResetForm(prefix="reset"),
         active_form=ActiveForm(),
+        tokens=_tokens_of(user),
+        now=utcnow(),
+        revoke_url=_revoke_url(user),
     )
 
 
@@ -163,8 +167,46 @@ def user_password(user_id):
     edit_form = UserForm(obj=user, office=current_user.office, editing=user)
     edit_form.regions.data = "\n".join(user.region_codes())
     return render_template(
-        "admin/user_form.html", form=edit_form, user=user, reset_form=form, active_form=ActiveForm()
+        "admin/user_form.html",
+        form=edit_form,
+        user=user,
+        reset_form=form,
+        active_form=ActiveForm(),
+        tokens=_tokens_of(user),
+        now=utcnow(),
+        revoke_url=_revoke_url(user),
     ), 422
+
+
+def _revoke_url(user: User):
+    return lambda t: url_for("admin.user_device_revoke", user_id=user.id, token_id=t.id)
+
+
+def _tokens_of(user: User):
+    return (
+        DeviceToken.select().where(DeviceToken.user == user).order_by(DeviceToken.created_at.desc())
+    )
+
+
+@bp.route("/users/<int:user_id>/devices/<int:token_id>/revoke", methods=["POST"])
+@admin_only
+def user_device_revoke(user_id, token_id):
+    """Sign one of a user's phones out (a lost or stolen phone): it wipes its case data."""
+    user = _office_user(user_id)
+    token = DeviceToken.get_or_none((DeviceToken.id == token_id) & (DeviceToken.user == user))
+    if token is None:
+        abort(404)
+    if ActiveForm().validate_on_submit():
+        revoke_token(_actor(), token)
+        flash(
+            _(
+                "The device %(label)s of %(name)s is signed out.",
+                label=token.label or token.id,
+                name=user.name,
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
 
 
 @bp.route("/teams")

@@ -71,3 +71,7 @@ class PasswordChangeForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[("id", "Bahasa Indonesia"), ("en", "English")])
+
+
+class RevokeForm(FlaskForm):
+    """Sign a device out: a button, with CSRF."""

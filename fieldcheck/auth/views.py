@@ -2,18 +2,21 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from fieldcheck import audit
+from fieldcheck.accounts import Actor
 from fieldcheck.auth import bp
-from fieldcheck.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
+from fieldcheck.auth.forms import LanguageForm, LoginForm, PasswordChangeForm, RevokeForm
 from fieldcheck.clock import utcnow
 from fieldcheck.db import database
-from fieldcheck.models import User
+from fieldcheck.devices import revoke_token
+from fieldcheck.models import DeviceToken, User
 from fieldcheck.security import (
     audit_event,
+    client_address,
     limiter,
     login_failed_response,
     login_limit_by_username,
@@ -121,3 +124,35 @@ def language():
                 user.save(only=[User.language])
                 audit_event(audit.USER_LANGUAGE, subject=user, details={"language": chosen})
     return redirect(_safe_next(request.form.get("next")), code=303)
+
+
+@bp.route("/account/devices")
+@signed_in
+def devices():
+    """The phones signed in to this account; each can be signed out from here."""
+    tokens = (
+        DeviceToken.select()
+        .where(DeviceToken.user == current_user.id)
+        .order_by(DeviceToken.created_at.desc())
+    )
+    return render_template(
+        "auth/devices.html",
+        tokens=tokens,
+        now=utcnow(),
+        revoke_url=lambda t: url_for("auth.revoke_device", token_id=t.id),
+    )
+
+
+@bp.route("/account/devices/<int:token_id>/revoke", methods=["POST"])
+@signed_in
+def revoke_device(token_id):
+    token = DeviceToken.get_or_none(
+        (DeviceToken.id == token_id) & (DeviceToken.user == current_user.id)
+    )
+    if token is None:
+        abort(404)
+    if RevokeForm().validate_on_submit():
+        actor = Actor(current_user._get_current_object(), utcnow(), client_address())
+        revoke_token(actor, token)
+        flash(_("The device %(label)s is signed out.", label=token.label or token.id), "success")
+    return redirect(url_for("auth.devices"), code=303)

@@ -387,3 +387,37 @@ def test_user_lists_and_revokes_own_devices(app, client, field_setup):
     assert [t["label"] for t in listed] == ["Android"]
     client.delete(f"/api/v1/auth/tokens/{listed[0]['id']}", headers=phone.headers)
     assert phone.pull().json["error"]["code"] == "token_revoked"
+
+
+def test_user_signs_out_a_device_from_the_web(app, client, field_setup):
+    phone = Phone(client, "field1")
+    web = Web(app.test_client())
+    web.login("field1")
+    page = web.get("/account/devices", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Android" in page and "Sign this device out" in page
+    token = DeviceToken.get()
+    response = web.post(f"/account/devices/{token.id}/revoke", page="/account/devices")
+    assert response.status_code == 303
+    assert phone.pull().json["error"]["code"] == "token_revoked"
+    assert AuditEvent.select().where(AuditEvent.action == "device.token_revoke").count() == 1
+
+
+def test_admin_signs_out_a_lost_phone(app, client, field_setup):
+    phone = Phone(client, "field1")
+    factories.user("admin", "admin")
+    web = Web(app.test_client())
+    web.login("admin")
+    user_page = f"/admin/users/{field_setup['field1'].id}"
+    assert "Android" in web.get(user_page).get_data(as_text=True)
+    token = DeviceToken.get()
+    web.post(f"{user_page}/devices/{token.id}/revoke", page=user_page)
+    assert phone.pull().status_code == 401
+
+
+def test_nobody_signs_out_another_users_device(app, client, field_setup):
+    Phone(client, "field1")
+    token = DeviceToken.get()
+    web = Web(app.test_client())
+    web.login("field2")
+    assert web.post(f"/account/devices/{token.id}/revoke", page="/").status_code == 404
+    assert DeviceToken.get_by_id(token.id).revoked_at is None
