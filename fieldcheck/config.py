@@ -36,6 +36,9 @@ LANGUAGES = ("id", "en")
 # Phones' bearer tokens live this many days; a phone signs in again after that.
 DEVICE_TOKEN_DAYS = 30
 
+# Case data a phone has not refreshed for this many days is removed from it.
+PHONE_RETENTION_DAYS = 14
+
 # Largest photo the API accepts (phones resize to 1600 px JPEG, a few hundred KB).
 MEDIA_MAX_BYTES = 8 * 1024 * 1024
 

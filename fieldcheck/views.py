@@ -23,6 +23,8 @@ def register(app):
     from fieldcheck.api import bp as api_bp
     from fieldcheck.auth import bp as auth_bp
     from fieldcheck.cases import bp as cases_bp
+    from fieldcheck.field import bp as field_bp
+    from fieldcheck.field.views import register_root_routes
     from fieldcheck.home import bp as home_bp
     from fieldcheck.security import csrf
 
@@ -30,6 +32,8 @@ def register(app):
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(field_bp)
+    register_root_routes(app)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API takes bearer tokens, not cookies: no CSRF to forge
 

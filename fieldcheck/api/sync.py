@@ -185,7 +185,7 @@ def _case_payload(case: Case) -> dict:
         "referral": {"reasons": json.loads(case.referral_reasons), "notes": case.referral_notes},
         "risk_level": case.risk_level,
         "returned": returned,
-        "urls": {"page": url_for("cases.show", case_id=case.id)},
+        "urls": {"page": url_for("field.case", case_id=case.id)},
     }
 
 

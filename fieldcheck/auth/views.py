@@ -25,13 +25,14 @@ from fieldcheck.security import (
 )
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, default: str | None = None) -> str:
     """Only follow `next` to a path on this site, never to another host."""
+    default = default or url_for("home.index")
     if not target:
-        return url_for("home.index")
+        return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("home.index")
+        return default
     return target
 
 
@@ -63,7 +64,8 @@ def login():
                 login_user(user)
                 session["seen"] = utcnow().isoformat()
                 audit_event(audit.USER_LOGIN, actor=user, subject=user)
-                return redirect(_safe_next(request.args.get("next")), code=303)
+                default = url_for("field.index") if user.role == "field" else None
+                return redirect(_safe_next(request.args.get("next"), default), code=303)
             g.login_failed = True
             audit_event(audit.USER_LOGIN_FAILED, subject=user, details={"username": username[:64]})
         error = _("Wrong username or password, or the account is not active.")

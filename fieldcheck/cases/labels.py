@@ -133,3 +133,59 @@ AUDIT_ACTIONS = {
 def action_label(action: str) -> str:
     """An audited action in words."""
     return str(AUDIT_ACTIONS.get(action, action))
+
+
+RELATIONS = {
+    "father": _l("Father"),
+    "mother": _l("Mother"),
+    "spouse": _l("Husband or wife"),
+    "child": _l("Child"),
+    "sibling": _l("Brother or sister"),
+    "grandparent": _l("Grandparent"),
+    "grandchild": _l("Grandchild"),
+    "parent_in_law": _l("Parent-in-law"),
+    "other_relative": _l("Other relative"),
+    "other": _l("Other"),
+}
+MET_RELATIONS = {
+    "applicant": _l("The applicant herself or himself"),
+    **RELATIONS,
+    "neighbour": _l("Neighbour"),
+    "village_official": _l("Village official"),
+    "none": _l("Nobody was met"),
+}
+KK_RELATIONS = {
+    "head": _l("Head of family (1)"),
+    "husband": _l("Husband (2)"),
+    "wife": _l("Wife (3)"),
+    "child": _l("Child (4)"),
+    "child_in_law": _l("Child-in-law (5)"),
+    "grandchild": _l("Grandchild (6)"),
+    "parent": _l("Parent (7)"),
+    "parent_in_law": _l("Parent-in-law (8)"),
+    "other_relative": _l("Other relative (9)"),
+    "household_help": _l("Household help (10)"),
+    "other": _l("Other (11)"),
+}
+CHANNELS = {
+    "social_media": _l("Social media"),
+    "messaging_app": _l("Messaging app (WhatsApp, Telegram…)"),
+    "online_ad": _l("Online advertisement"),
+    "recruiter": _l("A recruiter"),
+    "agency": _l("An agency"),
+    "friend_or_family": _l("Friend or family"),
+    "walk_in": _l("Applied in person"),
+    "none": _l("No job offer"),
+}
+COSTS = {
+    "self": _l("The applicant"),
+    "family": _l("The family"),
+    "employer": _l("The employer"),
+    "recruiter": _l("The recruiter"),
+    "other": _l("Someone else"),
+}
+RECOMMENDATIONS = {
+    "verify": _l("Verify: the story holds"),
+    "refuse": _l("Refuse: signs of trafficking"),
+    "unclear": _l("Unclear: needs more checks"),
+}

@@ -1,0 +1,185 @@
+"""Routes of the field blueprint, the manifest and the service worker."""
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+
+from flask import abort, current_app, jsonify, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from fieldcheck import ROOT, devices
+from fieldcheck.accounts import Actor
+from fieldcheck.cases import labels, query, service
+from fieldcheck.clock import utcnow
+from fieldcheck.domain import case_states, roles, visits
+from fieldcheck.field import bp
+from fieldcheck.field.texts import script_texts
+from fieldcheck.models import Case, FamilyMember, FieldVisit
+from fieldcheck.security import client_address, public, roles_required
+
+field_only = roles_required(roles.FIELD)
+ON_PHONE = (case_states.ASSIGNED, case_states.IN_FIELD, case_states.RETURNED)
+
+# What the service worker keeps so the app opens with no network at all.
+SHELL = (
+    "css/app.css",
+    "vendor/htmx-2.0.11.min.js",
+    "js/idb.js",
+    "js/sync-core.js",
+    "js/field-app.js",
+    "js/field-form.js",
+    "icons/favicon.svg",
+    "icons/icon-192.png",
+    "icons/icon-512.png",
+)
+
+
+@bp.route("/")
+@field_only
+def index():
+    """The officer's cases, with what is on the phone, the outbox and the sync status."""
+    cases = list(
+        query.visible_cases(current_user)
+        .where(Case.state.in_(ON_PHONE))
+        .order_by(Case.due_date.asc(nulls="LAST"), Case.id)
+    )
+    return render_template(
+        "field/index.html",
+        cases=cases,
+        labels=labels,
+        texts=script_texts(),
+        retention_days=_retention_days(),
+    )
+
+
+@bp.route("/cases/<int:case_id>")
+@field_only
+def case(case_id):
+    """A case and its field verification form (prefilled when it was returned)."""
+    found = query.visible_cases(current_user).where(Case.id == case_id).first()
+    if found is None:
+        abort(404)
+    service.record_read(
+        Actor(current_user._get_current_object(), utcnow(), client_address()), found
+    )
+    returned = None
+    if found.state == case_states.RETURNED:
+        returned = (
+            FieldVisit.select()
+            .where((FieldVisit.case == found) & FieldVisit.returned_comment.is_null(False))
+            .order_by(FieldVisit.id.desc())
+            .first()
+        )
+    return render_template(
+        "field/case.html",
+        case=found,
+        labels=labels,
+        vocab=visits,
+        returned=returned,
+        prefill=_prefill(returned) if returned else None,
+        texts=script_texts(),
+        retention_days=_retention_days(),
+    )
+
+
+def _prefill(visit: FieldVisit) -> dict:
+    """The returned visit as the form's values, so the officer corrects instead of retyping."""
+    interview = json.loads(visit.interview or "{}")
+    return {
+        "household": {
+            "address_found": visit.address_found,
+            "met_name": visit.met_name,
+            "met_relation": visit.met_relation,
+            "applicant_lives_there": visit.applicant_lives_there,
+            "aware_of_trip": visit.household_aware_of_trip,
+            "purpose_matches": visit.household_purpose_matches,
+            "account": visit.household_account,
+            "living_conditions": visit.living_conditions,
+        },
+        "gps": {
+            "status": visit.gps_status,
+            "lat": visit.gps_lat,
+            "lon": visit.gps_lon,
+            "accuracy_m": visit.gps_accuracy_m,
+        },
+        "family": [
+            {
+                "uuid": m.uuid,
+                "relation": m.relation,
+                "kk_relation": m.kk_relation,
+                "name": m.name,
+                "nik": m.nik,
+                "birth_date": m.birth_date.isoformat() if m.birth_date else None,
+                "alive": m.alive,
+                "present": m.present,
+            }
+            for m in visit.family.order_by(FamilyMember.id)
+        ],
+        "interview": interview,
+        "photos": json.loads(visit.photos or "[]"),
+        "assessment": visit.assessment,
+        "recommendation": visit.recommendation,
+    }
+
+
+@bp.route("/offline")
+@public
+def offline():
+    """What a page that is not on the phone shows when there is no network."""
+    return render_template("field/offline.html")
+
+
+@bp.route("/device-token", methods=["POST"])
+@field_only
+def device_token():
+    """A device token for this phone, for the signed-in officer (CSRF-protected)."""
+    actor = Actor(current_user._get_current_object(), utcnow(), client_address())
+    raw, record = devices.issue_token(actor, actor.user, _("Phone (web app)"))
+    return jsonify(
+        {
+            "token": raw,
+            "username": current_user.username,
+            "expires_at": record.expires_at.isoformat(),
+        }
+    )
+
+
+def _retention_days() -> int:
+    return current_app.config["PHONE_RETENTION_DAYS"]
+
+
+@cache
+def shell_version() -> str:
+    """A hash of the app shell: a new one makes phones install the new service worker."""
+    digest = hashlib.sha256()
+    for name in (*SHELL, "sw.js"):
+        digest.update((ROOT / "static" / name).read_bytes())
+    for template in sorted((ROOT / "templates" / "field").glob("*.html")):
+        digest.update(template.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def register_root_routes(app):
+    """/sw.js and /manifest.webmanifest live at the root so the worker controls the whole app."""
+
+    @app.route("/sw.js")
+    @public
+    def service_worker():
+        text = (ROOT / "static" / "sw.js").read_text()
+        shell = [url_for("static", filename=name) for name in SHELL]
+        shell += [url_for("field.offline"), url_for("manifest")]
+        text = text.replace("__VERSION__", shell_version()).replace("__SHELL__", json.dumps(shell))
+        response = current_app.response_class(text, mimetype="text/javascript")
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    @app.route("/manifest.webmanifest")
+    @public
+    def manifest():
+        return send_file(
+            Path(ROOT / "static" / "manifest.webmanifest"),
+            mimetype="application/manifest+json",
+            max_age=3600,
+        )

@@ -1,0 +1,370 @@
+// field-form.js — the field verification form: family tree by <template> cloning, GPS, photos
+// resized on the phone, drafts saved as typed, and "Save and send" into the outbox (never a
+// post to the server: DESIGN.md, "The one write path from the phone").
+
+import * as db from "./idb.js";
+import * as core from "./sync-core.js";
+import { ready, t } from "./field-app.js";
+
+const form = document.getElementById("visit-form");
+const username = document.querySelector('meta[name="fc-user"]')?.content;
+const caseId = Number(form?.dataset.caseId);
+const draftKey = `${username}:${caseId}`;
+const MAX_SIDE = 1600;
+
+const RELATION_ROWS = [
+  ["grandparent"], ["father", "mother", "parent_in_law"], ["sibling", "@applicant", "spouse"],
+  ["child"], ["grandchild"], ["other_relative", "other"],
+];
+
+let counter = 0;
+let photos = []; // [{sha256, caption, url}]
+
+function localInputValue(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(
+    date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+// -- family tree ------------------------------------------------------------------------------
+
+function addMember(values = {}) {
+  const template = document.getElementById("family-template");
+  const n = ++counter;
+  const html = template.innerHTML.replaceAll("__N__", String(n));
+  const holder = document.createElement("template");
+  holder.innerHTML = html.trim();
+  const item = holder.content.firstElementChild;
+  item.dataset.uuid = values.uuid || crypto.randomUUID();
+  for (const input of item.querySelectorAll("[data-key]")) {
+    const value = values[input.dataset.key];
+    if (input.type === "checkbox") {
+      if (value !== undefined && value !== null) input.checked = Boolean(value);
+    } else if (value !== undefined && value !== null) {
+      input.value = value;
+    }
+  }
+  item.querySelector(".member-remove").addEventListener("click", () => {
+    item.remove();
+    numberMembers();
+    drawTree();
+    saveDraft();
+  });
+  document.getElementById("family-list").append(item);
+  numberMembers();
+  drawTree();
+  return item;
+}
+
+function numberMembers() {
+  document.querySelectorAll("#family-list .member-number").forEach((span, i) => {
+    span.textContent = String(i + 1);
+  });
+}
+
+function members() {
+  return [...document.querySelectorAll("#family-list .family-member")].map((item) => {
+    const member = { uuid: item.dataset.uuid };
+    for (const input of item.querySelectorAll("[data-key]")) {
+      member[input.dataset.key] = input.type === "checkbox" ? input.checked : input.value.trim();
+    }
+    return member;
+  });
+}
+
+function drawTree() {
+  // A picture for the eye; the list above is what screen readers use.
+  const tree = document.getElementById("family-tree");
+  const people = members();
+  const relationLabel = (code) => {
+    const option = document.querySelector(`#family-template`)?.content
+      .querySelector(`option[value="${code}"]`);
+    return option ? option.textContent : code;
+  };
+  const rows = RELATION_ROWS.map((codes) => {
+    const row = document.createElement("div");
+    row.className = "tree-row";
+    for (const code of codes) {
+      if (code === "@applicant") {
+        const node = document.createElement("div");
+        node.className = "tree-node applicant";
+        node.textContent = document.querySelector("h1")?.textContent || t("applicant");
+        row.append(node);
+        continue;
+      }
+      for (const person of people.filter((p) => p.relation === code)) {
+        const node = document.createElement("div");
+        node.className = "tree-node" + (person.alive ? "" : " deceased");
+        const name = document.createElement("strong");
+        name.textContent = (person.name || "?") + (person.alive ? "" : " †");
+        const relation = document.createElement("span");
+        relation.textContent = relationLabel(code);
+        node.append(name, relation);
+        row.append(node);
+      }
+    }
+    return row;
+  }).filter((row) => row.children.length);
+  tree.replaceChildren(...rows);
+}
+
+// -- GPS --------------------------------------------------------------------------------------
+
+function setGps(status, lat = "", lon = "", accuracy = "") {
+  form.elements["gps.status"].value = status;
+  form.elements["gps.lat"].value = lat;
+  form.elements["gps.lon"].value = lon;
+  form.elements["gps.accuracy_m"].value = accuracy;
+}
+
+function recordLocation() {
+  const state = document.getElementById("gps-state");
+  if (!navigator.geolocation) {
+    setGps("unavailable");
+    state.textContent = t("gps_unavailable");
+    return;
+  }
+  state.textContent = t("gps_getting");
+  navigator.geolocation.getCurrentPosition((position) => {
+    const { latitude, longitude, accuracy } = position.coords;
+    setGps("fixed", latitude, longitude, Math.round(accuracy * 10) / 10);
+    state.textContent = t("gps_fixed", { m: Math.round(accuracy) });
+    saveDraft();
+  }, (error) => {
+    const denied = error.code === error.PERMISSION_DENIED;
+    setGps(denied ? "denied" : "unavailable");
+    state.textContent = denied ? t("gps_denied") : t("gps_unavailable");
+    saveDraft();
+  }, { enableHighAccuracy: true, timeout: 30000, maximumAge: 60000 });
+}
+
+// -- photos -----------------------------------------------------------------------------------
+
+async function resize(file) {
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close?.();
+  return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.82));
+}
+
+async function sha256Hex(buffer) {
+  const digest = await crypto.subtle.digest("SHA-256", buffer);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function addPhotos(files) {
+  const state = document.getElementById("form-message");
+  for (const file of files) {
+    try {
+      const blob = await resize(file);
+      const data = await blob.arrayBuffer(); // ArrayBuffer, not Blob: Safari's IDB is safer so
+      const sha256 = await sha256Hex(data);
+      await db.put("photos", { sha256, mime: "image/jpeg", data, author: username,
+                               created_at: core.now() });
+      if (!photos.some((p) => p.sha256 === sha256)) {
+        photos.push({ sha256, caption: "", url: URL.createObjectURL(blob) });
+      }
+    } catch (error) {
+      state.hidden = false;
+      state.textContent = t("photo_failed");
+    }
+  }
+  drawPhotos();
+  saveDraft();
+}
+
+async function photoUrl(sha256) {
+  const stored = await db.get("photos", sha256);
+  return stored ? URL.createObjectURL(new Blob([stored.data], { type: stored.mime })) : "";
+}
+
+function drawPhotos() {
+  const list = document.getElementById("photo-list");
+  list.replaceChildren(...photos.map((photo, i) => {
+    const li = document.createElement("li");
+    if (photo.url) {
+      const img = document.createElement("img");
+      img.src = photo.url;
+      img.alt = "";
+      img.width = 96;
+      li.append(img);
+    }
+    const label = document.createElement("label");
+    label.htmlFor = `photo-caption-${i}`;
+    label.textContent = `${i + 1}.`;
+    const caption = document.createElement("input");
+    caption.type = "text";
+    caption.id = `photo-caption-${i}`;
+    caption.maxLength = 200;
+    caption.value = photo.caption || "";
+    caption.addEventListener("input", () => { photo.caption = caption.value; saveDraft(); });
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "danger";
+    remove.textContent = t("remove");
+    remove.addEventListener("click", () => { photos.splice(i, 1); drawPhotos(); saveDraft(); });
+    li.append(label, caption, remove);
+    return li;
+  }));
+}
+
+// -- the payload ------------------------------------------------------------------------------
+
+function value(name) {
+  const field = form.elements[name];
+  if (!field) return null;
+  const raw = field instanceof RadioNodeList ? field.value : field.value;
+  return raw === undefined || raw === "" ? null : raw;
+}
+
+const bool = (v) => (v === "true" ? true : v === "false" ? false : null);
+const num = (v) => (v === null || v === "" ? null : Number(v));
+
+function payload() {
+  const visited = value("visited_at");
+  return {
+    case_id: caseId,
+    visited_at: visited ? new Date(visited).toISOString() : null,
+    household: {
+      address_found: bool(value("household.address_found")),
+      met_name: value("household.met_name"),
+      met_relation: value("household.met_relation"),
+      applicant_lives_there: bool(value("household.applicant_lives_there")),
+      aware_of_trip: bool(value("household.aware_of_trip")),
+      purpose_matches: bool(value("household.purpose_matches")),
+      account: value("household.account"),
+      living_conditions: value("household.living_conditions"),
+    },
+    gps: value("gps.status") === "fixed"
+      ? { status: "fixed", lat: num(value("gps.lat")), lon: num(value("gps.lon")),
+          accuracy_m: num(value("gps.accuracy_m")) }
+      : { status: value("gps.status") || "unavailable" },
+    family: members().map((m) => ({
+      uuid: m.uuid, relation: m.relation || null, kk_relation: m.kk_relation || null,
+      name: m.name || null, nik: m.nik || null, birth_date: m.birth_date || null,
+      alive: m.alive, present: m.present })),
+    interview: {
+      purpose: value("interview.purpose"),
+      job_offer_channel: value("interview.job_offer_channel"),
+      recruiter_name: value("interview.recruiter_name"),
+      recruiter_phone: value("interview.recruiter_phone"),
+      promised_salary_idr: value("interview.promised_salary_idr") === null ? null
+        : Math.trunc(num(value("interview.promised_salary_idr"))),
+      costs_paid_by: value("interview.costs_paid_by"),
+      contract_seen: bool(value("interview.contract_seen")),
+      visa_type: value("interview.visa_type"),
+      knowledge: value("interview.knowledge"),
+    },
+    photos: photos.map((p) => ({ sha256: p.sha256, caption: p.caption || null })),
+    assessment: value("assessment"),
+    recommendation: value("recommendation"),
+    ...(form.dataset.amends ? { amends: form.dataset.amends } : {}),
+  };
+}
+
+// -- drafts -----------------------------------------------------------------------------------
+
+let draftTimer = null;
+
+function saveDraft() {
+  clearTimeout(draftTimer);
+  draftTimer = setTimeout(() => {
+    db.put("drafts", { key: draftKey, payload: payload(), saved_at: core.now() });
+  }, 300);
+}
+
+function fill(data) {
+  const set = (name, v) => {
+    const field = form.elements[name];
+    if (!field || v === undefined) return;
+    const text = v === null ? "" : String(v);
+    if (field instanceof RadioNodeList) {
+      for (const radio of field) radio.checked = radio.value === text;
+    } else {
+      field.value = text;
+    }
+  };
+  if (data.visited_at) set("visited_at", localInputValue(new Date(data.visited_at)));
+  for (const [part, values] of Object.entries({ household: data.household,
+                                                interview: data.interview })) {
+    for (const [name, v] of Object.entries(values || {})) set(`${part}.${name}`, v);
+  }
+  if (data.gps) {
+    setGps(data.gps.status || "unavailable", data.gps.lat ?? "", data.gps.lon ?? "",
+           data.gps.accuracy_m ?? "");
+  }
+  set("assessment", data.assessment);
+  set("recommendation", data.recommendation);
+  document.getElementById("family-list").replaceChildren();
+  for (const member of data.family || []) addMember(member);
+  photos = (data.photos || []).map((p) => ({ ...p }));
+}
+
+// -- save and send ----------------------------------------------------------------------------
+
+async function submit(event) {
+  event.preventDefault();
+  if (!form.reportValidity()) return;
+  const mending = new URLSearchParams(location.search).get("mend");
+  const earlier = mending ? await db.get("outbox", mending) : null;
+  const item = {
+    op_id: earlier?.op_id || crypto.randomUUID(),
+    record_id: earlier?.record_id || crypto.randomUUID(),
+    type: form.dataset.kind,
+    base_version: Number(form.dataset.caseVersion),
+    payload: payload(),
+    author: username,
+    case_id: caseId,
+    label: document.querySelector("h1")?.textContent.trim(),
+    photos: photos.map((p) => p.sha256),
+    created_at: earlier?.created_at || core.now(),
+  };
+  await core.enqueue(item); // on the phone first; the network comes after
+  await db.remove("drafts", draftKey);
+  const message = document.getElementById("form-message");
+  message.hidden = false;
+  message.textContent = t("saved_on_phone");
+  document.dispatchEvent(new CustomEvent("fc:enqueued", { detail: item }));
+  setTimeout(() => { location.href = "/field/"; }, 600);
+}
+
+async function start() {
+  if (!form) return;
+  await ready;
+  form.elements["visited_at"].value = localInputValue(new Date());
+  const prefill = JSON.parse(document.getElementById("family-list").dataset.prefill || "[]");
+  for (const member of prefill) addMember(member);
+  photos = JSON.parse(document.getElementById("photo-list").dataset.prefill || "[]");
+  const mending = new URLSearchParams(location.search).get("mend");
+  const earlier = mending ? await db.get("outbox", mending) : null;
+  const draft = earlier ? { payload: earlier.payload } : await db.get("drafts", draftKey);
+  if (draft?.payload) {
+    fill(draft.payload);
+    if (!earlier) {
+      const message = document.getElementById("form-message");
+      message.hidden = false;
+      message.textContent = t("draft_restored");
+    }
+  }
+  for (const photo of photos) photo.url = photo.url || (await photoUrl(photo.sha256));
+  drawPhotos();
+  drawTree();
+  document.getElementById("family-add").addEventListener("click", () => {
+    addMember().querySelector("select")?.focus();
+    saveDraft();
+  });
+  document.getElementById("gps-button").addEventListener("click", recordLocation);
+  document.getElementById("photo-input").addEventListener("change", (event) => {
+    addPhotos([...event.target.files]);
+    event.target.value = "";
+  });
+  form.addEventListener("input", () => { drawTree(); saveDraft(); });
+  form.addEventListener("change", saveDraft);
+  form.addEventListener("submit", submit);
+}
+
+start();

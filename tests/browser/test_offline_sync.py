@@ -1,0 +1,282 @@
+"""The field officer's phone in real Chromium: cases come to the phone, open offline with no
+request to the server, findings recorded offline wait in the outbox and arrive exactly once.
+What the server received is counted, not only what the page shows."""
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from fieldcheck.clock import utcnow
+from fieldcheck.db import database
+from fieldcheck.models import Case, DeviceToken, FamilyMember, FieldVisit, User
+from sync.store import Media
+from tests import factories
+from tests.browser.field_helpers import (
+    cached_pages,
+    fill_visit,
+    officer_with_cases,
+    outbox,
+    png_bytes,
+    sync_count,
+    wait_for_sync,
+    wait_for_worker,
+    wait_until,
+)
+from tests.browser.helpers import MOBILE, axe_violations, scroll_width, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def phone(open_page, live_server, username, viewport=MOBILE):
+    """A fresh phone (browser context) with the officer signed in and the cases pulled."""
+    page = open_page(locale="id-ID", viewport=viewport)
+    sign_in(page, username)
+    assert page.url.endswith("/field/")
+    wait_for_sync(page)
+    wait_for_worker(page)
+    return page
+
+
+def visits_of(live_server, case_ids):
+    live_server.ensure_bound()
+    with live_server.app.app_context():
+        return list(FieldVisit.select().where(FieldVisit.case.in_(case_ids)))
+
+
+def test_cases_come_to_the_phone_and_open_offline_without_a_request(
+    live_server, open_page, server_requests
+):
+    (user,), cases = officer_with_cases(live_server, cases=2)
+    page = phone(open_page, live_server, user)
+    assert sorted(cached_pages(page)) == sorted(["/field/", *(f"/field/cases/{c}" for c in cases)])
+    assert page.locator("[data-on-phone]:visible").count() == 2
+
+    page.context.set_offline(True)
+    server_requests.reset()
+    page.reload()
+    assert page.locator(f"[data-case-id='{cases[0]}']").count() == 1
+    page.locator(f"[data-case-id='{cases[0]}'] a").click()
+    page.wait_for_url(f"**/field/cases/{cases[0]}")
+    assert page.locator("#visit-form").is_visible()
+    page.locator("#family-add").click()  # the form works offline: <template> cloning
+    assert page.locator("#family-list .family-member").count() == 1
+    assert server_requests.requests == []
+
+
+def test_a_verification_recorded_offline_waits_in_the_outbox_then_arrives_once(
+    live_server, open_page, server_requests
+):
+    (user,), cases = officer_with_cases(live_server, cases=1)
+    page = phone(open_page, live_server, user)
+    page.context.set_offline(True)
+    page.goto(f"/field/cases/{cases[0]}")
+    fill_visit(page, photo=png_bytes(seed=1))
+    page.locator("#visit-form button[type=submit]").click()
+    page.wait_for_url("**/field/")
+    context = page.context
+    page.close()
+
+    again = context.new_page()
+    again.goto("/field/")
+    [item] = outbox(again)
+    assert item["state"] == "pending" and item["author"] == user
+    assert server_requests.count("/api/v1/sync/push") == 0
+
+    rounds = sync_count(again)
+    context.set_offline(False)
+    wait_until(again, lambda: outbox(again) == [] and sync_count(again) > rounds)
+    wait_until(again, lambda: len(visits_of(live_server, cases)) == 1)
+    [visit] = visits_of(live_server, cases)
+    with live_server.app.app_context():
+        assert FamilyMember.select().where(FamilyMember.visit == visit).count() == 2
+        [photo] = json.loads(visit.photos)
+        wait_until(again, lambda: Media.get_or_none(Media.sha256 == photo["sha256"]) is not None)
+        assert Media.get(Media.sha256 == photo["sha256"]).mime == "image/jpeg"
+        assert FieldVisit.get_by_id(visit.id).status == "complete"
+        assert Case.get_by_id(cases[0]).state == "submitted"
+    # Another sync round sends nothing again.
+    rounds = sync_count(again)
+    again.locator("#sync-now").click()
+    wait_for_sync(again, rounds)
+    assert len(visits_of(live_server, cases)) == 1
+
+
+def test_an_expired_token_waits_for_the_same_officer(live_server, open_page, server_requests):
+    (first, second), cases = officer_with_cases(live_server, cases=1, officers=2)
+    page = phone(open_page, live_server, first)
+    page.context.set_offline(True)
+    page.goto(f"/field/cases/{cases[0]}")
+    fill_visit(page)
+    page.locator("#visit-form button[type=submit]").click()
+    page.wait_for_url("**/field/")
+    with live_server.app.app_context():  # the token runs out while the phone is offline
+        user = User.get(User.username == first)
+        DeviceToken.update(expires_at=utcnow() - timedelta(minutes=1)).where(
+            DeviceToken.user == user
+        ).execute()
+    page.context.clear_cookies()  # and so does the web session
+    page.context.set_offline(False)
+    page.goto("/field/")  # the server now sends it to sign in
+    page.wait_for_url("**/login**")
+
+    sign_in(page, second)  # someone else on the same phone: the first officer's item waits
+    wait_for_sync(page)
+    assert [i["author"] for i in outbox(page)] == [first]
+    assert visits_of(live_server, cases) == []
+
+    page.context.clear_cookies()
+    sign_in(page, first)  # a new device token for the writing officer: the outbox goes
+    wait_until(page, lambda: outbox(page) == [], timeout=20)
+    [visit] = visits_of(live_server, cases)
+    with live_server.app.app_context():
+        assert visit.officer.username == first
+
+
+def test_a_rejection_needs_attention_and_a_mended_resend_works(live_server, open_page):
+    (user,), cases = officer_with_cases(live_server, cases=1)
+    page = phone(open_page, live_server, user)
+    page.goto(f"/field/cases/{cases[0]}")
+    fill_visit(page, family=(("mother", "Euis Sumarni"),))
+    page.locator("#family-list input[data-key=nik]").fill("3204124503990000")  # serial 0000
+    page.locator("#visit-form button[type=submit]").click()
+    page.wait_for_url("**/field/")
+    wait_until(page, lambda: [i["state"] for i in outbox(page)] == ["attention"])
+    page.reload()
+    attention = page.locator("#attention-list li.attention-item")
+    attention.wait_for()
+    assert "family.0.nik" in attention.inner_text()
+    assert visits_of(live_server, cases) == []
+
+    attention.locator("a.button").click()
+    page.wait_for_url(f"**/field/cases/{cases[0]}?mend=*")
+    nik = page.locator("#family-list input[data-key=nik]")
+    assert nik.input_value() == "3204124503990000"  # the rejected item, back in the form
+    nik.fill("3204124503990001")
+    page.locator("#visit-form button[type=submit]").click()
+    page.wait_for_url("**/field/")
+    wait_until(page, lambda: outbox(page) == [])
+    wait_until(page, lambda: len(visits_of(live_server, cases)) == 1)
+
+
+def test_fifty_offline_submissions_sync_with_a_moving_progress_bar(
+    live_server, open_page, server_requests
+):
+    (user,), cases = officer_with_cases(live_server, cases=50)
+    page = phone(open_page, live_server, user)
+    page.context.set_offline(True)
+    items = [
+        {
+            "op_id": str(uuid.uuid4()),
+            "record_id": str(uuid.uuid4()),
+            "type": "visit.submit",
+            "payload": factories.visit_payload(case_id, visited_at=datetime.now(UTC).isoformat()),
+            "author": user,
+            "case_id": case_id,
+            "label": f"case {case_id}",
+            "photos": [],
+            "created_at": datetime.now(UTC).isoformat(),
+        }
+        for case_id in cases
+    ]
+    page.evaluate(
+        """async (items) => {
+        const core = await import("/static/js/sync-core.js");
+        for (const item of items) await core.enqueue(item);
+    }""",
+        items,
+    )
+    assert len(outbox(page)) == 50
+    page.context.set_offline(False)
+    seen = set()
+    page.locator("#sync-now").click()
+    for _ in range(400):
+        value = page.evaluate("""() => { const p = document.getElementById('sync-progress');
+            return p.hidden ? null : [p.value, p.max]; }""")
+        if value:
+            seen.add(tuple(value))
+        if not outbox(page):
+            break
+        page.wait_for_timeout(25)
+    wait_until(page, lambda: outbox(page) == [])
+    assert len({done for done, total in seen if total == 50 and 0 < done < 50}) >= 2, seen
+    assert len(visits_of(live_server, cases)) == 50
+    with live_server.app.app_context():
+        assert FieldVisit.select().where(FieldVisit.case.in_(cases)).count() == 50
+    assert server_requests.count("/api/v1/sync/push", method="POST") >= 5  # batches of 10
+
+
+def test_sign_out_is_refused_while_anything_is_unsent(live_server, open_page, server_requests):
+    (user,), cases = officer_with_cases(live_server, cases=1)
+    page = phone(open_page, live_server, user)
+    page.context.set_offline(True)
+    page.goto(f"/field/cases/{cases[0]}")
+    fill_visit(page)
+    page.locator("#visit-form button[type=submit]").click()
+    page.wait_for_url("**/field/")
+    page.context.set_offline(False)
+    with live_server.app.app_context():  # keep it unsent: the token is revoked meanwhile
+        DeviceToken.update(expires_at=utcnow() - timedelta(minutes=1)).where(
+            DeviceToken.user == User.get(User.username == user)
+        ).execute()
+    messages = []
+    page.on("dialog", lambda dialog: (messages.append(dialog.message), dialog.accept()))
+    server_requests.reset()
+    page.locator("header form button[type=submit]").click()
+    wait_until(page, lambda: messages)
+    assert "1" in messages[0]
+    assert server_requests.count("/logout") == 0
+    assert page.url.endswith("/field/")
+
+
+def test_a_returned_submission_comes_back_prefilled(live_server, open_page):
+    (user,), cases = officer_with_cases(live_server, cases=1)
+    page = phone(open_page, live_server, user)
+    page.goto(f"/field/cases/{cases[0]}")
+    fill_visit(page, assessment="Penilaian pertama.")
+    page.locator("#visit-form button[type=submit]").click()
+    page.wait_for_url("**/field/")
+    wait_until(page, lambda: len(visits_of(live_server, cases)) == 1)
+    with live_server.app.app_context():
+        from fieldcheck.accounts import Actor
+        from fieldcheck.cases import service
+
+        supervisor = User.get(User.username == "supervisor")
+        actor = Actor(supervisor, utcnow(), "test")
+        case = Case.get_by_id(cases[0])
+        with database.atomic():
+            service.move(actor, case, "begin_review", role="system")
+            visit = FieldVisit.get(FieldVisit.case == case)
+            visit.returned_comment = "Tambahkan NIK ibu."
+            visit.save()
+            service.move(actor, case, "return_for_correction", comment="Tambahkan NIK ibu.")
+    rounds = sync_count(page)
+    page.locator("#sync-now").click()
+    wait_for_sync(page, rounds)
+    page.goto(f"/field/cases/{cases[0]}")
+    assert "Tambahkan NIK ibu." in page.locator(".returned").inner_text()
+    assert page.locator("#assessment").input_value() == "Penilaian pertama."
+    page.locator("#family-list .family-member").nth(1).wait_for()  # drawn by the page's script
+    assert page.locator("#family-list .family-member").count() == 2
+    page.locator("#family-list input[data-key=nik]").first.fill("3204124503750001")
+    page.locator("#assessment").fill("Penilaian diperbaiki.")
+    page.locator("#visit-form button[type=submit]").click()
+    page.wait_for_url("**/field/")
+    wait_until(page, lambda: len(visits_of(live_server, cases)) == 2)
+    with live_server.app.app_context():
+        amended = FieldVisit.get((FieldVisit.case == cases[0]) & FieldVisit.amends.is_null(False))
+        assert amended.assessment == "Penilaian diperbaiki." and amended.flag is None
+        assert Case.get_by_id(cases[0]).state == "submitted"
+
+
+def test_the_phone_pages_pass_axe_and_fit_360px(live_server, open_page):
+    (user,), cases = officer_with_cases(live_server, cases=1)
+    page = phone(open_page, live_server, user)
+    for path in ("/field/", f"/field/cases/{cases[0]}"):
+        page.goto(path)
+        if path != "/field/":
+            page.locator("#family-add").click()
+        count, report = axe_violations(page)
+        assert count == 0, f"{path}: {report}"
+        assert scroll_width(page) <= 360, path
