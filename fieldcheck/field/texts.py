@@ -46,8 +46,45 @@ TEXTS = {
 }
 
 
+# The names of the form's fields, for the server's per-field answers (same words as the form).
+FIELDS = {
+    "case_id": _l("Application"),
+    "visited_at": _l("Time of the visit"),
+    "household": _l("Household visit"),
+    "household.address_found": _l("Was the address found?"),
+    "household.met_name": _l("Who was met (name)"),
+    "household.met_relation": _l("Their relation to the applicant"),
+    "household.applicant_lives_there": _l("Does the applicant live there?"),
+    "household.aware_of_trip": _l("Does the household know of the trip?"),
+    "household.purpose_matches": _l("Does the household tell the same purpose?"),
+    "household.account": _l("What the household says of the trip"),
+    "household.living_conditions": _l("Living conditions"),
+    "gps": _l("Location"),
+    "family": _l("Family member %(n)s"),
+    "family.relation": _l("Relation to the applicant"),
+    "family.kk_relation": _l("Relationship on the family card"),
+    "family.name": _l("Name"),
+    "family.nik": _l("NIK"),
+    "family.birth_date": _l("Date of birth"),
+    "interview": _l("Interview"),
+    "interview.purpose": _l("Purpose of the trip"),
+    "interview.job_offer_channel": _l("How the job was offered"),
+    "interview.recruiter_name": _l("Recruiter or agency name"),
+    "interview.recruiter_phone": _l("Recruiter's phone"),
+    "interview.promised_salary_idr": _l("Promised salary per month (Rp)"),
+    "interview.costs_paid_by": _l("Who pays the passport and ticket"),
+    "interview.contract_seen": _l("Was a contract seen?"),
+    "interview.visa_type": _l("Visa type"),
+    "interview.knowledge": _l("What the applicant knows of the employer and the destination"),
+    "photos": _l("Photos"),
+    "assessment": _l("The officer's assessment"),
+    "recommendation": _l("Recommendation"),
+}
+
+
 def script_texts() -> dict:
     """The texts and the server's error messages, in the reader's language."""
     texts = {key: str(value) for key, value in TEXTS.items()}
     texts["errors"] = {code: str(message) for code, message in MESSAGES.items()}
+    texts["fields"] = {path: str(label) for path, label in FIELDS.items()}
     return texts

@@ -19,6 +19,19 @@ export function errorText(code, params = {}) {
   return template.replace(/%\((\w+)\)s/g, (_, key) => String(params[key] ?? "?"));
 }
 
+// "family.1.nik" -> "Family member 2 — NIK", in the officer's language.
+export function fieldLabel(path) {
+  const fields = texts.fields || {};
+  const parts = path.split(".");
+  if (parts[0] === "family" && parts.length >= 2 && /^\d+$/.test(parts[1])) {
+    const member = (fields.family || "%(n)s").replace("%(n)s", String(Number(parts[1]) + 1));
+    const rest = parts.slice(2).join(".");
+    return rest ? `${member} — ${fields[`family.${rest}`] || rest}` : member;
+  }
+  if (parts[0] === "photos" && parts.length >= 2) return fields.photos || path;
+  return fields[path] || fields[parts[0]] || path;
+}
+
 function csrfToken() {
   const headers = document.body.getAttribute("hx-headers");
   try { return JSON.parse(headers)["X-CSRFToken"]; } catch (error) { return ""; }
@@ -117,7 +130,8 @@ async function renderAttention() {
     for (const error of item.errors?.length ? item.errors : [{ field: "", code: item.reason }]) {
       const line = document.createElement("li");
       const message = errorText(error.code, error.params || {});
-      line.textContent = error.field ? t("field_error", { field: error.field, message }) : message;
+      line.textContent = error.field
+        ? t("field_error", { field: fieldLabel(error.field), message }) : message;
       reason.append(line);
     }
     const mend = document.createElement("a");

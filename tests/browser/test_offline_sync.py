@@ -146,7 +146,8 @@ def test_a_rejection_needs_attention_and_a_mended_resend_works(live_server, open
     page.reload()
     attention = page.locator("#attention-list li.attention-item")
     attention.wait_for()
-    assert "family.0.nik" in attention.inner_text()
+    # "Family member 1 — NIK: The NIK is not valid.", in the officer's language (id-ID).
+    assert "Anggota keluarga 1 — NIK" in attention.inner_text()
     assert visits_of(live_server, cases) == []
 
     attention.locator("a.button").click()
