@@ -274,6 +274,8 @@ def format_seconds(seconds: float) -> str:
 
 
 def format_bytes(n: float) -> str:
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB"
     return f"{n / (1024 * 1024):.1f} MiB"
 
 
