@@ -476,10 +476,8 @@ PATHS[case_states.REGISTRY_CHECK] = [
     *PATHS[case_states.SUBMITTED],
     ("begin_registry_check", case_states.SYSTEM),
 ]
-PATHS[case_states.UNDER_REVIEW] = [
-    *PATHS[case_states.REGISTRY_CHECK],
-    ("begin_review", case_states.SYSTEM),
-]
+# The registry clerk answers the case's questions; the last answer starts the review.
+PATHS[case_states.UNDER_REVIEW] = [*PATHS[case_states.REGISTRY_CHECK], ("answer_all", "registry")]
 PATHS[case_states.VERIFIED] = [*PATHS[case_states.UNDER_REVIEW], ("verify", "supervisor")]
 PATHS[case_states.REFUSED] = [*PATHS[case_states.UNDER_REVIEW], ("refuse", "supervisor")]
 PATHS[case_states.RETURNED] = [
@@ -576,8 +574,15 @@ def create_demo_cases(actor: accounts.Actor, office, team: Team, users: dict) ->
     def as_(user):
         return accounts.Actor(user, actor.at, actor.address)
 
+    from fieldcheck.models import RegistryQuestion
+    from fieldcheck.registry import service as registry
+
     intake = as_(users["intake"])
-    by = {"supervisor": as_(users["supervisor"]), case_states.SYSTEM: as_(None)}
+    by = {
+        "supervisor": as_(users["supervisor"]),
+        case_states.SYSTEM: as_(None),
+        "registry": as_(users["registry"]),
+    }
     made = []
     for spec, data in planned_cases(actor.at.date()):
         case = service.create_case(intake, office, data)
@@ -592,7 +597,15 @@ def create_demo_cases(actor: accounts.Actor, office, team: Team, users: dict) ->
                 service.assign(intake, case, team, officer, reason=spec["end"])
             for action, who in PATHS[state]:
                 words = {END_WORDS[action]: spec["end"]} if action in END_WORDS else {}
-                if who == "officer":
+                if action == "answer_all":
+                    for question in RegistryQuestion.select().where(
+                        (RegistryQuestion.case == case) & (RegistryQuestion.status == "open")
+                    ):
+                        registry.answer(
+                            by["registry"], question, "match", None, "Sesuai data Dukcapil."
+                        )
+                    case = type(case).get_by_id(case.id)
+                elif who == "officer":
                     service.move(as_(officer), case, action, **words)
                 else:
                     role = case_states.SYSTEM if who == case_states.SYSTEM else None

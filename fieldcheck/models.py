@@ -299,6 +299,61 @@ class DeviceToken(BaseModel):
         return self.revoked_at is None
 
 
+class RegistryQuestion(BaseModel):
+    """What a case asks the civil registry (Dukcapil) about one record, and its answer.
+
+    `kind`: nik_identity (is this NIK this person, born then?), kk_membership (are these people
+    on this family card, with these relationships?), birth_certificate (does it exist?),
+    member_identity (a family member's NIK and relationship). `claimed` holds the values the
+    case states; the answer is match / mismatch (with the registry's value) / not_found.
+    Corrections replace the answer here; every earlier answer stays in the audit trail.
+    """
+
+    case = peewee.ForeignKeyField(Case, backref="registry_questions", on_delete="CASCADE")
+    kind = peewee.CharField(max_length=20)
+    subject = peewee.CharField(max_length=64)  # "applicant" or a family member's uuid
+    region_code = peewee.CharField(max_length=13, index=True)  # the district it belongs to
+    claimed = peewee.TextField()  # JSON
+    source = peewee.CharField(max_length=8)  # intake / field
+    status = peewee.CharField(max_length=8, default="open", index=True)  # open / answered
+    created_at = UTCDateTimeField()
+    answer = peewee.CharField(max_length=10, null=True)  # match / mismatch / not_found
+    registry_value = peewee.TextField(null=True)
+    note = peewee.TextField(default="")
+    answered_by = peewee.ForeignKeyField(User, null=True, backref="registry_answers")
+    answered_at = UTCDateTimeField(null=True)
+    suggestion = peewee.TextField(null=True)  # JSON: a registry extract's pre-answer, to confirm
+
+    class Meta:
+        indexes = ((("case", "kind", "subject"), True), (("status", "created_at"), False))
+
+
+class RegistryExtract(BaseModel):
+    """A registry extract a clerk loaded, used only to pre-answer questions, purged after days."""
+
+    filename = peewee.CharField(max_length=120)
+    loaded_by = peewee.ForeignKeyField(User, backref="extracts")
+    loaded_at = UTCDateTimeField()
+    purge_after = UTCDateTimeField(index=True)
+    rows = peewee.IntegerField(default=0)
+
+
+class RegistryPerson(BaseModel):
+    """One person of a registry extract (most never applied for anything: matching only)."""
+
+    extract = peewee.ForeignKeyField(RegistryExtract, backref="people", on_delete="CASCADE")
+    nik = peewee.CharField(max_length=16, index=True)
+    kk = peewee.CharField(max_length=16, null=True, index=True)
+    name = peewee.CharField(max_length=200)
+    sex = peewee.CharField(max_length=1, null=True)
+    birth_place = peewee.CharField(max_length=100, null=True)
+    birth_date = peewee.DateField(null=True)
+    kk_relation = peewee.CharField(max_length=20, null=True)  # SHDK code
+    father_name = peewee.CharField(max_length=200, null=True)
+    mother_name = peewee.CharField(max_length=200, null=True)
+    region_code = peewee.CharField(max_length=13, index=True)
+
+
 class AuditEvent(BaseModel):
     """One thing that happened: who did what (`noun.verb`) to which subject, when, from where.
 
@@ -346,5 +401,8 @@ MODELS = (
     FamilyMember,
     CaseNote,
     DeviceToken,
+    RegistryQuestion,
+    RegistryExtract,
+    RegistryPerson,
     AuditEvent,
 )

@@ -18,6 +18,7 @@ from fieldcheck.accounts import Actor
 from fieldcheck.cases import service
 from fieldcheck.domain import case_states, visits
 from fieldcheck.models import Case, CaseNote, FamilyMember, FieldVisit
+from fieldcheck.registry import service as registry
 from sync import APPLIED, CONFLICT, Handlers, Outcome, Rejected
 
 VISIT_SUBMIT = "visit.submit"
@@ -191,6 +192,7 @@ def submit_visit(op, ctx, engine) -> Outcome:
     visit = _store_visit(op, ctx, engine, case, clean, flag=flag, reason=reason)
     if flag is None:
         service.move(actor, case, "submit", role=officer.role)
+        registry.after_submission(actor, case, visit)
         service.reevaluate(actor, case, source="field")
     return _outcome(visit, case, audit_action(VISIT_SUBMIT), actor)
 
@@ -228,6 +230,7 @@ def amend_visit(op, ctx, engine) -> Outcome:
     visit = _store_visit(op, ctx, engine, case, clean, flag=flag, reason=reason, amends=original)
     if flag is None:
         service.move(actor, case, "resubmit", role=officer.role)
+        registry.after_submission(actor, case, visit)
         service.reevaluate(actor, case, source="field")
     return _outcome(visit, case, audit_action(VISIT_AMEND), actor)
 

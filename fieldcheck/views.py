@@ -26,6 +26,7 @@ def register(app):
     from fieldcheck.field import bp as field_bp
     from fieldcheck.field.views import register_root_routes
     from fieldcheck.home import bp as home_bp
+    from fieldcheck.registry import bp as registry_bp
     from fieldcheck.security import csrf
 
     app.register_blueprint(home_bp)
@@ -33,6 +34,7 @@ def register(app):
     app.register_blueprint(admin_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(field_bp)
+    app.register_blueprint(registry_bp)
     register_root_routes(app)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API takes bearer tokens, not cookies: no CSRF to forge

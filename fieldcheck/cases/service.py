@@ -254,6 +254,9 @@ def create_case(actor: Actor, office: Office, data: dict) -> Case:
             )
         evaluate_risk(case)
         case.save()
+        from fieldcheck.registry.service import ask_at_intake
+
+        ask_at_intake(actor, case)
         actor.record(
             CASE_CREATE,
             case,
@@ -272,7 +275,11 @@ def reevaluate(actor: Actor, case: Case, source: str) -> Case:
 
 
 def add_findings(actor: Actor, case: Case, source: str, findings) -> Case:
-    """Record what was found about a case and re-evaluate its risk signals at once."""
+    """Record what was found about a case and re-evaluate its risk signals at once.
+
+    The case's version is not bumped: it counts the changes a phone must see (state,
+    assignment), and a new registry answer must not turn an officer's amendment into a conflict.
+    """
     with database.atomic():
         for finding in findings:
             CaseFinding.create(
@@ -285,7 +292,6 @@ def add_findings(actor: Actor, case: Case, source: str, findings) -> Case:
             )
         before = [case.risk_level, case.risk_score]
         evaluate_risk(case)
-        case.version += 1
         case.updated_at = actor.at
         case.save()
         actor.record(
@@ -308,12 +314,14 @@ def move(
     *,
     reason=None,
     comment=None,
-    open_questions: int = 0,
     role: str | None = None,
     details=None,
 ) -> Case:
     """Take a state-machine action on a case, audited as `case.<action>`."""
+    from fieldcheck.registry.service import open_questions as count_open
+
     role = role or actor.user.role
+    open_questions = count_open(case) if action == "begin_review" else 0
     try:
         target = case_states.transition(
             case.state, action, role, reason=reason, comment=comment, open_questions=open_questions

@@ -95,7 +95,7 @@ def test_a_verification_recorded_offline_waits_in_the_outbox_then_arrives_once(
         wait_until(again, lambda: Media.get_or_none(Media.sha256 == photo["sha256"]) is not None)
         assert Media.get(Media.sha256 == photo["sha256"]).mime == "image/jpeg"
         assert FieldVisit.get_by_id(visit.id).status == "complete"
-        assert Case.get_by_id(cases[0]).state == "submitted"
+        assert Case.get_by_id(cases[0]).state == "registry_check"
     # Another sync round sends nothing again.
     rounds = sync_count(again)
     again.locator("#sync-now").click()
@@ -242,12 +242,13 @@ def test_a_returned_submission_comes_back_prefilled(live_server, open_page):
     with live_server.app.app_context():
         from fieldcheck.accounts import Actor
         from fieldcheck.cases import service
+        from fieldcheck.registry import service as registry
 
         supervisor = User.get(User.username == "supervisor")
         actor = Actor(supervisor, utcnow(), "test")
         case = Case.get_by_id(cases[0])
         with database.atomic():
-            service.move(actor, case, "begin_review", role="system")
+            registry.proceed_without(actor, case, "Dukcapil answers later")
             visit = FieldVisit.get(FieldVisit.case == case)
             visit.returned_comment = "Tambahkan NIK ibu."
             visit.save()
@@ -268,7 +269,7 @@ def test_a_returned_submission_comes_back_prefilled(live_server, open_page):
     with live_server.app.app_context():
         amended = FieldVisit.get((FieldVisit.case == cases[0]) & FieldVisit.amends.is_null(False))
         assert amended.assessment == "Penilaian diperbaiki." and amended.flag is None
-        assert Case.get_by_id(cases[0]).state == "submitted"
+        assert Case.get_by_id(cases[0]).state == "registry_check"
 
 
 def test_the_phone_pages_pass_axe_and_fit_360px(live_server, open_page):

@@ -5,13 +5,18 @@ from tests import factories
 
 
 def test_login_with_right_password_lands_on_start_page(app, web):
+    factories.user("intake1", "intake")
     factories.user("field1", "field")
-    response = web.login("field1")
+    response = web.login("intake1")
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
+    web.logout()
+    response = web.login("field1")  # a field officer lands on the phone's case list
+    assert response.headers["Location"] == "/field/"
     page = web.get("/").get_data(as_text=True)
     assert "Field1" in page
-    assert AuditEvent.get(AuditEvent.action == "user.login").actor_name == "field1"
+    logins = AuditEvent.select().where(AuditEvent.action == "user.login").order_by(AuditEvent.id)
+    assert [e.actor_name for e in logins] == ["intake1", "field1"]
 
 
 def test_login_follows_next_only_to_this_site(app, web):

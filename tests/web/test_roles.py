@@ -81,4 +81,13 @@ def test_public_views_are_only_the_expected_ones(app):
     public = sorted(
         e for e, v in app.view_functions.items() if getattr(v, "access", None) == PUBLIC
     )
-    assert public == ["api.health", "api.token", "auth.language", "auth.login"]
+    assert public == [
+        "api.health",
+        "api.openapi_json",
+        "api.token",
+        "auth.language",
+        "auth.login",
+        "field.offline",
+        "manifest",
+        "service_worker",
+    ]

@@ -111,7 +111,7 @@ def test_submission_is_applied_once_and_moves_the_case(app, client, field_setup)
     first = phone.push(op).json["results"][0]
     assert first["status"] == "applied" and first["result"]["status"] == "complete"
     case = Case.get_by_id(field_setup["case"].id)
-    assert case.state == "submitted"
+    assert case.state == "registry_check"  # submitted, then waiting for the civil registry
     visit = FieldVisit.get()
     assert visit.uuid == op["record_id"] and FamilyMember.select().count() == 2
     again = phone.push(op).json["results"][0]
@@ -262,11 +262,12 @@ def test_a_case_never_with_the_team_is_rejected(app, client, field_setup):
 
 def _return_for_correction(app, field_setup, comment="Tambahkan NIK ibu."):
     from fieldcheck.cases import service
+    from fieldcheck.registry import service as registry
 
     with app.app_context():
         case = Case.get_by_id(field_setup["case"].id)
         actor = factories.actor(field_setup["supervisor"])
-        service.move(actor, case, "begin_review", role="system")
+        registry.proceed_without(actor, case, "Dukcapil answers by telephone later")
         visit = FieldVisit.get()
         visit.returned_comment = comment
         visit.save()
@@ -286,7 +287,7 @@ def test_returned_submission_comes_back_on_pull_and_the_amendment_applies(app, c
     amend = submit(case.id, kind="visit.amend", base_version=returned["version"], amends=visit.uuid)
     result = phone.push(amend).json["results"][0]
     assert result["status"] == "applied", result
-    assert Case.get_by_id(case.id).state == "submitted"
+    assert Case.get_by_id(case.id).state == "registry_check"  # resubmitted, asked again
     assert FieldVisit.get(FieldVisit.uuid == amend["record_id"]).amends_id == visit.id
 
 
@@ -306,7 +307,7 @@ def test_pull_brings_assigned_cases_and_then_only_changes(app, client, field_set
     first = phone.pull().json
     assert [c["id"] for c in first["cases"]] == [field_setup["case"].id]
     assert first["cases"][0]["applicant"]["nik"] == field_setup["case"].nik
-    assert first["cache_urls"] == [f"/cases/{field_setup['case'].id}"]
+    assert first["cache_urls"] == [f"/field/cases/{field_setup['case'].id}"]
     nothing = phone.pull(first["cursor"]).json
     assert nothing["cases"] == [] and nothing["tombstones"] == [] and not nothing["more"]
     assert AuditEvent.select().where(AuditEvent.action == "sync.pull").count() == 2

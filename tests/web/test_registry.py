@@ -1,0 +1,208 @@
+"""The civil registry desk: questions from intake and the field, a clerk's queue of their own
+regions, answers and corrections, and the case leaving the registry check."""
+
+import json
+import uuid
+
+import pytest
+
+from fieldcheck.models import AuditEvent, Case, CaseFinding, RegistryQuestion
+from tests import factories
+from tests.helpers import Web
+from tests.web.test_sync_api import Phone, submit
+
+EN = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def desk(app):
+    """A case at the registry check: submitted from the field with two family members."""
+    intake = factories.user("intake", "intake")
+    factories.user("supervisor", "supervisor")
+    team = factories.team()
+    factories.user("field1", "field", team_=team)
+    clerk = factories.user("clerk", "registry", regions=["32.04"])
+    case = factories.case(kk="3204120101150001", documents=["ktp", "kk", "birth_certificate"])
+    with app.app_context():
+        from fieldcheck.cases import service
+
+        service.assign(factories.actor(intake), case, team)
+    return {"case": case, "clerk": clerk, "team": team, "intake": intake}
+
+
+def _submit_with_family(app, client, case):
+    phone = Phone(client, "field1")
+    op = submit(
+        case.id,
+        family=[
+            {
+                "uuid": str(uuid.uuid4()),
+                "relation": "mother",
+                "name": "Euis Sumarni",
+                "nik": "3204124204750001",
+                "birth_date": "1975-04-02",
+            },
+            {"uuid": str(uuid.uuid4()), "relation": "father", "name": "Ujang Suryana"},
+        ],
+    )
+    result = phone.push(op).json["results"][0]
+    assert result["status"] == "applied", result
+    return op
+
+
+def test_intake_asks_about_the_applicants_nik_card_and_birth_certificate(app, desk):
+    kinds = {q.kind for q in RegistryQuestion.select().where(RegistryQuestion.case == desk["case"])}
+    assert kinds == {"nik_identity", "kk_membership", "birth_certificate"}
+    nik_q = RegistryQuestion.get(RegistryQuestion.kind == "nik_identity")
+    assert nik_q.region_code == "32.04.12"
+    assert json.loads(nik_q.claimed)["name"] == "Siti Nurhaliza"
+
+
+def test_the_field_visit_asks_about_each_member_and_the_household_card(app, client, desk):
+    _submit_with_family(app, client, desk["case"])
+    questions = RegistryQuestion.select().where(RegistryQuestion.case == desk["case"])
+    members = [q for q in questions if q.kind == "member_identity"]
+    assert len(members) == 1  # only the member with a NIK
+    household = RegistryQuestion.get(
+        (RegistryQuestion.kind == "kk_membership") & (RegistryQuestion.subject == "household")
+    )
+    assert [m["name"] for m in json.loads(household.claimed)["members"]] == [
+        "Euis Sumarni",
+        "Ujang Suryana",
+    ]
+    assert Case.get_by_id(desk["case"].id).state == "registry_check"
+
+
+def test_a_clerk_sees_only_the_questions_of_their_regions(app, desk):
+    factories.user("clerk2", "registry", regions=["33.01"])
+    web = Web(app.test_client())
+    web.login("clerk2")
+    assert desk["case"].application_number not in web.get("/registry/").get_data(as_text=True)
+    question = RegistryQuestion.get(RegistryQuestion.kind == "nik_identity")
+    assert (
+        web.post(
+            f"/registry/questions/{question.id}/answer", {"answer": "match"}, page="/registry/"
+        ).status_code
+        == 404
+    )
+    mine = Web(app.test_client())
+    mine.login("clerk")
+    assert desk["case"].application_number in mine.get("/registry/").get_data(as_text=True)
+
+
+def test_other_roles_do_not_reach_the_queue(app, desk):
+    web = Web(app.test_client())
+    web.login("intake")
+    assert web.get("/registry/").status_code == 403
+
+
+def test_answering_inline_returns_the_question_and_a_mismatch_becomes_a_finding(app, desk):
+    web = Web(app.test_client())
+    web.login("clerk")
+    question = RegistryQuestion.get(RegistryQuestion.kind == "nik_identity")
+    response = web.post(
+        f"/registry/questions/{question.id}/answer",
+        {
+            "answer": "mismatch",
+            "registry_value": "Born 1998-03-05",
+            "note": "Checked the paper register",
+        },
+        page="/registry/",
+        headers={**EN, "HX-Request": "true"},
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in text
+    assert f'id="question-{question.id}"' in text and "Born 1998-03-05" in text
+    finding = CaseFinding.get(CaseFinding.source == "registry")
+    assert finding.code == "registry_nik_identity_mismatch"
+    fired = {s["id"] for s in json.loads(Case.get_by_id(desk["case"].id).risk_signals)}
+    assert "registry_mismatch" in fired
+
+
+def test_a_mismatch_needs_the_registrys_value(app, desk):
+    web = Web(app.test_client())
+    web.login("clerk")
+    question = RegistryQuestion.get(RegistryQuestion.kind == "nik_identity")
+    response = web.post(
+        f"/registry/questions/{question.id}/answer",
+        {"answer": "mismatch"},
+        page="/registry/",
+        headers={**EN, "HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "write what the registry holds" in response.get_data(as_text=True)
+    assert RegistryQuestion.get_by_id(question.id).status == "open"
+
+
+def test_a_corrected_answer_keeps_the_earlier_one_in_the_audit_trail(app, desk):
+    web = Web(app.test_client())
+    web.login("clerk")
+    question = RegistryQuestion.get(RegistryQuestion.kind == "nik_identity")
+    url = f"/registry/questions/{question.id}/answer"
+    web.post(url, {"answer": "not_found"}, page="/registry/")
+    assert CaseFinding.select().where(CaseFinding.source == "registry").count() == 1
+    web.post(url, {"answer": "match", "note": "Found under the old spelling"}, page="/registry/")
+    assert RegistryQuestion.get_by_id(question.id).answer == "match"
+    assert CaseFinding.select().where(CaseFinding.source == "registry").count() == 0
+    correction = AuditEvent.get(AuditEvent.action == "registry.correct")
+    assert correction.details_dict["before"]["answer"] == "not_found"
+    assert correction.details_dict["answer"] == "match"
+
+
+def test_the_last_answer_takes_the_case_to_review(app, client, desk):
+    _submit_with_family(app, client, desk["case"])
+    web = Web(app.test_client())
+    web.login("clerk")
+    open_questions = list(RegistryQuestion.select().where(RegistryQuestion.status == "open"))
+    for question in open_questions[:-1]:
+        web.post(
+            f"/registry/questions/{question.id}/answer", {"answer": "match"}, page="/registry/"
+        )
+        assert Case.get_by_id(desk["case"].id).state == "registry_check"
+    web.post(
+        f"/registry/questions/{open_questions[-1].id}/answer",
+        {"answer": "match"},
+        page="/registry/",
+    )
+    assert Case.get_by_id(desk["case"].id).state == "under_review"
+
+
+def test_a_supervisor_may_go_on_without_the_registry_with_a_reason(app, client, desk):
+    from fieldcheck.cases import service
+    from fieldcheck.registry import service as registry
+
+    _submit_with_family(app, client, desk["case"])
+    with app.app_context():
+        case = Case.get_by_id(desk["case"].id)
+        supervisor = factories.actor(
+            __import__("fieldcheck.models", fromlist=["User"]).User.get(username="supervisor")
+        )
+        with pytest.raises(service.CaseError) as refused:
+            service.move(supervisor, case, "begin_review")
+        assert refused.value.code == "registry_open"
+        registry.proceed_without(supervisor, case, "The Dukcapil office is closed this week")
+    assert Case.get_by_id(desk["case"].id).state == "under_review"
+    assert (
+        AuditEvent.get(AuditEvent.action == "registry.proceed_without").details_dict["reason"]
+        == "The Dukcapil office is closed this week"
+    )
+
+
+def test_the_printable_list_has_the_open_questions(app, desk):
+    web = Web(app.test_client())
+    web.login("clerk")
+    text = web.get("/registry/print", headers=EN).get_data(as_text=True)
+    assert desk["case"].application_number in text and "Does this birth certificate exist?" in text
+
+
+def test_queue_filters_by_priority_and_age(app, clock, desk):
+    web = Web(app.test_client())
+    web.login("clerk")
+    number = desk["case"].application_number
+    assert number in web.get("/registry/?priority=normal").get_data(as_text=True)
+    assert number not in web.get("/registry/?priority=high").get_data(as_text=True)
+    assert number not in web.get("/registry/?age=3").get_data(as_text=True)
+    clock.advance(days=4)
+    later = Web(app.test_client())  # the first session has timed out meanwhile
+    later.login("clerk")
+    assert number in later.get("/registry/?age=3").get_data(as_text=True)
