@@ -44,7 +44,7 @@ def main():
 
 def register(app):
     """Put FieldCheck's commands on `app.cli` (so `fieldcheck` and the test runner see them)."""
-    for command in (init, db, demo, user, regions, audit):
+    for command in (init, db, demo, user, regions, audit, keys):
         app.cli.add_command(command)
 
 
@@ -244,3 +244,94 @@ def _safe_url(url: str) -> str:
         netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
         return urlunsplit(parts._replace(netloc=netloc))
     return url
+
+
+@click.group(cls=AppGroup)
+def keys():
+    """Report-signing keys (ECDSA P-256) in the instance folder."""
+
+
+def _keys_folder():
+    from flask import current_app
+
+    return current_app.instance_path
+
+
+def _key_line(entry) -> str:
+    return f"{entry['key_id']}  {entry['status']:<8} created {entry['created']}" + (
+        f"  revoked {entry['revoked_at']}" if entry.get("revoked_at") else ""
+    )
+
+
+@keys.command("create")
+@with_appcontext
+def keys_create():
+    """Make the first signing key."""
+    from fieldcheck import signing
+
+    try:
+        entry = signing.create_key(_keys_folder())
+    except signing.KeyStoreError as exc:
+        raise click.ClickException(f"{exc.code}: {exc}") from exc
+    _record_key_event("key.create", entry["key_id"])
+    click.echo(f"created {_key_line(entry)}")
+
+
+@keys.command("rotate")
+@with_appcontext
+def keys_rotate():
+    """Make a new active key; the old one retires but still verifies its reports."""
+    from fieldcheck import signing
+
+    entry = signing.rotate_key(_keys_folder())
+    _record_key_event("key.rotate", entry["key_id"])
+    click.echo(f"active now: {_key_line(entry)}")
+
+
+@keys.command("list")
+@with_appcontext
+def keys_list():
+    """Every key, with its status."""
+    from fieldcheck import signing
+
+    entries = signing.list_keys(_keys_folder())
+    if not entries:
+        click.echo("no keys: run `fieldcheck keys create`")
+    for entry in entries:
+        click.echo(_key_line(entry))
+
+
+@keys.command("export-public")
+@with_appcontext
+def keys_export_public():
+    """The public keys as JSON (JWK), as published at /.well-known/fieldcheck-keys.json."""
+    import json
+
+    from fieldcheck import signing
+
+    click.echo(json.dumps(signing.export_public(_keys_folder()), indent=2))
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+@click.option("--reason", required=True, help="Why (e.g. the key was compromised).")
+@with_appcontext
+def keys_revoke(key_id, reason):
+    """Mark a compromised key revoked: every report it signed answers REVOKED."""
+    from fieldcheck import signing
+
+    try:
+        entry = signing.revoke_key(_keys_folder(), key_id, reason)
+    except signing.KeyStoreError as exc:
+        raise click.ClickException(f"{exc.code}: {exc}") from exc
+    _record_key_event("key.revoke", entry["key_id"], reason)
+    click.echo(f"revoked {_key_line(entry)}")
+
+
+def _record_key_event(action, kid, reason=None):
+    from fieldcheck.db import database
+
+    _db()
+    with database.atomic():
+        _cli_actor().record(action, ("key", kid), {"reason": reason} if reason else {})
+    _seal()

@@ -36,6 +36,9 @@ LANGUAGES = ("id", "en")
 # Phones' bearer tokens live this many days; a phone signs in again after that.
 DEVICE_TOKEN_DAYS = 30
 
+# How long a field report's QR code stays valid after it is issued.
+REPORT_VALID_DAYS = 180
+
 # Case data a phone has not refreshed for this many days is removed from it.
 PHONE_RETENTION_DAYS = 14
 

@@ -354,6 +354,39 @@ class RegistryPerson(BaseModel):
     region_code = peewee.CharField(max_length=13, index=True)
 
 
+class Decision(BaseModel):
+    """A supervisor's decision on a case: verified, or refused with reasons (and perhaps a
+    referral to the Police). A verification can later be revoked, with a reason."""
+
+    case = peewee.ForeignKeyField(Case, backref="decisions")
+    outcome = peewee.CharField(max_length=10)  # verified / refused
+    reasons = peewee.TextField(default="[]")  # JSON list of reason codes
+    note = peewee.TextField(default="")
+    police_referral = peewee.BooleanField(default=False)
+    police_unit = peewee.CharField(max_length=200, null=True)
+    supervisor = peewee.ForeignKeyField(User, backref="decisions")
+    decided_at = UTCDateTimeField()
+    revoked_at = UTCDateTimeField(null=True)
+    revoked_by = peewee.ForeignKeyField(User, null=True, backref="revocations")
+    revoke_reason = peewee.TextField(null=True)
+
+
+class FieldReport(BaseModel):
+    """The field report of a verified case: what the QR code signs, attached to the case."""
+
+    report_id = peewee.CharField(max_length=36, unique=True)
+    case = peewee.ForeignKeyField(Case, backref="reports")
+    decision = peewee.ForeignKeyField(Decision, backref="reports")
+    issued = peewee.DateField()
+    expires = peewee.DateField()
+    key_id = peewee.CharField(max_length=16)
+    digest = peewee.CharField(max_length=32)
+    decision_data = peewee.TextField()  # the canonical JSON the digest covers
+    qr_text = peewee.TextField()
+    created_at = UTCDateTimeField()
+    revoked_at = UTCDateTimeField(null=True)
+
+
 class AuditEvent(BaseModel):
     """One thing that happened: who did what (`noun.verb`) to which subject, when, from where.
 
@@ -404,5 +437,7 @@ MODELS = (
     RegistryQuestion,
     RegistryExtract,
     RegistryPerson,
+    Decision,
+    FieldReport,
     AuditEvent,
 )

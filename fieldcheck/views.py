@@ -27,6 +27,7 @@ def register(app):
     from fieldcheck.field.views import register_root_routes
     from fieldcheck.home import bp as home_bp
     from fieldcheck.registry import bp as registry_bp
+    from fieldcheck.review import bp as review_bp
     from fieldcheck.security import csrf
 
     app.register_blueprint(home_bp)
@@ -35,6 +36,7 @@ def register(app):
     app.register_blueprint(cases_bp)
     app.register_blueprint(field_bp)
     app.register_blueprint(registry_bp)
+    app.register_blueprint(review_bp)
     register_root_routes(app)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API takes bearer tokens, not cookies: no CSRF to forge
@@ -43,7 +45,7 @@ def register(app):
 
     @app.context_processor
     def _locale():
-        return {"current_locale": str(get_locale())}
+        return {"current_locale": str(get_locale()), "url_endpoints": app.view_functions}
 
     app.jinja_env.globals.update(
         ROLE_LABELS=ROLE_LABELS, AGENCY_LABELS=AGENCY_LABELS, htmx_js="vendor/htmx-2.0.11.min.js"

@@ -1,0 +1,171 @@
+"""The supervisor's review: decisions move the case, a verification issues a signed report, a
+refusal a decision record, a return reaches the officer's phone, a revocation revokes."""
+
+import pytest
+
+from fieldcheck import signing
+from fieldcheck.models import AuditEvent, Case, Decision, FieldReport, FieldVisit
+from tests import factories
+from tests.helpers import Web
+from tests.web.test_sync_api import Phone, submit
+
+EN = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def reviewed(app, client):
+    """A case under review: submitted from the field, the registry gone past by the supervisor."""
+    intake = factories.user("intake", "intake")
+    supervisor = factories.user("supervisor", "supervisor")
+    team = factories.team()
+    factories.user("field1", "field", team_=team)
+    case = factories.case()
+    with app.app_context():
+        from fieldcheck.cases import service
+        from fieldcheck.registry import service as registry
+
+        service.assign(factories.actor(intake), case, team)
+    phone = Phone(client, "field1")
+    phone.push(submit(case.id))
+    with app.app_context():
+        registry.proceed_without(
+            factories.actor(supervisor), Case.get_by_id(case.id), "Dukcapil answers by letter"
+        )
+    signing.create_key(app.instance_path)
+    web = Web(app.test_client())
+    web.login("supervisor")
+    return {"case": Case.get_by_id(case.id), "web": web, "phone": phone}
+
+
+def test_the_queue_lists_cases_under_review_and_flagged_submissions(app, reviewed):
+    text = reviewed["web"].get("/review/", headers=EN).get_data(as_text=True)
+    assert reviewed["case"].applicant_name in text and "Team workload" in text
+
+
+def test_the_review_shows_all_the_evidence(app, reviewed):
+    page = f"/review/cases/{reviewed['case'].id}"
+    text = reviewed["web"].get(page, headers=EN).get_data(as_text=True)
+    for expected in (
+        "Risk signals",
+        "Field findings",
+        "Ibu Euis",
+        "Euis Sumarni",
+        "Registry answers",
+        "Verify: issue the field report",
+    ):
+        assert expected in text
+    assert AuditEvent.select().where(AuditEvent.action == "case.read").count() >= 1
+
+
+def test_verify_issues_a_signed_report_that_checks_out(app, reviewed):
+    case = reviewed["case"]
+    page = f"/review/cases/{case.id}"
+    response = reviewed["web"].post(f"{page}/verify", {"note": "All holds"}, page=page)
+    assert response.status_code == 303
+    assert Case.get_by_id(case.id).state == "verified"
+    report = FieldReport.get(FieldReport.case == case)
+    assert report.qr_text.startswith("FC1.") and "nik" not in report.decision_data
+    with app.test_request_context():
+        from fieldcheck.review import service
+
+        result = service.check_text(report.qr_text, report.issued)
+    assert result.status == "VALID" and result.summary.application_number == case.application_number
+
+
+def test_verify_without_a_signing_key_decides_nothing(app, reviewed):
+    import shutil
+
+    shutil.rmtree(signing.keys_dir(app.instance_path))
+    case = reviewed["case"]
+    page = f"/review/cases/{case.id}"
+    response = reviewed["web"].post(
+        f"{page}/verify", {}, page=page, follow_redirects=True, headers=EN
+    )
+    assert "No report-signing key exists" in response.get_data(as_text=True)
+    assert Case.get_by_id(case.id).state == "under_review"
+    assert Decision.select().count() == 0
+
+
+def test_refuse_needs_reasons_and_records_a_police_referral(app, reviewed):
+    case = reviewed["case"]
+    page = f"/review/cases/{case.id}"
+    web = reviewed["web"]
+    web.post(f"{page}/refuse", {"note": "x"}, page=page)
+    assert Case.get_by_id(case.id).state == "under_review"
+    web.post(f"{page}/refuse", {"reasons": "trafficking_signs", "police_referral": "1"}, page=page)
+    assert Case.get_by_id(case.id).state == "under_review"  # the unit is required
+    web.post(
+        f"{page}/refuse",
+        {
+            "reasons": ["trafficking_signs", "recruiter_involved"],
+            "police_referral": "1",
+            "police_unit": "Polresta Bandung",
+            "note": "Perekrut dikenal",
+        },
+        page=page,
+    )
+    assert Case.get_by_id(case.id).state == "refused"
+    decision = Decision.get()
+    assert decision.police_referral and decision.police_unit == "Polresta Bandung"
+    assert FieldReport.select().count() == 0  # nothing an applicant carries marks them
+    record = web.get(f"{page}/decision", headers=EN).get_data(as_text=True)
+    assert "Not to be given to the applicant" in record and "Polresta Bandung" in record
+
+
+def test_return_for_correction_reaches_the_officers_pull(app, reviewed):
+    case = reviewed["case"]
+    page = f"/review/cases/{case.id}"
+    cursor = reviewed["phone"].pull().json["cursor"]
+    reviewed["web"].post(f"{page}/return", {"comment": "Foto KK belum ada"}, page=page)
+    assert Case.get_by_id(case.id).state == "returned"
+    pulled = reviewed["phone"].pull(cursor).json
+    [returned] = pulled["cases"]
+    assert returned["returned"]["comment"] == "Foto KK belum ada"
+    assert FieldVisit.get().returned_comment == "Foto KK belum ada"
+
+
+def test_revoke_makes_the_report_answer_revoked(app, reviewed):
+    case = reviewed["case"]
+    page = f"/review/cases/{case.id}"
+    web = reviewed["web"]
+    web.post(f"{page}/verify", {}, page=page)
+    web.post(f"{page}/revoke", {"reason": ""}, page=page)
+    assert Case.get_by_id(case.id).state == "verified"
+    web.post(f"{page}/revoke", {"reason": "The employer turned out to be fake"}, page=page)
+    assert Case.get_by_id(case.id).state == "revoked"
+    report = FieldReport.get()
+    with app.test_request_context():
+        from fieldcheck.review import service
+
+        assert service.check_text(report.qr_text, report.issued).status == "REVOKED"
+
+
+def test_only_supervisors_review(app, reviewed):
+    for role in ("intake", "field", "registry", "passport", "admin"):
+        factories.user(f"{role}_x", role)
+        web = Web(app.test_client())
+        web.login(f"{role}_x")
+        assert web.get("/review/").status_code == 403, role
+        assert web.get(f"/review/cases/{reviewed['case'].id}").status_code == 403, role
+
+
+def test_a_supervisor_of_another_office_gets_404(app, reviewed):
+    elsewhere = factories.office(code="KANIM-JKT", name="Kantor Imigrasi Jakarta")
+    factories.user("sup_jkt", "supervisor", office_=elsewhere)
+    web = Web(app.test_client())
+    web.login("sup_jkt")
+    assert web.get(f"/review/cases/{reviewed['case'].id}").status_code == 404
+
+
+def test_keys_commands(app, runner):
+    result = runner.invoke(args=["keys", "create"])
+    assert result.exit_code == 0, result.output
+    first = signing.list_keys(app.instance_path)[0]["key_id"]
+    assert runner.invoke(args=["keys", "create"]).exit_code != 0  # there is one already
+    assert "active now" in runner.invoke(args=["keys", "rotate"]).output
+    listed = runner.invoke(args=["keys", "list"]).output
+    assert first in listed and "retired" in listed
+    assert '"kty": "EC"' in runner.invoke(args=["keys", "export-public"]).output
+    result = runner.invoke(args=["keys", "revoke", first, "--reason", "laptop stolen"])
+    assert result.exit_code == 0 and "revoked" in result.output
+    assert AuditEvent.select().where(AuditEvent.action == "key.revoke").count() == 1
