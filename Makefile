@@ -12,7 +12,7 @@ PORT ?= 5000
 REGIONS_CSV ?= ../shared/data/regions/wilayah-2025.csv
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench install install-test browser translations messages clean
+.PHONY: run test lint bench install install-test browser system-libs translations messages clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,9 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed translations
+install: $(VENV)/.installed translations system-libs
 
-install-test: $(VENV)/.installed-test translations browser
+install-test: $(VENV)/.installed-test translations browser system-libs
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d fieldcheck/translations >/dev/null
@@ -37,6 +37,19 @@ messages: $(VENV)/.installed
 	  --no-location --sort-output --project FieldCheck -o fieldcheck/translations/messages.pot .
 	$(BIN)/pybabel update -i fieldcheck/translations/messages.pot -d fieldcheck/translations -l id \
 	  --no-fuzzy-matching --ignore-obsolete
+
+# WeasyPrint (the report PDF) needs Pango from the system.
+system-libs:
+	@if ! ldconfig -p | grep -q libpangoft2-1.0; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null) \
+	      || { echo "could not install Pango: the report PDF needs it"; exit 1; }; \
+	  elif sudo -n true 2>/dev/null; then \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "Install Pango (sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0): the report PDF needs it"; exit 1; \
+	  fi; \
+	fi
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own here).
 browser:

@@ -26,7 +26,8 @@ self.addEventListener("activate", (event) => {
 });
 
 function isFieldPage(url) {
-  return url.pathname === "/field/" || url.pathname.startsWith("/field/cases/");
+  return url.pathname === "/field/" || url.pathname.startsWith("/field/cases/")
+    || url.pathname === "/verify";
 }
 
 async function fromNetworkThenPhone(request, url) {
@@ -35,7 +36,8 @@ async function fromNetworkThenPhone(request, url) {
     if (response.ok && !response.redirected && isFieldPage(url)) {
       const pages = await caches.open(PAGES);
       // Refresh only what the phone already holds (a case it was told to keep, or the list).
-      if (url.pathname === "/field/" || await pages.match(url.pathname)) {
+      if (url.pathname === "/field/" || url.pathname === "/verify"
+          || await pages.match(url.pathname)) {
         await pages.put(url.pathname, response.clone());
       }
     }

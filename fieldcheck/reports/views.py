@@ -1,0 +1,170 @@
+"""Routes of the reports blueprint: the report (HTML and PDF), /verify, the scan log, the
+public keys and the revocation list that offline verifiers cache."""
+
+import json
+
+from flask import abort, current_app, jsonify, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from fieldcheck import ROOT, signing
+from fieldcheck.accounts import Actor
+from fieldcheck.cases import labels
+from fieldcheck.clock import utcnow
+from fieldcheck.db import database
+from fieldcheck.domain import qr, roles
+from fieldcheck.models import AuditEvent, Case, FieldReport
+from fieldcheck.reports import bp
+from fieldcheck.review import service
+from fieldcheck.security import client_address, csrf, json_error, public, roles_required
+
+office_staff = roles_required(roles.SUPERVISOR, roles.INTAKE, roles.ADMIN)
+passport = roles_required(roles.PASSPORT, roles.SUPERVISOR)
+
+
+def _actor() -> Actor:
+    return Actor(current_user._get_current_object(), utcnow(), client_address())
+
+
+def _report_or_404(report_id: str) -> FieldReport:
+    report = (
+        FieldReport.select(FieldReport, Case)
+        .join(Case)
+        .where((FieldReport.report_id == report_id) & (Case.office == current_user.office_id))
+        .first()
+    )
+    if report is None:
+        abort(404)
+    return report
+
+
+def _report_context(report: FieldReport) -> dict:
+    data = json.loads(report.decision_data)
+    return {
+        "report": report,
+        "case": report.case,
+        "data": data,
+        "labels": labels,
+        "qr_svg": Markup(qr.make_qr_svg(report.qr_text)),  # noqa: S704  (our own SVG)
+        "qr_version": qr.qr_version(report.qr_text),
+    }
+
+
+@bp.route("/reports/<report_id>")
+@office_staff
+def show(report_id):
+    """The field report as a page, with print CSS: what is attached to the application."""
+    report = _report_or_404(report_id)
+    with database.atomic():
+        _actor().record(
+            service.REPORT_READ,
+            ("case", report.case_id),
+            {"report": report.report_id, "format": "html"},
+        )
+    return render_template("reports/report.html", pdf=False, **_report_context(report))
+
+
+@bp.route("/reports/<report_id>.pdf")
+@office_staff
+def pdf(report_id):
+    """The same report as a PDF (WeasyPrint), to print or attach."""
+    import weasyprint
+
+    report = _report_or_404(report_id)
+    html = render_template("reports/report.html", pdf=True, **_report_context(report))
+    css = weasyprint.CSS(filename=str(ROOT / "static" / "css" / "report.css"))
+    document = weasyprint.HTML(string=html).write_pdf(stylesheets=[css])
+    with database.atomic():
+        _actor().record(
+            service.REPORT_READ,
+            ("case", report.case_id),
+            {"report": report.report_id, "format": "pdf"},
+        )
+    response = current_app.response_class(document, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="field-report-{report.case.application_number}.pdf"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _verify(text: str) -> qr.Verification:
+    result = service.check_text(text or "", utcnow().date())
+    with database.atomic():
+        _actor().record(
+            service.REPORT_VERIFY,
+            None,
+            {
+                "status": result.status,
+                "reason": result.reason,
+                "report": result.summary.report_id if result.summary else None,
+                "application": result.summary.application_number if result.summary else None,
+            },
+        )
+    return result
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@passport
+def verify():
+    """One input: a USB scanner types the QR text and presses Enter, or paste, or the camera."""
+    result = _verify(request.form.get("qr", "")) if request.method == "POST" else None
+    return render_template(
+        "reports/verify.html",
+        result=result,
+        keys_url=url_for("reports.public_keys"),
+        revoked_url=url_for("reports.revocations"),
+    )
+
+
+@bp.route("/verify/log")
+@passport
+def scan_log():
+    """The passport officer's own verifications, newest first."""
+    events = (
+        AuditEvent.select()
+        .where((AuditEvent.action == service.REPORT_VERIFY) & (AuditEvent.actor == current_user.id))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(200)
+    )
+    return render_template("reports/log.html", events=events)
+
+
+@bp.route("/api/v1/reports/verify", methods=["POST"])
+@passport
+def verify_json():
+    # JSON only (a cross-site form cannot send it without a CORS preflight, which we never
+    # allow): no CSRF token needed, like the rest of the API.
+    """The same check as JSON: {"qr": "FC1...."} → status, reason, summary."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("qr"), str):
+        return json_error(400, "body_invalid", 'send {"qr": "<the QR text>"} as JSON')
+    text = body["qr"]
+    return jsonify(_verify(text).to_dict())
+
+
+@bp.route("/.well-known/fieldcheck-keys.json")
+@public
+def public_keys():
+    """Every public key that ever signed a report (JWK), with revoked ones marked."""
+    response = jsonify(signing.export_public(current_app.instance_path))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.route("/api/v1/reports/revoked")
+@public
+def revocations():
+    """The ids of revoked reports and keys, and when this list was made (offline verifiers
+    show its age)."""
+    folder = current_app.instance_path
+    return jsonify(
+        {
+            "generated_at": utcnow().isoformat(),
+            "reports": sorted(service.revoked_report_ids()),
+            "keys": sorted(signing.revoked_key_ids(folder)),
+        }
+    )
+
+
+csrf.exempt(verify_json)
