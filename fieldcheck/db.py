@@ -21,18 +21,33 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def open_database(url: str) -> peewee.Database:
-    """A peewee Database for a URL: `sqlite:///file` or `postgresql://user@host/name`."""
-    if url.startswith("sqlite"):
+def open_database(url: str, pool: bool = False) -> peewee.Database:
+    """A peewee Database for a URL: `sqlite:///file` or `postgresql://user@host/name`.
+
+    With pool=True (the web app) connections are kept and reused between requests: opening a
+    PostgreSQL connection costs milliseconds and runs the first queries cold, and closing a
+    SQLite one checkpoints its write-ahead log every time. A `+pool` URL asks for it too.
+    """
+    scheme, _, rest = url.partition("://")
+    base, _, pooled = scheme.partition("+")
+    pool = pool or pooled == "pool"
+    if base == "sqlite":
+        if pool:
+            return connect(f"sqlite+pool://{rest}", pragmas=SQLITE_PRAGMAS, max_connections=32,
+                           stale_timeout=300, check_same_thread=False)
         return connect(url, pragmas=SQLITE_PRAGMAS)
-    if url.startswith(("postgres://", "postgresql://")):
-        return connect(url)
+    if base in ("postgres", "postgresql"):
+        if pool:
+            return connect(f"postgresql+pool://{rest}", max_connections=32, stale_timeout=300)
+        return connect(f"postgresql://{rest}")
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
 
 
 def is_postgres(db=None) -> bool:
     """True when the database is PostgreSQL."""
     db = db or database.obj
+    if isinstance(db, peewee.DatabaseProxy):
+        db = db.obj
     return isinstance(db, peewee.PostgresqlDatabase)
 
 
@@ -40,7 +55,7 @@ def init_app(app):
     """Bind the proxy to the app's database and open/close a connection around each request."""
     url = app.config.get("DATABASE_URL") or sqlite_url(Path(app.instance_path) / "fieldcheck.db")
     app.config["DATABASE_URL"] = url
-    database.initialize(open_database(url))
+    database.initialize(open_database(url, pool=app.config.get("DATABASE_POOL", True)))
 
     @app.before_request
     def _connect():

@@ -126,6 +126,8 @@ def app(migrated_url, clock, tmp_path):
     database.connect(reuse_if_open=True)
     empty_tables()
     database.close()
+    if hasattr(database.obj, "close_all"):  # the app's connection pool: nothing left open
+        database.obj.close_all()
 
 
 @pytest.fixture

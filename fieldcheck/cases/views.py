@@ -137,7 +137,7 @@ def _assign_form(case: Case) -> AssignForm:
     teams = Team.select().where((Team.office == case.office_id) & Team.active).order_by(Team.name)
     form.team.choices = [(str(t.id), t.name) for t in teams]
     officers = (
-        User.select()
+        User.select(User, Team)  # the team's name is shown beside each officer: no N+1
         .join(Team)
         .where((Team.office == case.office_id) & User.active & (User.role == roles.FIELD))
         .order_by(User.name)

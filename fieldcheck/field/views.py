@@ -30,6 +30,8 @@ SHELL = (
     "js/sync-core.js",
     "js/field-app.js",
     "js/field-form.js",
+    "js/qr-verify.js",
+    "js/verify-page.js",
     "icons/favicon.svg",
     "icons/icon-192.png",
     "icons/icon-512.png",

@@ -89,5 +89,7 @@ def test_public_views_are_only_the_expected_ones(app):
         "auth.login",
         "field.offline",
         "manifest",
+        "reports.public_keys",
+        "reports.revocations",
         "service_worker",
     ]
