@@ -1,6 +1,7 @@
 """Routes of the reports blueprint: the report (HTML and PDF), /verify, the scan log, the
 public keys and the revocation list that offline verifiers cache."""
 
+import functools
 import json
 
 from flask import abort, current_app, jsonify, render_template, request, url_for
@@ -38,6 +39,12 @@ def _report_or_404(report_id: str) -> FieldReport:
     return report
 
 
+@functools.lru_cache(maxsize=512)
+def _qr_svg(text: str) -> Markup:
+    """A report's QR drawing never changes: drawn once per process (it takes tens of ms)."""
+    return Markup(qr.make_qr_svg(text))  # noqa: S704  (our own SVG, no user input in it)
+
+
 def _report_context(report: FieldReport) -> dict:
     data = json.loads(report.decision_data)
     return {
@@ -45,8 +52,7 @@ def _report_context(report: FieldReport) -> dict:
         "case": report.case,
         "data": data,
         "labels": labels,
-        "qr_svg": Markup(qr.make_qr_svg(report.qr_text)),  # noqa: S704  (our own SVG)
-        "qr_version": qr.qr_version(report.qr_text),
+        "qr_svg": _qr_svg(report.qr_text),
     }
 
 
