@@ -101,6 +101,13 @@ def demo(if_empty):
             return
         raise click.ClickException(f"{exc}; the demo only fills an empty database") from exc
     _seal()
+    from flask import current_app
+
+    from fieldcheck import signing
+
+    if not signing.list_keys(current_app.instance_path):
+        signing.create_key(current_app.instance_path)  # so the demo supervisor can verify
+        click.echo("A report-signing key was made in the instance folder.")
     click.echo(f"Demo office created. Sign in with the password {DEMO_PASSWORD!r} as:")
     for user in users:
         click.echo(f"  {user.username:<11} {user.role}")
