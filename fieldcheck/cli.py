@@ -44,7 +44,7 @@ def main():
 
 def register(app):
     """Put FieldCheck's commands on `app.cli` (so `fieldcheck` and the test runner see them)."""
-    for command in (init, db, demo, user, regions, audit, keys):
+    for command in (init, db, demo, user, regions, audit, keys, registry):
         app.cli.add_command(command)
 
 
@@ -342,3 +342,20 @@ def _record_key_event(action, kid, reason=None):
     with database.atomic():
         _cli_actor().record(action, ("key", kid), {"reason": reason} if reason else {})
     _seal()
+
+
+@click.group(cls=AppGroup)
+def registry():
+    """Registry extracts."""
+
+
+@registry.command("purge")
+def registry_purge():
+    """Delete the registry extracts (and their people) past their purge date (run it daily)."""
+    from fieldcheck.registry.extracts import purge_extracts
+
+    _db()
+    actor = _cli_actor()
+    counts = purge_extracts(actor.at, actor)
+    _seal()
+    click.echo(f"purged {counts['extracts']} extracts, {counts['people']} people")

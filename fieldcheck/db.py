@@ -33,8 +33,13 @@ def open_database(url: str, pool: bool = False) -> peewee.Database:
     pool = pool or pooled == "pool"
     if base == "sqlite":
         if pool:
-            return connect(f"sqlite+pool://{rest}", pragmas=SQLITE_PRAGMAS, max_connections=32,
-                           stale_timeout=300, check_same_thread=False)
+            return connect(
+                f"sqlite+pool://{rest}",
+                pragmas=SQLITE_PRAGMAS,
+                max_connections=32,
+                stale_timeout=300,
+                check_same_thread=False,
+            )
         return connect(url, pragmas=SQLITE_PRAGMAS)
     if base in ("postgres", "postgresql"):
         if pool:

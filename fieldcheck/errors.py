@@ -86,6 +86,30 @@ MESSAGES = {
     "case_not_found": _l("This case is not (or no longer) your team's."),
     "record_exists": _l("This record was already stored."),
     "amends_unknown": _l("The submission this corrects is not known."),
+    # The family tree held against the family card (fieldcheck.domain.family).
+    "family_member_not_on_card": _l(
+        "%(name)s, recorded as the applicant's %(relation)s, is not on the family card."
+    ),
+    "family_card_member_not_recorded": _l(
+        "%(name)s is on the family card but was not recorded at the visit."
+    ),
+    "family_relationship_differs": _l("%(name)s: the relationship differs from the family card."),
+    "family_birth_date_differs": _l("%(name)s: the birth date differs from the family card."),
+    # Registry answers.
+    "registry_nik_identity_mismatch": _l(
+        "The registry's record of the applicant's NIK differs: %(registry_value)s."
+    ),
+    "registry_nik_identity_not_found": _l("The registry does not know the applicant's NIK."),
+    "registry_kk_membership_mismatch": _l(
+        "The family card differs from what was stated: %(registry_value)s."
+    ),
+    "registry_kk_membership_not_found": _l("The registry does not know this family card."),
+    "registry_birth_certificate_mismatch": _l("The birth certificate differs: %(registry_value)s."),
+    "registry_birth_certificate_not_found": _l("The registry has no such birth certificate."),
+    "registry_member_identity_mismatch": _l(
+        "%(name)s: the registry's record differs: %(registry_value)s."
+    ),
+    "registry_member_identity_not_found": _l("%(name)s: the registry does not know this NIK."),
     # Cases.
     "nik_invalid": _l("The NIK is not valid."),
     "duplicate_application": _l("Application %(number)s is already a case of this office."),
@@ -125,6 +149,8 @@ def _words(key, value):
         return format_date(value, "medium")
     if key in {"nik_sex", "stated_sex"} and value in labels.SEXES:
         return str(labels.SEXES[value]).lower()
+    if key == "relation" and value in labels.RELATIONS:
+        return str(labels.RELATIONS[value]).lower()
     if key == "state" and value in labels.STATES:
         return str(labels.STATES[value]).lower()
     return value

@@ -41,7 +41,7 @@ def team_scope(team_id) -> str:
 
 
 def _actor(ctx) -> Actor:
-    return Actor(ctx.principal, ctx.now, ctx.device and f"device:{ctx.device}")
+    return Actor(ctx.principal, ctx.now, ctx.device and f"device:{ctx.device}"[:64])
 
 
 def _officers_case(case_id, officer, engine) -> Case:
@@ -239,6 +239,7 @@ def amend_visit(op, ctx, engine) -> Outcome:
 def add_note(op, ctx, engine) -> Outcome:
     """A note on a case; on a case that moved on it is kept and flagged late."""
     text = op.payload.get("text")
+    text = visits.clean_text(text) if isinstance(text, str) else text
     errors = []
     if not isinstance(text, str) or not text.strip():
         errors.append({"field": "text", "code": "required"})
@@ -247,6 +248,8 @@ def add_note(op, ctx, engine) -> Outcome:
     case_id = op.payload.get("case_id")
     if not isinstance(case_id, int) or isinstance(case_id, bool):
         errors.append({"field": "case_id", "code": "required"})
+    elif not 0 < case_id < 2**31:
+        errors.append({"field": "case_id", "code": "out_of_range"})
     if op.record_id is None:
         errors.append({"field": "record_id", "code": "required"})
     if errors:

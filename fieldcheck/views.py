@@ -5,6 +5,7 @@ import time
 from flask import current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter
 
 from fieldcheck import audit
 from fieldcheck.db import database
@@ -18,7 +19,16 @@ def render(template: str, fragment: str | None = None, **context):
     return render_template(template, **context)
 
 
+class DatabaseInt(IntegerConverter):
+    """`<int:...>` in a URL, at most what an id column holds (a bigger one is a 404, not a 500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def register(app):
+    app.url_map.converters["int"] = DatabaseInt
     from fieldcheck.admin import bp as admin_bp
     from fieldcheck.api import bp as api_bp
     from fieldcheck.auth import bp as auth_bp

@@ -58,7 +58,9 @@ def canonical_json(value) -> str:
 
 
 def content_hash(value) -> str:
-    return hashlib.sha256(canonical_json(value).encode()).hexdigest()
+    # surrogatepass: a lone surrogate in some text must not stop the hash (the handler judges
+    # and cleans the text; the hash only has to be stable).
+    return hashlib.sha256(canonical_json(value).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _uuid(value) -> str | None:
@@ -97,7 +99,11 @@ def parse_envelope(body) -> tuple[list, str | None]:
             f"at most {MAX_OPERATIONS} operations in one push; split the batch",
         )
     device = body.get("device")
-    device = str(device)[:100] if device is not None else None
+    if device is not None:
+        device = "".join(
+            c for c in str(device) if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF
+        )
+        device = device[:50] or None
     return [_parse_operation(i, raw) for i, raw in enumerate(operations)], device
 
 
@@ -116,7 +122,9 @@ def _parse_operation(index: int, raw):
         if record_id is None:
             return BadOperation(index, op_id, "record_id_invalid", "'record_id' must be a UUID")
     base = raw.get("base_version")
-    if base is not None and (not isinstance(base, int) or isinstance(base, bool) or base < 0):
+    if base is not None and (
+        not isinstance(base, int) or isinstance(base, bool) or not 0 <= base < 2**31
+    ):
         return BadOperation(
             index, op_id, "base_version_invalid", "'base_version' must be a whole number"
         )

@@ -115,6 +115,7 @@ def app(migrated_url, clock, tmp_path):
             "CLOCK": clock,
             "AUDIT_SEAL_INTERVAL": 0,
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # cheap: tests are not an attack
+            "MEDIA_ROOT": str(tmp_path / "instance" / "media"),
         }
     )
     app.instance_path = str(tmp_path / "instance")

@@ -51,4 +51,4 @@ def audit_verify():
     )
 
 
-from fieldcheck.api import auth, sync  # noqa: E402,F401  (routes register on import)
+from fieldcheck.api import auth, openapi, sync  # noqa: E402,F401  (routes register on import)

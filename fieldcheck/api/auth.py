@@ -8,6 +8,7 @@ from fieldcheck import devices
 from fieldcheck.accounts import Actor
 from fieldcheck.api import bp
 from fieldcheck.clock import utcnow
+from fieldcheck.domain.visits import clean_text
 from fieldcheck.models import DeviceToken, User
 from fieldcheck.security import (
     client_address,
@@ -20,8 +21,9 @@ from fieldcheck.security import (
 
 
 def _username_key() -> str:
-    body = request.get_json(silent=True) or {}
-    return "login-user:" + str(body.get("username", "")).strip().lower()
+    body = request.get_json(silent=True)
+    username = body.get("username", "") if isinstance(body, dict) else ""
+    return "login-user:" + clean_text(str(username)).strip().lower()
 
 
 @bp.route("/auth/token", methods=["POST"])
@@ -39,8 +41,10 @@ def token():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return json_error(400, "body_not_json", 'send {"username": ..., "password": ...} as JSON')
-    username = str(body.get("username", "")).strip().lower()
+    username = clean_text(str(body.get("username", ""))).strip().lower()[:64]
     password = body.get("password")
+    if isinstance(password, str) and clean_text(password) != password:
+        password = None  # a lone surrogate or a control character: no password has one
     user = User.get_or_none(User.username == username) if username else None
     if (
         user is None
@@ -55,7 +59,7 @@ def token():
             403, "password_change_required", "change the temporary password in the web app first"
         )
     actor = Actor(user, utcnow(), client_address())
-    raw, record = devices.issue_token(actor, user, str(body.get("label", ""))[:100])
+    raw, record = devices.issue_token(actor, user, clean_text(str(body.get("label", "")))[:100])
     return jsonify(
         {
             "token": raw,

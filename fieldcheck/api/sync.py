@@ -25,6 +25,7 @@ MEDIA_READ = "media.read"
 # The cases a field officer holds on the phone: the ones to visit, or to correct.
 ON_PHONE = (case_states.ASSIGNED, case_states.IN_FIELD, case_states.RETURNED)
 MAX_PULL = 2000
+MAX_CURSOR = 2**62
 
 field_device = device_required(roles.FIELD)
 
@@ -77,7 +78,7 @@ def pull():
     """What changed for this officer since the cursor: cases to hold, tombstones to drop."""
     since = request.args.get("since", "")
     limit = request.args.get("limit", str(MAX_PULL))
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_PULL:
+    if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= MAX_PULL:
         return json_error(400, "limit_invalid", f"limit must be 1 to {MAX_PULL}")
     limit = int(limit)
     officer = current_user._get_current_object()
@@ -94,7 +95,7 @@ def pull():
             cases, cursor = cases[:limit], 0
         tombstones = []
     else:
-        if not since.isdigit():
+        if not (since.isascii() and since.isdigit()) or int(since) > MAX_CURSOR:
             return json_error(400, "cursor_invalid", "since must be a cursor from an earlier pull")
         changes, cursor, more = engine().changes([team_scope(officer.team_id)], int(since), limit)
         ids = sorted({int(c.entity_id) for c in changes if c.entity == "case"})
@@ -189,11 +190,25 @@ def _case_payload(case: Case) -> dict:
     }
 
 
+def _is_sha256(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+
+
+def _photo_of_visible_case(sha256: str) -> bool:
+    """Whether a visit of a case this user may see names this photo (exactly, in its list)."""
+    visible = query.visible_cases(current_user).select(Case.id)
+    # json.dumps escapes quotes inside captions, so this text can only be a list entry's key.
+    candidates = FieldVisit.select(FieldVisit.photos).where(
+        FieldVisit.case.in_(visible) & FieldVisit.photos.contains(f'"sha256": "{sha256}"')
+    )
+    return any(sha256 in {p.get("sha256") for p in json.loads(v.photos)} for v in candidates)
+
+
 @bp.route("/media/<sha256>", methods=["PUT"])
 @field_device
 def media_put(sha256):
     """Upload a photo under the SHA-256 of its bytes: idempotent, never overwritten."""
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+    if not _is_sha256(sha256):
         return json_error(400, "sha256_invalid", "the address must be 64 lower-case hex digits")
     limit = current_app.config["MEDIA_MAX_BYTES"]
     if request.content_length is not None and request.content_length > limit:
@@ -232,6 +247,8 @@ def media_head(sha256):
     """Whether a photo arrived, for its uploader; anybody else learns nothing (404)."""
     from sync.store import Media
 
+    if not _is_sha256(sha256):
+        return "", 404
     found = Media.get_or_none(Media.sha256 == sha256)
     if found is None or found.uploaded_by != current_user.username:
         return "", 404
@@ -243,13 +260,7 @@ def media_head(sha256):
 def media_get(sha256):
     """A photo, for a user who may see a case that names it."""
     storage = current_app.extensions["media"]
-    visible = query.visible_cases(current_user).select(Case.id)
-    named = (
-        FieldVisit.select()
-        .where(FieldVisit.case.in_(visible) & FieldVisit.photos.contains(sha256))
-        .exists()
-    )
-    if not named or not storage.exists(sha256):
+    if not _is_sha256(sha256) or not _photo_of_visible_case(sha256) or not storage.exists(sha256):
         return json_error(404, "not_found", "not found")
     with database.atomic():
         _actor().record(MEDIA_READ, ("media", sha256))

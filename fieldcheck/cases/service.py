@@ -130,6 +130,11 @@ def facts_for(case: Case) -> dict:
         "identity.outside_office_area": "nik_outside_office_area" in identity_codes,
     }
     facts.update(_visit_facts(case))
+    family = [f for f in findings if f.source == "family"]
+    if family:  # members, not differences: one person whose card row differs twice counts once
+        facts["family.card_mismatch_count"] = len(
+            {json.loads(f.params).get("name") for f in family}
+        )
     if registry:
         facts["registry.mismatch_count"] = sum(f.code.endswith("mismatch") for f in registry)
         facts["registry.not_found_count"] = sum(f.code.endswith("not_found") for f in registry)
@@ -320,7 +325,7 @@ def move(
     """Take a state-machine action on a case, audited as `case.<action>`."""
     from fieldcheck.registry.service import open_questions as count_open
 
-    role = role or actor.user.role
+    role = role or (actor.user.role if actor.user else case_states.SYSTEM)  # no user: the CLI
     open_questions = count_open(case) if action == "begin_review" else 0
     try:
         target = case_states.transition(

@@ -144,3 +144,102 @@ ERRORS = {
     "answer_invalid": _l("Choose match, mismatch or not found."),
     "registry_value_required": _l("For a mismatch, write what the registry holds."),
 }
+
+
+# --- registry extracts and the family card ----------------------------------------------------
+
+extract_loaders = roles_required(roles.REGISTRY, roles.ADMIN)
+family_readers = roles_required(roles.REGISTRY, roles.SUPERVISOR, roles.INTAKE)
+
+
+@bp.route("/extracts", methods=["GET", "POST"])
+@extract_loaders
+def extracts_page():
+    """Load a registry extract (CSV): bad rows by line, pre-answers for the open questions."""
+    from werkzeug.utils import secure_filename
+
+    from fieldcheck.models import RegistryExtract
+    from fieldcheck.registry import extracts
+
+    regions = extracts.loader_regions(current_user)
+    result, status = None, 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash(_("Choose a CSV file."), "error")
+            status = 422
+        else:
+            actor = _actor()
+            result = extracts.load(
+                actor, secure_filename(upload.filename)[:120], upload.read(), regions
+            )
+            if result.parsed.file_error or result.extract is None:
+                status = 422
+    loaded = (
+        RegistryExtract.select()
+        .where(RegistryExtract.loaded_by == current_user.id)
+        .order_by(RegistryExtract.loaded_at.desc(), RegistryExtract.id.desc())
+    )
+    return render(
+        "registry/extracts.html",
+        None,
+        result=result,
+        loaded=list(loaded),
+        regions=regions,
+        columns=extracts.COLUMNS,
+        answers=ANSWER_LABELS,
+    ), status
+
+
+def _family_case_or_404(case_id: int) -> Case:
+    """A case the user may see here: a clerk's when its district lies in their regions, office
+    staff's when it is their office's."""
+    case = Case.get_or_none(Case.id == case_id)
+    if case is None:
+        abort(404)
+    if current_user.role == roles.REGISTRY:
+        district = case.district_code or service._district(case.kk, case.application_date, None)
+        regions = current_user.region_codes()
+        if not district or not any(district == r or district.startswith(r + ".") for r in regions):
+            abort(404)
+    elif case.office_id != current_user.office_id:
+        abort(404)
+    return case
+
+
+FAMILY_STATUS_LABELS = {
+    "match": _l("Matches the card"),
+    "missing_on_card": _l("Not on the card"),
+    "not_recorded": _l("On the card, not recorded"),
+    "relationship_differs": _l("Relationship differs"),
+    "birth_date_differs": _l("Birth date differs"),
+}
+
+
+@bp.route("/cases/<int:case_id>/family", methods=["GET", "POST"])
+@family_readers
+def family_page(case_id):
+    """The family tree recorded in the field beside the family card, and their differences."""
+    from fieldcheck.cases.service import CASE_READ
+    from fieldcheck.domain import family as family_rules
+    from fieldcheck.registry import family
+
+    case = _family_case_or_404(case_id)
+    actor = _actor()
+    comparison = family.compare_case(case)
+    if request.method == "POST":
+        if current_user.role != roles.REGISTRY:
+            abort(403)
+        count = family.record_findings(actor, comparison)
+        flash(_("%(count)d difference(s) recorded as findings.", count=count), "success")
+        return redirect(url_for("registry.family_page", case_id=case.id), code=303)
+    actor.record(CASE_READ, case, {"page": "family_card"})
+    return render(
+        "registry/family.html",
+        None,
+        case=case,
+        comparison=comparison,
+        statuses=FAMILY_STATUS_LABELS,
+        shdk=family_rules.shdk_code,
+        relation_labels=labels,
+    )

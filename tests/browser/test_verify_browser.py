@@ -39,7 +39,7 @@ def issue_report(live_server) -> str:
 
 def tampered(text: str) -> str:
     position = len(text) // 2
-    return text[:position] + ("B" if text[position] != "B" else "C") + text[position + 1:]
+    return text[:position] + ("B" if text[position] != "B" else "C") + text[position + 1 :]
 
 
 def test_passport_officer_types_a_code_and_sees_valid_then_invalid(live_server, open_page):
@@ -59,8 +59,9 @@ def test_passport_officer_types_a_code_and_sees_valid_then_invalid(live_server, 
     assert count == 0, report
 
 
-def test_offline_the_installed_app_verifies_with_cached_keys(live_server, open_page,
-                                                           server_requests):
+def test_offline_the_installed_app_verifies_with_cached_keys(
+    live_server, open_page, server_requests
+):
     text = issue_report(live_server)
     page = open_page(locale="en-US", viewport=MOBILE)
     sign_in(page, "passport")

@@ -1,0 +1,490 @@
+"""The OpenAPI document at /api/v1/openapi.json: a valid document, the same routes as the app,
+and schemas that real responses of real calls match."""
+
+import hashlib
+import re
+import uuid
+
+import jsonschema
+import pytest
+from openapi_spec_validator import validate as validate_openapi
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from fieldcheck.api import openapi
+from fieldcheck.models import Case, DeviceToken, FieldVisit
+from tests import factories
+from tests.helpers import Web
+
+API = "/api/v1"
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+DOC_URI = "urn:fieldcheck:openapi"
+
+
+# -- the document ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def doc(client):
+    response = client.get(f"{API}/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    return response.json
+
+
+def test_the_document_is_served_publicly_and_is_valid_openapi(doc):
+    assert doc == openapi.document()
+    assert doc["openapi"].startswith("3.1")
+    validate_openapi(doc)  # raises with the path of what is wrong
+    for schema in doc["components"]["schemas"].values():
+        jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_the_examples_in_the_document_are_valid(doc):
+    registry = Registry().with_resource(DOC_URI, Resource(contents=doc, specification=DRAFT202012))
+    examples = 0
+    for name, schema in doc["components"]["schemas"].items():
+        validator = jsonschema.Draft202012Validator(
+            {"$ref": f"{DOC_URI}#/components/schemas/{name}"},
+            registry=registry,
+            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+        )
+        for example in schema.get("examples", []):
+            validator.validate(example)
+            examples += 1
+    assert examples
+
+
+def test_every_error_response_is_the_error_object_and_every_secured_route_has_its_401(doc):
+    for path, method, operation in _operations(doc):
+        responses = operation["responses"]
+        for status, response in responses.items():
+            response = _deref(doc, response)
+            if int(status) < 400 or method == "head":
+                continue
+            schema = response["content"]["application/json"]["schema"]
+            assert {"$ref": "#/components/schemas/Error"} in schema["allOf"], (path, status)
+        if operation["security"]:
+            assert "401" in responses, (method, path)
+            assert "403" in responses, (method, path)  # a must-change-password user, a role
+
+
+def test_the_sync_routes_take_only_device_tokens(doc):
+    device = {"deviceToken": []}
+    for path in ("/sync/push", "/sync/pull", "/media/{sha256}"):
+        for method, operation in doc["paths"][path].items():
+            if method in HTTP_METHODS and (path, method) != ("/media/{sha256}", "get"):
+                assert operation["security"] == [device], (method, path)
+
+
+# -- the document and the app have the same routes ------------------------------------------
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    """(path as in the document, method) for every /api/v1 route of the app.
+
+    Flask adds OPTIONS to every rule and HEAD to every GET; those are left out. A HEAD that a
+    rule declares by itself (media: did my upload arrive?) is a route of its own and stays.
+    """
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(API + "/"):
+            continue
+        methods = set(rule.methods) - {"OPTIONS"}
+        if "GET" in methods:
+            methods.discard("HEAD")
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix(API))
+        found |= {(path, method.lower()) for method in methods}
+    return found
+
+
+def documented_routes(doc) -> set[tuple[str, str]]:
+    return {(path, method) for path, method, _ in _operations(doc)}
+
+
+def test_every_api_route_is_documented_and_every_documented_route_exists(app, doc):
+    assert doc["servers"] == [{"url": API}]
+    in_app, in_doc = app_routes(app), documented_routes(doc)
+    assert sorted(in_app - in_doc) == [], "routes of the app missing from the OpenAPI document"
+    assert sorted(in_doc - in_app) == [], "documented routes the app does not have"
+    assert ("/media/{sha256}", "head") in in_doc  # the explicit HEAD is a route of its own
+
+
+def test_path_parameters_are_documented_with_their_names(doc):
+    for path, method, operation in _operations(doc):
+        named = set(re.findall(r"{([^}]+)}", path))
+        params = doc["paths"][path].get("parameters", []) + operation.get("parameters", [])
+        in_path = {p["name"] for p in params if p["in"] == "path"}
+        assert named == in_path, (method, path)
+
+
+def test_the_route_check_sees_a_route_added_without_documentation(app, doc):
+    """The comparison above is not vacuous: an undocumented route shows up in it."""
+    from flask import Flask
+
+    other = Flask("probe")
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(API + "/"):
+            other.add_url_rule(rule.rule, rule.endpoint, lambda **kw: "", methods=rule.methods)
+    other.add_url_rule(f"{API}/sync/reset", "reset", lambda: "", methods=["POST"])
+    other.add_url_rule(f"{API}/cases/<int:case_id>", "case", lambda case_id: "")
+    undocumented = app_routes(app) - documented_routes(doc)  # empty, as the test above says
+    assert app_routes(other) - documented_routes(doc) == undocumented | {
+        ("/sync/reset", "post"),
+        ("/cases/{case_id}", "get"),
+    }
+    trimmed = {**doc, "paths": {k: v for k, v in doc["paths"].items() if k != "/health"}}
+    assert app_routes(app) - documented_routes(trimmed) == undocumented | {("/health", "get")}
+    assert documented_routes(doc) - app_routes(other) == set()
+
+
+# -- real responses match the documented schemas --------------------------------------------
+
+
+class Checker:
+    """Validates real responses against the response schemas of the document."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.registry = Registry().with_resource(
+            DOC_URI, Resource(contents=doc, specification=DRAFT202012)
+        )
+        self.seen = set()
+
+    def __call__(self, method: str, path: str, response, status: int | None = None):
+        """Assert the response is documented for (method, path) and matches its schema."""
+        if status is not None:
+            assert response.status_code == status, response.get_data(as_text=True)
+        operation = self.doc["paths"][path][method]
+        status_key = str(response.status_code)
+        assert status_key in operation["responses"], (method, path, response.status_code)
+        documented = _deref(self.doc, operation["responses"][status_key])
+        self.seen.add((path, method, status_key))
+        content = documented.get("content")
+        if not content:
+            assert not response.data, "a response documented without a body has one"
+            return response
+        assert response.mimetype in content, (response.mimetype, list(content))
+        if response.mimetype != "application/json":
+            return response
+        pointer = "/".join(
+            _escape(part) for part in ("paths", path, method, "responses", status_key, "content")
+        )
+        if "$ref" in operation["responses"][status_key]:
+            name = operation["responses"][status_key]["$ref"].rsplit("/", 1)[1]
+            pointer = f"components/responses/{name}/content"
+        schema = {"$ref": f"{DOC_URI}#/{pointer}/application~1json/schema"}
+        validator = jsonschema.Draft202012Validator(
+            schema,
+            registry=self.registry,
+            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+        )
+        errors = sorted(validator.iter_errors(response.json), key=lambda e: list(e.path))
+        assert not errors, "\n".join(
+            f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors[:5]
+        )
+        return response
+
+
+@pytest.fixture
+def check(doc):
+    return Checker(doc)
+
+
+def _escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def _deref(doc, item):
+    while "$ref" in item:
+        item = _pointer(doc, item["$ref"])
+    return item
+
+
+def _pointer(doc, ref: str):
+    node = doc
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def _operations(doc):
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield path, method, operation
+
+
+@pytest.fixture
+def officers(app):
+    intake = factories.user("intake", "intake")
+    supervisor = factories.user("supervisor", "supervisor")
+    team = factories.team()
+    field1 = factories.user("field1", "field", team_=team)
+    factories.user("field2", "field", team_=team)
+    factories.user("admin", "admin")
+    case = factories.case()
+    with app.app_context():
+        from fieldcheck.cases import service
+
+        service.assign(factories.actor(intake), case, team, field1)
+    return {"intake": intake, "supervisor": supervisor, "case": Case.get_by_id(case.id)}
+
+
+def token_for(client, check, username) -> dict:
+    response = client.post(
+        f"{API}/auth/token",
+        json={"username": username, "password": Web.PASSWORD, "label": "Android"},
+    )
+    check("post", "/auth/token", response, 201)
+    return {"Authorization": f"Bearer {response.json['token']}"}
+
+
+def operation(case_id, kind="visit.submit", **payload):
+    payload = (
+        {"case_id": case_id, "text": "Rumah kosong pagi ini."}
+        if kind == "note.add"
+        else factories.visit_payload(case_id, **payload)
+    )
+    return {
+        "op_id": str(uuid.uuid4()),
+        "type": kind,
+        "record_id": str(uuid.uuid4()),
+        "created_at": "2026-11-02T08:05:00+07:00",
+        "payload": payload,
+    }
+
+
+def test_meta_and_token_responses_match(app, client, check, officers):
+    check("get", "/health", client.get(f"{API}/health"), 200)
+    check("get", "/openapi.json", client.get(f"{API}/openapi.json"), 200)
+    check("get", "/me", client.get(f"{API}/me"), 401)
+    phone = token_for(client, check, "field1")
+    me = check("get", "/me", client.get(f"{API}/me", headers=phone), 200)
+    assert me.json["role"] == "field" and me.json["office"] == "KANIM-BDG"
+    check("get", "/audit/verify", client.get(f"{API}/audit/verify", headers=phone), 403)
+    admin = token_for(client, check, "admin")
+    check("get", "/audit/verify", client.get(f"{API}/audit/verify", headers=admin), 200)
+
+    bad = client.post(f"{API}/auth/token", data="x", content_type="application/json")
+    check("post", "/auth/token", bad, 400)
+    wrong = client.post(f"{API}/auth/token", json={"username": "field1", "password": "nope"})
+    check("post", "/auth/token", wrong, 401)
+    app.config["LOGIN_LIMIT_PER_USERNAME"] = "1 per 15 minutes"
+    client.post(f"{API}/auth/token", json={"username": "field2", "password": "nope"})
+    limited = client.post(f"{API}/auth/token", json={"username": "field2", "password": "nope"})
+    check("post", "/auth/token", limited, 429)
+
+    listed = check("get", "/auth/tokens", client.get(f"{API}/auth/tokens", headers=phone), 200)
+    [mine] = listed.json["tokens"]
+    check("delete", "/auth/tokens/{token_id}", client.delete(f"{API}/auth/tokens/999999"), 401)
+    other = client.delete(f"{API}/auth/tokens/{mine['id'] + 1000}", headers=phone)
+    check("delete", "/auth/tokens/{token_id}", other, 404)
+    revoked = client.delete(f"{API}/auth/tokens/{mine['id']}", headers=phone)
+    check("delete", "/auth/tokens/{token_id}", revoked, 200)
+    assert revoked.json["revoked_at"] is not None
+    gone = check("get", "/sync/pull", client.get(f"{API}/sync/pull", headers=phone), 401)
+    assert gone.json["error"]["code"] == "token_revoked"
+
+
+def test_session_cookie_opens_the_signed_in_routes_but_not_sync(app, client, check, officers):
+    web = Web(client)
+    web.login("field1")
+    check("get", "/me", client.get(f"{API}/me"), 200)
+    check("get", "/auth/tokens", client.get(f"{API}/auth/tokens"), 200)
+    push = client.post(f"{API}/sync/push", json={"version": 1, "operations": []})
+    check("post", "/sync/push", push, 401)
+    check("get", "/sync/pull", client.get(f"{API}/sync/pull"), 401)
+
+
+def test_push_results_match(app, client, check, officers):
+    phone = token_for(client, check, "field1")
+    other = token_for(client, check, "field2")
+    case_id = officers["case"].id
+
+    def push(*ops, headers=phone):
+        body = {"version": 1, "device": "Android 14", "operations": list(ops)}
+        response = client.post(f"{API}/sync/push", json=body, headers=headers)
+        return check("post", "/sync/push", response, 200).json["results"]
+
+    data, sha = factories.photo(7)
+    submitted = operation(case_id, photos=[{"sha256": sha, "caption": "Rumah"}])
+    note = operation(case_id, kind="note.add")
+    bad = operation(case_id, recommendation="maybe", gps={"status": "fixed", "lat": 99})
+    results = push(
+        submitted,
+        note,
+        bad,
+        {"op_id": "not-a-uuid", "type": "visit.submit"},
+        {**operation(case_id), "type": "photo.rotate"},
+        "not an object",
+    )
+    assert [r["status"] for r in results] == [
+        "applied",
+        "applied",
+        "rejected",
+        "rejected",
+        "rejected",
+        "rejected",
+    ]
+    assert results[0]["result"]["status"] == "incomplete"
+    assert results[2]["code"] == "invalid" and results[2]["errors"]
+    assert results[3]["op_id"] is None
+
+    again = push(submitted, {**note, "payload": {**note["payload"], "text": "Lain"}})
+    assert [r["status"] for r in again] == ["duplicate", "rejected"]
+    assert again[1]["code"] == "op_id_reused"
+
+    second = push(operation(case_id), headers=other)
+    assert second[0]["status"] == "conflict" and second[0]["result"]["flag"] == "second"
+
+    put = client.put(f"{API}/media/{sha}", data=data, headers=phone)
+    assert check("put", "/media/{sha256}", put, 201).json["completed"] == [submitted["record_id"]]
+    check("put", "/media/{sha256}", client.put(f"{API}/media/{sha}", data=data, headers=phone), 200)
+    check("head", "/media/{sha256}", client.head(f"{API}/media/{sha}", headers=phone), 200)
+    check("head", "/media/{sha256}", client.head(f"{API}/media/{sha}", headers=other), 404)
+    photo = check("get", "/media/{sha256}", client.get(f"{API}/media/{sha}", headers=phone), 200)
+    assert photo.data == data and photo.mimetype == "image/jpeg"
+    missing = client.get(f"{API}/media/{'0' * 64}", headers=phone)
+    check("get", "/media/{sha256}", missing, 404)
+    assert FieldVisit.select().count() == 2
+
+
+def test_envelope_and_media_errors_match(app, client, check, officers):
+    phone = token_for(client, check, "field1")
+    supervisor = token_for(client, check, "supervisor")
+    push = f"{API}/sync/push"
+    for body in ({"version": 2, "operations": []}, {"version": 1}, [1, 2]):
+        check("post", "/sync/push", client.post(push, json=body, headers=phone), 400)
+    not_json = client.post(push, data="{", content_type="application/json", headers=phone)
+    check("post", "/sync/push", not_json, 400)
+    check("post", "/sync/push", client.post(push, json={"version": 1, "operations": []}), 401)
+    forbidden = client.post(push, json={"version": 1, "operations": []}, headers=supervisor)
+    assert check("post", "/sync/push", forbidden, 403).json["error"]["code"] == "forbidden"
+
+    data, sha = factories.photo(8)
+    media = f"{API}/media/{sha}"
+    check("put", "/media/{sha256}", client.put(media, data=data), 401)
+    check("head", "/media/{sha256}", client.head(media), 401)
+    check("get", "/media/{sha256}", client.get(media), 401)
+    bad_address = client.put(f"{API}/media/{sha.upper()}", data=data, headers=phone)
+    assert check("put", "/media/{sha256}", bad_address, 400).json["error"]["code"] == (
+        "sha256_invalid"
+    )
+    mismatch = client.put(f"{API}/media/{'0' * 64}", data=data, headers=phone)
+    check("put", "/media/{sha256}", mismatch, 400)
+    svg = b"<svg xmlns='http://www.w3.org/2000/svg'/>"
+    not_image = client.put(
+        f"{API}/media/{hashlib.sha256(svg).hexdigest()}", data=svg, headers=phone
+    )
+    check("put", "/media/{sha256}", not_image, 415)
+    app.config["MEDIA_MAX_BYTES"] = 100
+    check("put", "/media/{sha256}", client.put(media, data=data * 10, headers=phone), 413)
+
+
+def test_pull_responses_match(app, client, check, officers):
+    phone = token_for(client, check, "field1")
+    pull = f"{API}/sync/pull"
+    first = check("get", "/sync/pull", client.get(pull, headers=phone), 200).json
+    [held] = first["cases"]
+    assert held["id"] == officers["case"].id and held["returned"] is None
+    with app.app_context():
+        from fieldcheck.cases import service
+
+        service.cancel(factories.actor(officers["intake"]), officers["case"], "Withdrawn")
+        service.assign(
+            factories.actor(officers["intake"]),
+            factories.case(applicant_name="Dewi Lestari"),
+            factories.team(),
+        )
+    since = client.get(f"{pull}?since={first['cursor']}&limit=1", headers=phone)
+    page = check("get", "/sync/pull", since, 200).json
+    assert page["tombstones"] == [{"id": held["id"], "reason": "cancelled"}] and page["more"]
+    rest = client.get(f"{pull}?since={page['cursor']}", headers=phone)
+    assert [
+        c["applicant"]["name"] for c in check("get", "/sync/pull", rest, 200).json["cases"]
+    ] == ["Dewi Lestari"]
+    check("get", "/sync/pull", client.get(f"{pull}?since=x", headers=phone), 400)
+    check("get", "/sync/pull", client.get(f"{pull}?limit=0", headers=phone), 400)
+    assert DeviceToken.select().count() == 1
+
+
+def test_a_returned_case_on_pull_and_its_amendment_match(app, client, check, officers):
+    phone = token_for(client, check, "field1")
+    cursor = client.get(f"{API}/sync/pull", headers=phone).json["cursor"]
+    submitted = operation(officers["case"].id)
+    client.post(f"{API}/sync/push", json={"version": 1, "operations": [submitted]}, headers=phone)
+    with app.app_context():
+        from fieldcheck.cases import service
+
+        case = Case.get_by_id(officers["case"].id)
+        actor = factories.actor(officers["supervisor"])
+        if case.state == "registry_check":  # family members to ask the civil registry about
+            from fieldcheck.registry import service as registry
+
+            registry.proceed_without(actor, case, "Dukcapil answers by telephone later")
+            case = Case.get_by_id(case.id)
+        if case.state == "submitted":
+            service.move(actor, case, "begin_review", role="system")
+        visit = FieldVisit.get()
+        visit.returned_comment = "Tambahkan NIK ibu."
+        visit.save()
+        service.move(actor, case, "return_for_correction", comment="Tambahkan NIK ibu.")
+    pulled = check(
+        "get", "/sync/pull", client.get(f"{API}/sync/pull?since={cursor}", headers=phone)
+    )
+    [returned] = pulled.json["cases"]
+    assert returned["returned"]["visit_id"] == submitted["record_id"]
+    amend = operation(returned["id"], kind="visit.amend", amends=submitted["record_id"])
+    amend["base_version"] = returned["version"]
+    response = client.post(
+        f"{API}/sync/push", json={"version": 1, "operations": [amend]}, headers=phone
+    )
+    assert check("post", "/sync/push", response, 200).json["results"][0]["status"] == "applied"
+
+
+def test_the_document_accepts_what_the_server_applies(app, client, check, doc, officers):
+    """The request schemas are not stricter than the server: what it applies validates."""
+    registry = Registry().with_resource(DOC_URI, Resource(contents=doc, specification=DRAFT202012))
+    validator = jsonschema.Draft202012Validator(
+        {"$ref": f"{DOC_URI}#/components/schemas/PushRequest"},
+        registry=registry,
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+    case_id = officers["case"].id
+    full = operation(case_id)
+    full["base_version"] = officers["case"].version
+    payload = full["payload"]
+    payload["family"][0].update(nik=officers["case"].nik, kk_relation="wife")
+    payload["interview"]["recruiter_phone"] = "081234567890"
+    payload["photos"] = [{"sha256": factories.photo(9)[1], "caption": None}]
+    sparse = operation(case_id, family=None, photos=None, assessment=None)
+    sparse["payload"]["gps"] = {"status": "denied"}
+    sparse["payload"]["household"] = {"address_found": False}
+    sparse["payload"]["interview"] = {"purpose": "tourism"}
+    body = {"version": 1, "device": "Android", "operations": [full, sparse]}
+    body["operations"].append(operation(case_id, kind="note.add"))
+    validator.validate(body)
+    phone = token_for(client, check, "field1")
+    response = client.post(f"{API}/sync/push", json=body, headers=phone)
+    results = check("post", "/sync/push", response, 200).json["results"]
+    assert [r["status"] for r in results] == ["applied", "conflict", "applied"], results
+
+    bad = operation(case_id, recommendation="maybe")
+    assert not validator.is_valid({"version": 1, "operations": [bad]})
+    unknown_field = operation(case_id, mood="calm")
+    assert not validator.is_valid({"version": 1, "operations": [unknown_field]})
+
+
+def test_report_verification_responses_match(app, client, check, officers):
+    check("get", "/reports/revoked", client.get(f"{API}/reports/revoked"), 200)
+    verify = f"{API}/reports/verify"
+    check("post", "/reports/verify", client.post(verify, json={"qr": "FC1:XYZ"}), 401)
+    field = token_for(client, check, "field1")
+    check("post", "/reports/verify", client.post(verify, json={"qr": "x"}, headers=field), 403)
+    supervisor = token_for(client, check, "supervisor")
+    for text in ("FC1:NOT-BASE45!", "hello", ""):
+        answer = client.post(verify, json={"qr": text}, headers=supervisor)
+        assert check("post", "/reports/verify", answer, 200).json["status"] == "INVALID"
+    bad = client.post(verify, json={"text": "FC1:"}, headers=supervisor)
+    check("post", "/reports/verify", bad, 400)
