@@ -16,6 +16,7 @@ from flask import current_app
 
 from fieldcheck.accounts import Actor
 from fieldcheck.cases import service
+from fieldcheck.db import is_postgres
 from fieldcheck.domain import case_states, visits
 from fieldcheck.models import Case, CaseNote, FamilyMember, FieldVisit
 from fieldcheck.registry import service as registry
@@ -46,7 +47,11 @@ def _actor(ctx) -> Actor:
 
 def _officers_case(case_id, officer, engine) -> Case:
     """The case, if it is or ever was with the officer's team; anything else is not theirs."""
-    case = Case.get_or_none(Case.id == case_id)
+    query = Case.select().where(Case.id == case_id)
+    if is_postgres():
+        # Two officers submitting for one case at once: the second waits and sees the first.
+        query = query.for_update()
+    case = query.first()
     if case is None or officer.team_id is None:
         raise Rejected(
             "case_not_found",

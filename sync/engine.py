@@ -108,9 +108,32 @@ class SyncEngine:
         operations, device = parse_envelope(body)
         context.device = context.device or device
         context.now = context.now or self.now()
-        with self.db.atomic():
+        with self._write_transaction():
             logged = self._logged([op.op_id for op in operations if isinstance(op, Operation)])
             return [self._apply_one(op, context, logged) for op in operations]
+
+    def _write_transaction(self):
+        """A transaction that will write. On SQLite it takes the write lock at BEGIN
+        (IMMEDIATE), so a concurrent push waits for it (busy_timeout) instead of failing on a
+        stale snapshot when it first writes after reading (SQLITE_BUSY_SNAPSHOT)."""
+        db = self.db.obj if isinstance(self.db, peewee.DatabaseProxy) else self.db
+        if isinstance(db, peewee.SqliteDatabase) and not db.in_transaction():
+            return db.atomic(lock_type="IMMEDIATE")
+        return self.db.atomic()
+
+    def _is_postgres(self) -> bool:
+        db = self.db.obj if isinstance(self.db, peewee.DatabaseProxy) else self.db
+        return isinstance(db, peewee.PostgresqlDatabase)
+
+    def lock(self, key: str):
+        """Serialise the work on one key (an op id, a photo) until this transaction ends.
+
+        PostgreSQL runs transactions side by side (READ COMMITTED): two pushes of the same
+        operation, or a photo and the push naming it, could each miss the other's uncommitted
+        work. An advisory lock per key makes the second wait and then see what the first did.
+        (SQLite's single writer already serialises them.)"""
+        if self._is_postgres():
+            self.db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
 
     def _logged(self, op_ids) -> dict[str, OperationLog]:
         found = {}
@@ -128,6 +151,9 @@ class SyncEngine:
         if isinstance(op, BadOperation):
             return _result(op.op_id, REJECTED, code=op.code, message=op.message)
         seen = logged.get(op.op_id)
+        if seen is None and self._is_postgres():
+            self.lock(f"op:{op.op_id}")  # a concurrent push of this op commits first...
+            seen = OperationLog.get_or_none(OperationLog.op_id == op.op_id)  # ...and is seen
         if seen is not None:
             return self._repeat(op, seen)
         handler = self.handlers.get(op.type)
@@ -238,6 +264,8 @@ class SyncEngine:
 
     def await_media(self, owner: str, shas, since: datetime | None = None) -> list[str]:
         """Note which of these files `owner` still waits for; return them (empty: complete)."""
+        for sha in sorted(set(shas)):
+            self.lock(f"media:{sha}")
         missing = sorted(set(shas) - self.arrived(shas))
         for sha in missing:
             MediaWait.insert(
@@ -253,6 +281,7 @@ class SyncEngine:
         A file that is already there is never replaced: the same bytes again change nothing.
         """
         with self.db.atomic():
+            self.lock(f"media:{sha256}")  # a push naming this photo commits first, then is seen
             created = (
                 Media.insert(
                     sha256=sha256,
