@@ -325,7 +325,11 @@ class RegistryQuestion(BaseModel):
     suggestion = peewee.TextField(null=True)  # JSON: a registry extract's pre-answer, to confirm
 
     class Meta:
-        indexes = ((("case", "kind", "subject"), True), (("status", "created_at"), False))
+        indexes = (
+            (("case", "kind", "subject"), True),
+            (("case", "status"), False),
+            (("status", "created_at"), False),
+        )
 
 
 class RegistryExtract(BaseModel):

@@ -166,12 +166,15 @@ def _visit_facts(case: Case) -> dict:
         }
     )
     if visit.recruiter_phone:
+        # Capped: the signal needs "seen before", not how many times (a busy recruiter's
+        # thousands of visits must not be counted at every submission).
         facts["recruiter.seen_in_other_cases"] = (
             FieldVisit.select(FieldVisit.case)
             .distinct()
             .where(
                 (FieldVisit.recruiter_phone == visit.recruiter_phone) & (FieldVisit.case != case)
             )
+            .limit(10)
             .count()
         )
     return facts

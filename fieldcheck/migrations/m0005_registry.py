@@ -35,7 +35,11 @@ def upgrade(db, migrator):
         suggestion = peewee.TextField(null=True)
 
         class Meta:
-            indexes = ((("case", "kind", "subject"), True), (("status", "created_at"), False))
+            indexes = (
+                (("case", "kind", "subject"), True),
+                (("case", "status"), False),
+                (("status", "created_at"), False),
+            )
 
     class RegistryExtract(Base):
         filename = peewee.CharField(max_length=120)
