@@ -53,6 +53,9 @@ def _question_or_404(question_id: int) -> RegistryQuestion:
 def _filtered(args):
     status = "answered" if args.get("status") == "answered" else "open"
     query = _scoped().where(RegistryQuestion.status == status)
+    number = args.get("case", "").strip().upper()
+    if number:
+        query = query.where(Case.application_number == number)
     office = args.get("office", "")
     if office.isdigit():
         query = query.where(Case.office == int(office))
