@@ -32,6 +32,7 @@ SHELL = (
     "js/field-form.js",
     "js/qr-verify.js",
     "js/verify-page.js",
+    "vendor/jsqr-1.4.0.js",
     "icons/favicon.svg",
     "icons/icon-192.png",
     "icons/icon-512.png",

@@ -1,7 +1,8 @@
 // verify-page.js — the passport officer's /verify page: a scanner types into the focused input
 // and presses Enter (a plain form post, checked and logged by the server); with no network the
 // same check runs on this device with the cached public keys and revocation list, and says how
-// old that list is; a camera scan uses the browser's BarcodeDetector where there is one.
+// old that list is; a camera scan uses the browser's BarcodeDetector where there is one, and the
+// vendored jsQR decoder (static/vendor/jsqr-1.4.0.js, Apache-2.0) where there is none.
 
 import * as db from "./idb.js";
 import { verifyReport } from "./qr-verify.js";
@@ -72,19 +73,49 @@ form.addEventListener("submit", (event) => {
   input.select();
 });
 
+function loadJsQR() {
+  // A classic script (UMD): loaded only when a camera scan needs it.
+  if (window.jsQR) return Promise.resolve(window.jsQR);
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = "/static/vendor/jsqr-1.4.0.js";
+    script.onload = () => resolve(window.jsQR);
+    script.onerror = reject;
+    document.head.append(script);
+  });
+}
+
+async function detectorFor(video) {
+  if ("BarcodeDetector" in window) {
+    const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+    return async () => (await detector.detect(video).catch(() => []))[0]?.rawValue;
+  }
+  const jsQR = await loadJsQR();
+  const canvas = document.createElement("canvas");
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  return async () => {
+    if (!video.videoWidth) return undefined;
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    context.drawImage(video, 0, 0);
+    const frame = context.getImageData(0, 0, canvas.width, canvas.height);
+    return jsQR(frame.data, frame.width, frame.height)?.data;
+  };
+}
+
 async function startCamera() {
   const video = document.getElementById("camera");
-  const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
   const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
   video.srcObject = stream;
   video.hidden = false;
   await video.play();
+  const detect = await detectorFor(video);
   const tick = async () => {
-    const codes = await detector.detect(video).catch(() => []);
-    if (codes.length) {
+    const text = await detect();
+    if (text) {
       stream.getTracks().forEach((track) => track.stop());
       video.hidden = true;
-      input.value = codes[0].rawValue;
+      input.value = text;
       form.requestSubmit();
       return;
     }
@@ -97,7 +128,7 @@ async function start() {
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { type: "module", scope: "/" }).catch(() => {});
   }
-  if ("BarcodeDetector" in window) {
+  if (navigator.mediaDevices?.getUserMedia) {
     const button = document.getElementById("camera-button");
     button.hidden = false;
     button.addEventListener("click", () => startCamera().catch(() => { button.hidden = true; }));
