@@ -105,6 +105,10 @@ def _verify(text: str) -> qr.Verification:
                 "reason": result.reason,
                 "report": result.summary.report_id if result.summary else None,
                 "application": result.summary.application_number if result.summary else None,
+                # The summary the officer saw: their scan log shows what they verified.
+                "office": result.summary.office if result.summary else None,
+                "issued": result.summary.issued.isoformat() if result.summary else None,
+                "expires": result.summary.expires.isoformat() if result.summary else None,
             },
         )
     return result

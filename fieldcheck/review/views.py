@@ -25,6 +25,7 @@ from fieldcheck.models import (
     Team,
 )
 from fieldcheck.registry import service as registry
+from fieldcheck.registry import views as registry_views
 from fieldcheck.review import bp, service
 from fieldcheck.security import client_address, roles_required
 
@@ -148,6 +149,8 @@ def show(case_id):
         open_questions=registry.open_questions(case),
         actions=case_states.allowed_actions(case.state, roles.SUPERVISOR),
         timeline=audit.events_for("case", case.id),
+        kinds=registry_views.KIND_LABELS,
+        answers=registry_views.ANSWER_LABELS,
     )
 
 
