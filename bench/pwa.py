@@ -87,7 +87,7 @@ def run(ctx) -> Result:
         {
             "SECRET_KEY": secrets.token_hex(16),
             "DATABASE_URL": url,
-            "MEDIA_ROOT": str(folder / "media"),
+            "INSTANCE_PATH": str(folder),
         }
     )
     with app.app_context(), database.atomic():

@@ -54,11 +54,11 @@ def run(ctx) -> Result:
         {
             "SECRET_KEY": secrets.token_hex(16),
             "DATABASE_URL": url,
+            "INSTANCE_PATH": str(folder),
             "LOGIN_LIMIT_PER_USERNAME": "1000 per minute",
             "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute",
         }
     )
-    app.instance_path = str(folder)
     with app.app_context(), database.atomic():
         create_demo(accounts.Actor(None, utcnow(), "bench"))
     report = _verified_report(app)

@@ -21,7 +21,8 @@ def create_app(test_config=None):
 
     app = Flask(
         __name__,
-        instance_path=os.environ.get("FIELDCHECK_INSTANCE_PATH", str(ROOT / "instance")),
+        instance_path=(test_config or {}).get("INSTANCE_PATH")
+        or os.environ.get("FIELDCHECK_INSTANCE_PATH", str(ROOT / "instance")),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

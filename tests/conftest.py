@@ -115,10 +115,9 @@ def app(migrated_url, clock, tmp_path):
             "CLOCK": clock,
             "AUDIT_SEAL_INTERVAL": 0,
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # cheap: tests are not an attack
-            "MEDIA_ROOT": str(tmp_path / "instance" / "media"),
+            "INSTANCE_PATH": str(tmp_path / "instance"),
         }
     )
-    app.instance_path = str(tmp_path / "instance")
     # No app context stays pushed during the test: each request must get its own (and its own
     # `g`), as in production. Factories push one for themselves.
     factories.bind(app)

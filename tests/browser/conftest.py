@@ -135,6 +135,7 @@ def _live_server(tmp_path_factory):
     db.close()
 
     config = {
+        "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),  # keys and photos stay out
         "SECRET_KEY": secrets.token_hex(32),
         "DATABASE_URL": url,
         "LOGIN_LIMIT_PER_USERNAME": "1000 per minute",

@@ -216,11 +216,12 @@ def test_sign_out_is_refused_while_anything_is_unsent(live_server, open_page, se
     fill_visit(page)
     page.locator("#visit-form button[type=submit]").click()
     page.wait_for_url("**/field/")
-    page.context.set_offline(False)
-    with live_server.app.app_context():  # keep it unsent: the token is revoked meanwhile
+    with live_server.app.app_context():  # keep it unsent: the token runs out meanwhile
         DeviceToken.update(expires_at=utcnow() - timedelta(minutes=1)).where(
             DeviceToken.user == User.get(User.username == user)
         ).execute()
+    page.context.clear_cookies()  # and the web session too: no new token can be fetched
+    page.context.set_offline(False)  # back online, but the item cannot go: it stays unsent
     messages = []
     page.on("dialog", lambda dialog: (messages.append(dialog.message), dialog.accept()))
     server_requests.reset()

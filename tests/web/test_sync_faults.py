@@ -8,9 +8,11 @@
    transaction (tests.sync_faults.Gate): a resend meeting its first push, two officers at once,
    a photo arriving while its submission is applied.
 
-Tests of server problems found here are marked xfail(strict=True) with the problem as reason,
-on the backend that has it (`pytest --runxfail` shows them failing); when the server is fixed
-they pass, and strict xfail turns that into a failure that asks to remove the mark.
+Each race test found a server problem when it was written (SQLite: a concurrent push failed
+with 500 "database is locked"; PostgreSQL: a resend meeting its first push was answered
+rejected/record_exists, two submissions for one case were both applied unflagged, a photo
+arriving mid-push left its visit incomplete for good; both: a version bump the feed never
+announced made amendments conflicts). They stay as regression tests.
 """
 
 import contextlib
