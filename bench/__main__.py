@@ -22,6 +22,10 @@ if "cases" not in bench.BENCHMARKS:
 if "registry" not in bench.BENCHMARKS:
     bench.BENCHMARKS = (*bench.BENCHMARKS, "registry")
 
+# 1,000 randomized fault schedules of the sync engine.
+if "faults" not in bench.BENCHMARKS:
+    bench.BENCHMARKS = (*bench.BENCHMARKS, "faults")
+
 # The field report's rendering and QR.
 if "reports" not in bench.BENCHMARKS:
     bench.BENCHMARKS = (*bench.BENCHMARKS, "reports")
