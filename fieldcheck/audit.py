@@ -3,6 +3,9 @@ personal data, made tamper-evident by a hash chain sealed over ranges of events.
 
 import hashlib
 import json
+from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import peewee
@@ -33,21 +36,44 @@ GENESIS = "0" * 64
 _SEAL_LOCK = 0x46_43_41_55  # "FCAU"
 
 
+# Where events go instead of one INSERT each (see `written_by`).
+_writer: ContextVar[Callable | None] = ContextVar("audit_writer", default=None)
+
+
 def record(action, *, actor=None, subject=None, details=None, address=None, at):
-    """Write one audit event; call it inside the transaction of the change it describes."""
+    """Write one audit event; call it inside the transaction of the change it describes.
+
+    Returns the event, or None when a writer set by `written_by` takes it.
+    """
     subject_type, subject_id = _subject(subject)
     if subject_id is not None and len(subject_id) > 64:
         raise ValueError("an audit subject id has at most 64 characters")
-    return AuditEvent.create(
-        at=at,
-        actor=actor.id if actor is not None else None,
-        actor_name=actor.username if actor is not None else None,
-        action=action,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        details=canonical_json(details or {}),
-        address=address,
-    )
+    row = {
+        "at": at,
+        "actor": actor.id if actor is not None else None,
+        "actor_name": actor.username if actor is not None else None,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "details": canonical_json(details or {}),
+        "address": address,
+    }
+    writer = _writer.get()
+    if writer is not None:
+        writer(AuditEvent, row)
+        return None
+    return AuditEvent.create(**row)
+
+
+@contextmanager
+def written_by(writer: Callable):
+    """Hand the events recorded in this block to `writer(AuditEvent, row)`, which must write
+    them in the same transaction (the sync engine writes a push's events in one statement)."""
+    token = _writer.set(writer)
+    try:
+        yield
+    finally:
+        _writer.reset(token)
 
 
 def _subject(subject):
@@ -114,16 +140,37 @@ def seal(limit: int = 10_000, wait: bool = True) -> int:
             .order_by(AuditEvent.id)
             .limit(limit)
         )
-        count = 0
+        seals = []
         for event in pending:
             seq += 1
             event.chain_seq = seq
             prev = event.chain_hash = event_digest(prev, event)
-            AuditEvent.update(chain_seq=seq, chain_hash=prev).where(
-                AuditEvent.id == event.id
-            ).execute()
-            count += 1
+            seals.append((event.id, seq, prev))
+        _write_seals(seals)
+        count = len(seals)
         return count
+
+
+def _write_seals(seals: list[tuple[int, int, str]]):
+    """Store (id, chain_seq, chain_hash) for many events in one round trip."""
+    if not seals:
+        return
+    cursor = database.cursor()
+    if is_postgres():
+        from psycopg2.extras import execute_values
+
+        execute_values(
+            cursor,
+            "UPDATE audit_event SET chain_seq = v.seq, chain_hash = v.hash"
+            " FROM (VALUES %s) AS v (id, seq, hash) WHERE audit_event.id = v.id",
+            seals,
+            page_size=1000,
+        )
+    else:
+        cursor.executemany(
+            "UPDATE audit_event SET chain_seq = ?, chain_hash = ? WHERE id = ?",
+            [(seq, digest, event_id) for event_id, seq, digest in seals],
+        )
 
 
 @dataclass

@@ -87,3 +87,13 @@ class UTCDateTimeField(peewee.DateTimeField):
         if isinstance(value, datetime):
             return value.replace(tzinfo=UTC)
         return value
+
+
+def transaction():
+    """The caller's transaction when there is one, else a new one.
+
+    For service functions that write several rows together: called alone they are atomic;
+    called inside a bigger change (a sync push applies hundreds) they join it, without a
+    savepoint each, and fail or commit with it.
+    """
+    return database.atomic() if not database.in_transaction() else contextlib.nullcontext()

@@ -10,17 +10,27 @@ stored and flagged `second`; an amendment made on an old version is stored as a 
 Only what cannot be read at all is rejected, with per-field codes, for the officer to mend.
 """
 
+import functools
 import json
 
 from flask import current_app
+from peewee import Select, fn
 
 from fieldcheck.accounts import Actor
 from fieldcheck.cases import service
-from fieldcheck.db import is_postgres
+from fieldcheck.db import database, is_postgres
 from fieldcheck.domain import case_states, visits
-from fieldcheck.models import Case, CaseNote, FamilyMember, FieldVisit
+from fieldcheck.models import (
+    Case,
+    CaseFinding,
+    CaseNote,
+    FamilyMember,
+    FieldVisit,
+    RegistryQuestion,
+)
 from fieldcheck.registry import service as registry
 from sync import APPLIED, CONFLICT, Handlers, Outcome, Rejected
+from sync.store import insert_row
 
 VISIT_SUBMIT = "visit.submit"
 VISIT_AMEND = "visit.amend"
@@ -45,13 +55,128 @@ def _actor(ctx) -> Actor:
     return Actor(ctx.principal, ctx.now, ctx.device and f"device:{ctx.device}"[:64])
 
 
-def _officers_case(case_id, officer, engine) -> Case:
+def _locked(query):
+    # Two officers submitting for one case at once: the second waits and sees the first.
+    return query.for_update() if is_postgres() else query
+
+
+class Lookups:
+    """What prepare_submissions looked up for a whole push, kept up to date as the push is
+    applied, so that each submission asks the database only to store what it brings."""
+
+    def __init__(self):
+        self.prepared = False  # False: nothing looked up ahead (or forgotten): ask each time
+        self.cases = {}  # case id -> Case (locked on PostgreSQL), as changed by the push
+        self.checks = {}  # op id -> visits.validate_visit's result
+        self.stored_visits = set()  # record ids stored before the push
+        self.new_visits = set()  # record ids stored by the push
+        self.questions = {}  # case id -> {(kind, subject): RegistryQuestion}
+        self.findings = {}  # case id -> [CaseFinding]
+        self.recruiters = {}  # recruiter phone -> ids of cases visited naming it (capped)
+        self.touched = {}  # case id -> (case, its data, its changed fields) before this operation
+
+    def operation_failed(self):
+        """The operation's savepoint was rolled back: its cases as they were before it, and
+        whatever else was looked up forgotten (read again from the database as needed)."""
+        for case, data, dirty in self.touched.values():
+            case.__data__, case._dirty = data, dirty
+        self.touched = {}
+        self.prepared = False
+        self.questions, self.findings, self.recruiters = {}, {}, {}
+
+
+def _lookups(ctx) -> Lookups:
+    return ctx.cache.setdefault("lookups", Lookups())
+
+
+def _chunks(values, size=500):
+    values = sorted(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def prepare_submissions(ops, ctx, engine):
+    """Before a push's submissions are applied, for all of them at once: each one checked;
+    their cases (locked in id order, so that two pushes naming the same cases wait for each
+    other rather than deadlock), the cases' registry questions and findings; which record ids
+    are stored already; which cases name each recruiter phone."""
+    found = _lookups(ctx)
+    now = current_app.extensions["clock"].now()
+    case_ids, uuids, phones = set(), set(), set()
+    for op in ops:
+        check = found.checks[op.op_id] = visits.validate_visit(op.payload, now=now)
+        if check.errors:
+            continue
+        case_ids.add(check.clean["case_id"])
+        if op.record_id is not None:
+            uuids.add(op.record_id)
+        if check.clean["interview"].get("recruiter_phone"):
+            phones.add(check.clean["interview"]["recruiter_phone"])
+    for chunk in _chunks(case_ids - found.cases.keys()):
+        query = Case.select().where(Case.id.in_(chunk)).order_by(Case.id)
+        found.cases.update((case.id, case) for case in _locked(query))
+    for chunk in _chunks(uuids):
+        query = FieldVisit.select(FieldVisit.uuid).where(FieldVisit.uuid.in_(chunk))
+        found.stored_visits.update(uuid for (uuid,) in query.tuples())
+    for chunk in _chunks(case_ids):
+        for case_id in chunk:
+            found.questions.setdefault(case_id, {})
+            found.findings.setdefault(case_id, [])
+        for q in RegistryQuestion.select().where(RegistryQuestion.case.in_(chunk)):
+            found.questions[q.case_id][(q.kind, q.subject)] = q
+        for finding in CaseFinding.select().where(CaseFinding.case.in_(chunk)):
+            found.findings[finding.case_id].append(finding)
+    for chunk in _chunks(phones):
+        found.recruiters.update((phone, set()) for phone in chunk)
+        for phone, case_id in _recruiter_cases(chunk):
+            found.recruiters[phone].add(case_id)
+    found.prepared = True
+
+
+def _recruiter_cases(phones: list[str]):
+    """(phone, case id) for the cases whose visits name these phones: at most
+    RECRUITER_CAP + 1 a phone (one more, for the case being submitted)."""
+    distinct = (
+        FieldVisit.select(FieldVisit.recruiter_phone.alias("phone"), FieldVisit.case)
+        .where(FieldVisit.recruiter_phone.in_(phones))
+        .distinct()
+    )
+    d = distinct.alias("d")
+    numbered = Select(
+        [d],
+        [
+            d.c.phone,
+            d.c.case_id,
+            fn.ROW_NUMBER().over(partition_by=[d.c.phone], order_by=[d.c.case_id]).alias("n"),
+        ],
+    ).alias("numbered")
+    query = Select([numbered], [numbered.c.phone, numbered.c.case_id]).where(
+        numbered.c.n <= service.RECRUITER_CAP + 1
+    )
+    return query.bind(database).tuples()
+
+
+def _case(ctx, case_id) -> Case | None:
+    """The case, from what the push looked up before (see prepare_submissions) or now."""
+    found = _lookups(ctx)
+    case = found.cases.get(case_id)
+    if case is None:
+        case = found.cases[case_id] = _locked(Case.select().where(Case.id == case_id)).first()
+    if case is not None and case.id not in found.touched:
+        found.touched[case.id] = (case, dict(case.__data__), set(case._dirty))
+    return case
+
+
+def _visit_stored(ctx, uuid) -> bool:
+    found = _lookups(ctx)
+    if not found.prepared or uuid in found.new_visits:  # stored by this very push, then?
+        return FieldVisit.select().where(FieldVisit.uuid == uuid).exists()
+    return uuid in found.stored_visits
+
+
+def _officers_case(case_id, officer, engine, ctx) -> Case:
     """The case, if it is or ever was with the officer's team; anything else is not theirs."""
-    query = Case.select().where(Case.id == case_id)
-    if is_postgres():
-        # Two officers submitting for one case at once: the second waits and sees the first.
-        query = query.for_update()
-    case = query.first()
+    case = _case(ctx, case_id)
     if case is None or officer.team_id is None:
         raise Rejected(
             "case_not_found",
@@ -77,17 +202,19 @@ def _late_reason(case: Case, officer) -> str | None:
     return None
 
 
-def _clean(op) -> dict:
+def _clean(op, ctx) -> dict:
     if op.record_id is None:
         raise Rejected(
             "record_id_missing",
             "the operation needs a record_id",
             [{"field": "record_id", "code": "required"}],
         )
-    check = visits.validate_visit(op.payload, now=current_app.extensions["clock"].now())
+    check = _lookups(ctx).checks.get(op.op_id) or visits.validate_visit(
+        op.payload, now=current_app.extensions["clock"].now()
+    )
     if check.errors:
         raise Rejected("invalid", "some fields need mending", check.errors)
-    if FieldVisit.select().where(FieldVisit.uuid == op.record_id).exists():
+    if _visit_stored(ctx, op.record_id):
         raise Rejected(
             "record_exists",
             "a visit with this record_id is stored already",
@@ -97,9 +224,12 @@ def _clean(op) -> dict:
 
 
 def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> FieldVisit:
+    """The visit and its family members stored; `visit.members` and `visit.missing_photos` set."""
     household, gps, interview = clean["household"], clean["gps"], clean["interview"]
     photos = clean.get("photos", [])
-    visit = FieldVisit.create(
+    shas = [p["sha256"] for p in photos]
+    missing = engine.await_media(f"visit:{op.record_id}", shas, ctx.now) if shas else []
+    visit = FieldVisit(
         uuid=op.record_id,
         case=case,
         officer=ctx.principal,
@@ -108,6 +238,7 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
         base_version=op.base_version,
         flag=flag,
         flag_reason=reason,
+        status="incomplete" if missing else "complete",
         visited_at=clean["visited_at"],
         received_at=ctx.now,
         address_found=household["address_found"],
@@ -129,28 +260,28 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
         assessment=clean.get("assessment") or "",
         recommendation=clean["recommendation"],
     )
-    members = clean.get("family", [])
-    if members:
-        FamilyMember.insert_many(
-            [
-                {
-                    "visit": visit.id,
-                    "uuid": m["uuid"],
-                    "relation": m["relation"],
-                    "kk_relation": m.get("kk_relation"),
-                    "name": m["name"],
-                    "nik": m.get("nik"),
-                    "birth_date": m.get("birth_date"),
-                    "alive": m.get("alive", True),
-                    "present": m.get("present", False),
-                }
-                for m in members
-            ]
-        ).execute()
-    missing = engine.await_media(f"visit:{visit.uuid}", [p["sha256"] for p in photos], ctx.now)
-    if missing:
-        visit.status = "incomplete"
-        visit.save(only=[FieldVisit.status])
+    visit.id = insert_row(database, FieldVisit, visit.__data__)
+    found = _lookups(ctx)
+    found.new_visits.add(visit.uuid)
+    if visit.recruiter_phone in found.recruiters:
+        found.recruiters[visit.recruiter_phone].add(case.id)
+    rows = [
+        {
+            "visit": visit.id,
+            "uuid": m["uuid"],
+            "relation": m["relation"],
+            "kk_relation": m.get("kk_relation"),
+            "name": m["name"],
+            "nik": m.get("nik"),
+            "birth_date": m.get("birth_date"),
+            "alive": m.get("alive", True),
+            "present": m.get("present", False),
+        }
+        for m in clean.get("family", [])
+    ]
+    for row in rows:  # nothing reads them back during the push: written with its other rows
+        engine.insert(FamilyMember, row)
+    visit.members = [FamilyMember(**row) for row in rows]
     visit.missing_photos = missing
     return visit
 
@@ -164,7 +295,7 @@ def _outcome(visit: FieldVisit, case: Case, action: str, actor: Actor) -> Outcom
             "status": visit.status,
             "flag": visit.flag,
             "reason": visit.flag_reason,
-            "family": visit.family.count(),
+            "family": len(visit.members),
             "photos_missing": len(visit.missing_photos),
         },
     )
@@ -182,12 +313,48 @@ def _outcome(visit: FieldVisit, case: Case, action: str, actor: Actor) -> Outcom
     return Outcome(APPLIED, result)
 
 
-@handlers.register(VISIT_SUBMIT)
+def _take_in(actor: Actor, case: Case, visit: FieldVisit, action: str, role: str, ctx, engine):
+    """An unflagged submission moves the case on: submitted, its family asked of the registry,
+    then registry check or review, risk evaluated again; the case row written once."""
+    found = _lookups(ctx)
+    service.move(actor, case, action, role=role, save=False)
+    questions = found.questions.get(case.id)
+    registry.after_submission(actor, case, visit, visit.members, questions, save=False)
+    known = service.Known(
+        findings=found.findings.get(case.id),
+        latest_visit=visit,
+        recruiter_cases=found.recruiters.get(visit.recruiter_phone),
+    )
+    service.reevaluate(actor, case, source="field", known=known, save=False)
+    changed = {f.name: case.__data__.get(f.name) for f in case.dirty_fields}
+    engine.update(Case, case.id, changed)  # with the push's other writes, at its end
+    case._dirty.clear()
+
+
+def _undone_on_error(handler):
+    """A handler that fails may leave what the push looked up changed in memory only (its
+    savepoint rolled back): its cases are put back as they were, the rest is forgotten."""
+
+    @functools.wraps(handler)
+    def guarded(op, ctx, engine):
+        found = _lookups(ctx)
+        found.touched = {}
+        try:
+            return handler(op, ctx, engine)
+        except BaseException:
+            found.operation_failed()
+            raise
+
+    return guarded
+
+
+@handlers.register(VISIT_SUBMIT, prepare=prepare_submissions)
+@_undone_on_error
 def submit_visit(op, ctx, engine) -> Outcome:
     """A field verification: stored; the case moves to `submitted` unless it moved on."""
-    clean = _clean(op)
+    clean = _clean(op, ctx)
     officer, actor = ctx.principal, _actor(ctx)
-    case = _officers_case(clean["case_id"], officer, engine)
+    case = _officers_case(clean["case_id"], officer, engine, ctx)
     flag = reason = None
     late = _late_reason(case, officer)
     if late:
@@ -196,16 +363,15 @@ def submit_visit(op, ctx, engine) -> Outcome:
         flag, reason = "second", "the case has a submission already: kept for the supervisor"
     visit = _store_visit(op, ctx, engine, case, clean, flag=flag, reason=reason)
     if flag is None:
-        service.move(actor, case, "submit", role=officer.role)
-        registry.after_submission(actor, case, visit)
-        service.reevaluate(actor, case, source="field")
+        _take_in(actor, case, visit, "submit", officer.role, ctx, engine)
     return _outcome(visit, case, audit_action(VISIT_SUBMIT), actor)
 
 
 @handlers.register(VISIT_AMEND)
+@_undone_on_error
 def amend_visit(op, ctx, engine) -> Outcome:
     """A corrected verification for a returned one; made on an old version, it is a conflict."""
-    clean = _clean(op)
+    clean = _clean(op, ctx)
     officer, actor = ctx.principal, _actor(ctx)
     original = FieldVisit.get_or_none(FieldVisit.uuid == clean.get("amends"))
     if original is None:
@@ -214,7 +380,7 @@ def amend_visit(op, ctx, engine) -> Outcome:
             "the visit to amend is not known",
             [{"field": "amends", "code": "not_found"}],
         )
-    case = _officers_case(original.case_id, officer, engine)
+    case = _officers_case(original.case_id, officer, engine, ctx)
     if case.id != clean["case_id"]:
         raise Rejected(
             "invalid",
@@ -234,13 +400,12 @@ def amend_visit(op, ctx, engine) -> Outcome:
         )
     visit = _store_visit(op, ctx, engine, case, clean, flag=flag, reason=reason, amends=original)
     if flag is None:
-        service.move(actor, case, "resubmit", role=officer.role)
-        registry.after_submission(actor, case, visit)
-        service.reevaluate(actor, case, source="field")
+        _take_in(actor, case, visit, "resubmit", officer.role, ctx, engine)
     return _outcome(visit, case, audit_action(VISIT_AMEND), actor)
 
 
 @handlers.register(NOTE_ADD)
+@_undone_on_error
 def add_note(op, ctx, engine) -> Outcome:
     """A note on a case; on a case that moved on it is kept and flagged late."""
     text = op.payload.get("text")
@@ -266,7 +431,7 @@ def add_note(op, ctx, engine) -> Outcome:
             [{"field": "record_id", "code": "duplicate"}],
         )
     officer, actor = ctx.principal, _actor(ctx)
-    case = _officers_case(case_id, officer, engine)
+    case = _officers_case(case_id, officer, engine, ctx)
     late = _late_reason(case, officer)
     note = CaseNote.create(
         uuid=op.record_id,

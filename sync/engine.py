@@ -2,6 +2,7 @@
 count exactly once, however often and in whatever order it arrives."""
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -9,7 +10,16 @@ from datetime import UTC, datetime
 import peewee
 
 from sync.envelope import BadOperation, Operation, parse_envelope
-from sync.store import TABLES, Change, Media, MediaWait, OperationLog
+from sync.store import (
+    TABLES,
+    Change,
+    Media,
+    MediaWait,
+    OperationLog,
+    insert_rows,
+    update_row,
+    update_rows,
+)
 
 APPLIED = "applied"
 DUPLICATE = "duplicate"
@@ -50,9 +60,11 @@ class PushContext:
     principal: object = None
     device: str | None = None
     now: datetime | None = None
+    cache: dict = field(default_factory=dict)  # what `prepare` hooks looked up for the push
 
 
 Handler = Callable[[Operation, PushContext, "SyncEngine"], Outcome]
+Prepare = Callable[[list[Operation], PushContext, "SyncEngine"], None]
 
 
 class Handlers:
@@ -60,18 +72,29 @@ class Handlers:
 
     def __init__(self):
         self._handlers: dict[str, Handler] = {}
+        self._prepare: dict[str, Prepare] = {}
 
-    def register(self, kind: str, handler: Handler | None = None):
-        """Register a handler for an operation type (usable as a decorator)."""
+    def register(self, kind: str, handler: Handler | None = None, *, prepare: Prepare = None):
+        """Register a handler for an operation type (usable as a decorator).
+
+        `prepare`, when given, is called once a push with all the new operations of this type,
+        before any of them is applied: the place to look up in one query what each operation
+        would otherwise look up alone (it keeps what it found in `context.cache`).
+        """
         if handler is None:
-            return lambda fn: self.register(kind, fn)
+            return lambda fn: self.register(kind, fn, prepare=prepare)
         if kind in self._handlers:
             raise ValueError(f"a handler for {kind!r} is registered already")
         self._handlers[kind] = handler
+        if prepare is not None:
+            self._prepare[kind] = prepare
         return handler
 
     def get(self, kind: str) -> Handler | None:
         return self._handlers.get(kind)
+
+    def preparer(self, kind: str) -> Prepare | None:
+        return self._prepare.get(kind)
 
     @property
     def types(self) -> list[str]:
@@ -94,23 +117,82 @@ class SyncEngine:
         self.db = db
         self.handlers = handlers
         self.now = now
+        self._local = threading.local()  # the rows the push running in this thread holds back
         db.bind(TABLES)
 
     # -- push ---------------------------------------------------------------------------------
 
-    def push(self, body, context: PushContext) -> list[dict]:
+    def push(self, body, context: PushContext, finish=None) -> list[dict]:
         """Apply a push envelope: one result per operation, in order (EnvelopeError if unreadable).
 
         The batch is one transaction with a savepoint per operation: a bad operation is rolled
         back alone, and the operation log is written in the same transaction as the records, so
         a crash anywhere leaves either the operation and its records, or neither.
+
+        Rows that only accumulate (the operation log, the change feed, and whatever a handler
+        hands to `insert`) are held back and written at the end, one statement per table and
+        hundreds of rows; those of an operation that is rolled back are dropped with it.
+        `finish(results)`, when given, runs last in the same transaction (e.g. to audit the push).
         """
         operations, device = parse_envelope(body)
         context.device = context.device or device
         context.now = context.now or self.now()
+        ops = [op for op in operations if isinstance(op, Operation)]
         with self._write_transaction():
-            logged = self._logged([op.op_id for op in operations if isinstance(op, Operation)])
-            return [self._apply_one(op, context, logged) for op in operations]
+            logged = self._logged([op.op_id for op in ops])
+            self._lock_new(ops, logged)
+            self._prepare(ops, context, logged)
+            kept: list[tuple] = []  # (model, None, row) to insert, (model, pk, row) to update
+            self._local.kept = kept
+            try:
+                results = [self._apply_one(op, context, logged) for op in operations]
+            finally:
+                self._local.kept = self._local.rows = None
+            self._write(kept)
+            if finish is not None:
+                finish(results)
+            return results
+
+    def insert(self, model: type[peewee.Model], row: dict):
+        """Insert a row: at once, or, inside an operation of a push, with the push's other rows
+        at its end (dropped if the operation is rolled back). Nothing may read it back before
+        the push ends: use it for rows that only accumulate, such as audit events."""
+        rows = getattr(self._local, "rows", None)
+        if rows is None:
+            if model is Change:
+                self._feed_lock()
+            model.insert(row).execute()
+        else:
+            rows.append((model, None, row))
+
+    def update(self, model: type[peewee.Model], pk, row: dict):
+        """UPDATE a row by primary key with these fields: at once, or, inside an operation of
+        a push, at its end (dropped if the operation is rolled back; several updates of one
+        row merged). Nothing may read the row back from the database before the push ends:
+        the caller keeps the changed object (and restores it if its operation fails)."""
+        rows = getattr(self._local, "rows", None)
+        if rows is None:
+            update_row(self.db, model, pk, row)
+        elif row:
+            rows.append((model, pk, row))
+
+    def _write(self, kept: list[tuple]):
+        inserts: dict[type, list[dict]] = {}
+        updates: dict[type, dict] = {}
+        for model, pk, row in kept:
+            if pk is None:
+                inserts.setdefault(model, []).append(row)
+            else:
+                updates.setdefault(model, {}).setdefault(pk, {}).update(row)
+        changes = inserts.get(Change)
+        if changes:  # one entry per thing changed is all a reader needs
+            unique = {(c["scope"], c["entity"], c["entity_id"]): c for c in changes}
+            inserts[Change] = sorted(unique.values(), key=changes.index)
+            self._feed_lock()
+        for model, rows in inserts.items():
+            insert_rows(self.db, model, rows)
+        for model, rows in updates.items():
+            update_rows(self.db, model, rows)
 
     def _write_transaction(self):
         """A transaction that will write. On SQLite it takes the write lock at BEGIN
@@ -132,8 +214,36 @@ class SyncEngine:
         operation, or a photo and the push naming it, could each miss the other's uncommitted
         work. An advisory lock per key makes the second wait and then see what the first did.
         (SQLite's single writer already serialises them.)"""
-        if self._is_postgres():
-            self.db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+        self.lock_all([key])
+
+    def lock_all(self, keys):
+        """`lock` for many keys in one statement, taken in sorted order: two transactions
+        locking the same keys listed in different orders wait for each other, never deadlock."""
+        keys = sorted(set(keys))
+        if keys and self._is_postgres():
+            self.db.execute_sql(
+                "SELECT pg_advisory_xact_lock(hashtext(k))"
+                " FROM (SELECT unnest(%s::text[]) AS k ORDER BY 1) AS keys",
+                (keys,),
+            )
+
+    def _lock_new(self, ops: list[Operation], logged: dict):
+        """The new op ids of the batch locked (PostgreSQL): a concurrent push of one of them
+        commits first and is then seen here as a repeat."""
+        new = {op.op_id for op in ops} - logged.keys()
+        if new and self._is_postgres():
+            self.lock_all(f"op:{op_id}" for op_id in new)
+            logged.update(self._logged(sorted(new)))
+
+    def _prepare(self, ops: list[Operation], context: PushContext, logged: dict):
+        by_type: dict[str, list[Operation]] = {}
+        for op in ops:
+            if op.op_id not in logged:
+                by_type.setdefault(op.type, []).append(op)
+        for kind, group in by_type.items():
+            prepare = self.handlers.preparer(kind)
+            if prepare is not None:
+                prepare(group, context, self)
 
     def _logged(self, op_ids) -> dict[str, OperationLog]:
         found = {}
@@ -151,9 +261,6 @@ class SyncEngine:
         if isinstance(op, BadOperation):
             return _result(op.op_id, REJECTED, code=op.code, message=op.message)
         seen = logged.get(op.op_id)
-        if seen is None and self._is_postgres():
-            self.lock(f"op:{op.op_id}")  # a concurrent push of this op commits first...
-            seen = OperationLog.get_or_none(OperationLog.op_id == op.op_id)  # ...and is seen
         if seen is not None:
             return self._repeat(op, seen)
         handler = self.handlers.get(op.type)
@@ -161,20 +268,10 @@ class SyncEngine:
             return _result(
                 op.op_id, REJECTED, code="unknown_type", message=f"no operation of type {op.type!r}"
             )
+        rows = self._local.rows = []
         try:
             with self.db.atomic():
                 outcome = handler(op, context, self)
-                row = OperationLog.create(
-                    op_id=op.op_id,
-                    type=op.type,
-                    record_id=op.record_id,
-                    content_hash=op.content_hash,
-                    status=outcome.status,
-                    result=json.dumps(outcome.result, sort_keys=True, default=str),
-                    author=context.author,
-                    device=context.device,
-                    received_at=context.now,
-                )
         except Rejected as refusal:
             return _result(
                 op.op_id,
@@ -183,12 +280,20 @@ class SyncEngine:
                 message=refusal.message,
                 errors=refusal.errors or None,
             )
-        except peewee.IntegrityError:
-            # The same op id committed by a concurrent push meanwhile: answer as a repeat.
-            seen = OperationLog.get_or_none(OperationLog.op_id == op.op_id)
-            if seen is None:
-                raise
-            return self._repeat(op, seen)
+        finally:
+            self._local.rows = None
+        row = OperationLog(
+            op_id=op.op_id,
+            type=op.type,
+            record_id=op.record_id,
+            content_hash=op.content_hash,
+            status=outcome.status,
+            result=json.dumps(outcome.result, sort_keys=True, default=str),
+            author=context.author,
+            device=context.device,
+            received_at=context.now,
+        )
+        self._local.kept += [*rows, (OperationLog, None, dict(row.__data__))]
         logged[op.op_id] = row
         return _result(op.op_id, outcome.status, result=outcome.result, reason=outcome.reason)
 
@@ -206,20 +311,18 @@ class SyncEngine:
 
     def record_change(self, scope: str, entity: str, entity_id, at: datetime | None = None):
         """Note that `entity` changed for whoever reads `scope`; call it inside the change's
-        transaction.
+        transaction (inside a push, it is written with the push's other rows at its end)."""
+        row = {"scope": scope, "entity": entity, "entity_id": str(entity_id)}
+        self.insert(Change, {**row, "at": at or self.now()})
 
-        On PostgreSQL, sequence numbers are handed out at insert but become visible at commit,
-        so a later number can be seen before an earlier one. An advisory lock held until commit
-        makes feed writers take their numbers in commit order: a reader that has seen number n
-        has seen every number below it, and a cursor never skips a change that committed late.
-        (SQLite has one writer at a time, which gives the same order.)
-        """
-        if isinstance(
-            self.db.obj if isinstance(self.db, peewee.DatabaseProxy) else self.db,
-            peewee.PostgresqlDatabase,
-        ):
+    def _feed_lock(self):
+        """On PostgreSQL, sequence numbers are handed out at insert but become visible at
+        commit, so a later number can be seen before an earlier one. An advisory lock held
+        until commit makes feed writers take their numbers in commit order: a reader that has
+        seen number n has seen every number below it, and a cursor never skips a change that
+        committed late. (SQLite has one writer at a time, which gives the same order.)"""
+        if self._is_postgres():
             self.db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_FEED_LOCK,))
-        Change.create(scope=scope, entity=entity, entity_id=str(entity_id), at=at or self.now())
 
     def has_changed(self, scope: str, entity: str, entity_id) -> bool:
         """Whether `entity` was ever in `scope` (e.g. a case that was once a team's)."""
@@ -264,8 +367,7 @@ class SyncEngine:
 
     def await_media(self, owner: str, shas, since: datetime | None = None) -> list[str]:
         """Note which of these files `owner` still waits for; return them (empty: complete)."""
-        for sha in sorted(set(shas)):
-            self.lock(f"media:{sha}")
+        self.lock_all(f"media:{sha}" for sha in shas)
         missing = sorted(set(shas) - self.arrived(shas))
         for sha in missing:
             MediaWait.insert(

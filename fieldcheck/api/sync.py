@@ -5,6 +5,7 @@ import json
 from flask import current_app, jsonify, request, url_for
 from flask_login import current_user
 
+from fieldcheck import audit
 from fieldcheck.accounts import Actor
 from fieldcheck.api import bp
 from fieldcheck.cases import query
@@ -48,11 +49,8 @@ def push():
     context = PushContext(
         author=current_user.username, principal=current_user._get_current_object(), now=utcnow()
     )
-    try:
-        results = engine().push(body, context)
-    except EnvelopeError as error:
-        return json_error(400, error.code, error.message)
-    with database.atomic():
+
+    def audited(results):  # in the push's own transaction
         _actor().record(
             SYNC_PUSH,
             None,
@@ -62,6 +60,13 @@ def push():
                 "device": context.device,
             },
         )
+
+    sync = engine()
+    try:
+        with audit.written_by(sync.insert):  # a push's events in one statement at its end
+            results = sync.push(body, context, finish=audited)
+    except EnvelopeError as error:
+        return json_error(400, error.code, error.message)
     return jsonify({"results": results})
 
 

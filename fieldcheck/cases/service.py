@@ -12,9 +12,10 @@ from datetime import date
 from flask import current_app
 
 from fieldcheck.accounts import Actor
-from fieldcheck.db import database
+from fieldcheck.db import database, transaction
 from fieldcheck.domain import case_states, identity, signals
 from fieldcheck.models import Case, CaseFinding, Office, Region, Team, User
+from sync.store import update_row
 
 CASE_CREATE = "case.create"
 CASE_READ = "case.read"
@@ -108,10 +109,24 @@ def rules() -> signals.Rules:
     return current_app.extensions["risk_rules"]
 
 
-def facts_for(case: Case) -> dict:
+@dataclass
+class Known:
+    """What a caller holds about a case already (a sync push looks it up for a whole batch),
+    so that evaluating its risk asks the database nothing again. None: look it up."""
+
+    findings: list | None = None  # the case's CaseFindings
+    latest_visit: object = None  # its latest unflagged FieldVisit
+    recruiter_cases: set | None = None  # cases whose visits name latest_visit's recruiter phone
+
+
+def facts_for(case: Case, known: Known | None = None) -> dict:
     """The facts the risk signals are evaluated on (fieldcheck.domain.signals documents them)."""
+    known = known or Known()
     age = identity.age_on(case.birth_date, case.application_date)
-    findings = list(case.findings) if case.id else []
+    if known.findings is not None:
+        findings = known.findings
+    else:
+        findings = list(case.findings) if case.id else []
     identity_codes = {f.code for f in findings if f.source == "identity"}
     registry = [f for f in findings if f.source == "registry"]
     facts = {
@@ -129,7 +144,7 @@ def facts_for(case: Case) -> dict:
         ),
         "identity.outside_office_area": "nik_outside_office_area" in identity_codes,
     }
-    facts.update(_visit_facts(case))
+    facts.update(_visit_facts(case, known))
     family = [f for f in findings if f.source == "family"]
     if family:  # members, not differences: one person whose card row differs twice counts once
         facts["family.card_mismatch_count"] = len(
@@ -141,19 +156,24 @@ def facts_for(case: Case) -> dict:
     return facts
 
 
-def _visit_facts(case: Case) -> dict:
+RECRUITER_CAP = 10  # "seen in other cases" counts up to this many
+
+
+def _visit_facts(case: Case, known: Known) -> dict:
     """What the latest field visit adds (a late or second one waits for the supervisor)."""
     from fieldcheck.domain import visits
     from fieldcheck.models import FieldVisit
 
     if not case.id:
         return {}
-    visit = (
-        FieldVisit.select()
-        .where((FieldVisit.case == case) & FieldVisit.flag.is_null())
-        .order_by(FieldVisit.received_at.desc(), FieldVisit.id.desc())
-        .first()
-    )
+    visit = known.latest_visit
+    if visit is None:
+        visit = (
+            FieldVisit.select()
+            .where((FieldVisit.case == case) & FieldVisit.flag.is_null())
+            .order_by(FieldVisit.received_at.desc(), FieldVisit.id.desc())
+            .first()
+        )
     if visit is None:
         return {}
     facts = visits.facts_from_visit(
@@ -168,22 +188,27 @@ def _visit_facts(case: Case) -> dict:
     if visit.recruiter_phone:
         # Capped: the signal needs "seen before", not how many times (a busy recruiter's
         # thousands of visits must not be counted at every submission).
-        facts["recruiter.seen_in_other_cases"] = (
-            FieldVisit.select(FieldVisit.case)
-            .distinct()
-            .where(
-                (FieldVisit.recruiter_phone == visit.recruiter_phone) & (FieldVisit.case != case)
+        if known.recruiter_cases is not None:
+            seen = min(len(known.recruiter_cases - {case.id}), RECRUITER_CAP)
+        else:
+            seen = (
+                FieldVisit.select(FieldVisit.case)
+                .distinct()
+                .where(
+                    (FieldVisit.recruiter_phone == visit.recruiter_phone)
+                    & (FieldVisit.case != case)
+                )
+                .limit(RECRUITER_CAP)
+                .count()
             )
-            .limit(10)
-            .count()
-        )
+        facts["recruiter.seen_in_other_cases"] = seen
     return facts
 
 
-def evaluate_risk(case: Case) -> signals.Evaluation:
+def evaluate_risk(case: Case, known: Known | None = None) -> signals.Evaluation:
     """Evaluate the risk signals and store them with their reasons in both languages."""
-    facts = facts_for(case)
-    by_language = {lang: signals.evaluate(rules(), facts, language=lang) for lang in ("id", "en")}
+    facts = facts_for(case, known)
+    by_language = signals.evaluate_in(rules(), facts, ("id", "en"))
     first = by_language["id"]
     english = {s.id: s for s in by_language["en"].fired}
     case.risk_score = first.score
@@ -202,6 +227,14 @@ def evaluate_risk(case: Case) -> signals.Evaluation:
         ensure_ascii=False,
     )
     return first
+
+
+def save_case(case: Case):
+    """Store what changed on a case (only the changed columns, in one plain UPDATE)."""
+    changed = {f.name: case.__data__.get(f.name) for f in case.dirty_fields}
+    if changed:
+        update_row(database, Case, case.id, changed)
+        case._dirty.clear()
 
 
 def record_case_change(case: Case, *other_teams):
@@ -277,20 +310,26 @@ def create_case(actor: Actor, office: Office, data: dict) -> Case:
     return case
 
 
-def reevaluate(actor: Actor, case: Case, source: str) -> Case:
+def reevaluate(
+    actor: Actor, case: Case, source: str, *, known: Known | None = None, save=True
+) -> Case:
     """Evaluate the risk signals again after the case learned something (audited)."""
-    return add_findings(actor, case, source, [])
+    return add_findings(actor, case, source, [], known=known, save=save)
 
 
-def add_findings(actor: Actor, case: Case, source: str, findings) -> Case:
+def add_findings(
+    actor: Actor, case: Case, source: str, findings, *, known: Known | None = None, save=True
+) -> Case:
     """Record what was found about a case and re-evaluate its risk signals at once.
 
     The case's version is not bumped: it counts the changes a phone must see (state,
     assignment), and a new registry answer must not turn an officer's amendment into a conflict.
+    With save=False the case is changed in memory and audited; the caller saves it (save_case)
+    in the same transaction, once for several changes.
     """
-    with database.atomic():
+    with transaction():
         for finding in findings:
-            CaseFinding.create(
+            stored = CaseFinding.create(
                 case=case,
                 source=source,
                 code=finding.code,
@@ -298,10 +337,13 @@ def add_findings(actor: Actor, case: Case, source: str, findings) -> Case:
                 params=json.dumps(finding.params, default=str),
                 created_at=actor.at,
             )
+            if known is not None and known.findings is not None:
+                known.findings.append(stored)
         before = [case.risk_level, case.risk_score]
-        evaluate_risk(case)
+        evaluate_risk(case, known)
         case.updated_at = actor.at
-        case.save()
+        if save:
+            save_case(case)
         actor.record(
             CASE_RISK,
             case,
@@ -324,8 +366,13 @@ def move(
     comment=None,
     role: str | None = None,
     details=None,
+    save=True,
 ) -> Case:
-    """Take a state-machine action on a case, audited as `case.<action>`."""
+    """Take a state-machine action on a case, audited as `case.<action>`.
+
+    With save=False the case is changed in memory, audited and announced to the phones; the
+    caller saves it (save_case) in the same transaction, once for several changes.
+    """
     from fieldcheck.registry.service import open_questions as count_open
 
     role = role or (actor.user.role if actor.user else case_states.SYSTEM)  # no user: the CLI
@@ -336,12 +383,13 @@ def move(
         )
     except case_states.TransitionError as error:
         raise CaseError(error.code, **error.params) from error
-    with database.atomic():
+    with transaction():
         before = case.state
         case.state = target
         case.version += 1
         case.updated_at = actor.at
-        case.save()
+        if save:
+            save_case(case)
         record_case_change(case, (details or {}).get("previous_team"))
         words = {k: v for k, v in (("reason", reason), ("comment", comment)) if v}
         actor.record(

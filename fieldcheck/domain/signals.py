@@ -247,17 +247,38 @@ def load_rules(text: str, source: str = "<rules>") -> Rules:
 
 def evaluate(rules: Rules, facts: Mapping[str, Any], language: str = "id") -> Evaluation:
     """Which signals the facts fire, why (in `language`, "id" or "en"), the score and level."""
-    if language not in LANGUAGES:
-        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
-    labels = rules.labels.get(language, {})
-    fired = []
-    score = 0
-    for signal in rules.signals:
-        if signal.condition(facts):
-            reason = _render(signal.templates[language], facts, labels, language)
-            fired.append(FiredSignal(signal.id, signal.weight, signal.titles[language], reason))
-            score += signal.weight
-    return Evaluation(fired, score, rules.level_for(score), rules.version)
+    return evaluate_in(rules, facts, (language,))[language]
+
+
+def evaluate_in(
+    rules: Rules, facts: Mapping[str, Any], languages=LANGUAGES
+) -> dict[str, Evaluation]:
+    """`evaluate` in several languages at once: the conditions are checked once."""
+    for language in languages:
+        if language not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    hits = [signal for signal in rules.signals if signal.condition(facts)]
+    score = sum(signal.weight for signal in hits)
+    level = rules.level_for(score)
+    return {
+        language: Evaluation(
+            [
+                FiredSignal(
+                    signal.id,
+                    signal.weight,
+                    signal.titles[language],
+                    _render(
+                        signal.templates[language], facts, rules.labels.get(language, {}), language
+                    ),
+                )
+                for signal in hits
+            ],
+            score,
+            level,
+            rules.version,
+        )
+        for language in languages
+    }
 
 
 def check_facts(facts: Mapping[str, Any]) -> list[str]:

@@ -12,6 +12,7 @@ from fieldcheck.accounts import Actor
 from fieldcheck.db import database
 from fieldcheck.domain import case_states, identity
 from fieldcheck.models import Case, CaseFinding, FamilyMember, FieldVisit, RegistryQuestion, User
+from sync.store import insert_returning
 
 REGISTRY_ASK = "registry.ask"
 REGISTRY_ANSWER = "registry.answer"
@@ -37,46 +38,69 @@ def _district(number: str | None, on, fallback: str | None, decode=identity.deco
     return fallback or ""
 
 
+class Ask:
+    """One question to put to the registry: what, about whom, where, and what is claimed."""
+
+    __slots__ = ("kind", "subject", "region", "claimed")
+
+    def __init__(self, kind: str, subject: str, region: str, claimed: dict):
+        self.kind, self.subject, self.region, self.claimed = kind, subject, region, claimed
+
+
 def _ask(
-    actor: Actor, case: Case, kind: str, subject: str, region: str, claimed: dict, source: str
-) -> RegistryQuestion | None:
-    """Ask once per (case, kind, subject); a changed claim reopens the question."""
-    text = json.dumps(claimed, sort_keys=True, default=str, ensure_ascii=False)
-    existing = RegistryQuestion.get_or_none(
-        (RegistryQuestion.case == case)
-        & (RegistryQuestion.kind == kind)
-        & (RegistryQuestion.subject == subject)
-    )
-    if existing is not None:
-        if existing.claimed == text:
-            return None
-        existing.claimed, existing.status, existing.answer = text, "open", None
-        existing.registry_value, existing.suggestion = None, None
-        existing.save()
-        question = existing
-    else:
-        question = RegistryQuestion.create(
-            case=case,
-            kind=kind,
-            subject=subject,
-            region_code=region,
-            claimed=text,
-            source=source,
-            created_at=actor.at,
+    actor: Actor, case: Case, asks: list[Ask], source: str, before: dict | None = None
+) -> tuple[list, int]:
+    """Ask each once per (case, kind, subject); a changed claim reopens the question.
+
+    Returns the questions asked now (new or reopened) and how many of the case's questions
+    are open after that. `before`: the case's questions by (kind, subject) when the caller
+    looked them up already (kept up to date here), else they are read.
+    """
+    if before is None:
+        before = {
+            (q.kind, q.subject): q
+            for q in RegistryQuestion.select().where(RegistryQuestion.case == case)
+        }
+    asked, new = [], []
+    for ask in asks:
+        text = json.dumps(ask.claimed, sort_keys=True, default=str, ensure_ascii=False)
+        question = before.get((ask.kind, ask.subject))
+        if question is None:
+            question = RegistryQuestion(
+                case=case.id,
+                kind=ask.kind,
+                subject=ask.subject,
+                region_code=ask.region,
+                claimed=text,
+                source=source,
+                created_at=actor.at,
+            )
+            new.append(question)
+        elif question.claimed != text:
+            question.claimed, question.status, question.answer = text, "open", None
+            question.registry_value, question.suggestion = None, None
+            question.save()
+        else:
+            continue
+        before[(ask.kind, ask.subject)] = question
+        asked.append(question)
+    ids = insert_returning(database, RegistryQuestion, [q.__data__ for q in new])
+    for question, question_id in zip(new, ids, strict=True):
+        question.id = question_id
+    for question in asked:
+        actor.record(
+            REGISTRY_ASK,
+            ("case", case.id),
+            {"question": question.id, "kind": question.kind, "subject": question.subject},
         )
-    actor.record(
-        REGISTRY_ASK, ("case", case.id), {"question": question.id, "kind": kind, "subject": subject}
-    )
-    return question
+    return asked, sum(q.status == "open" for q in before.values())
 
 
 def ask_at_intake(actor: Actor, case: Case) -> list[RegistryQuestion]:
     """The applicant's NIK, family card and (when presented) birth certificate."""
     on, region = case.application_date, case.district_code or ""
-    asked = [
-        _ask(
-            actor,
-            case,
+    asks = [
+        Ask(
             "nik_identity",
             "applicant",
             region,
@@ -87,14 +111,11 @@ def ask_at_intake(actor: Actor, case: Case) -> list[RegistryQuestion]:
                 "birth_date": case.birth_date,
                 "birth_place": case.birth_place,
             },
-            "intake",
         )
     ]
     if case.kk:
-        asked.append(
-            _ask(
-                actor,
-                case,
+        asks.append(
+            Ask(
                 "kk_membership",
                 "applicant",
                 _district(case.kk, on, region, identity.decode_kk),
@@ -104,14 +125,11 @@ def ask_at_intake(actor: Actor, case: Case) -> list[RegistryQuestion]:
                         {"name": case.applicant_name, "nik": case.nik, "relation": "applicant"}
                     ],
                 },
-                "intake",
             )
         )
     if "birth_certificate" in json.loads(case.documents or "[]"):
-        asked.append(
-            _ask(
-                actor,
-                case,
+        asks.append(
+            Ask(
                 "birth_certificate",
                 "applicant",
                 region,
@@ -120,41 +138,41 @@ def ask_at_intake(actor: Actor, case: Case) -> list[RegistryQuestion]:
                     "birth_date": case.birth_date,
                     "birth_place": case.birth_place,
                 },
-                "intake",
             )
         )
-    return [q for q in asked if q is not None]
+    return _ask(actor, case, asks, "intake")[0]
 
 
-def ask_from_visit(actor: Actor, case: Case, visit: FieldVisit) -> list[RegistryQuestion]:
-    """Each family member's NIK and relationship; the household's family card."""
+def ask_from_visit(
+    actor: Actor, case: Case, visit: FieldVisit, members=None, before: dict | None = None
+) -> tuple[list, int]:
+    """Each family member's NIK and relationship; the household's family card.
+
+    `members`: the visit's family members when the caller holds them (else they are read);
+    `before` as for _ask. Returns the questions asked and how many of the case's are open.
+    """
     on, region = case.application_date, case.district_code or ""
-    members = list(visit.family.order_by(FamilyMember.id))
-    asked = []
-    for member in members:
-        if member.nik:
-            asked.append(
-                _ask(
-                    actor,
-                    case,
-                    "member_identity",
-                    member.uuid,
-                    _district(member.nik, on, region),
-                    {
-                        "nik": member.nik,
-                        "name": member.name,
-                        "birth_date": member.birth_date,
-                        "relation": member.relation,
-                        "kk_relation": member.kk_relation,
-                    },
-                    "field",
-                )
-            )
+    if members is None:
+        members = list(visit.family.order_by(FamilyMember.id))
+    asks = [
+        Ask(
+            "member_identity",
+            member.uuid,
+            _district(member.nik, on, region),
+            {
+                "nik": member.nik,
+                "name": member.name,
+                "birth_date": member.birth_date,
+                "relation": member.relation,
+                "kk_relation": member.kk_relation,
+            },
+        )
+        for member in members
+        if member.nik
+    ]
     if case.kk and members:
-        asked.append(
-            _ask(
-                actor,
-                case,
+        asks.append(
+            Ask(
                 "kk_membership",
                 "household",
                 _district(case.kk, on, region, identity.decode_kk),
@@ -170,10 +188,9 @@ def ask_from_visit(actor: Actor, case: Case, visit: FieldVisit) -> list[Registry
                         for m in members
                     ],
                 },
-                "field",
             )
         )
-    return [q for q in asked if q is not None]
+    return _ask(actor, case, asks, "field", before)
 
 
 def open_questions(case: Case) -> int:
@@ -267,13 +284,17 @@ def proceed_without(actor: Actor, case: Case, reason: str) -> Case:
     return case
 
 
-def after_submission(actor: Actor, case: Case, visit: FieldVisit):
-    """A stored verification: ask about its family, then registry check or straight to review."""
+def after_submission(
+    actor: Actor, case: Case, visit: FieldVisit, members=None, before=None, save=True
+):
+    """A stored verification: ask about its family, then registry check or straight to review.
+
+    `members`, `before` and `save` as for ask_from_visit and cases.service.move."""
     from fieldcheck.cases import service as cases
 
-    ask_from_visit(actor, case, visit)
-    action = "begin_registry_check" if open_questions(case) else "begin_review"
-    cases.move(actor, case, action, role=case_states.SYSTEM)
+    _, still_open = ask_from_visit(actor, case, visit, members, before)
+    action = "begin_registry_check" if still_open else "begin_review"
+    cases.move(actor, case, action, role=case_states.SYSTEM, save=save)
 
 
 def clerk_scope(user: User):

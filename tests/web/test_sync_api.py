@@ -157,6 +157,76 @@ def test_a_batch_mixing_good_and_bad_operations(app, client, field_setup):
     assert CaseNote.select().count() == 1 and FieldVisit.select().count() == 1
 
 
+def test_a_failing_operation_leaves_its_case_as_it_was_for_the_next(
+    app, client, field_setup, monkeypatch
+):
+    """A submission that fails after it moved its case in memory (its savepoint rolled back)
+    must not leave that move behind for the next operation of the batch on the same case."""
+    from fieldcheck.registry import service as registry
+    from sync import Rejected
+
+    real = registry.after_submission
+    calls = []
+
+    def fails_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise Rejected("invalid", "made to fail once", [])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(registry, "after_submission", fails_once)
+    phone = Phone(client, "field1")
+    case_id = field_setup["case"].id
+    version = field_setup["case"].version
+    first, second = submit(case_id), submit(case_id)
+    results = phone.push(first, second).json["results"]
+    assert [r["status"] for r in results] == ["rejected", "applied"]
+    assert results[1]["result"]["flag"] is None  # the first did not count as a submission
+    case = Case.get_by_id(case_id)
+    assert case.state == "registry_check" and case.version == version + 2  # submit, check
+    assert [v.uuid for v in FieldVisit.select()] == [second["record_id"]]
+    moves = AuditEvent.select().where(AuditEvent.action.startswith("case.")).order_by(AuditEvent.id)
+    assert [e.action for e in moves][-3:] == [
+        "case.submit",
+        "case.begin_registry_check",
+        "case.risk",
+    ]
+    assert AuditEvent.select().where(AuditEvent.action == "visit.submit").count() == 1
+
+
+def test_one_batch_of_many_submissions_is_stored_as_pushed_one_by_one(app, client, field_setup):
+    """What the batch looks up at once (cases, questions, findings, recruiters) gives the
+    same results as one push per submission: a second submission for a case in the same batch
+    is flagged, the recruiter is seen in the other cases, every row is written."""
+    from fieldcheck.cases import service
+
+    team, field1 = field_setup["team"], field_setup["field1"]
+    with app.app_context():
+        cases = [field_setup["case"]]
+        for _ in range(3):
+            case = factories.case()
+            service.assign(factories.actor(field_setup["intake"]), case, team, field1)
+            cases.append(case)
+    ops = [submit(c.id) for c in cases] + [submit(cases[0].id)]
+    results = Phone(client, "field1").push(*ops).json["results"]
+    assert [r["status"] for r in results] == ["applied"] * 4 + ["conflict"]
+    assert results[4]["result"]["flag"] == "second"
+    assert FieldVisit.select().count() == 5 and FamilyMember.select().count() == 10
+    import json
+
+    seen = []
+    for case in cases:
+        stored = Case.get_by_id(case.id)
+        assert stored.state == "registry_check"
+        fired = {s["id"]: s for s in json.loads(stored.risk_signals)}
+        seen.append(fired.get("recruiter_seen_before", {}).get("reason", {}).get("en"))
+    # The same recruiter phone in every submission: each case counts the ones before it.
+    assert seen[0] is None
+    assert [reason.split(" in ")[1].split(" ")[0] for reason in seen[1:]] == ["1", "2", "3"]
+    assert AuditEvent.select().where(AuditEvent.action == "visit.submit").count() == 5
+    assert AuditEvent.select().where(AuditEvent.action == "sync.push").count() == 1
+
+
 def test_submission_naming_a_missing_photo_completes_when_it_arrives(app, client, field_setup):
     phone = Phone(client, "field1")
     data, sha = factories.photo(1)
