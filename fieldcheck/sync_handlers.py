@@ -30,7 +30,6 @@ from fieldcheck.models import (
 )
 from fieldcheck.registry import service as registry
 from sync import APPLIED, CONFLICT, Handlers, Outcome, Rejected
-from sync.store import insert_row
 
 VISIT_SUBMIT = "visit.submit"
 VISIT_AMEND = "visit.amend"
@@ -61,28 +60,93 @@ def _locked(query):
 
 
 class Lookups:
-    """What prepare_submissions looked up for a whole push, kept up to date as the push is
-    applied, so that each submission asks the database only to store what it brings."""
+    """What a push has looked up, kept up to date as it is applied, so that each submission
+    asks the database only to store what it brings (prepare_submissions fills it for all the
+    push's submissions in a few queries; what it lacks is read when first needed).
+
+    The push writes its visits, questions and case changes at its end (SyncEngine.insert and
+    update), so while it runs this is the truth about them, not the database. An operation
+    that fails is undone here as its savepoint is in the database (see `undo`).
+    """
 
     def __init__(self):
-        self.prepared = False  # False: nothing looked up ahead (or forgotten): ask each time
+        self.prepared = False  # whether stored_visits holds the push's record ids
         self.cases = {}  # case id -> Case (locked on PostgreSQL), as changed by the push
         self.checks = {}  # op id -> visits.validate_visit's result
         self.stored_visits = set()  # record ids stored before the push
-        self.new_visits = set()  # record ids stored by the push
+        self.new_visits = {}  # record id -> FieldVisit stored by the push
         self.questions = {}  # case id -> {(kind, subject): RegistryQuestion}
         self.findings = {}  # case id -> [CaseFinding]
         self.recruiters = {}  # recruiter phone -> ids of cases visited naming it (capped)
-        self.touched = {}  # case id -> (case, its data, its changed fields) before this operation
+        self.ids = {}  # model -> primary keys drawn for rows the push will write
+        self.undo = []  # how to take back what the operation under way changed here
+
+    def take_id(self, engine, model, ahead: int = 100) -> int:
+        pool = self.ids.setdefault(model, [])
+        if not pool:
+            pool.extend(reversed(engine.new_ids(model, ahead)))
+        return pool.pop()
+
+    def case(self, case_id) -> Case | None:
+        case = self.cases.get(case_id)
+        if case is None and case_id not in self.cases:
+            case = self.cases[case_id] = _locked(Case.select().where(Case.id == case_id)).first()
+        if case is not None:
+            data, dirty = dict(case.__data__), set(case._dirty)
+            self.undo.append(
+                lambda: (setattr(case, "__data__", data), setattr(case, "_dirty", dirty))
+            )
+        return case
+
+    def questions_of(self, case_id) -> dict:
+        if case_id not in self.questions:
+            query = RegistryQuestion.select().where(RegistryQuestion.case == case_id)
+            self.questions[case_id] = {(q.kind, q.subject): q for q in query}
+        questions = self.questions[case_id]
+        before = dict(questions), [(q, dict(q.__data__)) for q in questions.values()]
+
+        def restore():
+            questions.clear()
+            questions.update(before[0])
+            for question, data in before[1]:
+                question.__data__ = data
+
+        self.undo.append(restore)
+        return questions
+
+    def findings_of(self, case_id) -> list:
+        if case_id not in self.findings:
+            self.findings[case_id] = list(CaseFinding.select().where(CaseFinding.case == case_id))
+        return self.findings[case_id]
+
+    def recruiter_cases(self, phone) -> set:
+        if phone not in self.recruiters:
+            self.recruiters[phone] = {case_id for _, case_id in _recruiter_cases([phone])}
+        return self.recruiters[phone]
+
+    def visit_stored(self, uuid) -> bool:
+        if uuid in self.new_visits or (self.prepared and uuid in self.stored_visits):
+            return True
+        return not self.prepared and FieldVisit.select().where(FieldVisit.uuid == uuid).exists()
+
+    def stored_visit(self, visit: FieldVisit):
+        self.new_visits[visit.uuid] = visit
+        self.undo.append(lambda: self.new_visits.pop(visit.uuid, None))
+        if visit.recruiter_phone:
+            cases = self.recruiter_cases(visit.recruiter_phone)
+            if visit.case_id not in cases:
+                cases.add(visit.case_id)
+                self.undo.append(lambda: cases.discard(visit.case_id))
+
+    def visit(self, uuid) -> FieldVisit | None:
+        """A visit stored before the push or by it."""
+        return self.new_visits.get(uuid) or FieldVisit.get_or_none(FieldVisit.uuid == uuid)
 
     def operation_failed(self):
-        """The operation's savepoint was rolled back: its cases as they were before it, and
-        whatever else was looked up forgotten (read again from the database as needed)."""
-        for case, data, dirty in self.touched.values():
-            case.__data__, case._dirty = data, dirty
-        self.touched = {}
-        self.prepared = False
-        self.questions, self.findings, self.recruiters = {}, {}, {}
+        """The operation's savepoint was rolled back: what it changed here goes back too."""
+        for step in reversed(self.undo):
+            step()
+        self.undo = []
 
 
 def _lookups(ctx) -> Lookups:
@@ -99,10 +163,10 @@ def prepare_submissions(ops, ctx, engine):
     """Before a push's submissions are applied, for all of them at once: each one checked;
     their cases (locked in id order, so that two pushes naming the same cases wait for each
     other rather than deadlock), the cases' registry questions and findings; which record ids
-    are stored already; which cases name each recruiter phone."""
+    are stored already; which cases name each recruiter phone; ids for the new rows."""
     found = _lookups(ctx)
     now = current_app.extensions["clock"].now()
-    case_ids, uuids, phones = set(), set(), set()
+    case_ids, uuids, phones, asks = set(), set(), set(), 0
     for op in ops:
         check = found.checks[op.op_id] = visits.validate_visit(op.payload, now=now)
         if check.errors:
@@ -112,13 +176,14 @@ def prepare_submissions(ops, ctx, engine):
             uuids.add(op.record_id)
         if check.clean["interview"].get("recruiter_phone"):
             phones.add(check.clean["interview"]["recruiter_phone"])
+        asks += 1 + sum(1 for m in check.clean.get("family", []) if m.get("nik"))
     for chunk in _chunks(case_ids - found.cases.keys()):
         query = Case.select().where(Case.id.in_(chunk)).order_by(Case.id)
         found.cases.update((case.id, case) for case in _locked(query))
     for chunk in _chunks(uuids):
         query = FieldVisit.select(FieldVisit.uuid).where(FieldVisit.uuid.in_(chunk))
         found.stored_visits.update(uuid for (uuid,) in query.tuples())
-    for chunk in _chunks(case_ids):
+    for chunk in _chunks(case_ids - found.questions.keys()):
         for case_id in chunk:
             found.questions.setdefault(case_id, {})
             found.findings.setdefault(case_id, [])
@@ -126,11 +191,18 @@ def prepare_submissions(ops, ctx, engine):
             found.questions[q.case_id][(q.kind, q.subject)] = q
         for finding in CaseFinding.select().where(CaseFinding.case.in_(chunk)):
             found.findings[finding.case_id].append(finding)
-    for chunk in _chunks(phones):
+    for chunk in _chunks(phones - found.recruiters.keys()):
         found.recruiters.update((phone, set()) for phone in chunk)
         for phone, case_id in _recruiter_cases(chunk):
             found.recruiters[phone].add(case_id)
     found.prepared = True
+    if uuids:  # ids for the visits and questions to come, drawn in one go
+        found.ids.setdefault(FieldVisit, []).extend(
+            reversed(engine.new_ids(FieldVisit, len(uuids)))
+        )
+        found.ids.setdefault(RegistryQuestion, []).extend(
+            reversed(engine.new_ids(RegistryQuestion, asks))
+        )
 
 
 def _recruiter_cases(phones: list[str]):
@@ -156,27 +228,9 @@ def _recruiter_cases(phones: list[str]):
     return query.bind(database).tuples()
 
 
-def _case(ctx, case_id) -> Case | None:
-    """The case, from what the push looked up before (see prepare_submissions) or now."""
-    found = _lookups(ctx)
-    case = found.cases.get(case_id)
-    if case is None:
-        case = found.cases[case_id] = _locked(Case.select().where(Case.id == case_id)).first()
-    if case is not None and case.id not in found.touched:
-        found.touched[case.id] = (case, dict(case.__data__), set(case._dirty))
-    return case
-
-
-def _visit_stored(ctx, uuid) -> bool:
-    found = _lookups(ctx)
-    if not found.prepared or uuid in found.new_visits:  # stored by this very push, then?
-        return FieldVisit.select().where(FieldVisit.uuid == uuid).exists()
-    return uuid in found.stored_visits
-
-
 def _officers_case(case_id, officer, engine, ctx) -> Case:
     """The case, if it is or ever was with the officer's team; anything else is not theirs."""
-    case = _case(ctx, case_id)
+    case = _lookups(ctx).case(case_id)
     if case is None or officer.team_id is None:
         raise Rejected(
             "case_not_found",
@@ -214,7 +268,7 @@ def _clean(op, ctx) -> dict:
     )
     if check.errors:
         raise Rejected("invalid", "some fields need mending", check.errors)
-    if _visit_stored(ctx, op.record_id):
+    if _lookups(ctx).visit_stored(op.record_id):
         raise Rejected(
             "record_exists",
             "a visit with this record_id is stored already",
@@ -260,11 +314,10 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
         assessment=clean.get("assessment") or "",
         recommendation=clean["recommendation"],
     )
-    visit.id = insert_row(database, FieldVisit, visit.__data__)
     found = _lookups(ctx)
-    found.new_visits.add(visit.uuid)
-    if visit.recruiter_phone in found.recruiters:
-        found.recruiters[visit.recruiter_phone].add(case.id)
+    visit.id = found.take_id(engine, FieldVisit)
+    engine.insert(FieldVisit, visit.__data__)  # before its family rows, which point at it
+    found.stored_visit(visit)
     rows = [
         {
             "visit": visit.id,
@@ -279,7 +332,7 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
         }
         for m in clean.get("family", [])
     ]
-    for row in rows:  # nothing reads them back during the push: written with its other rows
+    for row in rows:
         engine.insert(FamilyMember, row)
     visit.members = [FamilyMember(**row) for row in rows]
     visit.missing_photos = missing
@@ -318,12 +371,20 @@ def _take_in(actor: Actor, case: Case, visit: FieldVisit, action: str, role: str
     then registry check or review, risk evaluated again; the case row written once."""
     found = _lookups(ctx)
     service.move(actor, case, action, role=role, save=False)
-    questions = found.questions.get(case.id)
-    registry.after_submission(actor, case, visit, visit.members, questions, save=False)
+
+    def store(questions):  # written with the push's other rows, at its end
+        for question in questions:
+            question.id = found.take_id(engine, RegistryQuestion, ahead=10)
+            engine.insert(RegistryQuestion, question.__data__)
+
+    questions = found.questions_of(case.id)
+    registry.after_submission(actor, case, visit, visit.members, questions, store=store, save=False)
     known = service.Known(
-        findings=found.findings.get(case.id),
+        findings=found.findings_of(case.id),
         latest_visit=visit,
-        recruiter_cases=found.recruiters.get(visit.recruiter_phone),
+        recruiter_cases=found.recruiter_cases(visit.recruiter_phone)
+        if visit.recruiter_phone
+        else None,
     )
     service.reevaluate(actor, case, source="field", known=known, save=False)
     changed = {f.name: case.__data__.get(f.name) for f in case.dirty_fields}
@@ -332,13 +393,13 @@ def _take_in(actor: Actor, case: Case, visit: FieldVisit, action: str, role: str
 
 
 def _undone_on_error(handler):
-    """A handler that fails may leave what the push looked up changed in memory only (its
-    savepoint rolled back): its cases are put back as they were, the rest is forgotten."""
+    """A handler that fails has its savepoint rolled back: what it changed in the push's
+    Lookups goes back too, for the operations after it."""
 
     @functools.wraps(handler)
     def guarded(op, ctx, engine):
         found = _lookups(ctx)
-        found.touched = {}
+        found.undo = []
         try:
             return handler(op, ctx, engine)
         except BaseException:
@@ -373,7 +434,7 @@ def amend_visit(op, ctx, engine) -> Outcome:
     """A corrected verification for a returned one; made on an old version, it is a conflict."""
     clean = _clean(op, ctx)
     officer, actor = ctx.principal, _actor(ctx)
-    original = FieldVisit.get_or_none(FieldVisit.uuid == clean.get("amends"))
+    original = _lookups(ctx).visit(clean.get("amends"))
     if original is None:
         raise Rejected(
             "amends_unknown",

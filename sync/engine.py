@@ -141,13 +141,13 @@ class SyncEngine:
         with self._write_transaction():
             logged = self._logged([op.op_id for op in ops])
             self._lock_new(ops, logged)
-            self._prepare(ops, context, logged)
             kept: list[tuple] = []  # (model, None, row) to insert, (model, pk, row) to update
             self._local.kept = kept
             try:
+                self._prepare(ops, context, logged)
                 results = [self._apply_one(op, context, logged) for op in operations]
             finally:
-                self._local.kept = self._local.rows = None
+                self._local.kept = self._local.rows = self._local.next_ids = None
             self._write(kept)
             if finish is not None:
                 finish(results)
@@ -175,6 +175,32 @@ class SyncEngine:
             update_row(self.db, model, pk, row)
         elif row:
             rows.append((model, pk, row))
+
+    def new_ids(self, model: type[peewee.Model], count: int) -> list[int]:
+        """`count` unused primary keys for rows of `model` handed to `insert` that other rows
+        must point at. Inside a push only, where the write lock is held: on SQLite they count
+        on from the largest id (so nothing else may insert into that table during the push);
+        on PostgreSQL they come from the table's sequence (unused ones are gaps, as after a
+        rollback)."""
+        if getattr(self._local, "kept", None) is None:
+            raise RuntimeError("new_ids is for rows written with a push")
+        meta = model._meta
+        table, pk = meta.table_name, meta.primary_key.column_name
+        if self._is_postgres():
+            cursor = self.db.execute_sql(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                (f'"{table}"', pk, count),
+            )
+            return [row[0] for row in cursor.fetchall()]
+        counters = getattr(self._local, "next_ids", None)
+        if counters is None:
+            counters = self._local.next_ids = {}
+        if model not in counters:
+            largest = self.db.execute_sql(f'SELECT MAX("{pk}") FROM "{table}"').fetchone()[0]  # noqa: S608  (model names)
+            counters[model] = (largest or 0) + 1
+        first = counters[model]
+        counters[model] = first + count
+        return list(range(first, first + count))
 
     def _write(self, kept: list[tuple]):
         inserts: dict[type, list[dict]] = {}

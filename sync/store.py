@@ -126,25 +126,28 @@ def _insert_sql(model: type[peewee.Model], plan) -> str:
     return f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES '  # noqa: S608  (model names)
 
 
-def insert_rows(db: peewee.Database, model: type[peewee.Model], rows: list[dict]):
-    """Insert many rows (dicts by field name) in one round trip, without building a query per
-    row: each value goes through its field's db_value, a missing one takes the field's default.
+# SQLite allows 32,766 variables a statement; PostgreSQL 65,535.
+MAX_VARIABLES = 32_000
 
-    It is peewee's insert_many without its per-value query nodes, which cost more than the
-    database's own work for a push's hundreds of rows.
-    """
+
+def _mark(db: peewee.Database) -> str:
+    return "%s" if isinstance(_target(db), peewee.PostgresqlDatabase) else "?"
+
+
+def insert_rows(db: peewee.Database, model: type[peewee.Model], rows: list[dict]):
+    """Insert many rows (dicts by field name) in few multi-row statements, without building a
+    query per value: each goes through its field's db_value, a missing one takes the field's
+    default. It is peewee's insert_many without its per-value query nodes, which cost more
+    than the database's own work for a push's hundreds of rows."""
     if not rows:
         return
     plan = _columns(model, set().union(*rows))
-    values = [_values(plan, row) for row in rows]
-    sql = _insert_sql(model, plan)
-    cursor = db.cursor()
-    if isinstance(_target(db), peewee.PostgresqlDatabase):
-        from psycopg2.extras import execute_values
-
-        execute_values(cursor, sql + "%s", values, page_size=1000)
-    else:
-        cursor.executemany(sql + "(" + ", ".join("?" * len(plan)) + ")", values)
+    one = "(" + ", ".join([_mark(db)] * len(plan)) + ")"
+    per_statement = max(1, MAX_VARIABLES // len(plan))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        params = [value for row in chunk for value in _values(plan, row)]
+        db.execute_sql(_insert_sql(model, plan) + ", ".join([one] * len(chunk)), params)
 
 
 def insert_returning(db: peewee.Database, model: type[peewee.Model], rows: list[dict]) -> list:
@@ -156,7 +159,7 @@ def insert_returning(db: peewee.Database, model: type[peewee.Model], rows: list[
     if not isinstance(_target(db), peewee.PostgresqlDatabase):
         return [insert_row(db, model, row) for row in rows]
     plan = _columns(model, set().union(*rows))
-    one = "(" + ", ".join(["%s"] * len(plan)) + ")"
+    one = "(" + ", ".join(["%s"] * len(plan)) + ")"  # a push's few rows: within the limit
     params = [value for row in rows for value in _values(plan, row)]
     sql = _insert_sql(model, plan) + ", ".join([one] * len(rows))
     pk = model._meta.primary_key.column_name
@@ -210,4 +213,5 @@ def update_rows(db: peewee.Database, model: type[peewee.Model], rows: dict):
     cursor = db.cursor()
     statements = [cursor.mogrify(*_update_sql(model, pk, row, "%s")) for pk, row in rows.items()]
     for start in range(0, len(statements), 500):
-        cursor.execute(b"; ".join(statements[start : start + 500]))
+        # The values are in the text already; "%" is escaped for the driver's own pass.
+        db.execute_sql(b"; ".join(statements[start : start + 500]).decode().replace("%", "%%"))

@@ -47,14 +47,26 @@ class Ask:
         self.kind, self.subject, self.region, self.claimed = kind, subject, region, claimed
 
 
+def _insert(questions: list[RegistryQuestion]):
+    ids = insert_returning(database, RegistryQuestion, [q.__data__ for q in questions])
+    for question, question_id in zip(questions, ids, strict=True):
+        question.id = question_id
+
+
 def _ask(
-    actor: Actor, case: Case, asks: list[Ask], source: str, before: dict | None = None
+    actor: Actor,
+    case: Case,
+    asks: list[Ask],
+    source: str,
+    before: dict | None = None,
+    store=_insert,
 ) -> tuple[list, int]:
     """Ask each once per (case, kind, subject); a changed claim reopens the question.
 
     Returns the questions asked now (new or reopened) and how many of the case's questions
     are open after that. `before`: the case's questions by (kind, subject) when the caller
-    looked them up already (kept up to date here), else they are read.
+    looked them up already (kept up to date here), else they are read. `store(questions)`
+    writes the new ones and sets their ids (by default at once).
     """
     if before is None:
         before = {
@@ -84,9 +96,8 @@ def _ask(
             continue
         before[(ask.kind, ask.subject)] = question
         asked.append(question)
-    ids = insert_returning(database, RegistryQuestion, [q.__data__ for q in new])
-    for question, question_id in zip(new, ids, strict=True):
-        question.id = question_id
+    if new:
+        store(new)
     for question in asked:
         actor.record(
             REGISTRY_ASK,
@@ -144,12 +155,12 @@ def ask_at_intake(actor: Actor, case: Case) -> list[RegistryQuestion]:
 
 
 def ask_from_visit(
-    actor: Actor, case: Case, visit: FieldVisit, members=None, before: dict | None = None
+    actor: Actor, case: Case, visit: FieldVisit, members=None, before=None, store=_insert
 ) -> tuple[list, int]:
     """Each family member's NIK and relationship; the household's family card.
 
     `members`: the visit's family members when the caller holds them (else they are read);
-    `before` as for _ask. Returns the questions asked and how many of the case's are open.
+    `before` and `store` as for _ask. Returns the questions asked and how many are open.
     """
     on, region = case.application_date, case.district_code or ""
     if members is None:
@@ -190,7 +201,7 @@ def ask_from_visit(
                 },
             )
         )
-    return _ask(actor, case, asks, "field", before)
+    return _ask(actor, case, asks, "field", before, store)
 
 
 def open_questions(case: Case) -> int:
@@ -285,14 +296,14 @@ def proceed_without(actor: Actor, case: Case, reason: str) -> Case:
 
 
 def after_submission(
-    actor: Actor, case: Case, visit: FieldVisit, members=None, before=None, save=True
+    actor: Actor, case: Case, visit: FieldVisit, members=None, before=None, store=_insert, save=True
 ):
     """A stored verification: ask about its family, then registry check or straight to review.
 
-    `members`, `before` and `save` as for ask_from_visit and cases.service.move."""
+    `members`, `before`, `store` and `save` as for ask_from_visit and cases.service.move."""
     from fieldcheck.cases import service as cases
 
-    _, still_open = ask_from_visit(actor, case, visit, members, before)
+    _, still_open = ask_from_visit(actor, case, visit, members, before, store)
     action = "begin_registry_check" if still_open else "begin_review"
     cases.move(actor, case, action, role=case_states.SYSTEM, save=save)
 

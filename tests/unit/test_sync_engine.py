@@ -242,3 +242,96 @@ def test_sync_package_imports_neither_flask_nor_fieldcheck():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- rows held back to the end of a push, and the bulk helpers ------------------------------------
+
+
+class Tally(peewee.Model):
+    """A row that only accumulates (as audit events do), written by engine.insert."""
+
+    record_id = peewee.CharField()
+    words = peewee.TextField()
+
+
+def tallying_handler(op, ctx, engine):
+    """Holds a row back, bumps a counter row later, and fails after that when told to."""
+    engine.insert(Tally, {"record_id": op.record_id, "words": op.payload["text"]})
+    ctx.cache.setdefault("seen", []).append(op.op_id)
+    if op.payload.get("fail"):
+        raise Rejected("told_to_fail")
+    return Outcome(APPLIED, {"prepared": ctx.cache.get("prepared")})
+
+
+def prepare_tallies(ops, ctx, engine):
+    ctx.cache["prepared"] = sorted(o.op_id for o in ops)
+    ctx.cache["ids"] = engine.new_ids(Tally, len(ops))
+
+
+@pytest.fixture
+def tally_engine(engine):
+    engine.db.bind([Tally])
+    engine.db.create_tables([Tally])
+    engine.handlers.register("tally.add", tallying_handler, prepare=prepare_tallies)
+    return engine
+
+
+def test_rows_held_back_are_written_at_the_end_and_dropped_with_a_failed_operation(tally_engine):
+    good, bad = op("tally.add", "satu"), op("tally.add", "dua")
+    bad["payload"]["fail"] = True
+    results = push(tally_engine, good, bad, op("tally.add", "tiga 100% 'kutip'"))
+    assert [r["status"] for r in results] == [APPLIED, REJECTED, APPLIED]
+    assert sorted(t.words for t in Tally.select()) == ["satu", "tiga 100% 'kutip'"]
+    # prepare saw every new operation of its type once, before any was applied
+    assert results[0]["result"]["prepared"] == sorted(
+        [good["op_id"], bad["op_id"], results[2]["op_id"]]
+    )
+    again = push(tally_engine, good)
+    assert again[0]["status"] == DUPLICATE and Tally.select().count() == 2
+
+
+def test_new_ids_are_unused_and_only_for_a_push(tally_engine):
+    with pytest.raises(RuntimeError):
+        tally_engine.new_ids(Tally, 3)
+    Tally.create(record_id="r", words="sudah ada")
+    before = Tally.select(peewee.fn.MAX(Tally.id)).scalar()
+    captured = {}
+
+    def capture(ops, ctx, engine):
+        captured["ids"] = engine.new_ids(Tally, 2) + engine.new_ids(Tally, 2)
+
+    tally_engine.handlers._prepare["tally.add"] = capture
+    push(tally_engine, op("tally.add", "x"))
+    ids = captured["ids"]
+    assert len(set(ids)) == 4 and min(ids) > before  # two calls in one push never overlap
+
+
+def test_bulk_helpers_store_what_peewee_would(blank_database):
+    from datetime import UTC, datetime
+
+    from sync.store import UTCDateTime, insert_returning, insert_rows, update_row, update_rows
+
+    class Row(peewee.Model):
+        name = peewee.TextField()
+        count = peewee.IntegerField(default=7)
+        flag = peewee.BooleanField(null=True)
+        at = UTCDateTime(null=True)
+
+    db = blank_database
+    db.bind([Row])
+    db.create_tables([Row])
+    at = datetime(2026, 11, 28, 8, 30, tzinfo=UTC)
+    tricky = "100% 'kutip' %s %(x)s \\ \"dua\" ✓"
+    insert_rows(db, Row, [{"name": tricky, "flag": True, "at": at}, {"name": "b", "count": 2}])
+    ids = insert_returning(db, Row, [{"name": "c"}, {"name": "d", "flag": False}])
+    assert [r.name for r in Row.select().where(Row.id.in_(ids)).order_by(Row.id)] == ["c", "d"]
+    first = Row.get(Row.name == tricky)
+    assert (first.count, first.flag, first.at) == (7, True, at)
+    update_rows(db, Row, {first.id: {"name": "x%y", "count": 3}, ids[0]: {"flag": None}})
+    assert update_row(db, Row, ids[1], {"name": tricky}) == 1
+    got = {r.id: (r.name, r.count, r.flag) for r in Row.select()}
+    assert got[first.id] == ("x%y", 3, True)
+    assert got[ids[0]] == ("c", 7, None) and got[ids[1]] == (tricky, 7, False)
+    many = [{"name": f"n{i}"} for i in range(12_000)]  # more than one statement's variables
+    insert_rows(db, Row, many)
+    assert Row.select().count() == 4 + 12_000

@@ -157,16 +157,24 @@ def test_a_batch_mixing_good_and_bad_operations(app, client, field_setup):
     assert CaseNote.select().count() == 1 and FieldVisit.select().count() == 1
 
 
+@pytest.mark.parametrize(
+    "failing",
+    ["fieldcheck.registry.service.after_submission", "fieldcheck.cases.service.reevaluate"],
+)
 def test_a_failing_operation_leaves_its_case_as_it_was_for_the_next(
-    app, client, field_setup, monkeypatch
+    app, client, field_setup, monkeypatch, failing
 ):
-    """A submission that fails after it moved its case in memory (its savepoint rolled back)
-    must not leave that move behind for the next operation of the batch on the same case."""
-    from fieldcheck.registry import service as registry
+    """A submission that fails after it moved its case, stored its visit and asked its
+    questions (all held for the end of the push; its savepoint rolled back) must leave none of
+    that behind for the next operation of the batch on the same case."""
+    import importlib
+
+    from fieldcheck.models import RegistryQuestion
     from sync import Rejected
 
-    real = registry.after_submission
-    calls = []
+    module_name, name = failing.rsplit(".", 1)
+    module = importlib.import_module(module_name)
+    real, calls = getattr(module, name), []
 
     def fails_once(*args, **kwargs):
         calls.append(1)
@@ -174,17 +182,28 @@ def test_a_failing_operation_leaves_its_case_as_it_was_for_the_next(
             raise Rejected("invalid", "made to fail once", [])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(registry, "after_submission", fails_once)
+    monkeypatch.setattr(module, name, fails_once)
     phone = Phone(client, "field1")
     case_id = field_setup["case"].id
     version = field_setup["case"].version
-    first, second = submit(case_id), submit(case_id)
+    from datetime import date
+
+    from fieldcheck.domain.identity import encode_nik
+
+    family = factories.visit_payload(case_id)["family"]
+    family[0]["nik"] = encode_nik("32.04.12", "F", date(1975, 4, 2), 21)
+    family[1]["nik"] = encode_nik("32.04.12", "M", date(1970, 1, 9), 22)
+    asked_before = RegistryQuestion.select().count()
+    first, second = submit(case_id, family=family), submit(case_id, family=family)
+    first["record_id"] = second["record_id"]  # the same visit again: not "stored already"
     results = phone.push(first, second).json["results"]
     assert [r["status"] for r in results] == ["rejected", "applied"]
     assert results[1]["result"]["flag"] is None  # the first did not count as a submission
     case = Case.get_by_id(case_id)
     assert case.state == "registry_check" and case.version == version + 2  # submit, check
     assert [v.uuid for v in FieldVisit.select()] == [second["record_id"]]
+    assert FamilyMember.select().count() == 2
+    assert RegistryQuestion.select().count() == asked_before + 2  # the two parents, once
     moves = AuditEvent.select().where(AuditEvent.action.startswith("case.")).order_by(AuditEvent.id)
     assert [e.action for e in moves][-3:] == [
         "case.submit",
