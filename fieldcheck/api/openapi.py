@@ -997,7 +997,16 @@ def _paths() -> dict:
                 "tags": ["media"],
                 "security": DEVICE,
                 "responses": {
-                    "200": {"description": "arrived"},
+                    "200": {
+                        "description": "arrived (the ETag names the photo, so that a captive "
+                        "portal's 200 is not taken for it)",
+                        "headers": {
+                            "ETag": {
+                                "description": 'the SHA-256 in quotes, e.g. "9f86d0…"',
+                                "schema": {"type": "string"},
+                            }
+                        },
+                    },
                     "401": {"description": "no valid device token"},
                     "403": {"description": "not a field officer"},
                     "404": {"description": "not (yet) uploaded by the caller"},

@@ -257,7 +257,7 @@ def media_head(sha256):
     found = Media.get_or_none(Media.sha256 == sha256)
     if found is None or found.uploaded_by != current_user.username:
         return "", 404
-    return "", 200
+    return "", 200, {"ETag": f'"{sha256}"'}  # what a captive portal's 200 cannot say
 
 
 @bp.route("/media/<sha256>", methods=["GET"])

@@ -149,6 +149,15 @@ async function tokenTrouble(username, response, report) {
   return report;
 }
 
+async function storedAnswer(response, sha) {
+  try {
+    const body = await response.json();
+    return body.sha256 === sha && body.stored === true;
+  } catch (error) {
+    return false;
+  }
+}
+
 async function uploadPhotos(username, auth, report) {
   for (const item of await historyOf(username)) {
     const missing = (item.photos || []).filter((sha) => !(item.uploaded || []).includes(sha));
@@ -168,7 +177,9 @@ async function uploadPhotos(username, auth, report) {
           await tokenTrouble(username, response, report);
           return false;
         }
-        if (!response.ok) continue; // kept: tried again at the next sync
+        // Kept, to try again at the next sync, unless the answer is the server's own about
+        // this photo (a captive portal answers 200 to anything).
+        if (!response.ok || !(await storedAnswer(response, sha))) continue;
         await db.remove("photos", sha);
       }
       item.uploaded = [...(item.uploaded || []), sha];

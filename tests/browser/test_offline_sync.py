@@ -103,6 +103,57 @@ def test_a_verification_recorded_offline_waits_in_the_outbox_then_arrives_once(
     assert len(visits_of(live_server, cases)) == 1
 
 
+def photos_on_phone(page) -> list:
+    return page.evaluate("""() => new Promise((resolve, reject) => {
+        const open = indexedDB.open("fieldcheck");
+        open.onsuccess = () => {
+          const request = open.result.transaction("photos").objectStore("photos").getAllKeys();
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        };
+        open.onerror = () => reject(open.error);
+    })""")
+
+
+def test_a_captive_portals_200_does_not_take_a_photo_off_the_phone(
+    live_server, open_page, server_requests
+):
+    """Hotel and station Wi-Fi answer 200 with their own page to anything until signed in: the
+    phone keeps the photo until the server itself says it has it."""
+    (user,), cases = officer_with_cases(live_server, cases=1)
+    page = phone(open_page, live_server, user)
+    page.context.set_offline(True)
+    page.goto(f"/field/cases/{cases[0]}")
+    fill_visit(page, photo=png_bytes(seed=7))
+    page.locator("#visit-form button[type=submit]").click()
+    page.wait_for_url("**/field/")
+    [sha] = photos_on_phone(page)
+
+    def portal(route):
+        if route.request.method == "PUT":
+            route.fulfill(status=200, content_type="text/html", body="<h1>Masuk Wi-Fi</h1>")
+        else:
+            route.continue_()
+
+    page.context.route("**/api/v1/media/**", portal)
+    rounds = sync_count(page)
+    page.context.set_offline(False)
+    wait_until(page, lambda: outbox(page) == [] and sync_count(page) > rounds)
+    assert len(visits_of(live_server, cases)) == 1  # the submission itself went through
+    with live_server.app.app_context():
+        assert Media.get_or_none(Media.sha256 == sha) is None
+    assert photos_on_phone(page) == [sha]  # still on the phone
+
+    page.context.unroute("**/api/v1/media/**", portal)
+    rounds = sync_count(page)
+    page.locator("#sync-now").click()
+    wait_for_sync(page, rounds)
+    wait_until(page, lambda: photos_on_phone(page) == [])
+    with live_server.app.app_context():
+        assert Media.get(Media.sha256 == sha).mime == "image/jpeg"
+        assert FieldVisit.get(FieldVisit.case == cases[0]).status == "complete"
+
+
 def test_an_expired_token_waits_for_the_same_officer(live_server, open_page, server_requests):
     (first, second), cases = officer_with_cases(live_server, cases=1, officers=2)
     page = phone(open_page, live_server, first)

@@ -285,7 +285,8 @@ def test_head_tells_the_uploader_and_nobody_else(app, client, field_setup):
     data, sha = factories.photo(4)
     assert client.head(f"/api/v1/media/{sha}", headers=phone1.headers).status_code == 404
     phone1.put_photo(data, sha)
-    assert client.head(f"/api/v1/media/{sha}", headers=phone1.headers).status_code == 200
+    arrived = client.head(f"/api/v1/media/{sha}", headers=phone1.headers)
+    assert arrived.status_code == 200 and arrived.headers["ETag"] == f'"{sha}"'
     assert client.head(f"/api/v1/media/{sha}", headers=phone2.headers).status_code == 404
 
 
