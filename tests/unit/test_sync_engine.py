@@ -335,3 +335,43 @@ def test_bulk_helpers_store_what_peewee_would(blank_database):
     many = [{"name": f"n{i}"} for i in range(12_000)]  # more than one statement's variables
     insert_rows(db, Row, many)
     assert Row.select().count() == 4 + 12_000
+
+
+def test_the_same_operations_pushed_in_opposite_orders_at_once_never_deadlock(engine):
+    """Two phones (or a retry racing the first try) push the same two operations in opposite
+    orders at the same moment. Locking each op id as it came made PostgreSQL see a deadlock;
+    the batch's op ids are now locked together in one order: one push waits for the other."""
+    db = engine.db
+    first_in_handler = threading.Event()
+
+    def slow_note(op, ctx, engine_):
+        first_in_handler.set()
+        time.sleep(0.3)  # the other push starts meanwhile
+        return note_handler(op, ctx, engine_)
+
+    engine.handlers.register("note.slow", slow_note)
+    a, b = op("note.slow", "pertama"), op("note.slow", "kedua")
+    results, errors = {}, []
+
+    def pushing(name, ops, wait):
+        try:
+            if wait:
+                first_in_handler.wait(5)
+            results[name] = push(engine, *ops)
+        except Exception as exc:  # pragma: no cover - shown in the assertion below
+            errors.append(exc)
+        finally:
+            db.close()
+
+    threads = [
+        threading.Thread(target=pushing, args=("ab", [a, b], False)),
+        threading.Thread(target=pushing, args=("ba", [b, a], True)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert errors == []
+    assert [r["status"] for r in results["ab"]] == [APPLIED, APPLIED]
+    assert [r["status"] for r in results["ba"]] == [DUPLICATE, DUPLICATE]
+    assert Note.select().count() == 2
