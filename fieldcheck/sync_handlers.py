@@ -12,6 +12,7 @@ Only what cannot be read at all is rejected, with per-field codes, for the offic
 
 import functools
 import json
+from types import SimpleNamespace
 
 from flask import current_app
 from peewee import Select, fn
@@ -334,7 +335,7 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
     ]
     for row in rows:
         engine.insert(FamilyMember, row)
-    visit.members = [FamilyMember(**row) for row in rows]
+    visit.members = [SimpleNamespace(**row) for row in rows]  # read as FamilyMembers are
     visit.missing_photos = missing
     return visit
 
