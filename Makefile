@@ -12,7 +12,7 @@ PORT ?= 5000
 REGIONS_CSV ?= ../shared/data/regions/wilayah-2025.csv
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench install install-test browser system-libs translations messages clean
+.PHONY: run test lint bench install install-test browser wrk system-libs translations messages clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+# The benchmarks serve the app with gunicorn, as in production.
+$(VENV)/.installed-bench: $(VENV)/.installed-test pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test,prod]'
 	touch $@
 
 install: $(VENV)/.installed translations system-libs
@@ -64,6 +69,20 @@ browser:
 	  fi; \
 	fi
 
+# Debian's wrk as the case-page benchmark's clients (bench/cases.lua): a load generator in C that
+# leaves the two CPUs to the server. Without it the benchmark uses Python threads, and says so.
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+	      || echo "could not install wrk: the case-page benchmark falls back to Python clients"; \
+	  elif sudo -n true 2>/dev/null; then \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "Install wrk (sudo apt-get install wrk): the case-page benchmark falls back to Python clients"; \
+	  fi; \
+	fi
+
 run: install
 	$(BIN)/fieldcheck init
 	@if [ -f "$(REGIONS_CSV)" ] && [ "$$($(PY) -c 'from fieldcheck import create_app; from fieldcheck.models import Region; app = create_app(); ctx = app.app_context(); ctx.push(); print(Region.select().count())')" -lt 1000 ]; then \
@@ -79,7 +98,7 @@ lint: install-test
 test: install-test lint
 	$(BIN)/pytest
 
-bench: install-test
+bench: install-test $(VENV)/.installed-bench wrk
 	$(PY) -m bench
 
 clean:

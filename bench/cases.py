@@ -9,22 +9,41 @@ rules through service.evaluate_risk, states, teams and officers as cases that li
 by Case.insert_many in batches, oldest first. Then ANALYZE (VACUUM ANALYZE on PostgreSQL), and
 the audit chain sealed, as the every-minute cron job keeps it.
 
-Server: gunicorn, gthread workers (WORKERS processes x THREADS threads), serving create_app()
-with the floor page registered on that app instance only; werkzeug's threaded server (one
-process) when gunicorn is not installed. Both in a child process, on 127.0.0.1 and a free port.
+Server: gunicorn as the README runs it in production, WORKERS sync workers (one request at a
+time each; the others wait in the kernel's accept queue, which every worker takes from in turn),
+serving create_app() with the floor page registered on that app instance only; werkzeug's
+threaded server (one process) when gunicorn is not installed. Both in a child process, on
+127.0.0.1 and a free port. (gthread workers, 2 processes x 10 threads, were measured too: less
+throughput, and a p95 two to four times the median where sync workers keep it within 1.2 to 1.4
+times: the threads of a process share its GIL and the connections it happened to accept, so a
+request waits behind however many the kernel handed that process.)
 
-Load: CLIENTS threads, each with its cookies, each signed in as `intake` through the login form;
-one connection a request, as nginx talks to its upstream by default (kept-alive connections
-would pin each client to one worker and measure how the clients happened to be split). Pages
-are measured one at a time: every client asks for the page, reads the whole answer and asks
-again at once (a closed loop), so the latency includes the queue at the server. Rounds (--runs)
-interleave the pages; all requests of a page are pooled for its median and p95. Before that, one
-client alone asks for each page SOLO times: the latency without a queue. The case page asks for
-a random case each time and writes its audit read event, as it does in use.
+Load: CLIENTS clients, each signed in as `intake` through the login form (its own session), in
+a closed loop: each asks for the page, reads the whole answer and asks again at once, so the
+latency includes the queue at the server; with all of them busy the server is saturated. One
+connection a request, as nginx talks to its upstream by default (kept-alive connections would pin
+each client to one worker and measure how the clients happened to be split). Pages are measured
+one at a time, in rounds (--runs) that interleave them; all requests of a page are pooled for its
+median and p95. Before that, one client alone asks for each page: the latency without a queue.
+The case page asks for a random case each time and writes its audit read event, as in use.
 
-Floor: GET /bench/floor/<random id>, one SELECT by primary key and a template extending
-base.html, behind the same sign-in (fieldcheck.security.signed_in): it pays what every page pays
-(the connection, the session, the user, the base template) and nothing else.
+The clients are Debian's `wrk` when it is installed (`make bench` installs it): C and epoll,
+CLIENTS threads of one connection each, driven by bench/cases.lua; each page is asked for during
+PAGE_SECONDS in all, and every request is timed by the script (monotonic clock) from making the
+request, right after the connection is made, to its last byte; all of them come back to be
+pooled (not wrk's own histogram, which adds made-up samples for slow answers). Without wrk:
+CLIENTS Python threads in this process (http.client), REQUESTS a client and page, timed from
+connecting to the last byte. Both share the machine's CPUs with the server and the database;
+the Python clients cost about twice wrk's CPU a request (some 0.5 ms against 0.25 ms, wrk's
+start and end included), CPU the server then lacks, which is why wrk is preferred. The answer
+must be a 200 holding the page's marker, or the bench fails. Printed beside the latencies, per
+request: the server's CPU time (its processes, SQLite included), PostgreSQL's (the backends
+serving the bench's database) and the clients'.
+
+Floor: GET /bench/floor/<random id>, one SELECT of a case by primary key (compiled once, as the
+app's pages compile theirs: fieldcheck.db.CompiledSelect) and a template extending base.html,
+behind the same sign-in (fieldcheck.security.signed_in): it pays what every page pays (the
+connection, the session, the user, the base template) and nothing else.
 """
 
 import http.client
@@ -34,7 +53,9 @@ import math
 import os
 import random
 import re
+import resource
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -47,7 +68,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import bench
 from bench import BenchError, Result, progress
@@ -62,7 +83,7 @@ CLIENTS = 20
 REQUESTS = 50  # per client and page, split over the rounds
 WARMUP = 3  # per client and page, not timed
 SOLO = 50  # requests of each page by one client alone: the time without a queue
-WORKERS, THREADS = 2, 10  # gunicorn gthread: 20 requests in flight, one process a core
+WORKERS, THREADS = 4, 10  # gunicorn: sync workers (THREADS only for worker_class="gthread")
 TARGET_P95 = 0.050
 TARGET_X_FLOOR = 2.0
 USERNAME = "intake"
@@ -81,15 +102,21 @@ FLOOR_TEMPLATE = """{% extends "base.html" %}
 {% endblock %}
 """
 
-# The pages: name, how a client picks its next URL (from the case ids), a marker of a good answer.
+# The pages: name, path ("{id}" a random case id each time), a marker of a good answer.
 LIST = "/cases"
 LIST_FILTERED = "/cases?risk=high&sort=risk"
 PAGES = (
-    ("floor: /bench/floor/<id>", lambda rng, ids: f"/bench/floor/{rng.choice(ids)}", b"<h1>"),
-    (f"GET {LIST}", lambda rng, ids: LIST, b'id="case-results"'),
-    (f"GET {LIST_FILTERED}", lambda rng, ids: LIST_FILTERED, b'id="case-results"'),
-    ("GET /cases/<id>", lambda rng, ids: f"/cases/{rng.choice(ids)}", b'id="h-timeline"'),
+    ("floor: /bench/floor/<id>", "/bench/floor/{id}", b"<h1>"),
+    (f"GET {LIST}", LIST, b'id="case-results"'),
+    (f"GET {LIST_FILTERED}", LIST_FILTERED, b'id="case-results"'),
+    ("GET /cases/<id>", "/cases/{id}", b'id="h-timeline"'),
 )
+# With wrk (see bench/cases.lua), each page is asked for this long (seconds), all rounds
+# together; the warm-up and the client alone take WARMUP_SECONDS and SOLO_SECONDS a page.
+PAGE_SECONDS = 9.0
+WARMUP_SECONDS = 1.0
+SOLO_SECONDS = 2.0
+WRK_SCRIPT = Path(__file__).with_suffix(".lua")
 
 
 # The served app ---------------------------------------------------------------------------------
@@ -100,16 +127,20 @@ def floor_blueprint():
     from flask import Blueprint, abort, render_template
     from jinja2 import DictLoader
 
+    from fieldcheck.db import CompiledSelect, Slot
     from fieldcheck.models import Case
     from fieldcheck.security import signed_in
 
     bp = Blueprint("bench_floor", __name__, url_prefix="/bench")
     bp.jinja_loader = DictLoader({FLOOR_TEMPLATE_NAME: FLOOR_TEMPLATE})
+    # One SELECT by primary key, compiled once as the app's own pages run theirs: the floor pays
+    # for running a query, not for peewee building its SQL anew.
+    by_id = CompiledSelect(lambda: Case.select().where(Case.id == Slot("id")).limit(1))
 
     @bp.route("/floor/<int:case_id>")
     @signed_in
     def floor(case_id):
-        case = Case.get_or_none(Case.id == case_id)  # one SELECT by primary key
+        case = by_id.first(id=case_id)
         if case is None:
             abort(404)
         return render_template(FLOOR_TEMPLATE_NAME, case=case)
@@ -789,15 +820,40 @@ def cpu_seconds(pid: int) -> float | None:
     return total / tick if found else None
 
 
-class Server:
-    """The app in a child process: gunicorn gthread if installed, else werkzeug, threaded."""
+def backends_cpu_seconds(database: str) -> float | None:
+    """User + system CPU time of the live PostgreSQL backends connected to a database (Linux
+    /proc, where a backend's command line reads "postgres: [cluster:] user database address
+    state")."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, found = 0, False
+    for candidate in os.listdir("/proc"):
+        if not candidate.isdigit():
+            continue
+        try:
+            with open(f"/proc/{candidate}/cmdline", "rb") as cmdline:
+                words = cmdline.read().decode(errors="replace").split()
+            with open(f"/proc/{candidate}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if words[:1] == ["postgres:"] and database in words[1:4]:
+            total += int(fields[11]) + int(fields[12])
+            found = True
+    return total / tick if found else None
 
-    def __init__(self, workdir: Path, url: str, secret: str, worker_class: str = "gthread"):
+
+class Server:
+    """The app in a child process: gunicorn if installed, else werkzeug, threaded."""
+
+    def __init__(self, workdir: Path, url: str, secret: str, worker_class: str = "sync"):
         self.port = free_port()
+        self.workdir, self.url = workdir, url
         self.gunicorn = has_gunicorn()
         if self.gunicorn:
             threads = THREADS if worker_class == "gthread" else 1
-            self.name = f"gunicorn {worker_class}, {WORKERS} workers x {threads} threads"
+            self.name = f"gunicorn {worker_class}, {WORKERS} workers" + (
+                f" x {threads} threads" if threads > 1 else ""
+            )
             command = [
                 *(sys.executable, "-m", "gunicorn", "--worker-class", worker_class),
                 *("--workers", str(WORKERS), "--threads", str(threads)),
@@ -847,6 +903,13 @@ class Server:
 
     def cpu(self) -> float | None:
         return cpu_seconds(self.process.pid)
+
+    def database_cpu(self) -> float | None:
+        """CPU time of the PostgreSQL backends serving this database (None on SQLite, which
+        runs inside the server's processes)."""
+        if not self.url.startswith("postgres"):
+            return None
+        return backends_cpu_seconds(urlsplit(self.url).path.lstrip("/"))
 
     def stop(self):
         if self.process.poll() is None:
@@ -939,16 +1002,26 @@ class Client:
             self.conn = None
 
 
-def phase(server: Server, clients: list, page: tuple, ids: list, per_client: int, seed: int):
-    """Every client asks for the page per_client times, all at once: latencies, wall, CPU."""
-    name, make_path, marker = page
+def spent(before: tuple, after: tuple) -> list:
+    """CPU seconds used between two readings of (server, database), None where not known."""
+    pairs = zip(before, after, strict=True)
+    return [None if b is None or a is None else max(0.0, a - b) for b, a in pairs]
+
+
+def page_path(template: str, rng: random.Random, ids: list) -> str:
+    return template.replace("{id}", str(rng.choice(ids))) if "{id}" in template else template
+
+
+def python_phase(server: Server, clients: list, page: tuple, ids: list, per_client: int, seed):
+    """Every client (a thread here) asks for the page per_client times, all at once."""
+    name, template, marker = page
     barrier = threading.Barrier(len(clients) + 1)
     latencies = [[] for _ in clients]
     errors = []
 
     def work(i: int, client: Client):
         rng = random.Random(seed * 1000 + i)
-        paths = [make_path(rng, ids) for _ in range(per_client)]
+        paths = [page_path(template, rng, ids) for _ in range(per_client)]
         barrier.wait()
         try:
             for path in paths:
@@ -964,14 +1037,72 @@ def phase(server: Server, clients: list, page: tuple, ids: list, per_client: int
     for thread in threads:
         thread.start()
     barrier.wait()
-    cpu_before, start = server.cpu(), time.perf_counter()
+    before = (server.cpu(), server.database_cpu())
+    start, mine = time.perf_counter(), time.process_time()
     for thread in threads:
         thread.join()
-    wall, cpu_after = time.perf_counter() - start, server.cpu()
+    wall, after = time.perf_counter() - start, (server.cpu(), server.database_cpu())
+    client_cpu = time.process_time() - mine
     if errors:
         raise BenchError(f"{name}: {len(errors)} clients failed, first: {errors[0]}")
-    cpu = None if cpu_before is None or cpu_after is None else max(0.0, cpu_after - cpu_before)
-    return [s for one in latencies for s in one], wall, cpu
+    return [s for one in latencies for s in one], wall, *spent(before, after), client_cpu
+
+
+class Wrk:
+    """Debian's wrk as the clients (bench/cases.lua): one wrk thread and connection a client."""
+
+    def __init__(self, workdir: Path, clients: list, ids: list):
+        self.workdir = workdir
+        self.cookies = workdir / "wrk-cookies.txt"
+        self.cookies.write_text(
+            "".join("; ".join(f"{k}={v}" for k, v in c.cookies.items()) + "\n" for c in clients)
+        )
+        if ids == list(range(ids[0], ids[-1] + 1)):
+            self.ids = f"{ids[0]}-{ids[-1]}"
+        else:
+            self.ids = workdir / "wrk-ids.txt"
+            self.ids.write_text("".join(f"{i}\n" for i in ids))
+        self.out = workdir / "wrk-out.txt"
+
+    def phase(self, server: Server, clients: int, page: tuple, seconds: float, seed: int):
+        """`clients` connections ask for the page for `seconds`: latencies, wall, CPU."""
+        name, template, marker = page
+        env = dict(
+            os.environ,
+            FIELDCHECK_BENCH_WRK_COOKIES=str(self.cookies),
+            FIELDCHECK_BENCH_WRK_IDS=str(self.ids),
+            FIELDCHECK_BENCH_WRK_PATH=template,
+            FIELDCHECK_BENCH_WRK_MARKER=marker.decode(),
+            FIELDCHECK_BENCH_WRK_SEED=str(seed % 1_000_000),
+            FIELDCHECK_BENCH_WRK_OUT=str(self.out),
+        )
+        command = [
+            *("wrk", "-t", str(clients), "-c", str(clients), "-d", f"{seconds:g}s"),
+            *("--timeout", "60s", "-s", str(WRK_SCRIPT), f"http://127.0.0.1:{server.port}"),
+        ]
+        self.out.unlink(missing_ok=True)
+        wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        before = (server.cpu(), server.database_cpu())
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        after = (server.cpu(), server.database_cpu())
+        wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        client_cpu = sum(
+            getattr(wrk_after, f) - getattr(wrk_before, f) for f in ("ru_utime", "ru_stime")
+        )
+        if done.returncode != 0 or not self.out.exists():
+            raise BenchError(f"{name}: wrk failed ({done.returncode}): {done.stderr.strip()}")
+        lines = self.out.read_text().splitlines()
+        counts = dict(line.split(" ", 1) for line in lines[:5])
+        if int(counts["bad"]) or int(counts["errors"]):
+            raise BenchError(
+                f"{name}: {counts['bad']} bad answers and {counts['errors']} socket errors "
+                f"out of {counts['requests']}; first: {counts['first']}"
+            )
+        latencies = [float(line) / 1e6 for line in lines[5:]]
+        if not latencies or len(latencies) != int(counts["requests"]):
+            raise BenchError(f"{name}: wrk timed {len(latencies)} of {counts['requests']}")
+        wall = int(counts["microseconds"]) / 1e6  # the timed run, without wrk's start and end
+        return latencies, wall, *spent(before, after), client_cpu
 
 
 def measure(server: Server, ids: list, rounds: int) -> dict:
@@ -979,32 +1110,83 @@ def measure(server: Server, ids: list, rounds: int) -> dict:
     from fieldcheck.demo import DEMO_PASSWORD
 
     clients = [Client(server.port) for _ in range(CLIENTS)]
-    try:
-        progress(f"signing {CLIENTS} clients in as {USERNAME}")
-        for client in clients:
-            client.sign_in(USERNAME, DEMO_PASSWORD)
-        progress(f"warming up: {WARMUP} requests a client and page")
-        for n, page in enumerate(PAGES):
-            phase(server, clients, page, ids, WARMUP, seed=-1 - n)
-        progress(f"one client alone: {SOLO} requests a page")
-        figures = {}
-        for n, page in enumerate(PAGES):
-            alone, _, _ = phase(server, clients[:1], page, ids, SOLO, seed=100 + n)
-            figures[page[0]] = {"alone": alone, "latencies": [], "wall": 0.0, "cpu": 0.0}
+    progress(f"signing {CLIENTS} clients in as {USERNAME}")
+    for client in clients:
+        client.sign_in(USERNAME, DEMO_PASSWORD)
+    if shutil.which("wrk"):
+        wrk = Wrk(server.workdir, clients, ids)
+        seconds = PAGE_SECONDS / rounds
+
+        def run_phase(page, n, per_client, seconds, seed):
+            return wrk.phase(server, n, page, seconds, seed)
+
+        warmup, solo, per_round = (
+            f"{WARMUP_SECONDS:g} s",
+            f"{SOLO_SECONDS:g} s",
+            f"{seconds:g} s",
+        )
+    else:
+
+        def run_phase(page, n, per_client, seconds, seed):
+            return python_phase(server, clients[:n], page, ids, per_client, seed)
+
         per_client = math.ceil(REQUESTS / rounds)
-        for r in range(rounds):
-            order = PAGES[r % len(PAGES) :] + PAGES[: r % len(PAGES)]
-            progress(f"round {r + 1}/{rounds}: {per_client} requests a client and page")
-            for page in order:
-                latencies, wall, cpu = phase(server, clients, page, ids, per_client, seed=r)
-                got = figures[page[0]]
-                got["latencies"] += latencies
-                got["wall"] += wall
-                got["cpu"] = None if cpu is None or got["cpu"] is None else got["cpu"] + cpu
-        return figures
-    finally:
-        for client in clients:
-            client.close()
+        warmup, solo, per_round = (
+            f"{WARMUP} requests a client",
+            f"{SOLO} requests",
+            f"{per_client} requests a client",
+        )
+    progress(f"warming up: {warmup} a page")
+    for n, page in enumerate(PAGES):
+        run_phase(page, CLIENTS, WARMUP, WARMUP_SECONDS, seed=-1 - n)
+    progress(f"one client alone: {solo} a page")
+    figures = {}
+    for n, page in enumerate(PAGES):
+        alone, *_ = run_phase(page, 1, SOLO, SOLO_SECONDS, seed=100 + n)
+        figures[page[0]] = {
+            "alone": alone,
+            "latencies": [],
+            "wall": 0.0,
+            "cpu": 0.0,
+            "database": 0.0,
+            "client": 0.0,
+        }
+    for r in range(rounds):
+        order = PAGES[r % len(PAGES) :] + PAGES[: r % len(PAGES)]
+        progress(f"round {r + 1}/{rounds}: {per_round} a page")
+        for page in order:
+            latencies, wall, cpu, database_cpu, client_cpu = run_phase(
+                page, CLIENTS, math.ceil(REQUESTS / rounds), PAGE_SECONDS / rounds, seed=r
+            )
+            got = figures[page[0]]
+            got["latencies"] += latencies
+            got["wall"] += wall
+            for key, value in (("cpu", cpu), ("database", database_cpu)):
+                got[key] = None if value is None or got[key] is None else got[key] + value
+            got["client"] += client_cpu
+    for client in clients:
+        client.close()
+    if shutil.which("wrk"):
+        how = (
+            f"{CLIENTS} clients: Debian's wrk (C, epoll; bench/cases.lua), one thread and one "
+            f"connection a client, each signed in as {USERNAME} with its own session cookie, "
+            "a new connection a request (Connection: close, as nginx opens to its upstream by "
+            f"default), {per_round} a page per round, {rounds} rounds in rotating page order; "
+            "latency = making the request (right after connecting) to reading the last byte, "
+            "every request's latency kept. "
+            f"Warm-up: {warmup} a page, not counted. 1 client: median of one connection alone "
+            f"for {solo}, before the others start."
+        )
+    else:
+        how = (
+            f"{CLIENTS} clients: Python threads in the bench process (http.client; install wrk "
+            f"for a lighter load), each signed in as {USERNAME}, one connection a request (as "
+            f"nginx opens to its upstream by default), {per_round} a page per round, {rounds} "
+            "rounds in rotating page order; latency = connecting to reading the last byte. "
+            f"Warm-up: {warmup} a page, not counted. 1 client: median of {solo} by one client "
+            "alone, before the others start."
+        )
+    return figures, how
 
 
 # The report -------------------------------------------------------------------------------------
@@ -1027,6 +1209,10 @@ def report(backend: str, figures: dict) -> list[tuple]:
         n, high = len(values), p95(values)
         is_floor = got is floor
         cpu = f"{got['cpu'] / n * 1000:.1f} ms" if got["cpu"] is not None else "-"
+        database_cpu = (
+            f"{got['database'] / n * 1000:.1f} ms" if got["database"] is not None else "-"
+        )
+        client_cpu = f"{got['client'] / n * 1000:.2f} ms"
         lines.append(
             (
                 backend,
@@ -1034,6 +1220,8 @@ def report(backend: str, figures: dict) -> list[tuple]:
                 f"{n:,}",
                 f"{n / got['wall']:,.0f}",
                 cpu,
+                database_cpu,
+                client_cpu,
                 bench.format_seconds(statistics.median(got["alone"])),
                 bench.format_seconds(statistics.median(values)),
                 bench.format_seconds(high),
@@ -1052,6 +1240,8 @@ def table(lines: list[tuple]) -> list[str]:
         "requests",
         "req/s",
         "server CPU/req",
+        "PostgreSQL CPU/req",
+        "client CPU/req",
         "1 client: median",
         "median",
         "p95",
@@ -1061,7 +1251,7 @@ def table(lines: list[tuple]) -> list[str]:
     )
     rows = [header, *lines]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    right = {2, 3, 4, 5, 6, 7, 8}
+    right = {2, 3, 4, 5, 6, 7, 8, 9, 10}
 
     def render(row):
         pairs = enumerate(zip(row, widths, strict=True))
@@ -1099,7 +1289,7 @@ def run(ctx: bench.Context) -> Result:
         server_name = server.name
         try:
             started, load_before = time.perf_counter(), load_average()
-            figures = measure(server, held["ids"], ctx.runs)
+            figures, clients_note = measure(server, held["ids"], ctx.runs)
             took, load_after = time.perf_counter() - started, load_average()
         finally:
             server.stop()
@@ -1111,25 +1301,23 @@ def run(ctx: bench.Context) -> Result:
             f"load average {load_before} before, {load_after} after."
         )
     plans.clear()
-    per_client = math.ceil(REQUESTS / ctx.runs)
     result.notes[:0] = [
         *table(lines),
         "",
         f"Server: {server_name}, on 127.0.0.1, in a child process; {os.cpu_count()} CPUs here "
         "shared by the server, the database and the clients (and whatever else runs: see the "
         "load averages below; figures taken on a busy machine are high and noisy).",
-        f"{CLIENTS} clients (threads, each signed in as {USERNAME}, one connection a request as "
-        "nginx opens to its upstream by default) ask for one page at a time without pause, "
-        f"{per_client} requests each per round, {ctx.runs} rounds in rotating page order; "
-        "latency = connecting to reading the last byte. With every client busy the server is "
-        "saturated: the median is about clients / throughput, so it follows the CPU per "
-        f"request. Warm-up: {WARMUP} requests a client and page, not counted. 1 client: "
-        f"median of {SOLO} requests by one client alone, before the others start.",
+        clients_note,
+        "Every client asks again as soon as it has its answer (a closed loop), so with all of "
+        "them busy the server is saturated: the latency includes the queue at the server, and "
+        f"the median is about {CLIENTS} / throughput, so it follows the CPU per request.",
         "Floor: /bench/floor/<random id>, added to the bench's app only: one SELECT by primary "
         "key and a template extending base.html, behind signed_in. The case page opens a "
         "random case and writes its audit read event. Targets are printed, never asserted.",
         "server CPU/req: CPU time of the server processes (Python, and SQLite inside it) per "
-        "request; PostgreSQL's own CPU (its backends) is not in it.",
+        "request. PostgreSQL CPU/req: its backends serving the bench's database (their "
+        "connections are the server's pool, kept for the run). client CPU/req: the load "
+        "generator's own (wrk, or the bench process's threads).",
     ]
     return result
 

@@ -1,5 +1,9 @@
 """The one database layer: a peewee proxy bound at start from FIELDCHECK_DATABASE_URL."""
 
+import contextlib
+import itertools
+import re
+import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -70,6 +74,86 @@ def init_app(app):
     def _close(exc):
         if not database.is_closed():
             database.close()
+
+
+class Slot(peewee.Node):
+    """A value left open in a CompiledSelect's query, given by name when it runs."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.name = name
+        self._marker = _SlotMarker(name)
+
+    def __sql__(self, ctx):
+        return ctx.value(self._marker, converter=False)
+
+
+class _SlotMarker:
+    """What stands for a Slot among the compiled parameters (not a Node: kept as it is)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+class CompiledSelect:
+    """A peewee SELECT turned into SQL once per database, then run with values for its Slots.
+
+    Peewee builds the SQL of a query anew every time it runs; for the case page's select of 40
+    columns that takes longer than the database takes to answer. The queries that every page
+    runs (the signed-in user, the case, its timeline) are built once here. The rows come back
+    as the built query would give them (models with their joins, dicts, tuples), converted by
+    peewee's own cursor wrapper for that query. Values given for Slots are sent as they are,
+    without the field's db_value: give ints and strings as the column holds them.
+
+    On PostgreSQL, with prepare=True, the statement is also prepared once per connection
+    (PREPARE, then EXECUTE): PostgreSQL then plans it once, where planning the case page's
+    three-table select took longer than running it. Keep prepare=True for lookups by key, whose
+    plan does not depend on the values; a query whose best plan does (the case list's filters
+    and sorts) should be planned for its values each time: prepare=False. (Prepared statements
+    belong to a server session: a pooler that hands one session to many clients, as PgBouncer in
+    transaction mode does, would need prepare=False everywhere.)
+    """
+
+    _names = itertools.count(1)
+
+    def __init__(self, build, prepare: bool = True):
+        self.build = build  # () -> the query, with Slot("name") where values go
+        self.prepare = prepare
+        self.name = f"fieldcheck_{next(self._names)}"  # of the prepared statement
+        self._compiled = weakref.WeakKeyDictionary()  # database -> (query, sql, params)
+        self._prepared = weakref.WeakKeyDictionary()  # the connections it is prepared on
+
+    def rows(self, **values):
+        """Run the query with these values for its slots; its rows, as an iterable."""
+        db = database.obj
+        compiled = self._compiled.get(db)
+        if compiled is None:
+            query = self.build()
+            compiled = self._compiled[db] = (query, *query.sql())
+        query, sql, params = compiled
+        params = [values[p.name] if isinstance(p, _SlotMarker) else p for p in params]
+        if self.prepare and is_postgres(db):
+            cursor = self._execute_prepared(db, sql, params)
+        else:
+            cursor = db.execute_sql(sql, params)
+        return query._get_cursor_wrapper(cursor)  # peewee's row conversion for this query
+
+    def first(self, **values):
+        """The first row, or None."""
+        return next(iter(self.rows(**values)), None)
+
+    def _execute_prepared(self, db, sql: str, params: list):
+        connection = db.connection()
+        if connection not in self._prepared:
+            # A prepared statement lasts as long as its connection, a rolled-back transaction
+            # notwithstanding; a PREPARE that failed leaves nothing behind, nor a mark here.
+            numbers = itertools.count(1)
+            numbered = re.sub(r"%%|%s", lambda m: "%" if m[0] == "%%" else f"${next(numbers)}", sql)
+            db.execute_sql(f"PREPARE {self.name} AS {numbered}")
+            self._prepared[connection] = True
+        if not params:
+            return db.execute_sql(f"EXECUTE {self.name}")
+        return db.execute_sql(f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})", params)
 
 
 class UTCDateTimeField(peewee.DateTimeField):

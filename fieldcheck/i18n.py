@@ -1,11 +1,15 @@
 """Languages and time zones: Bahasa Indonesia by default, English on request; times stored in
 UTC and shown in the office's zone (WIB, WITA, WIT)."""
 
-from datetime import datetime
+import functools
+from datetime import date, datetime
 
+from babel import dates
 from flask import current_app, request, session
-from flask_babel import Babel, format_date, format_datetime
+from flask_babel import Babel, format_date, format_datetime, get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 babel = Babel()
 
@@ -41,15 +45,51 @@ def local_time(value: datetime | None, style: str = "medium") -> str:
     return f"{text} {zone or 'WIB'}"
 
 
-def local_date(value) -> str:
+@pass_context
+def local_date(context, value) -> str:
     """A calendar date in the reader's language (e.g. 5 Mar 1999 / 5 Mar 1999 in Indonesian)."""
     if value is None:
         return ""
+    if type(value) is date:  # a moment (datetime) is first moved into the reader's zone
+        # The page's language is in its context (fieldcheck.views): a list shows dozens of dates.
+        return _medium_date(value, context.get("current_locale") or str(get_locale()))
     return format_date(value, "medium")
+
+
+@functools.lru_cache(maxsize=4096)
+def _medium_date(value: date, language: str) -> str:
+    """Formatting a date with Babel takes tens of microseconds, and lists repeat their dates."""
+    return dates.format_date(value, "medium", locale=language)
+
+
+def template_translations() -> dict:
+    """`_`, `gettext` and `ngettext` for templates, bound to the catalogue once per rendering:
+    Flask-Babel's own find it through the request context on every call, some 40 times a page.
+    They behave as Jinja's "newstyle" ones: escaped, then %-formatted."""
+    translations = get_translations()
+    translate, translate_plural = translations.ugettext, translations.ungettext
+
+    # Markup: the catalogue's own text is trusted, and Markup's % escapes the variables.
+    @pass_context
+    def gettext(context, string, **variables):
+        text = translate(string)
+        if not variables and "%" not in text:  # what `text % {}` would give, without the work
+            return Markup(text) if context.eval_ctx.autoescape else text  # noqa: S704
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
+
+    @pass_context
+    def ngettext(context, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        text = translate_plural(singular, plural, num)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
+
+    # `_` directly: Jinja's own `_` looks `gettext` up in the context, then calls it.
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
 
 def init_app(app):
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.context_processor(template_translations)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

@@ -187,6 +187,7 @@ class Case(BaseModel):
             (("office", "created_at"), False),
             (("office", "due_date"), False),
             (("office", "risk_score"), False),
+            (("office", "risk_level", "risk_score", "id"), False),  # ?risk=...&sort=risk
             (("office", "search_name"), False),
             (("office", "district_code"), False),
             (("team", "state"), False),

@@ -49,3 +49,88 @@ class Web:
 
     def get(self, url, **kwargs):
         return self.client.get(url, **kwargs)
+
+
+class _Texts(HTMLParser):
+    """The text of the element with an id, and of each <li> in the list with a class."""
+
+    def __init__(self, element_id=None, list_class=None):
+        super().__init__()
+        self.element_id, self.list_class = element_id, list_class
+        self.text, self.items = None, []
+        self._open = []  # (tag, what it collects: "element", "list", "item" or None)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        role = None
+        if self.element_id and attrs.get("id") == self.element_id:
+            role, self.text = "element", ""
+        elif tag in ("ol", "ul") and self.list_class in (attrs.get("class") or "").split():
+            role = "list"
+        elif tag == "li" and self._open and self._open[-1][1] == "list":
+            role = "item"
+            self.items.append("")
+        if tag not in ("br", "img", "input", "meta", "link"):
+            self._open.append((tag, role))
+
+    def handle_endtag(self, tag):
+        while self._open:
+            if self._open.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        roles = {role for _, role in self._open}
+        if "element" in roles:
+            self.text += data
+        if "item" in roles:
+            self.items[-1] += data
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+def text_of(html: str, element_id: str) -> str | None:
+    """The text of the element with this id, spaces squeezed; None if there is none."""
+    parser = _Texts(element_id=element_id)
+    parser.feed(html)
+    return None if parser.text is None else _squeeze(parser.text)
+
+
+def list_items(html: str, list_class: str) -> list[str]:
+    """The text of each item of the lists with this class, spaces squeezed."""
+    parser = _Texts(list_class=list_class)
+    parser.feed(html)
+    return [_squeeze(item) for item in parser.items]
+
+
+class _Rows(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.rows, self._cell, self._in_body = [], None, False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tbody":
+            self._in_body = True
+        elif tag == "tr" and self._in_body:
+            self.rows.append([])
+        elif tag == "td" and self._in_body:
+            self._cell = ""
+
+    def handle_endtag(self, tag):
+        if tag == "tbody":
+            self._in_body = False
+        elif tag == "td" and self._cell is not None:
+            self.rows[-1].append(_squeeze(self._cell))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+
+def list_rows(html: str) -> list[list[str]]:
+    """The text of each cell of each body row of the page's tables."""
+    parser = _Rows()
+    parser.feed(html)
+    return parser.rows

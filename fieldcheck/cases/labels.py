@@ -3,6 +3,7 @@
 import functools
 
 from babel import Locale
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -83,12 +84,36 @@ REFERRAL_REASONS = {
 }
 
 
+def in_words(table: dict) -> dict[str, str]:
+    """A table of this module in the reader's language, e.g. `in_words(STATES)["verified"]`.
+
+    Translated once per language and app, not once per row: a page of 25 cases would otherwise
+    look up the same dozen words a hundred times.
+    """
+    language = str(get_locale())
+    cache = current_app.extensions.setdefault("fieldcheck.labels", {})
+    key = (id(table), language)
+    words = cache.get(key)
+    if words is None:
+        words = cache[key] = {code: str(label) for code, label in table.items()}
+    return words
+
+
+def country_names() -> dict[str, str]:
+    """Every territory's name in the reader's language, by ISO 3166 code."""
+    return _territories(str(get_locale()))
+
+
+@functools.cache
+def _territories(language: str) -> dict[str, str]:
+    return dict(Locale.parse(language).territories)  # a plain dict: Babel's resolves aliases
+
+
 def country_name(code: str | None) -> str:
     """A country's name in the reader's language, from its ISO 3166 code."""
     if not code:
         return ""
-    locale = Locale.parse(str(get_locale()))
-    return locale.territories.get(code.upper(), code.upper())
+    return country_names().get(code.upper(), code.upper())
 
 
 def countries() -> list[tuple[str, str]]:
@@ -127,6 +152,14 @@ AUDIT_ACTIONS = {
     "case.refuse": _l("refused the application"),
     "case.revoke": _l("revoked the verification"),
     "case.risk": _l("re-evaluated the risk signals"),
+    "registry.ask": _l("asked the registry a question"),
+    "registry.answer": _l("answered a registry question"),
+    "registry.correct": _l("corrected a registry answer"),
+    "registry.proceed_without": _l("went on without the remaining registry answers"),
+    "report.issue": _l("issued the field report"),
+    "report.revoke": _l("revoked the field report"),
+    "report.read": _l("opened the field report"),
+    "note.add": _l("added a note"),
 }
 
 

@@ -1,13 +1,18 @@
 """Finding cases: who may see which (scope), and the case list's filters, search and sort."""
 
+import functools
+import operator
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 
 import peewee
 
+from fieldcheck.cases.service import CASE_READ
+from fieldcheck.db import CompiledSelect, Slot
 from fieldcheck.domain import case_states, roles
-from fieldcheck.models import Case, Team, User
+from fieldcheck.models import AuditEvent, Case, CaseFinding, Team, User
 
 PAGE_SIZE = 25
 
@@ -20,14 +25,53 @@ SORTS = {
 }
 
 
+# What a row of the case list shows, and nothing more: a page reads 26 rows of these few
+# columns instead of building 26 whole cases (37 columns each) and their teams.
+LIST_COLUMNS = (
+    Case.id,
+    Case.application_number,
+    Case.application_date,
+    Case.applicant_name,
+    Case.destination_country,
+    Case.risk_level,
+    Case.state,
+    Case.team,
+    Team.name.alias("team_name"),
+    Case.due_date,
+)
+
+# The case page's officer: the name it shows (a whole User row would hold a password hash).
+Officer = User.alias("officer")
+
+
 def visible_cases(user: User) -> peewee.ModelSelect:
     """The cases a user may see: office staff their office's, field officers their team's."""
     query = Case.select(Case, Team).join(Team, peewee.JOIN.LEFT_OUTER, on=(Case.team == Team.id))
+    return in_scope(query, user)
+
+
+def in_scope(query: peewee.ModelSelect, user: User) -> peewee.ModelSelect:
+    """A query of cases narrowed to those the user may see."""
+    kind, values = scope_of(user)
+    return query.where(_scope_condition(kind, **values))
+
+
+def scope_of(user: User) -> tuple[str, dict]:
+    """Which cases a user may see, as a kind of scope and its values."""
     if user.role in (roles.ADMIN, roles.INTAKE, roles.SUPERVISOR):
-        return query.where(Case.office == user.office_id)
+        return "office", {"office": user.office_id}
     if user.role == roles.FIELD and user.team_id:
-        return query.where((Case.team == user.team_id) & (Case.state != case_states.REFERRED))
-    return query.where(Case.id.is_null())  # registry clerks and passport officers: none here
+        return "team", {"team": user.team_id}
+    return "none", {}  # registry clerks and passport officers: none here
+
+
+def _scope_condition(kind: str, office=None, team=None):
+    """Office staff see their office's cases, field officers their team's once assigned."""
+    if kind == "office":
+        return Case.office == office
+    if kind == "team":
+        return (Case.team == team) & (Case.state != case_states.REFERRED)
+    return Case.id.is_null()
 
 
 @dataclass
@@ -89,43 +133,200 @@ def _date(text, f, name):
         return None
 
 
-def apply_filter(query: peewee.ModelSelect, f: CaseFilter) -> peewee.ModelSelect:
-    if f.state:
-        query = query.where(Case.state == f.state)
+def filter_values(f: CaseFilter) -> tuple[tuple, dict]:
+    """The shape of a filter (which conditions it has: the SQL) and the values that fill it.
+
+    Digits in the search text look for NIKs (prefix) and application numbers; words look for
+    names, in any order.
+    """
+    shape, values = [], {}
+    for name in ("state", "team", "risk"):
+        if getattr(f, name):
+            shape.append(name)
+            values[name] = getattr(f, name)
     if f.district:
-        query = query.where(
-            (Case.district_code == f.district) | Case.district_code.startswith(f.district + ".")
-        )
-    if f.team:
-        query = query.where(Case.team == f.team)
-    if f.risk:
-        query = query.where(Case.risk_level == f.risk)
-    if f.date_from:
-        query = query.where(Case.application_date >= f.date_from)
-    if f.date_to:
-        query = query.where(Case.application_date <= f.date_to)
+        shape.append("district")
+        values["district"], values["district_below"] = f.district, f.district + ".%"
+    for name in ("date_from", "date_to"):
+        if getattr(f, name):
+            shape.append(name)
+            values[name] = Case.application_date.db_value(getattr(f, name))
     if f.q:
-        query = query.where(search_condition(f.q))
-    return query
+        values["number"] = f.q.upper()
+        compact = re.sub(r"[\s.\-]", "", f.q)
+        if compact.isdigit() and len(compact) >= 6:
+            shape.append("nik")
+            values["nik"] = compact + "%"
+        else:
+            words = f.q.lower().split()
+            shape.append(("words", len(words)))
+            values.update({f"word{n}": f"%{_escape_like(w)}%" for n, w in enumerate(words)})
+    return tuple(shape), values
 
 
-def search_condition(q: str):
-    """Digits search NIKs (prefix) and application numbers; words search names in any order."""
-    compact = re.sub(r"[\s.\-]", "", q)
-    if compact.isdigit() and len(compact) >= 6:
-        return Case.nik.startswith(compact) | (Case.application_number == q.upper())
-    condition = Case.application_number == q.upper()
-    words = q.lower().split()
-    name = None
-    for word in words:
-        part = Case.search_name.contains(word)
-        name = part if name is None else name & part
-    return condition | name
+def _escape_like(text: str) -> str:
+    """Text matched literally inside a LIKE pattern (see _like): % and _ are not wildcards."""
+    return text.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
 
 
-def page_of(query: peewee.ModelSelect, f: CaseFilter) -> tuple[list, bool]:
-    """One page of cases, and whether there is a next one (no COUNT over the whole table)."""
+def _like(column, slot: str):
+    """The column matches the LIKE pattern in the slot, case-insensitively, \\ escaping."""
+    escape = peewee.NodeList((peewee.SQL("ESCAPE"), peewee.Value("\\", converter=False)))
+    return peewee.Expression(column, peewee.OP.ILIKE, peewee.NodeList((Slot(slot), escape)))
+
+
+def _conditions(shape: tuple):
+    """The WHERE of a filter's shape, with a Slot for each value (see filter_values)."""
+    for part in shape:
+        if part in ("state", "team", "risk"):
+            column = {"state": Case.state, "team": Case.team, "risk": Case.risk_level}[part]
+            yield column == Slot(part)
+        elif part == "district":
+            yield (Case.district_code == Slot("district")) | _like(
+                Case.district_code, "district_below"
+            )
+        elif part == "date_from":
+            yield Case.application_date >= Slot("date_from")
+        elif part == "date_to":
+            yield Case.application_date <= Slot("date_to")
+        elif part == "nik":
+            yield _like(Case.nik, "nik") | (Case.application_number == Slot("number"))
+        else:  # ("words", n): every word somewhere in the name, or the application number
+            words = (_like(Case.search_name, f"word{n}") for n in range(part[1]))
+            name = functools.reduce(operator.and_, words)
+            yield (Case.application_number == Slot("number")) | name
+
+
+@functools.lru_cache(maxsize=256)
+def _list_select(kind: str, shape: tuple, sort: str) -> CompiledSelect:
+    """The case list's query for a scope, a filter's shape and a sort, compiled once."""
+
+    def build():
+        query = (
+            Case.select(*LIST_COLUMNS)
+            .join(Team, peewee.JOIN.LEFT_OUTER, on=(Case.team == Team.id))
+            .where(_scope_condition(kind, office=Slot("office"), team=Slot("team")))
+        )
+        for condition in _conditions(shape):
+            query = query.where(condition)
+        return (
+            query.order_by(*SORTS[sort])
+            .limit(Slot("limit"))
+            .offset(Slot("offset"))
+            .objects(SimpleNamespace)
+        )
+
+    return CompiledSelect(build, prepare=False)  # its best plan depends on the values
+
+
+def case_list(user: User, f: CaseFilter) -> tuple[list, bool]:
+    """A page of the case list, rows with LIST_COLUMNS as attributes; whether there is a next
+    (no COUNT over the whole table)."""
+    kind, scope = scope_of(user)
+    shape, values = filter_values(f)
     rows = list(
-        query.order_by(*SORTS[f.sort]).limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)
+        _list_select(kind, shape, f.sort).rows(
+            **scope, **values, limit=PAGE_SIZE + 1, offset=(f.page - 1) * PAGE_SIZE
+        )
     )
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def _case_page_query(kind: str) -> peewee.ModelSelect:
+    return (
+        Case.select(Case, Team, Officer.id, Officer.name)
+        .join(Team, peewee.JOIN.LEFT_OUTER, on=(Case.team == Team.id))
+        .switch(Case)
+        .join(Officer, peewee.JOIN.LEFT_OUTER, on=(Case.officer == Officer.id))
+        .where(
+            _scope_condition(kind, office=Slot("office"), team=Slot("team"))
+            & (Case.id == Slot("case_id"))
+        )
+        .limit(1)
+    )
+
+
+# The queries of the case page, compiled once (fieldcheck.db.CompiledSelect): one per scope.
+CASE_PAGE = {
+    kind: CompiledSelect(functools.partial(_case_page_query, kind))
+    for kind in ("office", "team", "none")
+}
+FINDINGS = CompiledSelect(
+    lambda: CaseFinding.select().where(CaseFinding.case == Slot("case_id")).order_by(CaseFinding.id)
+)
+_ABOUT_THE_CASE = (AuditEvent.subject_type == "case") & (AuditEvent.subject_id == Slot("case"))
+TIMELINE = CompiledSelect(
+    lambda: (
+        AuditEvent.select(
+            AuditEvent.id,
+            AuditEvent.at,
+            AuditEvent.actor_name,
+            AuditEvent.action,
+            AuditEvent.details,
+        )
+        .where(_ABOUT_THE_CASE & (AuditEvent.action != CASE_READ))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+)
+READS = CompiledSelect(
+    lambda: (
+        AuditEvent.select(
+            peewee.fn.COUNT(AuditEvent.id), peewee.fn.COUNT(AuditEvent.actor.distinct())
+        )
+        .where(_ABOUT_THE_CASE & (AuditEvent.action == CASE_READ))
+        .tuples()
+    )
+)
+
+
+def _teams_query(active_only: bool) -> peewee.ModelSelect:
+    query = Team.select().where(Team.office == Slot("office"))
+    return (query.where(Team.active) if active_only else query).order_by(Team.name)
+
+
+TEAMS = {
+    active: CompiledSelect(functools.partial(_teams_query, active)) for active in (False, True)
+}
+FIELD_OFFICERS = CompiledSelect(
+    lambda: (
+        User.select(User.id, User.name, Team.id, Team.name)  # no N+1 for the team's name
+        .join(Team)
+        .where((Team.office == Slot("office")) & User.active & (User.role == roles.FIELD))
+        .order_by(User.name)
+    )
+)
+
+
+def office_teams(office_id: int, active_only: bool = False) -> list[Team]:
+    """An office's teams by name (only the active ones, to assign a case to)."""
+    return list(TEAMS[active_only].rows(office=office_id))
+
+
+def field_officers(office_id: int) -> list[User]:
+    """The active field officers of an office's teams, by name, each with its team's name."""
+    return list(FIELD_OFFICERS.rows(office=office_id))
+
+
+def visible_case(user: User, case_id: int) -> Case | None:
+    """One case the user may see, with its team and its officer's name (no lazy loads later)."""
+    kind, values = scope_of(user)
+    return CASE_PAGE[kind].first(case_id=case_id, **values)
+
+
+def findings(case: Case) -> list[CaseFinding]:
+    """A case's findings, in the order they were made."""
+    return list(FINDINGS.rows(case_id=case.id))
+
+
+def timeline(case: Case) -> list[AuditEvent]:
+    """What happened to a case, oldest first: every audited change, without the reads.
+
+    Every opening of the page is audited, so with reads the timeline would grow by a line each
+    time anyone looked; they are counted instead (read_count).
+    """
+    return list(TIMELINE.rows(case=str(case.id)))
+
+
+def read_count(case: Case) -> tuple[int, int]:
+    """How often a case was opened, and by how many people."""
+    return READS.first(case=str(case.id))

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
-from fieldcheck import audit
 from fieldcheck.accounts import Actor
 from fieldcheck.cases import bp, importer, labels, query, service
 from fieldcheck.cases.forms import AssignForm, CancelForm, CaseForm, ImportForm
@@ -30,7 +29,7 @@ def _actor() -> Actor:
 
 def _case_or_404(case_id: int) -> Case:
     """A case the user may see; any other is a 404, so its existence is not revealed."""
-    case = query.visible_cases(current_user).where(Case.id == case_id).first()
+    case = query.visible_case(current_user, case_id)
     if case is None:
         abort(404)
     return case
@@ -44,11 +43,10 @@ def index():
     f = query.CaseFilter.from_form(source)
     if request.method == "GET":
         f.q = ""
-    found = query.apply_filter(query.visible_cases(current_user), f)
-    cases, has_next = query.page_of(found, f)
+    cases, has_next = query.case_list(current_user, f)
     if f.q:
         service.record_search(_actor(), f.q, f.as_dict(), len(cases))
-    teams = Team.select().where(Team.office == current_user.office_id).order_by(Team.name)
+    teams = query.office_teams(current_user.office_id)
     return render(
         "cases/index.html",
         "cases/_results.html",
@@ -112,38 +110,32 @@ def nik_check():
 def show(case_id):
     case = _case_or_404(case_id)
     service.record_read(_actor(), case)
-    signals = json.loads(case.risk_signals or "[]")
-    decoded = identity.decode_nik(case.nik, case.application_date)
-    timeline = audit.events_for("case", case.id)
+    actions = case_states.allowed_actions(case.state, current_user.role)
+    assignable = "assign" in actions or "reassign" in actions
     return render_template(
         "cases/show.html",
         case=case,
-        signals=signals,
-        decoded=decoded,
-        timeline=timeline,
+        signals=json.loads(case.risk_signals or "[]"),
+        decoded=identity.decode_nik(case.nik, case.application_date),
+        timeline=query.timeline(case),
+        reads=query.read_count(case),
         labels=labels,
         message=message,
-        findings=list(case.findings),
+        findings=query.findings(case),
         documents=json.loads(case.documents),
         reasons=json.loads(case.referral_reasons),
-        assign_form=_assign_form(case),
-        cancel_form=CancelForm(),
-        actions=case_states.allowed_actions(case.state, current_user.role),
+        assign_form=_assign_form(case) if assignable else None,
+        cancel_form=CancelForm() if "cancel" in actions else None,
+        actions=actions,
     )
 
 
 def _assign_form(case: Case) -> AssignForm:
     form = AssignForm()
-    teams = Team.select().where((Team.office == case.office_id) & Team.active).order_by(Team.name)
+    teams = query.office_teams(case.office_id, active_only=True)
     form.team.choices = [(str(t.id), t.name) for t in teams]
-    officers = (
-        User.select(User, Team)  # the team's name is shown beside each officer: no N+1
-        .join(Team)
-        .where((Team.office == case.office_id) & User.active & (User.role == roles.FIELD))
-        .order_by(User.name)
-    )
     form.officer.choices = [("", _("Any officer of the team"))] + [
-        (str(u.id), f"{u.name} — {u.team.name}") for u in officers
+        (str(u.id), f"{u.name} — {u.team.name}") for u in query.field_officers(case.office_id)
     ]
     if request.method == "GET":
         form.team.data = str(case.team_id or "")

@@ -54,6 +54,26 @@ def test_migrated_schema_matches_the_models(blank_database):
         assert in_db == in_model, table
 
 
+def test_migrated_indexes_match_the_models(blank_database):
+    """An index declared on a model without a migration (or the reverse) fails here."""
+    db = blank_database
+    migrations.upgrade(db)
+    for model in MODELS:
+        table = model._meta.table_name
+        primary_key = tuple(f.column_name for f in model._meta.get_primary_keys())
+        in_db = {
+            (tuple(index.columns), bool(index.unique))
+            for index in db.get_indexes(table)
+            # A partial index (WHERE ...) cannot be declared on a peewee model: migrations only.
+            if tuple(index.columns) != primary_key and " WHERE " not in (index.sql or "").upper()
+        }
+        in_model = {
+            (tuple(field.column_name for field in index._expressions), bool(index._unique))
+            for index in model._meta.fields_to_index()
+        }
+        assert in_db == in_model, table
+
+
 def test_upgrade_through_the_apps_database_proxy(blank_database):
     """`fieldcheck init` hands the migrations the app's proxy, not the database itself."""
     proxy = peewee.DatabaseProxy()

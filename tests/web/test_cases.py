@@ -4,7 +4,7 @@ import json
 
 from fieldcheck.models import AuditEvent, Case, CaseFinding
 from tests import factories
-from tests.helpers import input_values
+from tests.helpers import input_values, list_items, list_rows, text_of
 
 EN = {"Accept-Language": "en"}
 
@@ -234,11 +234,109 @@ def test_opening_a_case_is_an_audited_read(app, web):
     assert (read.actor_id, read.subject_id) == (user.id, str(case.id))
 
 
-def test_case_page_shows_a_timeline_from_the_audit_trail(app, web):
+def test_case_timeline_lists_the_changes_and_counts_the_reads(app, web):
     signed_in(web)
     case = factories.case()
-    page = web.get(f"/cases/{case.id}", headers=EN).get_data(as_text=True)
-    assert "created the case" in page and "opened the case" in page
+    team = factories.team()
+    page = f"/cases/{case.id}"
+    web.post(f"{page}/assign", {"team": str(team.id), "officer": ""}, page=page)  # opens it once
+    html = web.get(page, headers=EN).get_data(as_text=True)
+    timeline = list_items(html, "timeline")
+    actions = [item.split(": ", 1)[1] for item in timeline]
+    assert actions.index("created the case") < actions.index("assigned the case")
+    assert "opened the case" not in actions
+    assert "WIB — intake: assigned the case" in timeline[-1]
+    assert text_of(html, "case-reads") == "Opened 2 times by 1 person."
+
+    web.logout()
+    signed_in(web, "supervisor")
+    html = web.get(page, headers=EN).get_data(as_text=True)
+    assert list_items(html, "timeline") == timeline  # reads never lengthen the timeline
+    assert text_of(html, "case-reads") == "Opened 3 times by 2 people."
+    reads = AuditEvent.select().where(AuditEvent.action == "case.read").count()
+    assert reads == 3  # every opening is still an audit event of its own
+
+
+def test_case_timeline_shows_a_reason_given(app, web):
+    signed_in(web)
+    case = factories.case()
+    page = f"/cases/{case.id}"
+    web.post(f"{page}/cancel", {"reason": "Applicant withdrew"}, page=page)
+    timeline = list_items(web.get(page, headers=EN).get_data(as_text=True), "timeline")
+    assert timeline[-1].endswith("intake: cancelled the case — Applicant withdrew")
+
+
+def statements_of(monkeypatch, app) -> list[str]:
+    """The SQL statements the app's database runs from now on (sealing the audit chain off)."""
+    from fieldcheck.db import database
+
+    app.config["AUDIT_SEAL_INTERVAL"] = 10**9
+    ran = []
+    execute_sql = database.obj.execute_sql
+
+    def counting(sql, *args, **kwargs):
+        ran.append(" ".join(sql.split()))
+        return execute_sql(sql, *args, **kwargs)
+
+    monkeypatch.setattr(database.obj, "execute_sql", counting)
+    return ran
+
+
+def kinds(statements: list[str]) -> dict:
+    """How many statements of each kind (SELECT, INSERT...), transactions left out.
+
+    On PostgreSQL a compiled select is prepared once per connection (PREPARE, not counted)
+    and then run as EXECUTE: counted as the SELECT it is.
+    """
+    counted = {}
+    for sql in statements:
+        kind = sql.split()[0].upper()
+        kind = "SELECT" if kind == "EXECUTE" else kind
+        if kind not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PREPARE"):
+            counted[kind] = counted.get(kind, 0) + 1
+    return counted
+
+
+def test_case_list_runs_three_selects_however_many_cases_and_teams(app, web, monkeypatch):
+    signed_in(web)
+    teams = [factories.team(), factories.team(name="Timpora Garut", district_code="32.05")]
+    for n in range(30):
+        case = factories.case(applicant_name=f"Siti Nomor {n}")
+        Case.update(team=teams[n % 2]).where(Case.id == case.id).execute()
+    ran = statements_of(monkeypatch, app)
+    for url in ("/cases", "/cases?risk=high&sort=risk", "/cases?page=2"):
+        ran.clear()
+        response = web.get(url, headers=EN)
+        assert response.status_code == 200
+        # The user with its office; a page of cases with their teams; the teams to filter by.
+        assert kinds(ran) == {"SELECT": 3}, ran
+    rows = list_rows(web.get("/cases?sort=name", headers=EN).get_data(as_text=True))
+    assert rows[0][1:] == ["Siti Nomor 0", "Cambodia", rows[0][3], "Referred", teams[0].name, "—"]
+
+
+def test_case_page_runs_the_same_statements_however_long_its_history(app, web, monkeypatch):
+    signed_in(web)
+    case = factories.case()
+    page = f"/cases/{case.id}"
+    ran = statements_of(monkeypatch, app)
+    web.get(page)
+    first = kinds(ran)
+    # The user with its office, the case with its team and officer, its findings, timeline and
+    # read count, the teams and officers to assign to; the audited read.
+    assert first == {"SELECT": 7, "INSERT": 1}, ran
+    for _ in range(3):
+        web.get(page)
+    ran.clear()
+    web.get(page)
+    assert kinds(ran) == first
+    assert [sql for sql in ran if sql.startswith("INSERT")][0].startswith(
+        'INSERT INTO "audit_event"'
+    )
+
+    web.post(f"{page}/cancel", {"reason": "Applicant withdrew"}, page=page)
+    ran.clear()
+    web.get(page)
+    assert kinds(ran) == {"SELECT": 5, "INSERT": 1}  # closed: no assignment form to fill
 
 
 def test_search_is_sent_by_post_and_audited(app, web):
@@ -265,6 +363,16 @@ def test_search_by_nik_and_application_number(app, web):
     assert a.application_number in by_nik and "Dewi" not in by_nik
     by_number = web.post("/cases", {"q": a.application_number.lower()}, page="/cases")
     assert "Dewi" not in by_number.get_data(as_text=True)
+
+
+def test_search_takes_percent_and_underscore_literally(app, web):
+    signed_in(web)
+    factories.case(applicant_name="Siti Nurhaliza")
+    for query in ("s_ti", "%haliza", "siti %"):
+        text = web.post("/cases", {"q": query}, page="/cases").get_data(as_text=True)
+        assert "Siti Nurhaliza" not in text, query
+    text = web.post("/cases", {"q": "HALIZA siti"}, page="/cases").get_data(as_text=True)
+    assert "Siti Nurhaliza" in text
 
 
 def test_htmx_search_answers_with_the_results_fragment(app, web):

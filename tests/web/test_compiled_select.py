@@ -1,0 +1,79 @@
+"""fieldcheck.db.CompiledSelect: a query built into SQL once gives what peewee's query gives."""
+
+import peewee
+
+from fieldcheck.db import CompiledSelect, Slot
+from fieldcheck.models import Team, User
+from tests import factories
+
+
+def test_compiled_select_gives_the_rows_the_query_gives_for_each_value(app):
+    intake = factories.user("intake", "intake")
+    team = factories.team()
+    field = factories.user("field1", "field", team_=team)
+    builds = []
+
+    def build():
+        builds.append(1)
+        return (
+            User.select(User, Team)
+            .join(Team, peewee.JOIN.LEFT_OUTER, on=(User.team == Team.id))
+            .where(User.id == Slot("id"))
+        )
+
+    compiled = CompiledSelect(build)
+    with app.app_context():
+        for user in (intake, field, intake):
+            got = compiled.first(id=user.id)
+            assert (got.id, got.username, got.created_at) == (
+                user.id,
+                user.username,
+                user.created_at,  # converted back by the field (an aware UTC time)
+            )
+            assert got.team_id == user.team_id
+        assert compiled.first(id=field.id).team.name == team.name  # the join, no extra query
+        assert compiled.first(id=-1) is None
+    assert len(builds) == 1  # built and compiled once for the database
+
+
+def test_compiled_select_slots_and_constants_keep_their_places(app):
+    office = factories.office()
+    factories.team()
+    factories.team(name="Timpora Garut", district_code="32.05")
+    compiled = CompiledSelect(
+        lambda: (
+            Team.select(Team.name)
+            .where((Team.office == Slot("office")) & (Team.district_code == "32.05"))
+            .union_all(Team.select(Team.name).where(Team.name == Slot("name")))
+            .tuples()
+        )
+    )
+    with app.app_context():
+        rows = sorted(compiled.rows(office=office.id, name="Timpora Kabupaten Bandung"))
+        assert rows == [("Timpora Garut",), ("Timpora Kabupaten Bandung",)]
+        assert list(compiled.rows(office=office.id + 1, name="nobody")) == []
+
+
+def test_compiled_select_is_prepared_once_a_connection_even_across_a_rollback(app, monkeypatch):
+    from fieldcheck.db import database, is_postgres
+
+    user = factories.user("intake", "intake")
+    ran = []
+    execute_sql = database.obj.execute_sql
+
+    def recording(sql, *args, **kwargs):
+        ran.append(sql.split()[0])
+        return execute_sql(sql, *args, **kwargs)
+
+    compiled = CompiledSelect(lambda: User.select(User.username).where(User.id == Slot("id")))
+    with app.app_context():
+        monkeypatch.setattr(database.obj, "execute_sql", recording)
+        with database.atomic() as transaction:  # prepared inside a transaction rolled back
+            assert compiled.first(id=user.id).username == "intake"
+            transaction.rollback()
+        for _ in range(3):
+            assert compiled.first(id=user.id).username == "intake"
+    if is_postgres():
+        assert ran.count("PREPARE") == 1 and ran.count("EXECUTE") == 4
+    else:
+        assert "PREPARE" not in ran and ran.count("SELECT") == 4
