@@ -397,6 +397,7 @@ class AuditEvent(BaseModel):
 
     `chain_seq` and `chain_hash` are set when the event is sealed into the hash chain
     (fieldcheck.audit.seal), not on insert, so that audited reads never wait for each other.
+    The events still to seal have a partial index of their own (migration 8).
     """
 
     at = UTCDateTimeField(index=True)
