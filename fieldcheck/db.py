@@ -3,12 +3,15 @@
 import contextlib
 import itertools
 import re
+import time
 import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 
 import peewee
 from playhouse.db_url import connect
+from playhouse.db_url import parse as parse_url
+from playhouse.pool import PooledPostgresqlDatabase
 
 database = peewee.DatabaseProxy()
 
@@ -47,9 +50,42 @@ def open_database(url: str, pool: bool = False) -> peewee.Database:
         return connect(url, pragmas=SQLITE_PRAGMAS)
     if base in ("postgres", "postgresql"):
         if pool:
-            return connect(f"postgresql+pool://{rest}", max_connections=32, stale_timeout=300)
+            return PooledPostgres(
+                **parse_url(f"postgresql://{rest}"), max_connections=32, stale_timeout=300
+            )
         return connect(f"postgresql://{rest}")
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
+
+
+class PooledPostgres(PooledPostgresqlDatabase):
+    """peewee's pool, asking the server whether a kept connection still lives (SELECT 1, a
+    round trip on every request) only when it has been idle a while: one handed back a moment
+    ago is taken as it is, as its local status allows. A server that went away meanwhile
+    fails that request's first statement, and the connection is then dropped."""
+
+    PING_AFTER = 10.0  # seconds idle
+
+    def __init__(self, *args, **kwargs):
+        self._returned = {}  # id(connection) -> when it came back to the pool
+        super().__init__(*args, **kwargs)
+
+    def _is_closed(self, conn):
+        returned = self._returned.get(id(conn))
+        if returned is None or time.monotonic() - returned > self.PING_AFTER:
+            closed = super()._is_closed(conn)
+        else:
+            closed = conn.closed or self._adapter.txn_status(conn) == self._adapter.txn_unknown
+        if closed:
+            self._returned.pop(id(conn), None)
+        return bool(closed)
+
+    def _close(self, conn, close_conn=False):
+        super()._close(conn, close_conn)
+        with self._pool_lock:
+            if close_conn or conn.closed:
+                self._returned.pop(id(conn), None)
+            else:
+                self._returned[id(conn)] = time.monotonic()
 
 
 def is_postgres(db=None) -> bool:
@@ -122,6 +158,7 @@ class CompiledSelect:
         self.name = f"fieldcheck_{next(self._names)}"  # of the prepared statement
         self._compiled = weakref.WeakKeyDictionary()  # database -> (query, sql, params)
         self._prepared = weakref.WeakKeyDictionary()  # the connections it is prepared on
+        self._readers = weakref.WeakKeyDictionary()  # database -> how rows map to objects
 
     def rows(self, **values):
         """Run the query with these values for its slots; its rows, as an iterable."""
@@ -136,7 +173,26 @@ class CompiledSelect:
             cursor = self._execute_prepared(db, sql, params)
         else:
             cursor = db.execute_sql(sql, params)
-        return query._get_cursor_wrapper(cursor)  # peewee's row conversion for this query
+        return self._reader(db, query, cursor)
+
+    def _reader(self, db, query, cursor):
+        """peewee's row conversion for this query, whose set-up (which column goes to which
+        model and converter, worked out from the cursor's description: the same every time
+        for the same SQL) is done once per database, not at every run."""
+        wrapper = query._get_cursor_wrapper(cursor)
+        if not hasattr(wrapper, "initialize"):
+            return wrapper
+        known = self._readers.get(db)
+        if known is None and cursor.description is not None:
+            before = dict(wrapper.__dict__)
+            wrapper.initialize()
+            known = self._readers[db] = {
+                k: v for k, v in wrapper.__dict__.items() if k not in before or before[k] is not v
+            }
+        if known is not None:
+            wrapper.__dict__.update(known)
+            wrapper.initialized = True
+        return wrapper
 
     def first(self, **values):
         """The first row, or None."""

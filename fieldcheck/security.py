@@ -1,7 +1,7 @@
 """Who may do what: sign-in sessions, the role decorator every view wears, idle timeout,
 sign-in rate limits, CSRF and the security headers."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 
 import peewee
@@ -192,6 +192,12 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=request.full_path if request.args else request.path))
 
 
+# Activity is noted in the session at most this often: a session changed on every request
+# would be signed and sent back as a new cookie every time. A session may so end up to this
+# much before the idle limit after the last request, never after it.
+SEEN_EVERY = timedelta(seconds=60)
+
+
 def _check_idle_timeout():
     """End a session that has been idle too long; remember activity otherwise."""
     if not current_user.is_authenticated or g.get("device_token") is not None:
@@ -215,7 +221,8 @@ def _check_idle_timeout():
             "info",
         )
         return redirect(url_for("auth.login", next=request.path))
-    session["seen"] = now.isoformat()
+    if seen is None or now - datetime.fromisoformat(seen) > SEEN_EVERY:
+        session["seen"] = now.isoformat()
     return None
 
 

@@ -86,6 +86,19 @@ def test_idle_session_expires_and_is_audited(app, web, clock):
     assert "without activity" in page
 
 
+def test_a_busy_session_is_not_signed_again_on_every_request(app, web, clock):
+    """Activity is noted at most once a minute: between, the session cookie is not re-signed
+    and sent again; the idle limit still counts from the activity noted."""
+    factories.user("field1", "field")
+    web.login("field1")
+    clock.advance(seconds=61)
+    assert "Set-Cookie" in web.get("/").headers  # noted
+    clock.advance(seconds=20)
+    assert "Set-Cookie" not in web.get("/").headers  # too soon to note again
+    clock.advance(minutes=29, seconds=30)  # 29:50 after the noted activity: still within
+    assert web.get("/").status_code == 200
+
+
 def test_idle_api_session_answers_json_401(app, web, clock):
     factories.user("field1", "field")
     web.login("field1")
