@@ -98,7 +98,11 @@ lint: install-test
 test: install-test lint
 	$(BIN)/pytest
 
+# PostgreSQL too when a server answers on this machine (as CI's) and none was named.
 bench: install-test $(VENV)/.installed-bench wrk
+	@if [ -z "$$FIELDCHECK_BENCH_POSTGRES_URL$$FIELDCHECK_TEST_POSTGRES_URL" ] && \
+	  pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	  export FIELDCHECK_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres; fi; \
 	$(PY) -m bench
 
 clean:
