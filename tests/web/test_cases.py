@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from fieldcheck.models import AuditEvent, Case, CaseFinding
 from tests import factories
 from tests.helpers import input_values, list_items, list_rows, text_of
@@ -460,3 +462,20 @@ def test_field_officers_cannot_create_or_assign(app, web):
     signed_in(web, "field", "field1")
     assert web.get("/cases/new").status_code == 403
     assert web.get("/cases/import").status_code == 403
+
+
+@pytest.mark.parametrize("chosen", ["", "1", "2", "9"])
+def test_the_quick_select_draws_what_wtforms_select_draws(chosen):
+    """The case page's team and officer lists use a faster widget: the very same HTML."""
+    from wtforms import Form, SelectField
+
+    from fieldcheck.cases.forms import QuickSelect
+
+    choices = [("", "Any <officer>"), ("1", 'Siti "Ani" & Co'), ("2", "Budi — Tim 'A'")]
+
+    class Both(Form):
+        plain = SelectField("Officer", choices=choices)
+        quick = SelectField("Officer", choices=choices, widget=QuickSelect())
+
+    form = Both(data={"plain": chosen, "quick": chosen})
+    assert str(form.quick()).replace("quick", "plain") == str(form.plain())
