@@ -597,6 +597,7 @@ def visit_rows(ops: list[dict], seeded: Seeded, now) -> list[tuple[dict, list[di
     """(FieldVisit row, its FamilyMember rows without the visit id) per operation, as the
     visit.submit handler stores them (from the payload validate_visit cleans)."""
     from fieldcheck.domain import visits
+    from fieldcheck.sync_handlers import member_rows
 
     rows = []
     for index, op in enumerate(ops):
@@ -633,20 +634,7 @@ def visit_rows(ops: list[dict], seeded: Seeded, now) -> list[tuple[dict, list[di
             "assessment": clean.get("assessment") or "",
             "recommendation": clean["recommendation"],
         }
-        members = [
-            {
-                "uuid": m["uuid"],
-                "relation": m["relation"],
-                "kk_relation": m.get("kk_relation"),
-                "name": m["name"],
-                "nik": m.get("nik"),
-                "birth_date": m.get("birth_date"),
-                "alive": m.get("alive", True),
-                "present": m.get("present", False),
-            }
-            for m in clean.get("family", [])
-        ]
-        rows.append((visit, members))
+        rows.append((visit, member_rows(clean)))  # the very rows the handler stores
     return rows
 
 

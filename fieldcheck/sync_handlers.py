@@ -319,9 +319,18 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
     visit.id = found.take_id(engine, FieldVisit)
     engine.insert(FieldVisit, visit.__data__)  # before its family rows, which point at it
     found.stored_visit(visit)
-    rows = [
+    rows = [{"visit": visit.id, **row} for row in member_rows(clean)]
+    for row in rows:
+        engine.insert(FamilyMember, row)
+    visit.members = [SimpleNamespace(**row) for row in rows]  # read as FamilyMembers are
+    visit.missing_photos = missing
+    return visit
+
+
+def member_rows(clean: dict) -> list[dict]:
+    """The FamilyMember rows of a checked submission (without the visit they belong to)."""
+    return [
         {
-            "visit": visit.id,
             "uuid": m["uuid"],
             "relation": m["relation"],
             "kk_relation": m.get("kk_relation"),
@@ -333,11 +342,6 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
         }
         for m in clean.get("family", [])
     ]
-    for row in rows:
-        engine.insert(FamilyMember, row)
-    visit.members = [SimpleNamespace(**row) for row in rows]  # read as FamilyMembers are
-    visit.missing_photos = missing
-    return visit
 
 
 def _outcome(visit: FieldVisit, case: Case, action: str, actor: Actor) -> Outcome:

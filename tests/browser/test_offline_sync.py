@@ -39,6 +39,19 @@ def phone(open_page, live_server, username, viewport=MOBILE):
     return page
 
 
+def verification_recorded_offline(live_server, open_page, photo_seed: int):
+    """A phone whose officer recorded a verification with a photo offline for their one
+    case: (the officer, the case ids, the page: back on the list and still offline)."""
+    (user,), cases = officer_with_cases(live_server, cases=1)
+    page = phone(open_page, live_server, user)
+    page.context.set_offline(True)
+    page.goto(f"/field/cases/{cases[0]}")
+    fill_visit(page, photo=png_bytes(seed=photo_seed))
+    page.locator("#visit-form button[type=submit]").click()
+    page.wait_for_url("**/field/")
+    return user, cases, page
+
+
 def visits_of(live_server, case_ids):
     live_server.ensure_bound()
     with live_server.app.app_context():
@@ -68,13 +81,7 @@ def test_cases_come_to_the_phone_and_open_offline_without_a_request(
 def test_a_verification_recorded_offline_waits_in_the_outbox_then_arrives_once(
     live_server, open_page, server_requests
 ):
-    (user,), cases = officer_with_cases(live_server, cases=1)
-    page = phone(open_page, live_server, user)
-    page.context.set_offline(True)
-    page.goto(f"/field/cases/{cases[0]}")
-    fill_visit(page, photo=png_bytes(seed=1))
-    page.locator("#visit-form button[type=submit]").click()
-    page.wait_for_url("**/field/")
+    user, cases, page = verification_recorded_offline(live_server, open_page, photo_seed=1)
     context = page.context
     page.close()
 
@@ -120,13 +127,7 @@ def test_a_captive_portals_200_does_not_take_a_photo_off_the_phone(
 ):
     """Hotel and station Wi-Fi answer 200 with their own page to anything until signed in: the
     phone keeps the photo until the server itself says it has it."""
-    (user,), cases = officer_with_cases(live_server, cases=1)
-    page = phone(open_page, live_server, user)
-    page.context.set_offline(True)
-    page.goto(f"/field/cases/{cases[0]}")
-    fill_visit(page, photo=png_bytes(seed=7))
-    page.locator("#visit-form button[type=submit]").click()
-    page.wait_for_url("**/field/")
+    _, cases, page = verification_recorded_offline(live_server, open_page, photo_seed=7)
     [sha] = photos_on_phone(page)
 
     def portal(route):

@@ -6,21 +6,13 @@ import psycopg2
 import pytest
 
 from fieldcheck.db import PooledPostgres, open_database
-from tests.conftest import BACKENDS, create_postgres_database, drop_postgres_database
-from tests.conftest import _with_database as with_database
 
 
-@pytest.fixture(params=BACKENDS)
-def pooled_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'pool.db'}"
-        return
-    server = request.getfixturevalue("postgres_server_url")
-    name = create_postgres_database(server)
-    try:
-        yield with_database(server, name)
-    finally:
-        drop_postgres_database(server, name)
+@pytest.fixture
+def pooled_url(database_url):
+    """A database of each backend (the run's own): the pool under test opens its own
+    connections to it."""
+    return database_url
 
 
 def checkout(db):
