@@ -1,6 +1,7 @@
 """Finding cases: who may see which (scope), and the case list's filters, search and sort."""
 
 import functools
+import json
 import operator
 import re
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from types import SimpleNamespace
 import peewee
 
 from fieldcheck.cases.service import CASE_READ
-from fieldcheck.db import CompiledSelect, Slot
+from fieldcheck.db import CompiledSelect, Slot, database
 from fieldcheck.domain import case_states, roles
 from fieldcheck.models import AuditEvent, Case, CaseFinding, Team, User
 
@@ -255,28 +256,41 @@ FINDINGS = CompiledSelect(
     lambda: CaseFinding.select().where(CaseFinding.case == Slot("case_id")).order_by(CaseFinding.id)
 )
 _ABOUT_THE_CASE = (AuditEvent.subject_type == "case") & (AuditEvent.subject_id == Slot("case"))
-TIMELINE = CompiledSelect(
-    lambda: (
+
+
+def _timeline_query() -> peewee.Select:
+    """A case's reads counted, joined to its other events (one row even when it has none)."""
+    reads = (
         AuditEvent.select(
-            AuditEvent.id,
-            AuditEvent.at,
-            AuditEvent.actor_name,
-            AuditEvent.action,
-            AuditEvent.details,
-        )
-        .where(_ABOUT_THE_CASE & (AuditEvent.action != CASE_READ))
-        .order_by(AuditEvent.at, AuditEvent.id)
-    )
-)
-READS = CompiledSelect(
-    lambda: (
-        AuditEvent.select(
-            peewee.fn.COUNT(AuditEvent.id), peewee.fn.COUNT(AuditEvent.actor.distinct())
+            peewee.fn.COUNT(AuditEvent.id).alias("opened"),
+            peewee.fn.COUNT(AuditEvent.actor.distinct()).alias("readers"),
         )
         .where(_ABOUT_THE_CASE & (AuditEvent.action == CASE_READ))
-        .tuples()
+        .alias("r")
     )
-)
+    event = AuditEvent.alias("e")
+    about = (event.subject_type == "case") & (event.subject_id == Slot("case"))
+    return (
+        peewee.Select(
+            [reads],
+            [
+                reads.c.opened,
+                reads.c.readers,
+                event.id,
+                event.at,
+                event.actor_name,
+                event.action,
+                event.details,
+            ],
+        )
+        .join(event, peewee.JOIN.LEFT_OUTER, on=about & (event.action != CASE_READ))
+        .order_by(event.at, event.id)
+        .tuples()
+        .bind(database)  # a plain Select: its SQL in the database's own dialect
+    )
+
+
+TIMELINE = CompiledSelect(_timeline_query)
 
 
 def _teams_query(active_only: bool) -> peewee.ModelSelect:
@@ -318,15 +332,33 @@ def findings(case: Case) -> list[CaseFinding]:
     return list(FINDINGS.rows(case_id=case.id))
 
 
-def timeline(case: Case) -> list[AuditEvent]:
-    """What happened to a case, oldest first: every audited change, without the reads.
+@dataclass
+class Happened:
+    """One line of a case's timeline."""
+
+    at: object
+    actor_name: str | None
+    action: str
+    details: str
+
+    @property
+    def details_dict(self) -> dict:
+        return json.loads(self.details or "{}")
+
+
+def timeline(case: Case) -> tuple[list[Happened], tuple[int, int]]:
+    """What happened to a case, oldest first, every audited change without the reads; and how
+    often it was opened, by how many people. One round trip for both.
 
     Every opening of the page is audited, so with reads the timeline would grow by a line each
-    time anyone looked; they are counted instead (read_count).
+    time anyone looked; they are counted instead.
     """
-    return list(TIMELINE.rows(case=str(case.id)))
-
-
-def read_count(case: Case) -> tuple[int, int]:
-    """How often a case was opened, and by how many people."""
-    return READS.first(case=str(case.id))
+    rows = list(TIMELINE.rows(case=str(case.id)))
+    at = AuditEvent.at.python_value  # a plain SELECT's rows come unconverted
+    events = [
+        Happened(at(when), actor, action, details)
+        for _, _, event_id, when, actor, action, details in rows
+        if event_id is not None
+    ]
+    opened, readers = rows[0][:2]
+    return events, (opened, readers)

@@ -112,13 +112,14 @@ def show(case_id):
     service.record_read(_actor(), case)
     actions = case_states.allowed_actions(case.state, current_user.role)
     assignable = "assign" in actions or "reassign" in actions
+    timeline, reads = query.timeline(case)
     return render_template(
         "cases/show.html",
         case=case,
         signals=json.loads(case.risk_signals or "[]"),
         decoded=identity.decode_nik(case.nik, case.application_date),
-        timeline=query.timeline(case),
-        reads=query.read_count(case),
+        timeline=timeline,
+        reads=reads,
         labels=labels,
         message=message,
         findings=query.findings(case),
