@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -330,3 +331,18 @@ def table(rows: list[Row]) -> str:
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([render(lines[0]), rule, *(render(line) for line in lines[1:])])
+
+
+@contextmanager
+def instance_path(path: Path):
+    """create_app reads FIELDCHECK_INSTANCE_PATH: point it at the scratch directory meanwhile."""
+    key = "FIELDCHECK_INSTANCE_PATH"
+    before = os.environ.get(key)
+    os.environ[key] = str(path)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before

@@ -63,7 +63,6 @@ import sys
 import threading
 import time
 from bisect import bisect
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
@@ -168,21 +167,6 @@ def served_app():
     app = create_app(json.loads(os.environ[APP_ENV]))
     app.register_blueprint(floor_blueprint())
     return app
-
-
-@contextmanager
-def instance_path(path: Path):
-    """create_app reads FIELDCHECK_INSTANCE_PATH: point it at the scratch directory meanwhile."""
-    key = "FIELDCHECK_INSTANCE_PATH"
-    before = os.environ.get(key)
-    os.environ[key] = str(path)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = before
 
 
 # The data ---------------------------------------------------------------------------------------
@@ -765,7 +749,7 @@ def build_database(url: str, workdir: Path, secret: str, plans: dict) -> dict:
     from fieldcheck import create_app, migrations
     from fieldcheck.db import database, is_postgres
 
-    with instance_path(workdir / "instance"):
+    with bench.instance_path(workdir / "instance"):
         app = create_app(app_config(url, secret))
     started = time.perf_counter()
     with app.app_context():

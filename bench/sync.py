@@ -90,21 +90,6 @@ REPO = Path(__file__).resolve().parent.parent
 # The app -----------------------------------------------------------------------------------------
 
 
-@contextmanager
-def instance_path(path: Path):
-    """create_app reads FIELDCHECK_INSTANCE_PATH: point it at the scratch directory meanwhile."""
-    key = "FIELDCHECK_INSTANCE_PATH"
-    before = os.environ.get(key)
-    os.environ[key] = str(path)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = before
-
-
 def make_app(url: str, workdir: Path):
     """The app on a fresh database brought to the latest schema; the shipped defaults but a
     cheap password hash (and no sign-in limits in the way of OFFICERS token requests)."""
@@ -115,7 +100,7 @@ def make_app(url: str, workdir: Path):
     db = open_database(url)
     migrations.upgrade(db)
     db.close()
-    with instance_path(workdir):
+    with bench.instance_path(workdir):
         return create_app(
             {
                 "DATABASE_URL": url,
