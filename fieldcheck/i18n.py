@@ -63,10 +63,16 @@ def _medium_date(value: date, language: str) -> str:
 
 
 def template_translations() -> dict:
-    """`_`, `gettext` and `ngettext` for templates, bound to the catalogue once per rendering:
-    Flask-Babel's own find it through the request context on every call, some 40 times a page.
-    They behave as Jinja's "newstyle" ones: escaped, then %-formatted."""
-    translations = get_translations()
+    """`_`, `gettext` and `ngettext` for templates, bound to the reader's catalogue: Flask-Babel's
+    own find it through the request context on every call, some 40 times a page. They behave as
+    Jinja's "newstyle" ones: escaped, then %-formatted."""
+    return _bound_to(get_translations())
+
+
+@functools.lru_cache(maxsize=16)
+def _bound_to(translations) -> dict:
+    """The template functions of one catalogue, made once: Flask-Babel keeps one catalogue per
+    language, so these are made once per language, not for every page."""
     translate, translate_plural = translations.ugettext, translations.ungettext
 
     # Markup: the catalogue's own text is trusted, and Markup's % escapes the variables.

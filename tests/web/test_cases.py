@@ -423,6 +423,26 @@ def test_filters_and_sort(app, web):
     assert "Ani Risk" not in text
 
 
+@pytest.mark.parametrize(
+    ("language", "cells"),
+    [
+        ("en", ["Cambodia", "Referred", "—"]),
+        ("id", ["Kamboja", "Dirujuk", "—"]),
+    ],
+)
+def test_a_list_row_shows_the_case_in_the_readers_words_and_links_to_it(app, web, language, cells):
+    signed_in(web)
+    case = factories.case(applicant_name="Ani Row", destination_country="KH")
+    page = web.get("/cases", headers={"Accept-Language": language}).get_data(as_text=True)
+    (row,) = [r for r in list_rows(page) if "Ani Row" in r]
+    destination, risk, state, team = row[2:6]
+    assert [destination, state, team] == cells
+    words = {"en": {"low": "Low", "medium": "Medium", "high": "High"}}
+    words["id"] = {"low": "Rendah", "medium": "Sedang", "high": "Tinggi"}
+    assert risk == words[language][case.risk_level]
+    assert f'<a href="/cases/{case.id}">{case.application_number}</a>' in page
+
+
 def test_bad_filters_are_explained_not_fatal(app, web):
     signed_in(web)
     response = web.get("/cases?date_from=yesterday&district=abc&page=x", headers=EN)
