@@ -136,6 +136,17 @@ def test_login_rate_limited_per_address(app, web):
     assert web.login("field2").status_code == 429
 
 
+def test_a_limited_address_still_gets_the_sign_in_page(app, web):
+    """Only attempts are limited: the page itself, and any other page, still opens."""
+    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "2 per 15 minutes"
+    for name in ("a", "b"):
+        assert web.login(name, "wrong-password").status_code == 401
+    assert web.login("c", "wrong-password").status_code == 429
+    assert web.get("/login").status_code == 200
+    assert web.client.head("/login").status_code == 200
+    assert web.login("c", "wrong-password").status_code == 429
+
+
 def test_successful_logins_do_not_count_against_the_limit(app, web):
     app.config["LOGIN_LIMIT_PER_USERNAME"] = "2 per 15 minutes"
     factories.user("field1", "field")
