@@ -1,11 +1,15 @@
 """Routes of the cases blueprint: list and search, intake, the case page, assignment."""
 
+import functools
 import json
+from types import SimpleNamespace
 
 from flask import abort, flash, redirect, render_template, request, stream_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.utils import secure_filename
 
 from fieldcheck.accounts import Actor
@@ -54,10 +58,31 @@ def index():
         cases=cases,
         f=f,
         has_next=has_next,
-        teams=teams,
+        filters=_filters_html(f, teams),
+        labels=labels,
+    )
+
+
+def _filters_html(f: query.CaseFilter, teams: list) -> Markup:
+    """The list's filters and sort as HTML: the same for every view with the same filters, teams
+    and language, so drawn once for each (its thirty options were a third of the page's
+    template time)."""
+    chosen = (f.state, f.risk, f.team, f.district, f.date_from, f.date_to, f.sort)
+    return _draw_filters(str(get_locale()), chosen, tuple((t.id, t.name) for t in teams))
+
+
+@functools.lru_cache(maxsize=256)
+def _draw_filters(language: str, chosen: tuple, teams: tuple) -> Markup:
+    """`language` is the one render_template draws in (the caller's): it is only part of the key."""
+    names = ("state", "risk", "team", "district", "date_from", "date_to", "sort")
+    html = render_template(
+        "cases/_filters.html",
+        f=SimpleNamespace(**dict(zip(names, chosen, strict=True))),
+        teams=[SimpleNamespace(id=i, name=name) for i, name in teams],
         labels=labels,
         states=case_states.STATES,
     )
+    return Markup(html)  # noqa: S704  (a template's autoescaped output)
 
 
 def _show_in_words(rows: list):

@@ -1,10 +1,11 @@
 """The intake desk: refer, see what the NIK says, assign, find, open; scoped and audited."""
 
 import json
+import re
 
 import pytest
 
-from fieldcheck.models import AuditEvent, Case, CaseFinding
+from fieldcheck.models import AuditEvent, Case, CaseFinding, Team
 from tests import factories
 from tests.helpers import input_values, list_items, list_rows, text_of
 
@@ -441,6 +442,38 @@ def test_a_list_row_shows_the_case_in_the_readers_words_and_links_to_it(app, web
     words["id"] = {"low": "Rendah", "medium": "Sedang", "high": "Tinggi"}
     assert risk == words[language][case.risk_level]
     assert f'<a href="/cases/{case.id}">{case.application_number}</a>' in page
+
+
+def selected_options(page: str) -> dict[str, str]:
+    """Each select of the filters, by name: the value of its selected option."""
+    chosen = {}
+    for name, options in re.findall(r'<select[^>]*name="(\w+)"[^>]*>(.*?)</select>', page, re.S):
+        found = re.search(r'<option value="([^"]*)" selected>', options)
+        chosen[name] = found.group(1) if found else ""
+    return chosen
+
+
+def test_the_filters_show_what_was_chosen_the_office_teams_and_the_readers_words(app, web):
+    user = signed_in(web)
+    north = factories.team(user.office, name="Tim Utara")
+    chosen = f"/cases?state=verified&risk=high&team={north.id}&sort=risk&district=32.04"
+    page = web.get(chosen, headers=EN).get_data(as_text=True)
+    want = {"state": "verified", "risk": "high", "team": str(north.id), "sort": "risk"}
+    assert selected_options(page) == want
+    assert '<details class="more-filters" open>' in page and 'value="32.04"' in page
+    assert "Filters and sort" in page and "Highest risk" in page and "Tim Utara" in page
+    again = web.get(chosen, headers={"Accept-Language": "id"}).get_data(as_text=True)
+    assert selected_options(again) == want
+    assert "Saring dan urutkan" in again and "Risiko tertinggi" in again
+    south = factories.team(user.office, name="Tim Selatan", district_code="32.05")
+    plain = web.get("/cases", headers=EN).get_data(as_text=True)
+    assert selected_options(plain) == {"state": "", "risk": "", "team": "", "sort": "newest"}
+    assert '<details class="more-filters">' in plain
+    assert "Tim Utara" in plain and f'value="{south.id}">Tim Selatan' in plain
+    renamed = Team.get_by_id(north.id)
+    renamed.name = "Tim Utara Baru"
+    renamed.save()
+    assert "Tim Utara Baru" in web.get(chosen, headers=EN).get_data(as_text=True)
 
 
 def test_bad_filters_are_explained_not_fatal(app, web):
