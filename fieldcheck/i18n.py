@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from babel import dates
 from flask import current_app, request, session
-from flask_babel import Babel, format_date, format_datetime, get_locale, get_translations
+from flask_babel import Babel, format_date, get_locale, get_timezone, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -38,11 +38,18 @@ def local_time(value: datetime | None, style: str = "medium") -> str:
     """A UTC moment as the reader's office sees it, with the zone's Indonesian abbreviation."""
     if value is None:
         return ""
-    text = format_datetime(value, style)
+    user = current_user._get_current_object()  # one look through the proxy, not four
     zone = None
-    if current_user and current_user.is_authenticated and current_user.office_id:
-        zone = current_user.office.time_zone
-    return f"{text} {zone or 'WIB'}"
+    if user is not None and user.is_authenticated and user.office_id:
+        zone = user.office.time_zone
+    return _moment_text(value, style, str(get_locale()), str(get_timezone()), zone or "WIB")
+
+
+@functools.lru_cache(maxsize=8192)
+def _moment_text(value: datetime, style: str, language: str, tz_name: str, zone: str) -> str:
+    """What Flask-Babel's format_datetime gives in that language and zone, remembered: Babel
+    takes some 35 µs a moment, and a case's timeline shows the same moments at every view."""
+    return f"{dates.format_datetime(value, style, tzinfo=tz_name, locale=language)} {zone}"
 
 
 @pass_context

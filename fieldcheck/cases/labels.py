@@ -165,7 +165,7 @@ AUDIT_ACTIONS = {
 
 def action_label(action: str) -> str:
     """An audited action in words."""
-    return str(AUDIT_ACTIONS.get(action, action))
+    return in_words(AUDIT_ACTIONS).get(action, action)
 
 
 RELATIONS = {

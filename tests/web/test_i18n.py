@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+import pytest
+
 from fieldcheck.models import User
 from tests import factories
 
@@ -72,3 +74,27 @@ def test_times_are_shown_in_the_offices_zone(app, web, clock):
     assert "10:30:00" in html and "WIT" in html  # 01:30 UTC is 10:30 in Jayapura (UTC+9)
     with app.test_request_context():
         assert local_time(None) == ""
+
+
+@pytest.mark.parametrize("zone", ["WIB", "WITA", "WIT"])
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_a_moment_reads_as_flask_babel_formats_it_in_the_readers_zone(app, zone, language):
+    from flask_babel import format_datetime
+    from flask_login import login_user
+
+    from fieldcheck.i18n import local_time
+
+    office = factories.office(code=f"KANIM-{zone}", name=f"Kantor {zone}", time_zone=zone)
+    user = factories.user(f"reader-{zone.lower()}", "intake", office_=office)
+    user.language = language
+    moments = [
+        datetime(2026, 12, 31, 16, 59, 59, tzinfo=UTC),
+        datetime(2024, 2, 29, 0, 0, tzinfo=UTC),
+    ]
+    with app.test_request_context():
+        login_user(user)
+        for moment in moments:
+            for style in ("medium", "short"):
+                want = f"{format_datetime(moment, style)} {zone}"
+                assert local_time(moment, style) == want
+                assert local_time(moment, style) == want  # remembered, the same
