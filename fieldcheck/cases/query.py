@@ -234,8 +234,13 @@ def case_list(user: User, f: CaseFilter) -> tuple[list, bool]:
 
 
 def _case_page_query(kind: str) -> peewee.ModelSelect:
+    # Whether the case has findings at all: most cases have none until the field visit, and
+    # for those the page need not ask for them (see findings()).
+    has_findings = peewee.fn.EXISTS(
+        CaseFinding.select(peewee.SQL("1")).where(CaseFinding.case == Case.id)
+    )
     return (
-        Case.select(Case, Team, Officer.id, Officer.name)
+        Case.select(Case, Team, Officer.id, Officer.name, has_findings.alias("has_findings"))
         .join(Team, peewee.JOIN.LEFT_OUTER, on=(Case.team == Team.id))
         .switch(Case)
         .join(Officer, peewee.JOIN.LEFT_OUTER, on=(Case.officer == Officer.id))
@@ -328,7 +333,10 @@ def visible_case(user: User, case_id: int) -> Case | None:
 
 
 def findings(case: Case) -> list[CaseFinding]:
-    """A case's findings, in the order they were made."""
+    """A case's findings, in the order they were made (none asked for when the case page's
+    query found there are none)."""
+    if not getattr(case, "has_findings", True):
+        return []
     return list(FINDINGS.rows(case_id=case.id))
 
 

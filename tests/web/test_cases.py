@@ -335,9 +335,10 @@ def test_case_page_runs_the_same_statements_however_long_its_history(app, web, m
     ran = statements_of(monkeypatch, app)
     web.get(page)
     first = kinds(ran)
-    # The user with its office, the case with its team and officer, its findings, its timeline
-    # with its read count (one statement), the teams and officers to assign to; the audited read.
-    assert first == {"SELECT": 6, "INSERT": 1}, ran
+    # The user with its office, the case with its team and officer (and whether it has any
+    # findings: it has none), its timeline with its read count (one statement), the teams and
+    # officers to assign to; the audited read.
+    assert first == {"SELECT": 5, "INSERT": 1}, ran
     for _ in range(3):
         web.get(page)
     ran.clear()
@@ -350,7 +351,24 @@ def test_case_page_runs_the_same_statements_however_long_its_history(app, web, m
     web.post(f"{page}/cancel", {"reason": "Applicant withdrew"}, page=page)
     ran.clear()
     web.get(page)
-    assert kinds(ran) == {"SELECT": 4, "INSERT": 1}  # closed: no assignment form to fill
+    assert kinds(ran) == {"SELECT": 3, "INSERT": 1}  # closed: no assignment form to fill
+
+
+def test_the_case_page_asks_for_findings_only_when_there_are_some(app, web, monkeypatch):
+    signed_in(web)
+    quiet = factories.case()
+    web.post("/cases/new", intake_form(sex="M"), page="/cases/new")  # the NIK says female
+    flagged = Case.get(Case.id != quiet.id)
+    assert CaseFinding.select().where(CaseFinding.case == quiet).count() == 0
+    assert CaseFinding.select().where(CaseFinding.case == flagged).count() == 1
+    ran = statements_of(monkeypatch, app)
+    for case, asked in ((quiet, False), (flagged, True)):
+        ran.clear()
+        page = web.get(f"/cases/{case.id}", headers=EN).get_data(as_text=True)
+        assert any('FROM "case_finding"' in sql and "EXISTS" not in sql for sql in ran) is asked
+        findings = page[page.index('id="h-findings"') :]
+        assert ("No findings yet." in findings) is not asked
+        assert ("The NIK says female; the application says male." in findings) is asked
 
 
 def test_search_is_sent_by_post_and_audited(app, web):
