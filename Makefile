@@ -98,11 +98,17 @@ lint: install-test
 test: install-test lint
 	$(BIN)/pytest
 
-# PostgreSQL too when a server answers on this machine (as CI's) and none was named.
+# PostgreSQL too when a server answers on this machine (as CI's) and none was named: through
+# its Unix socket when it has one, as an app on the database's own host connects (README,
+# "PostgreSQL"), else on 127.0.0.1:5432.
+PG_SOCKET_DIR ?= /var/run/postgresql
 bench: install-test $(VENV)/.installed-bench wrk
-	@if [ -z "$$FIELDCHECK_BENCH_POSTGRES_URL$$FIELDCHECK_TEST_POSTGRES_URL" ] && \
-	  pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
-	  export FIELDCHECK_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres; fi; \
+	@if [ -z "$$FIELDCHECK_BENCH_POSTGRES_URL$$FIELDCHECK_TEST_POSTGRES_URL" ]; then \
+	  if pg_isready -q -h $(PG_SOCKET_DIR) -p 5432 2>/dev/null; then \
+	    export FIELDCHECK_BENCH_POSTGRES_URL="postgresql://postgres@/postgres?host=$(PG_SOCKET_DIR)"; \
+	  elif pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	    export FIELDCHECK_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres; fi; \
+	fi; \
 	$(PY) -m bench
 
 clean:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 BENCHMARKS = ("regions",)
 
@@ -155,8 +155,11 @@ def _with_database(url: str, name: str) -> str:
 
 
 def describe_server(url: str) -> str:
-    """host:port of a PostgreSQL URL, never its password."""
+    """Where a PostgreSQL URL connects (host:port, or the Unix socket), never its password."""
     parts = urlsplit(url)
+    socket_dir = dict(parse_qsl(parts.query)).get("host", "")
+    if socket_dir.startswith("/"):
+        return f"the Unix socket in {socket_dir} (port {parts.port or 5432})"
     return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
 
 

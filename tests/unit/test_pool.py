@@ -61,3 +61,11 @@ def test_a_connection_whose_server_side_went_away_is_replaced(pooled_url):
     assert db.execute_sql("SELECT 1").fetchone() == (1,)
     db.close()
     db.close_all()
+
+
+@pytest.mark.parametrize("pool", [True, False])
+def test_a_url_naming_a_socket_directory_connects_through_it(pool):
+    """PostgreSQL on the app's own host: `?host=/dir` names its Unix socket (README)."""
+    db = open_database("postgresql://fieldcheck@/central?host=/var/run/postgresql", pool=pool)
+    assert db.database == "central"
+    assert db.connect_params == {"user": "fieldcheck", "host": "/var/run/postgresql"}
