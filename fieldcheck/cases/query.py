@@ -298,32 +298,51 @@ def _timeline_query() -> peewee.Select:
 TIMELINE = CompiledSelect(_timeline_query)
 
 
-def _teams_query(active_only: bool) -> peewee.ModelSelect:
-    query = Team.select().where(Team.office == Slot("office"))
-    return (query.where(Team.active) if active_only else query).order_by(Team.name)
-
-
-TEAMS = {
-    active: CompiledSelect(functools.partial(_teams_query, active)) for active in (False, True)
-}
-FIELD_OFFICERS = CompiledSelect(
-    lambda: (
-        User.select(User.id, User.name, Team.id, Team.name)  # no N+1 for the team's name
-        .join(Team)
-        .where((Team.office == Slot("office")) & User.active & (User.role == roles.FIELD))
-        .order_by(User.name)
-    )
+TEAMS = CompiledSelect(
+    lambda: Team.select().where(Team.office == Slot("office")).order_by(Team.name)
 )
 
 
-def office_teams(office_id: int, active_only: bool = False) -> list[Team]:
-    """An office's teams by name (only the active ones, to assign a case to)."""
-    return list(TEAMS[active_only].rows(office=office_id))
+def _assignable_query() -> peewee.ModelSelect:
+    """An office's active teams, each joined to its active field officers (a team without any
+    still comes, once)."""
+    officer = (User.team == Team.id) & User.active & (User.role == roles.FIELD)
+    return (
+        Team.select(Team.id, Team.name, User.id, User.name)
+        .join(User, peewee.JOIN.LEFT_OUTER, on=officer)
+        .where((Team.office == Slot("office")) & Team.active)
+        .order_by(Team.name, Team.id, User.name)
+        .tuples()
+    )
 
 
-def field_officers(office_id: int) -> list[User]:
-    """The active field officers of an office's teams, by name, each with its team's name."""
-    return list(FIELD_OFFICERS.rows(office=office_id))
+ASSIGNABLE = CompiledSelect(_assignable_query)
+
+
+def office_teams(office_id: int) -> list[Team]:
+    """An office's teams by name, active or not (to find cases by)."""
+    return list(TEAMS.rows(office=office_id))
+
+
+@dataclass
+class Assignable:
+    """Whom a case can be given to: an office's active teams by name, (id, name); their active
+    field officers by name, (id, name, team's name)."""
+
+    teams: list[tuple[int, str]]
+    officers: list[tuple[int, str, str]]
+
+
+def assignable(office_id: int) -> Assignable:
+    """The teams and officers a case of this office can be assigned to, in one statement (an
+    officer of an inactive team could not take the case, so is not offered)."""
+    teams, officers = {}, []
+    for team_id, team_name, officer_id, officer_name in ASSIGNABLE.rows(office=office_id):
+        teams.setdefault(team_id, team_name)
+        if officer_id is not None:
+            officers.append((officer_id, officer_name, team_name))
+    officers.sort(key=lambda officer: officer[1])
+    return Assignable(list(teams.items()), officers)
 
 
 def visible_case(user: User, case_id: int) -> Case | None:

@@ -183,10 +183,10 @@ def show(case_id):
 
 def _assign_form(case: Case) -> AssignForm:
     form = AssignForm()
-    teams = query.office_teams(case.office_id, active_only=True)
-    form.team.choices = [(str(t.id), t.name) for t in teams]
+    whom = query.assignable(case.office_id)
+    form.team.choices = [(str(team_id), name) for team_id, name in whom.teams]
     form.officer.choices = [("", _("Any officer of the team"))] + [
-        (str(u.id), f"{u.name} — {u.team.name}") for u in query.field_officers(case.office_id)
+        (str(officer_id), f"{name} — {team}") for officer_id, name, team in whom.officers
     ]
     if request.method == "GET":
         form.team.data = str(case.team_id or "")
