@@ -59,7 +59,6 @@ def index():
         f=f,
         has_next=has_next,
         filters=_filters_html(f, teams),
-        labels=labels,
     )
 
 
