@@ -21,6 +21,11 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 10_000,
     "synchronous": "normal",
 }
+# SQLite transactions take the write lock when they begin (BEGIN IMMEDIATE). A deferred one that
+# reads and then writes fails at once with "database is locked" when another connection wrote
+# in between (its snapshot is stale, so waiting cannot help); an immediate one waits its turn
+# (busy_timeout) before it reads.
+SQLITE_LOCK_TYPE = "IMMEDIATE"
 
 
 def sqlite_url(path: Path) -> str:
@@ -43,11 +48,12 @@ def open_database(url: str, pool: bool = False) -> peewee.Database:
             return connect(
                 f"sqlite+pool://{rest}",
                 pragmas=SQLITE_PRAGMAS,
+                lock_type=SQLITE_LOCK_TYPE,
                 max_connections=32,
                 stale_timeout=300,
                 check_same_thread=False,
             )
-        return connect(url, pragmas=SQLITE_PRAGMAS)
+        return connect(url, pragmas=SQLITE_PRAGMAS, lock_type=SQLITE_LOCK_TYPE)
     if base in ("postgres", "postgresql"):
         if pool:
             return PooledPostgres(

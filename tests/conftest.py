@@ -75,7 +75,8 @@ def database_url(request, tmp_path_factory):
     try:
         yield _with_database(server, name)
     finally:
-        database.close() if not database.is_closed() else None
+        if database.obj is not None and not database.is_closed():
+            database.close()
         drop_postgres_database(server, name)
 
 
