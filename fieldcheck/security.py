@@ -252,6 +252,38 @@ def _force_password_change():
     return None
 
 
+# A session's CSRF token, signed: Flask-WTF signs the session's token anew on every page that
+# shows a form (every page: sign-out and language are forms), some 60 µs each. With no time
+# limit on tokens (WTF_CSRF_TIME_LIMIT = None) a token signed once is as good as one signed now,
+# so each process keeps the ones it signed, by secret key and session token, and puts the
+# session's in `g`, where generate_csrf looks first. Emptied when it holds SIGNED_CSRF_MOST.
+SIGNED_CSRF_MOST = 4096
+_signed_csrf: dict[tuple[str, str], str] = {}
+
+
+def _csrf_key() -> tuple[str, str] | None:
+    token = session.get("csrf_token")
+    if not isinstance(token, str) or current_app.config["WTF_CSRF_TIME_LIMIT"] is not None:
+        return None  # no token yet (generate_csrf makes one), or signed tokens expire
+    return current_app.secret_key, token
+
+
+def _reuse_signed_csrf_token():
+    key = _csrf_key()
+    if key is not None and key in _signed_csrf:
+        g.csrf_token = _signed_csrf[key]
+
+
+def _remember_signed_csrf_token(response):
+    signed = g.get("csrf_token")
+    key = _csrf_key() if signed is not None else None
+    if key is not None and key not in _signed_csrf:
+        if len(_signed_csrf) >= SIGNED_CSRF_MOST:
+            _signed_csrf.clear()
+        _signed_csrf[key] = signed
+    return response
+
+
 def _security_headers(response):
     headers = response.headers
     headers.setdefault(
@@ -294,6 +326,8 @@ def init_app(app):
     limiter.init_app(app)
     app.before_request(_check_idle_timeout)
     app.before_request(_force_password_change)
+    app.before_request(_reuse_signed_csrf_token)
+    app.after_request(_remember_signed_csrf_token)
     app.after_request(_security_headers)
 
     @app.errorhandler(CSRFError)

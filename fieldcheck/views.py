@@ -1,10 +1,13 @@
 """Wiring of the web layer: blueprints, error pages, template helpers, audit sealing."""
 
+import functools
 import time
 
 from flask import current_app, has_request_context, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
 from fieldcheck import audit
@@ -50,6 +53,21 @@ def remembering_url_for(build, most: int = 4096):
     return url_for
 
 
+def navigation() -> Markup:
+    """The main menu for the signed-in user's role on this page, in the reader's language."""
+    return _draw_navigation(
+        current_user.role, request.endpoint, str(get_locale()), request.script_root
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _draw_navigation(role: str, endpoint: str | None, language: str, script_root: str) -> Markup:
+    """The same for everyone with that role on that page, so drawn once for each (its dozen
+    links and words were a tenth of a page's time). `language` and `script_root` are the ones
+    render_template draws with (the caller's): they are only part of the key."""
+    return Markup(render_template("_nav.html", role=role, endpoint=endpoint))  # noqa: S704
+
+
 class DatabaseInt(IntegerConverter):
     """`<int:...>` in a URL, at most what an id column holds (a bigger one is a 404, not a 500)."""
 
@@ -92,6 +110,7 @@ def register(app):
 
     app.jinja_env.globals.update(
         url_for=remembering_url_for(app.url_for),
+        navigation=navigation,
         ROLE_LABELS=ROLE_LABELS,
         AGENCY_LABELS=AGENCY_LABELS,
         htmx_js="vendor/htmx-2.0.11.min.js",

@@ -1,5 +1,6 @@
 """Signing in and out, idle timeout, rate limits, CSRF and one's own password."""
 
+from fieldcheck import security
 from fieldcheck.models import AuditEvent, User
 from tests import factories
 
@@ -171,6 +172,41 @@ def test_form_with_forged_csrf_token_is_refused(app, web):
     web.login("field1")
     response = web.post("/account/password", {"csrf_token": "forged", "current": "x"})
     assert response.status_code == 400
+
+
+def test_a_sessions_signed_csrf_token_is_reused_and_still_checked(app, web):
+    """Each process signs a session's CSRF token once (fieldcheck.security._signed_csrf): the
+    next pages show the same token, forms with it pass, others still fail, and a new session
+    gets its own."""
+    factories.user("field1", "field")
+    web.login("field1")
+    first, again = web.csrf_token("/"), web.csrf_token("/account/password")
+    assert first == again
+    assert (app.secret_key, session_value(web, "csrf_token")) in security._signed_csrf
+    response = web.post("/account/password", {"csrf_token": first, "current": "x"})
+    assert response.status_code == 200  # past the CSRF check: the form again, with its errors
+    assert (
+        web.post("/account/password", {"csrf_token": first[:-2], "current": "x"}).status_code == 400
+    )
+    web.logout()
+    web.login("field1")
+    assert web.csrf_token("/") != first
+
+
+def test_signed_csrf_tokens_are_not_reused_when_they_expire(app, web):
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    security._signed_csrf.clear()
+    factories.user("field1", "field")
+    web.login("field1")
+    token = web.csrf_token("/")
+    assert security._signed_csrf == {}
+    response = web.post("/account/password", {"csrf_token": token, "current": "x"})
+    assert response.status_code == 200
+
+
+def session_value(web, key):
+    with web.client.session_transaction() as session:
+        return session[key]
 
 
 def test_password_change(app, web):

@@ -1,5 +1,7 @@
 """Every role reaches only its pages; every view declares who may open it."""
 
+import re
+
 import pytest
 
 from fieldcheck.security import PUBLIC
@@ -93,3 +95,48 @@ def test_public_views_are_only_the_expected_ones(app):
         "reports.revocations",
         "service_worker",
     ]
+
+
+# The main menu of each role (links in order, by their English words).
+MENUS = {
+    "admin": ["Home", "Cases", "Users", "Teams", "Password"],
+    "intake": ["Home", "Cases", "Password"],
+    "field": ["Home", "My cases", "Password"],
+    "registry": ["Home", "Registry questions", "Password"],
+    "supervisor": ["Home", "Review", "Cases", "Password"],
+    "passport": ["Home", "Verify", "My verifications", "Password"],
+}
+
+
+def menu(web, page, language):
+    """The main menu's links as (words, href, whether it is marked as the current page)."""
+    html = web.get(page, headers={"Accept-Language": language}).get_data(as_text=True)
+    nav = html[html.index("<nav") : html.index("</nav>")]
+    return [
+        (words, href, "aria-current" in attributes)
+        for href, attributes, words in re.findall(r'<a href="([^"]*)"([^>]*)>([^<]*)</a>', nav)
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_has_its_menu_with_the_current_page_marked(app, web, role):
+    """The menu is drawn once per role, page and language (fieldcheck.views.navigation): each
+    role still gets its own, the page it is on marked, in the reader's language."""
+    factories.user(role, role)
+    web.login(role)
+    home = menu(web, "/", "en")
+    assert [words for words, _, _ in home] == MENUS[role]
+    assert [words for words, _, current in home if current] == ["Home"]
+    password = menu(web, "/account/password", "en")
+    assert [words for words, _, current in password if current] == ["Password"]
+    assert [href for _, href, _ in password] == [href for _, href, _ in home]
+    assert [words for words, _, _ in menu(web, "/", "id")][0] == "Beranda"
+
+
+def test_a_user_whose_role_changes_gets_the_new_roles_menu(app, web):
+    user = factories.user("someone", "intake")
+    web.login("someone")
+    assert [words for words, _, _ in menu(web, "/", "en")] == MENUS["intake"]
+    user.role = "supervisor"
+    user.save()
+    assert [words for words, _, _ in menu(web, "/", "en")] == MENUS["supervisor"]
