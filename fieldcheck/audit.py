@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import peewee
 
-from fieldcheck.db import database, is_postgres
+from fieldcheck.db import Slot, database, is_postgres
 from fieldcheck.models import AuditEvent
 from sync.store import insert_row
 
@@ -66,6 +66,48 @@ def record(action, *, actor=None, subject=None, details=None, address=None, at):
     event = AuditEvent(**row)  # one plain INSERT: audited reads write one on every page
     event.id = insert_row(database, AuditEvent, event.__data__)
     return event
+
+
+def event_for_each(model: type[peewee.Model], where, action: str) -> peewee.Insert:
+    """An INSERT of one `action` event about each `model` row that `where` selects (its primary
+    key the subject id), as `record` would write it with empty details; the actor, the moment
+    and the address are left open as Slots, given by `event_slots` (compile it once with
+    fieldcheck.db.CompiledSelect).
+
+    For an audited read written only when the thing read is there for the reader, and in the
+    same round trip as reading it (CompiledSelect.rows_after)."""
+    pk = model._meta.primary_key
+    found = model.select(
+        Slot("at"),
+        Slot("actor"),
+        Slot("actor_name"),
+        peewee.Value(action),
+        peewee.Value(model.__name__.lower()),  # as _subject() names a model's rows
+        pk.cast("TEXT"),
+        peewee.Value(canonical_json({})),
+        Slot("address"),
+    ).where(where)
+    fields = [
+        AuditEvent.at,
+        AuditEvent.actor,
+        AuditEvent.actor_name,
+        AuditEvent.action,
+        AuditEvent.subject_type,
+        AuditEvent.subject_id,
+        AuditEvent.details,
+        AuditEvent.address,
+    ]
+    return AuditEvent.insert_from(found, fields)
+
+
+def event_slots(actor, *, at, address) -> dict:
+    """The values of event_for_each's Slots: who, when (aware, stored as naive UTC), from where."""
+    return {
+        "at": AuditEvent.at.db_value(at),
+        "actor": actor.id,
+        "actor_name": actor.username,
+        "address": address,
+    }
 
 
 @contextmanager

@@ -137,6 +137,11 @@ class _SlotMarker:
         self.name = name
 
 
+def _bind(params: list, values: dict) -> list:
+    """A compiled query's parameters with the values given for its slots."""
+    return [values[p.name] if isinstance(p, _SlotMarker) else p for p in params]
+
+
 class CompiledSelect:
     """A peewee SELECT turned into SQL once per database, then run with values for its Slots.
 
@@ -169,17 +174,42 @@ class CompiledSelect:
     def rows(self, **values):
         """Run the query with these values for its slots; its rows, as an iterable."""
         db = database.obj
-        compiled = self._compiled.get(db)
-        if compiled is None:
-            query = self.build()
-            compiled = self._compiled[db] = (query, *query.sql())
-        query, sql, params = compiled
-        params = [values[p.name] if isinstance(p, _SlotMarker) else p for p in params]
+        query, sql, params = self._compiled.get(db) or self._compile(db)
+        params = _bind(params, values)
         if self.prepare and is_postgres(db):
             cursor = self._execute_prepared(db, sql, params)
         else:
             cursor = db.execute_sql(sql, params)
         return self._reader(db, query, cursor)
+
+    def statement(self, **values) -> tuple[str, list]:
+        """The SQL and its parameters with these values for the slots (for rows_after)."""
+        db = database.obj
+        _, sql, params = self._compiled.get(db) or self._compile(db)
+        return sql, _bind(params, values)
+
+    def rows_after(self, statement: tuple[str, list], **values):
+        """Run `statement` (SQL and parameters, e.g. another one's `statement()`), then this
+        query; this query's rows. On PostgreSQL both go in one round trip: one query string of
+        two statements, which the server runs as one transaction (both or neither) and answers
+        with the last one's rows. On SQLite, in-process, one after the other."""
+        db = database.obj
+        sql, params = statement
+        if not is_postgres(db):
+            db.execute_sql(sql, params)
+            return self.rows(**values)
+        query, own_sql, own_params = self._compiled.get(db) or self._compile(db)
+        own_params = _bind(own_params, values)
+        if self.prepare:
+            self._prepare(db)
+            own_sql = self._execute_sql(own_params)
+        cursor = db.execute_sql(f"{sql}; {own_sql}", [*params, *own_params])
+        return self._reader(db, query, cursor)
+
+    def _compile(self, db):
+        query = self.build()
+        compiled = self._compiled[db] = (query, *query.sql())
+        return compiled
 
     def _reader(self, db, query, cursor):
         """peewee's row conversion for this query, whose set-up (which column goes to which
@@ -205,17 +235,26 @@ class CompiledSelect:
         return next(iter(self.rows(**values)), None)
 
     def _execute_prepared(self, db, sql: str, params: list):
+        self._prepare(db, sql)
+        return db.execute_sql(self._execute_sql(params), params)
+
+    def _prepare(self, db, sql: str | None = None):
+        """PREPARE the statement on the connection in use, unless it is already."""
         connection = db.connection()
         if connection not in self._prepared:
             # A prepared statement lasts as long as its connection, a rolled-back transaction
             # notwithstanding; a PREPARE that failed leaves nothing behind, nor a mark here.
+            if sql is None:
+                sql = (self._compiled.get(db) or self._compile(db))[1]
             numbers = itertools.count(1)
             numbered = re.sub(r"%%|%s", lambda m: "%" if m[0] == "%%" else f"${next(numbers)}", sql)
             db.execute_sql(f"PREPARE {self.name} AS {numbered}")
             self._prepared[connection] = True
+
+    def _execute_sql(self, params: list) -> str:
         if not params:
-            return db.execute_sql(f"EXECUTE {self.name}")
-        return db.execute_sql(f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})", params)
+            return f"EXECUTE {self.name}"
+        return f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})"
 
 
 class UTCDateTimeField(peewee.DateTimeField):

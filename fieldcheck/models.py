@@ -34,6 +34,12 @@ class Office(BaseModel):
     code = peewee.CharField(max_length=20, unique=True)
     name = peewee.CharField(max_length=200)
     time_zone = peewee.CharField(max_length=4, default="WIB")  # WIB / WITA / WIT
+    # Changed by the database whenever one of the office's teams is (migration 9): never
+    # written by the app, hence only_save_dirty.
+    teams_version = peewee.BigIntegerField(default=0)
+
+    class Meta:
+        only_save_dirty = True
 
     @property
     def tz_name(self) -> str:

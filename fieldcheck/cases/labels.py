@@ -1,11 +1,14 @@
 """Words shown for the codes a case stores (one place, in the catalogue)."""
 
 import functools
+import sys
+from types import SimpleNamespace
 
 from babel import Locale
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 STATES = {
     "referred": _l("Referred"),
@@ -97,6 +100,30 @@ def in_words(table: dict) -> dict[str, str]:
     if words is None:
         words = cache[key] = {code: str(label) for code, label in table.items()}
     return words
+
+
+def for_reader() -> SimpleNamespace:
+    """This module for a template, its tables in the reader's language (see in_words), made
+    once per language: a case page shows a dozen labels, and each lazy one would find the
+    catalogue through the request again when shown."""
+    language = str(get_locale())
+    cache = current_app.extensions.setdefault("fieldcheck.labels.for_reader", {})
+    words = cache.get(language)
+    if words is None:
+        module = vars(sys.modules[__name__])
+        words = cache[language] = SimpleNamespace(
+            **{
+                name: in_words(value) if _is_table(value) else value
+                for name, value in module.items()
+                if not name.startswith("_")
+            }
+        )
+    return words
+
+
+def _is_table(value) -> bool:
+    """One of this module's tables of words: codes to lazily translated text."""
+    return isinstance(value, dict) and all(isinstance(v, LazyString) for v in value.values())
 
 
 def country_names() -> dict[str, str]:

@@ -4,16 +4,19 @@ import functools
 import json
 import operator
 import re
+import weakref
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import peewee
 
+from fieldcheck import audit
+from fieldcheck.accounts import Actor
 from fieldcheck.cases.service import CASE_READ
-from fieldcheck.db import CompiledSelect, Slot, database
+from fieldcheck.db import CompiledSelect, Slot, database, is_postgres
 from fieldcheck.domain import case_states, roles
-from fieldcheck.models import AuditEvent, Case, CaseFinding, Team, User
+from fieldcheck.models import AuditEvent, Case, CaseFinding, Office, Team, User
 
 PAGE_SIZE = 25
 
@@ -64,6 +67,9 @@ def scope_of(user: User) -> tuple[str, dict]:
     if user.role == roles.FIELD and user.team_id:
         return "team", {"team": user.team_id}
     return "none", {}  # registry clerks and passport officers: none here
+
+
+SCOPES = ("office", "team", "none")  # the kinds scope_of gives
 
 
 def _scope_condition(kind: str, office=None, team=None):
@@ -217,7 +223,10 @@ def _list_select(kind: str, shape: tuple, sort: str) -> CompiledSelect:
             .objects(SimpleNamespace)
         )
 
-    return CompiledSelect(build, prepare=False)  # its best plan depends on the values
+    # A filter's best plan depends on its values (how many cases have that state, say):
+    # planned each time. Without filters only the scope and the page are values, and the plan
+    # is the same for all (the sort's index): prepared once a connection.
+    return CompiledSelect(build, prepare=not shape)
 
 
 def case_list(user: User, f: CaseFilter) -> tuple[list, bool]:
@@ -233,9 +242,10 @@ def case_list(user: User, f: CaseFilter) -> tuple[list, bool]:
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
-def _case_page_query(kind: str) -> peewee.ModelSelect:
-    # Whether the case has findings at all: most cases have none until the field visit, and
-    # for those the page need not ask for them (see findings()).
+def _case_query(kind: str) -> peewee.ModelSelect:
+    """A case the user may see, with its team and its officer's name, and whether it has any
+    findings: most cases have none until the field visit, and for those the case page need not
+    ask for them (see findings())."""
     has_findings = peewee.fn.EXISTS(
         CaseFinding.select(peewee.SQL("1")).where(CaseFinding.case == Case.id)
     )
@@ -244,58 +254,54 @@ def _case_page_query(kind: str) -> peewee.ModelSelect:
         .join(Team, peewee.JOIN.LEFT_OUTER, on=(Case.team == Team.id))
         .switch(Case)
         .join(Officer, peewee.JOIN.LEFT_OUTER, on=(Case.officer == Officer.id))
-        .where(
-            _scope_condition(kind, office=Slot("office"), team=Slot("team"))
-            & (Case.id == Slot("case_id"))
-        )
+        .where(_visible(kind))
         .limit(1)
     )
 
 
-# The queries of the case page, compiled once (fieldcheck.db.CompiledSelect): one per scope.
-CASE_PAGE = {
-    kind: CompiledSelect(functools.partial(_case_page_query, kind))
-    for kind in ("office", "team", "none")
+def _visible(kind: str):
+    """The case (Slot "case_id") if the user may see it (Slots "office" or "team")."""
+    return _scope_condition(kind, office=Slot("office"), team=Slot("team")) & (
+        Case.id == Slot("case_id")
+    )
+
+
+def _case_page_query(kind: str) -> peewee.ModelSelect:
+    """The case as _case_query gives it, with its history in two more columns, so that the
+    page has all it shows in one statement: `history`, its audited events other than reads, as
+    a JSON array of [id, at, actor name, action, details] (in no order: see timeline()), and
+    `reads`, [how often it was opened, by how many people]. JSON is how both databases hand
+    back many rows in one column (PostgreSQL's json_agg, SQLite's json_group_array)."""
+    event = AuditEvent.alias("e")
+    about = (event.subject_type == "case") & (event.subject_id == Case.id.cast("TEXT"))
+    fn = peewee.fn
+    if is_postgres():
+        group, array = fn.json_agg, fn.json_build_array
+    else:
+        group, array = fn.json_group_array, fn.json_array
+    fields = (event.id, event.at, event.actor_name, event.action, event.details)
+    history = event.select(group(array(*fields))).where(about & (event.action != CASE_READ))
+    read = AuditEvent.alias("r")
+    reads = read.select(array(fn.COUNT(read.id), fn.COUNT(read.actor.distinct()))).where(
+        (read.subject_type == "case")
+        & (read.subject_id == Case.id.cast("TEXT"))
+        & (read.action == CASE_READ)
+    )
+    return _case_query(kind).select_extend(history.alias("history"), reads.alias("reads"))
+
+
+# The case queries, compiled once (fieldcheck.db.CompiledSelect), one per scope: the case alone
+# (for the routes that change it) and the case page's, with its history; and the audit event
+# of a read of the case page, written only if the user may see the case.
+CASE = {kind: CompiledSelect(functools.partial(_case_query, kind)) for kind in SCOPES}
+CASE_PAGE = {kind: CompiledSelect(functools.partial(_case_page_query, kind)) for kind in SCOPES}
+CASE_PAGE_READ = {
+    kind: CompiledSelect(functools.partial(audit.event_for_each, Case, _visible(kind), CASE_READ))
+    for kind in SCOPES
 }
 FINDINGS = CompiledSelect(
     lambda: CaseFinding.select().where(CaseFinding.case == Slot("case_id")).order_by(CaseFinding.id)
 )
-_ABOUT_THE_CASE = (AuditEvent.subject_type == "case") & (AuditEvent.subject_id == Slot("case"))
-
-
-def _timeline_query() -> peewee.Select:
-    """A case's reads counted, joined to its other events (one row even when it has none)."""
-    reads = (
-        AuditEvent.select(
-            peewee.fn.COUNT(AuditEvent.id).alias("opened"),
-            peewee.fn.COUNT(AuditEvent.actor.distinct()).alias("readers"),
-        )
-        .where(_ABOUT_THE_CASE & (AuditEvent.action == CASE_READ))
-        .alias("r")
-    )
-    event = AuditEvent.alias("e")
-    about = (event.subject_type == "case") & (event.subject_id == Slot("case"))
-    return (
-        peewee.Select(
-            [reads],
-            [
-                reads.c.opened,
-                reads.c.readers,
-                event.id,
-                event.at,
-                event.actor_name,
-                event.action,
-                event.details,
-            ],
-        )
-        .join(event, peewee.JOIN.LEFT_OUTER, on=about & (event.action != CASE_READ))
-        .order_by(event.at, event.id)
-        .tuples()
-        .bind(database)  # a plain Select: its SQL in the database's own dialect
-    )
-
-
-TIMELINE = CompiledSelect(_timeline_query)
 
 
 TEAMS = CompiledSelect(
@@ -319,9 +325,21 @@ def _assignable_query() -> peewee.ModelSelect:
 ASSIGNABLE = CompiledSelect(_assignable_query)
 
 
-def office_teams(office_id: int) -> list[Team]:
-    """An office's teams by name, active or not (to find cases by)."""
-    return list(TEAMS.rows(office=office_id))
+# Each process's copy of offices' teams: database -> office id -> (teams version, teams).
+_teams_held: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def office_teams(office: Office) -> list[Team]:
+    """An office's teams by name, active or not (to find cases by): asked for only when the
+    office's teams version, read with the signed-in user, is not the one they were last read
+    at in this process (the database changes it with any change to the office's teams:
+    migration 9)."""
+    held = _teams_held.setdefault(database.obj, {})
+    version, teams = held.get(office.id, (None, None))
+    if version != office.teams_version:
+        teams = list(TEAMS.rows(office=office.id))
+        held[office.id] = (office.teams_version, teams)
+    return teams
 
 
 @dataclass
@@ -348,7 +366,20 @@ def assignable(office_id: int) -> Assignable:
 def visible_case(user: User, case_id: int) -> Case | None:
     """One case the user may see, with its team and its officer's name (no lazy loads later)."""
     kind, values = scope_of(user)
-    return CASE_PAGE[kind].first(case_id=case_id, **values)
+    return CASE[kind].first(case_id=case_id, **values)
+
+
+def case_page(user: User, case_id: int, reader: Actor) -> Case | None:
+    """A case the user may see with all its page shows but its findings (see
+    _case_page_query), its opening audited as `reader`'s: one round trip on PostgreSQL, the
+    read event written only when the case is there for the user (so never for a 404)."""
+    kind, values = scope_of(user)
+    read = CASE_PAGE_READ[kind].statement(
+        case_id=case_id,
+        **values,
+        **audit.event_slots(reader.user, at=reader.at, address=reader.address),
+    )
+    return next(iter(CASE_PAGE[kind].rows_after(read, case_id=case_id, **values)), None)
 
 
 def findings(case: Case) -> list[CaseFinding]:
@@ -375,17 +406,26 @@ class Happened:
 
 def timeline(case: Case) -> tuple[list[Happened], tuple[int, int]]:
     """What happened to a case, oldest first, every audited change without the reads; and how
-    often it was opened, by how many people. One round trip for both.
+    often it was opened, by how many people: from the case page's query (see case_page).
 
     Every opening of the page is audited, so with reads the timeline would grow by a line each
     time anyone looked; they are counted instead.
     """
-    rows = list(TIMELINE.rows(case=str(case.id)))
-    at = AuditEvent.at.python_value  # a plain SELECT's rows come unconverted
+    history = _json(case.history) or []
+    history.sort(key=lambda event: (_moment(event[1]), event[0]))
     events = [
-        Happened(at(when), actor, action, details)
-        for _, _, event_id, when, actor, action, details in rows
-        if event_id is not None
+        Happened(_moment(at), actor, action, details) for _, at, actor, action, details in history
     ]
-    opened, readers = rows[0][:2]
+    opened, readers = _json(case.reads)
     return events, (opened, readers)
+
+
+def _json(value):
+    """A JSON column as Python: psycopg2 decodes PostgreSQL's json type itself, SQLite's is text."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _moment(text: str) -> datetime:
+    """A stored moment as JSON gives it (naive UTC: 2026-12-03T09:10:21.5 on PostgreSQL, with
+    a space on SQLite), as the aware UTC datetime the model would give."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)

@@ -51,7 +51,7 @@ def index():
     _show_in_words(cases)
     if f.q:
         service.record_search(_actor(), f.q, f.as_dict(), len(cases))
-    teams = query.office_teams(current_user.office_id)
+    teams = query.office_teams(current_user.office)
     return render(
         "cases/index.html",
         "cases/_results.html",
@@ -78,7 +78,7 @@ def _draw_filters(language: str, chosen: tuple, teams: tuple) -> Markup:
         "cases/_filters.html",
         f=SimpleNamespace(**dict(zip(names, chosen, strict=True))),
         teams=[SimpleNamespace(id=i, name=name) for i, name in teams],
-        labels=labels,
+        labels=labels.for_reader(),
         states=case_states.STATES,
     )
     return Markup(html)  # noqa: S704  (a template's autoescaped output)
@@ -127,7 +127,7 @@ def new():
                 "success",
             )
             return redirect(url_for("cases.show", case_id=case.id), code=303)
-    return render_template("cases/new.html", form=form, labels=labels), (
+    return render_template("cases/new.html", form=form, labels=labels.for_reader()), (
         422 if form.errors else 200
     )
 
@@ -151,14 +151,17 @@ def nik_check():
             office=current_user.office,
             on=on,
         )
-    return render_template("cases/_nik.html", check=check, message=message, labels=labels, on=on)
+    return render_template(
+        "cases/_nik.html", check=check, message=message, labels=labels.for_reader(), on=on
+    )
 
 
 @bp.route("/<int:case_id>")
 @readers
 def show(case_id):
-    case = _case_or_404(case_id)
-    service.record_read(_actor(), case)
+    case = query.case_page(current_user, case_id, _actor())  # its opening audited with it
+    if case is None:
+        abort(404)
     actions = case_states.allowed_actions(case.state, current_user.role)
     assignable = "assign" in actions or "reassign" in actions
     timeline, reads = query.timeline(case)
@@ -169,7 +172,7 @@ def show(case_id):
         decoded=identity.decode_nik(case.nik, case.application_date),
         timeline=timeline,
         reads=reads,
-        labels=labels,
+        labels=labels.for_reader(),
         message=message,
         findings=query.findings(case),
         documents=json.loads(case.documents),

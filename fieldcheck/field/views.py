@@ -51,7 +51,7 @@ def index():
     return render_template(
         "field/index.html",
         cases=cases,
-        labels=labels,
+        labels=labels.for_reader(),
         texts=script_texts(),
         retention_days=_retention_days(),
     )
@@ -78,7 +78,7 @@ def case(case_id):
     return render_template(
         "field/case.html",
         case=found,
-        labels=labels,
+        labels=labels.for_reader(),
         vocab=visits,
         returned=returned,
         prefill=_prefill(returned) if returned else None,

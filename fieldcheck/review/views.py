@@ -107,7 +107,7 @@ def index():
         overdue=overdue,
         flagged=flagged,
         workload=workload,
-        labels=labels,
+        labels=labels.for_reader(),
         today=today,
     )
 
@@ -142,7 +142,7 @@ def show(case_id):
         signals=json.loads(case.risk_signals or "[]"),
         findings=list(case.findings),
         decoded=identity.decode_nik(case.nik, case.application_date),
-        labels=labels,
+        labels=labels.for_reader(),
         message=message,
         json=json,
         refusal_labels=REFUSAL_LABELS,
@@ -243,7 +243,7 @@ def decision_record(case_id):
         "review/decision.html",
         case=case,
         decision=decision,
-        labels=labels,
+        labels=labels.for_reader(),
         reasons=json.loads(decision.reasons),
         refusal_labels=REFUSAL_LABELS,
     )

@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from fieldcheck.models import AuditEvent, Case, CaseFinding, Team, User
+from fieldcheck.db import is_postgres
+from fieldcheck.models import AuditEvent, Case, CaseFinding, Office, Team, User
 from tests import factories
 from tests.helpers import input_values, list_items, list_rows, text_of
 
@@ -257,12 +258,35 @@ def test_cancel_needs_a_reason_and_is_audited(app, web):
     assert event.details_dict["reason"] == "Applicant withdrew the application"
 
 
-def test_opening_a_case_is_an_audited_read(app, web):
+def test_opening_a_case_is_an_audited_read(app, web, clock):
+    """The read is written in the same statement batch as the case is read (see
+    query.case_page), as audit.record writes any event, and seals into the chain."""
+    from fieldcheck import audit
+
     user = signed_in(web)
     case = factories.case()
     web.get(f"/cases/{case.id}")
     read = AuditEvent.get(AuditEvent.action == "case.read")
     assert (read.actor_id, read.subject_id) == (user.id, str(case.id))
+    with app.test_request_context():
+        made = audit.record(
+            "case.read", actor=user, subject=case, address="127.0.0.1", at=clock.now()
+        )
+    made = AuditEvent.get_by_id(made.id)
+    fields = ("at", "actor_name", "action", "subject_type", "subject_id", "details", "address")
+    assert {f: getattr(read, f) for f in fields} == {f: getattr(made, f) for f in fields}
+    with app.app_context():
+        audit.seal()
+        assert audit.verify().ok
+
+
+def test_a_case_out_of_reach_is_not_found_and_its_read_not_recorded(app, web):
+    signed_in(web)
+    elsewhere = factories.office(code="KANIM-JKT", name="Kantor Imigrasi Jakarta")
+    foreign = factories.case(office_=elsewhere)
+    for page in (f"/cases/{foreign.id}", "/cases/2147483647"):
+        assert web.get(page).status_code == 404
+    assert AuditEvent.select().where(AuditEvent.action == "case.read").count() == 0
 
 
 def test_case_timeline_lists_the_changes_and_counts_the_reads(app, web):
@@ -324,22 +348,32 @@ def statements_of(monkeypatch, app) -> list[str]:
     return ran
 
 
+TRANSACTIONS = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PREPARE")
+
+
 def kinds(statements: list[str]) -> dict:
     """How many statements of each kind (SELECT, INSERT...), transactions left out.
 
     On PostgreSQL a compiled select is prepared once per connection (PREPARE, not counted)
-    and then run as EXECUTE: counted as the SELECT it is.
+    and then run as EXECUTE: counted as the SELECT it is. Statements sent together in one
+    round trip (fieldcheck.db.CompiledSelect.rows_after) are counted one by one.
     """
     counted = {}
     for sql in statements:
-        kind = sql.split()[0].upper()
-        kind = "SELECT" if kind == "EXECUTE" else kind
-        if kind not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PREPARE"):
-            counted[kind] = counted.get(kind, 0) + 1
+        for one in re.split(r"; (?=INSERT |SELECT |EXECUTE |UPDATE |DELETE )", sql):
+            kind = one.split()[0].upper()
+            kind = "SELECT" if kind == "EXECUTE" else kind
+            if kind not in TRANSACTIONS:
+                counted[kind] = counted.get(kind, 0) + 1
     return counted
 
 
-def test_case_list_runs_three_selects_however_many_cases_and_teams(app, web, monkeypatch):
+def round_trips(statements: list[str]) -> int:
+    """How many times the app asked the database (transactions and PREPAREs left out)."""
+    return sum(1 for sql in statements if sql.split()[0].upper() not in TRANSACTIONS)
+
+
+def test_case_list_runs_two_selects_however_many_cases_and_teams(app, web, monkeypatch):
     signed_in(web)
     teams = [factories.team(), factories.team(name="Timpora Garut", district_code="32.05")]
     for n in range(30):
@@ -350,10 +384,47 @@ def test_case_list_runs_three_selects_however_many_cases_and_teams(app, web, mon
         ran.clear()
         response = web.get(url, headers=EN)
         assert response.status_code == 200
-        # The user with its office; a page of cases with their teams; the teams to filter by.
-        assert kinds(ran) == {"SELECT": 3}, ran
+        # The user with its office; a page of cases with their teams; the teams to filter by
+        # only the first time (while the office's teams version stays the same).
+        assert kinds(ran) == {"SELECT": 3 if url == "/cases" else 2}, ran
     rows = list_rows(web.get("/cases?sort=name", headers=EN).get_data(as_text=True))
     assert rows[0][1:] == ["Siti Nomor 0", "Cambodia", rows[0][3], "Referred", teams[0].name, "—"]
+
+
+def test_the_list_shows_an_offices_teams_as_they_are_however_they_changed(app, web):
+    """The teams to filter by are kept by each process with the office's teams version, which
+    the database changes with any change to a team (migration 9): made, renamed by SQL by
+    hand, moved to another office, deleted, the next page shows it."""
+    from fieldcheck.db import database
+
+    user = signed_in(web)
+
+    def teams_shown():
+        page = web.get("/cases", headers=EN).get_data(as_text=True)
+        options = re.search(r'<select[^>]*name="team"[^>]*>(.*?)</select>', page, re.S).group(1)
+        return re.findall(r'<option value="\d+"[^>]*>([^<]*)</option>', options)
+
+    def version():
+        return Office.get_by_id(user.office_id).teams_version
+
+    assert teams_shown() == []
+    north = factories.team(user.office, name="Tim Utara")
+    versions = [version()]
+    assert teams_shown() == ["Tim Utara"]
+    database.execute_sql(f"UPDATE team SET name = 'Tim Utara Lama' WHERE id = {int(north.id)}")
+    versions.append(version())
+    assert teams_shown() == ["Tim Utara Lama"]
+    elsewhere = factories.office(code="KANIM-JKT", name="Kantor Imigrasi Jakarta")
+    Team.update(office=elsewhere.id).where(Team.id == north.id).execute()
+    versions.append(version())
+    assert teams_shown() == []
+    south = factories.team(user.office, name="Tim Selatan", district_code="32.05")
+    assert teams_shown() == ["Tim Selatan"]
+    Team.delete().where(Team.id == south.id).execute()
+    versions.append(version())
+    assert teams_shown() == []
+    assert len(set(versions)) == len(versions)
+    assert Office.get_by_id(elsewhere.id).teams_version != 0  # it gained a team
 
 
 def test_case_page_runs_the_same_statements_however_long_its_history(app, web, monkeypatch):
@@ -363,10 +434,11 @@ def test_case_page_runs_the_same_statements_however_long_its_history(app, web, m
     ran = statements_of(monkeypatch, app)
     web.get(page)
     first = kinds(ran)
-    # The user with its office, the case with its team and officer (and whether it has any
-    # findings: it has none), its timeline with its read count (one statement), the teams with
-    # their officers to assign to (one statement); the audited read.
-    assert first == {"SELECT": 4, "INSERT": 1}, ran
+    # The user with its office; the case with its team, its officer, whether it has any
+    # findings (it has none), its timeline and its read count, in one statement, with the
+    # audited read (sent together on PostgreSQL); the teams with their officers to assign to.
+    assert first == {"SELECT": 3, "INSERT": 1}, ran
+    assert round_trips(ran) == (3 if is_postgres() else 4), ran
     for _ in range(3):
         web.get(page)
     ran.clear()
@@ -379,7 +451,7 @@ def test_case_page_runs_the_same_statements_however_long_its_history(app, web, m
     web.post(f"{page}/cancel", {"reason": "Applicant withdrew"}, page=page)
     ran.clear()
     web.get(page)
-    assert kinds(ran) == {"SELECT": 3, "INSERT": 1}  # closed: no assignment form to fill
+    assert kinds(ran) == {"SELECT": 2, "INSERT": 1}  # closed: no assignment form to fill
 
 
 def test_the_case_page_asks_for_findings_only_when_there_are_some(app, web, monkeypatch):

@@ -1,6 +1,7 @@
 """fieldcheck.db.CompiledSelect: a query built into SQL once gives what peewee's query gives."""
 
 import peewee
+import pytest
 
 from fieldcheck.db import CompiledSelect, Slot
 from fieldcheck.models import Team, User
@@ -77,3 +78,41 @@ def test_compiled_select_is_prepared_once_a_connection_even_across_a_rollback(ap
         assert ran.count("PREPARE") == 1 and ran.count("EXECUTE") == 4
     else:
         assert "PREPARE" not in ran and ran.count("SELECT") == 4
+
+
+def test_rows_after_runs_a_statement_first_in_the_same_round_trip(app, monkeypatch):
+    """On PostgreSQL the statement and the query go as one query string (one round trip, one
+    transaction: a failing query undoes the statement); on SQLite one after the other."""
+    from fieldcheck.db import database, is_postgres
+
+    office = factories.office()
+    factories.team()
+    insert = CompiledSelect(
+        lambda: Team.insert(name=Slot("name"), office=Slot("office"), district_code="32.05")
+    )
+    names = CompiledSelect(
+        lambda: Team.select(Team.name).where(Team.office == Slot("office")).order_by(Team.name)
+    )
+    ran = []
+    execute_sql = database.obj.execute_sql
+
+    def recording(sql, *args, **kwargs):
+        ran.append(sql)
+        return execute_sql(sql, *args, **kwargs)
+
+    with app.app_context():
+        monkeypatch.setattr(database.obj, "execute_sql", recording)
+        statement = insert.statement(name="Timpora Garut", office=office.id)
+        rows = names.rows_after(statement, office=office.id)
+        assert [t.name for t in rows] == ["Timpora Garut", "Timpora Kabupaten Bandung"]
+        sent = [sql for sql in ran if not sql.startswith("PREPARE")]
+        assert len(sent) == (1 if is_postgres() else 2)
+        if is_postgres():
+            failing = CompiledSelect(
+                lambda: Team.select().where(Team.id == Slot("id")), prepare=False
+            )
+            statement = insert.statement(name="Timpora Cianjur", office=office.id)
+            with pytest.raises(peewee.DataError):
+                list(failing.rows_after(statement, id="not a number"))
+            database.obj.rollback()
+            assert not Team.select().where(Team.name == "Timpora Cianjur").exists()
