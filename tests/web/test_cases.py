@@ -387,6 +387,9 @@ def test_case_list_runs_two_selects_however_many_cases_and_teams(app, web, monke
         # The user with its office; a page of cases with their teams; the teams to filter by
         # only the first time (while the office's teams version stays the same).
         assert kinds(ran) == {"SELECT": 3 if url == "/cases" else 2}, ran
+        if is_postgres():  # prepared without filters, planned for its values with them
+            planned = [sql for sql in ran if sql.startswith("SELECT")]
+            assert len(planned) == (1 if "risk" in url else 0), ran
     rows = list_rows(web.get("/cases?sort=name", headers=EN).get_data(as_text=True))
     assert rows[0][1:] == ["Siti Nomor 0", "Cambodia", rows[0][3], "Referred", teams[0].name, "—"]
 
