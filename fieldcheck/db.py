@@ -183,10 +183,15 @@ class CompiledSelect:
         return self._reader(db, query, cursor)
 
     def statement(self, **values) -> tuple[str, list]:
-        """The SQL and its parameters with these values for the slots (for rows_after)."""
+        """The SQL and its parameters with these values for the slots, to run with another
+        query's rows_after (on PostgreSQL, with prepare, the EXECUTE of it, prepared first)."""
         db = database.obj
         _, sql, params = self._compiled.get(db) or self._compile(db)
-        return sql, _bind(params, values)
+        params = _bind(params, values)
+        if self.prepare and is_postgres(db):
+            self._prepare(db, sql)
+            return self._execute_sql(params), params
+        return sql, params
 
     def rows_after(self, statement: tuple[str, list], **values):
         """Run `statement` (SQL and parameters, e.g. another one's `statement()`), then this

@@ -262,3 +262,37 @@ def test_reset_password_forces_a_change_before_anything_else(app, web):
         {"current": web.PASSWORD, "new": "a much better secret", "confirm": "a much better secret"},
     )
     assert web.get("/").status_code == 200
+
+
+def test_a_session_cookie_checked_once_is_still_checked_for_age_and_kept_apart(app, web, clock):
+    """fieldcheck.security.RememberingSessionInterface: a cookie that was good is taken again
+    without its signature checked, but never past the session lifetime; a cookie changed by
+    one byte is refused; each request has its own copy of the session."""
+    from datetime import UTC, datetime, timedelta
+
+    factories.user("field1", "field")
+    web.login("field1")
+    assert web.get("/account/password").status_code == 200
+    cookie = web.client.get_cookie("fieldcheck_session").value
+    opened = app.session_interface._opened
+    key = next(k for k in opened if k[-1] == cookie)
+    signed_at, data = opened[key]
+    assert data["_user_id"] and web.get("/account/password").status_code == 200
+    assert opened[key][1] is data and "seen" in data  # the same entry, not changed by use
+
+    # One byte of the payload changed (the signature's last character may only hold padding).
+    forged = cookie[:10] + ("A" if cookie[10] != "A" else "B") + cookie[11:]
+    web.client.set_cookie("fieldcheck_session", forged)
+    assert web.get("/account/password").status_code == 302  # to sign in
+    web.client.set_cookie("fieldcheck_session", cookie)
+    assert web.get("/account/password").status_code == 200
+
+    with app.test_request_context(headers={"Cookie": f"fieldcheck_session={cookie}"}) as ctx:
+        session = app.session_interface.open_session(app, ctx.request)
+        session["_flashes"] = [("info", "one")]
+        session["_flashes"].append(("info", "two"))
+        again = app.session_interface.open_session(app, ctx.request)
+    assert "_flashes" not in data and "_flashes" not in again
+
+    opened[key] = (datetime.now(UTC) - app.permanent_session_lifetime - timedelta(seconds=1), data)
+    assert web.get("/account/password").status_code == 302  # too old, remembered or not

@@ -107,6 +107,8 @@ def test_rows_after_runs_a_statement_first_in_the_same_round_trip(app, monkeypat
         assert [t.name for t in rows] == ["Timpora Garut", "Timpora Kabupaten Bandung"]
         sent = [sql for sql in ran if not sql.startswith("PREPARE")]
         assert len(sent) == (1 if is_postgres() else 2)
+        if is_postgres():  # both prepared: the INSERT's EXECUTE, then the query's
+            assert sent[0].startswith("EXECUTE") and sent[0].count("; EXECUTE") == 1, sent
         if is_postgres():
             failing = CompiledSelect(
                 lambda: Team.select().where(Team.id == Slot("id")), prepare=False
