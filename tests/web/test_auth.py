@@ -1,5 +1,7 @@
 """Signing in and out, idle timeout, rate limits, CSRF and one's own password."""
 
+import pytest
+
 from fieldcheck import security
 from fieldcheck.models import AuditEvent, User
 from tests import factories
@@ -296,3 +298,39 @@ def test_a_session_cookie_checked_once_is_still_checked_for_age_and_kept_apart(a
 
     opened[key] = (datetime.now(UTC) - app.permanent_session_lifetime - timedelta(seconds=1), data)
     assert web.get("/account/password").status_code == 302  # too old, remembered or not
+
+
+def test_the_limiter_works_only_around_requests_of_blueprints_with_limits(app, web, monkeypatch):
+    """Sign-in limits are on the auth and api blueprints' routes: the limiter's hooks run for
+    their requests (the limit tests above and the token's in test_sync_api show they still
+    count), never for a page of another blueprint."""
+    from fieldcheck.security import LIMITED_BLUEPRINTS, limiter
+
+    calls = []
+    check = limiter._check_request_limit
+    monkeypatch.setattr(
+        limiter, "_check_request_limit", lambda *a, **k: calls.append(1) or check(*a, **k)
+    )
+    factories.user("intake1", "intake")
+    web.login("intake1")
+    calls.clear()
+    assert web.get("/cases").status_code == 200 and calls == []
+    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        owners = [
+            getattr(h, "__self__", None) or (h.args[0] if hasattr(h, "args") else None)
+            for h in hooks[None]
+        ]
+        assert limiter not in owners
+        for blueprint in LIMITED_BLUEPRINTS:
+            assert len(hooks[blueprint]) == 1
+
+
+def test_limits_for_every_route_are_refused_at_start(app):
+    from fieldcheck import create_app
+    from fieldcheck.security import limiter
+
+    try:
+        with pytest.raises(RuntimeError, match="every route"):
+            create_app({**app.config, "RATELIMIT_DEFAULT": "100 per minute"})
+    finally:  # the limiter is one for all apps: it keeps what an app configured
+        limiter.limit_manager.set_default_limits([])
