@@ -59,21 +59,28 @@ def local_date(context, value) -> str:
         return ""
     if type(value) is date:  # a moment (datetime) is first moved into the reader's zone
         # The page's language is in its context (fieldcheck.views): a list shows dozens of dates.
-        return _medium_date(value, context.get("current_locale") or str(get_locale()))
+        return medium_date(value, context.get("current_locale") or str(get_locale()))
     return format_date(value, "medium")
 
 
 @functools.lru_cache(maxsize=4096)
-def _medium_date(value: date, language: str) -> str:
-    """Formatting a date with Babel takes tens of microseconds, and lists repeat their dates."""
+def medium_date(value: date, language: str) -> str:
+    """A calendar date as local_date shows it in a language, remembered: formatting a date with
+    Babel takes tens of microseconds, and lists repeat their dates."""
     return dates.format_date(value, "medium", locale=language)
 
 
 def template_translations() -> dict:
     """`_`, `gettext` and `ngettext` for templates, bound to the reader's catalogue: Flask-Babel's
     own find it through the request context on every call, some 40 times a page. They behave as
-    Jinja's "newstyle" ones: escaped, then %-formatted."""
-    return _bound_to(get_translations())
+    Jinja's "newstyle" ones: escaped, then %-formatted. Found by the reader's language, once
+    per app and language."""
+    language = str(get_locale())
+    made = current_app.extensions.setdefault("fieldcheck.template_translations", {})
+    functions = made.get(language)
+    if functions is None:
+        functions = made[language] = _bound_to(get_translations())
+    return functions
 
 
 @functools.lru_cache(maxsize=16)

@@ -19,6 +19,7 @@ from fieldcheck.clock import utcnow
 from fieldcheck.db import database
 from fieldcheck.domain import case_states, identity, roles
 from fieldcheck.errors import message
+from fieldcheck.i18n import medium_date
 from fieldcheck.models import Case, Team, User
 from fieldcheck.security import client_address, roles_required
 from fieldcheck.views import render
@@ -90,11 +91,14 @@ def _show_in_words(rows: list):
     link = case_link()
     states, risks = labels.in_words(labels.STATES), labels.in_words(labels.RISK_LEVELS)
     countries = labels.country_names()
+    language = str(get_locale())
     for row in rows:
         row.href = link(row.id)
         row.state_word = states[row.state]
         row.risk_word = risks[row.risk_level]
         row.destination = countries.get(row.destination_country, row.destination_country)
+        row.applied_on = medium_date(row.application_date, language)
+        row.due_on = medium_date(row.due_date, language) if row.due_date else "—"
 
 
 # A case id no case has: stands for the id in the link case_link builds on.

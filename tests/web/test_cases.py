@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+from babel import dates
 
 from fieldcheck.db import is_postgres
 from fieldcheck.models import AuditEvent, Case, CaseFinding, Office, Team, User
@@ -572,6 +573,12 @@ def test_a_list_row_shows_the_case_in_the_readers_words_and_links_to_it(app, web
     words["id"] = {"low": "Rendah", "medium": "Sedang", "high": "Tinggi"}
     assert risk == words[language][case.risk_level]
     assert f'<a href="/cases/{case.id}">{case.application_number}</a>' in page
+    # Its dates as the local_date filter shows them (Babel's medium format in that language).
+    applied, due = (
+        dates.format_date(d, "medium", locale=language) if d else "—"
+        for d in (case.application_date, case.due_date)
+    )
+    assert row[0].endswith(applied) and row[6] == due
 
 
 def selected_options(page: str) -> dict[str, str]:
