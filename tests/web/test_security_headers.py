@@ -53,3 +53,18 @@ def test_signed_in_pages_are_not_cached(app, web):
     factories.user("field1", "field")
     web.login("field1")
     assert web.get("/").headers["Cache-Control"] == "no-store"
+
+
+def test_a_views_own_header_stays_and_every_header_comes_once(app, web):
+    """Security headers are added only where the view set none of its own (the service
+    worker's Cache-Control, even for a signed-in user), each once; Vary keeps what Flask put
+    there (Cookie) beside HX-Request."""
+    factories.user("field1", "field")
+    web.login("field1")
+    response = web.get("/sw.js")
+    assert response.headers.get_all("Cache-Control") == ["no-cache"]
+    page = web.get("/")
+    for name in ("Content-Security-Policy", "X-Frame-Options", "Cache-Control", "Vary"):
+        assert len(page.headers.get_all(name)) == 1, name
+    vary = {v.strip() for v in page.headers["Vary"].split(",")}
+    assert {"Cookie", "HX-Request"} <= vary
