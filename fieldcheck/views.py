@@ -3,7 +3,7 @@
 import functools
 import time
 
-from flask import current_app, has_request_context, render_template, request
+from flask import Flask, current_app, has_request_context, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,6 +13,30 @@ from werkzeug.routing import IntegerConverter
 from fieldcheck import audit
 from fieldcheck.db import database
 from fieldcheck.security import AGENCY_LABELS, ROLE_LABELS, json_error, wants_json
+
+
+class FieldCheckFlask(Flask):
+    """Flask, with the check whether a hook or view is a coroutine made once per function.
+
+    Flask asks it (inspect.iscoroutinefunction) of every hook, context processor and view of
+    every request, some twenty times a page, for an answer that never changes for a function
+    registered once. The answers are kept, at most `most_sync` (emptied when full, should
+    anything hand it new functions all the time).
+    """
+
+    most_sync = 1024
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync = {}
+
+    def ensure_sync(self, func):
+        sync = self._sync.get(func)
+        if sync is None:
+            if len(self._sync) >= self.most_sync:
+                self._sync.clear()
+            sync = self._sync[func] = super().ensure_sync(func)
+        return sync
 
 
 def render(template: str, fragment: str | None = None, **context):

@@ -79,3 +79,30 @@ def test_a_case_link_is_what_url_for_builds(app, prefix):
         link = case_link()
         for case_id in (1, 7, 2147483, 2**31 - 1):
             assert link(case_id) == url_for("cases.show", case_id=case_id)
+
+
+def test_the_app_asks_once_whether_a_function_is_a_coroutine(app, monkeypatch):
+    """fieldcheck.views.FieldCheckFlask keeps ensure_sync's answer per function: the same
+    function back for a plain one; a coroutine still goes to Flask (which wants asgiref, not
+    installed: FieldCheck has no async views); a bounded memo."""
+    from flask import Flask
+
+    asked = []
+    original = Flask.ensure_sync
+    monkeypatch.setattr(Flask, "ensure_sync", lambda self, f: asked.append(f) or original(self, f))
+
+    def plain():
+        return 1
+
+    async def coroutine():
+        return 2
+
+    assert app.ensure_sync(plain) is plain and app.ensure_sync(plain) is plain
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match="async"):
+            app.ensure_sync(coroutine)
+    assert asked == [plain, coroutine, coroutine]
+    app._sync.clear()
+    for n in range(app.most_sync + 5):
+        app.ensure_sync(lambda n=n: n)
+    assert len(app._sync) <= app.most_sync
