@@ -5,7 +5,7 @@ whose server side went away is replaced, never handed out again."""
 import psycopg2
 import pytest
 
-from fieldcheck.db import PooledPostgres, open_database
+from fieldcheck.db import GENERIC_PLANS, PooledPostgres, open_database
 
 
 @pytest.fixture
@@ -68,4 +68,8 @@ def test_a_url_naming_a_socket_directory_connects_through_it(pool):
     """PostgreSQL on the app's own host: `?host=/dir` names its Unix socket (README)."""
     db = open_database("postgresql://fieldcheck@/central?host=/var/run/postgresql", pool=pool)
     assert db.database == "central"
-    assert db.connect_params == {"user": "fieldcheck", "host": "/var/run/postgresql"}
+    assert db.connect_params == {
+        "user": "fieldcheck",
+        "host": "/var/run/postgresql",
+        "options": GENERIC_PLANS,
+    }

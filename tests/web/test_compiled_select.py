@@ -6,6 +6,7 @@ import pytest
 from fieldcheck.db import CompiledSelect, Slot
 from fieldcheck.models import Team, User
 from tests import factories
+from tests.conftest import BACKENDS
 
 
 def test_compiled_select_gives_the_rows_the_query_gives_for_each_value(app):
@@ -118,3 +119,36 @@ def test_rows_after_runs_a_statement_first_in_the_same_round_trip(app, monkeypat
                 list(failing.rows_after(statement, id="not a number"))
             database.obj.rollback()
             assert not Team.select().where(Team.name == "Timpora Cianjur").exists()
+
+
+@pytest.mark.parametrize(
+    "database_url", [b for b in BACKENDS if b == "postgres"], indirect=True
+)  # a PostgreSQL server's setting: SQLite has no plans to keep
+def test_prepared_statements_are_planned_once_on_postgresql(app, web):
+    """The app's PostgreSQL connections plan a prepared statement once (GENERIC_PLANS): the
+    case list's, whose LIMIT and OFFSET are parameters, was planned anew on every page."""
+    from fieldcheck.db import database
+
+    factories.user("intake", "intake")
+    web.login("intake")
+    for _ in range(8):
+        assert web.get("/cases").status_code == 200
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        assert database.execute_sql("SHOW plan_cache_mode").fetchone() == ("force_generic_plan",)
+        plans = database.execute_sql(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            ('%FROM "case" AS "t1" LEFT OUTER JOIN "team"%',),
+        ).fetchall()
+        database.close()
+    assert plans and all(custom == 0 for _, custom in plans), plans
+
+
+def test_postgres_params_add_generic_plans_to_the_urls_own_options():
+    from fieldcheck.db import GENERIC_PLANS, postgres_params
+
+    plain = postgres_params("postgres@localhost/fc")
+    assert (plain["database"], plain["options"]) == ("fc", GENERIC_PLANS)
+    own = postgres_params("postgres@localhost/fc?options=-c%20statement_timeout%3D5000")
+    assert own["options"] == f"-c statement_timeout=5000 {GENERIC_PLANS}"
