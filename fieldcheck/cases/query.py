@@ -223,10 +223,27 @@ def _list_select(kind: str, shape: tuple, sort: str) -> CompiledSelect:
             .objects(SimpleNamespace)
         )
 
-    # A filter's best plan depends on its values (how many cases have that state, say):
-    # planned each time. Without filters only the scope and the page are values, and the plan
-    # is the same for all (the sort's index): prepared once a connection.
-    return CompiledSelect(build, prepare=not shape)
+    return CompiledSelect(build, prepare=_plan_fixed(kind, shape, sort))
+
+
+# An office's lists whose filter and sort one index of Case serves in order: read along that
+# index up to the page's end is their best plan whatever the values.
+IN_INDEX_ORDER = {
+    *(((), sort) for sort in SORTS),  # (office, created_at), (office, due_date)...
+    *((("state",), sort) for sort in ("newest", "oldest")),  # (office, state, created_at)
+    *((("risk",), sort) for sort in ("newest", "oldest")),  # (office, risk_level, created_at)
+    (("risk",), "risk"),  # (office, risk_level, risk_score, id): migration 7
+}
+
+
+def _plan_fixed(kind: str, shape: tuple, sort: str) -> bool:
+    """Whether a list's best plan is the same for all its values, so that it may be prepared
+    and planned once a connection. Otherwise it depends on them (a state few cases have is
+    best found by the state's index and then sorted; a common one by reading in the sort's
+    order and skipping the others): planned each time."""
+    if kind == "office":
+        return (shape, sort) in IN_INDEX_ORDER
+    return not shape  # a team's cases, by (team, state): only the page varies
 
 
 def case_list(user: User, f: CaseFilter) -> tuple[list, bool]:

@@ -390,16 +390,21 @@ def test_case_list_runs_two_selects_however_many_cases_and_teams(app, web, monke
         case = factories.case(applicant_name=f"Siti Nomor {n}")
         Case.update(team=teams[n % 2]).where(Case.id == case.id).execute()
     ran = statements_of(monkeypatch, app)
-    for url in ("/cases", "/cases?risk=high&sort=risk", "/cases?page=2"):
+    for url in (
+        "/cases",
+        "/cases?risk=high&sort=risk",
+        "/cases?page=2",
+        "/cases?state=verified&sort=name",
+    ):
         ran.clear()
         response = web.get(url, headers=EN)
         assert response.status_code == 200
         # The user with its office; a page of cases with their teams; the teams to filter by
         # only the first time (while the office's teams version stays the same).
         assert kinds(ran) == {"SELECT": 3 if url == "/cases" else 2}, ran
-        if is_postgres():  # prepared without filters, planned for its values with them
+        if is_postgres():  # prepared where one index serves filter and sort, else planned
             planned = [sql for sql in ran if sql.startswith("SELECT")]
-            assert len(planned) == (1 if "risk" in url else 0), ran
+            assert len(planned) == (1 if "name" in url else 0), ran
     rows = list_rows(web.get("/cases?sort=name", headers=EN).get_data(as_text=True))
     assert rows[0][1:] == ["Siti Nomor 0", "Cambodia", rows[0][3], "Referred", teams[0].name, "—"]
 
@@ -680,3 +685,18 @@ def test_the_quick_select_draws_what_wtforms_select_draws(chosen):
 
     form = Both(data={"plain": chosen, "quick": chosen})
     assert str(form.quick()).replace("quick", "plain") == str(form.plain())
+
+
+def test_the_lists_prepared_are_read_in_order_from_an_index():
+    """query.IN_INDEX_ORDER: each list prepared on PostgreSQL has an index of Case that holds
+    the office, its filter and its sort's first column in that order (so its plan is fixed)."""
+    from fieldcheck.cases.query import IN_INDEX_ORDER, SORTS
+
+    indexes = [
+        tuple(field.column_name for field in index._expressions)
+        for index in Case._meta.fields_to_index()
+    ]
+    filtered = {"state": "state", "risk": "risk_level"}
+    for shape, sort in IN_INDEX_ORDER:
+        wanted = ("office_id", *(filtered[f] for f in shape), SORTS[sort][0].node.column_name)
+        assert any(index[: len(wanted)] == wanted for index in indexes), (shape, sort)
