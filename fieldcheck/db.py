@@ -190,17 +190,12 @@ class CompiledSelect:
     def rows(self, **values):
         """Run the query with these values for its slots; its rows, as an iterable."""
         db = database.obj
-        query, sql, params = self._compiled.get(db) or self._compile(db)
-        params = _bind(params, values)
-        if self.prepare and is_postgres(db):
-            cursor = self._execute_prepared(db, sql, params)
-        else:
-            cursor = db.execute_sql(sql, params)
-        return self._reader(db, query, cursor)
+        cursor = db.execute_sql(*self.statement(**values))
+        return self._reader(db, self._compiled[db][0], cursor)
 
     def statement(self, **values) -> tuple[str, list]:
-        """The SQL and its parameters with these values for the slots, to run with another
-        query's rows_after (on PostgreSQL, with prepare, the EXECUTE of it, prepared first)."""
+        """The SQL and its parameters with these values for the slots (on PostgreSQL, with
+        prepare, the EXECUTE of the statement, prepared first on the connection in use)."""
         db = database.obj
         _, sql, params = self._compiled.get(db) or self._compile(db)
         params = _bind(params, values)
@@ -215,17 +210,13 @@ class CompiledSelect:
         two statements, which the server runs as one transaction (both or neither) and answers
         with the last one's rows. On SQLite, in-process, one after the other."""
         db = database.obj
-        sql, params = statement
         if not is_postgres(db):
-            db.execute_sql(sql, params)
+            db.execute_sql(*statement)
             return self.rows(**values)
-        query, own_sql, own_params = self._compiled.get(db) or self._compile(db)
-        own_params = _bind(own_params, values)
-        if self.prepare:
-            self._prepare(db)
-            own_sql = self._execute_sql(own_params)
+        sql, params = statement
+        own_sql, own_params = self.statement(**values)
         cursor = db.execute_sql(f"{sql}; {own_sql}", [*params, *own_params])
-        return self._reader(db, query, cursor)
+        return self._reader(db, self._compiled[db][0], cursor)
 
     def _compile(self, db):
         query = self.build()
@@ -255,18 +246,12 @@ class CompiledSelect:
         """The first row, or None."""
         return next(iter(self.rows(**values)), None)
 
-    def _execute_prepared(self, db, sql: str, params: list):
-        self._prepare(db, sql)
-        return db.execute_sql(self._execute_sql(params), params)
-
-    def _prepare(self, db, sql: str | None = None):
+    def _prepare(self, db, sql: str):
         """PREPARE the statement on the connection in use, unless it is already."""
         connection = db.connection()
         if connection not in self._prepared:
             # A prepared statement lasts as long as its connection, a rolled-back transaction
             # notwithstanding; a PREPARE that failed leaves nothing behind, nor a mark here.
-            if sql is None:
-                sql = (self._compiled.get(db) or self._compile(db))[1]
             numbers = itertools.count(1)
             numbered = re.sub(r"%%|%s", lambda m: "%" if m[0] == "%%" else f"${next(numbers)}", sql)
             db.execute_sql(f"PREPARE {self.name} AS {numbered}")
