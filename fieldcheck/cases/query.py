@@ -289,20 +289,21 @@ def _case_page_query(kind: str) -> peewee.ModelSelect:
     a JSON array of [id, at, actor name, action, details] (in no order: see timeline()), and
     `reads`, [how often it was opened, by how many people]. JSON is how both databases hand
     back many rows in one column (PostgreSQL's json_agg, SQLite's json_group_array)."""
+
+    def about(event):  # the events about the case the outer query selects
+        return (event.subject_type == "case") & (event.subject_id == Case.id.cast("TEXT"))
+
     event = AuditEvent.alias("e")
-    about = (event.subject_type == "case") & (event.subject_id == Case.id.cast("TEXT"))
     fn = peewee.fn
     if is_postgres():
         group, array = fn.json_agg, fn.json_build_array
     else:
         group, array = fn.json_group_array, fn.json_array
     fields = (event.id, event.at, event.actor_name, event.action, event.details)
-    history = event.select(group(array(*fields))).where(about & (event.action != CASE_READ))
+    history = event.select(group(array(*fields))).where(about(event) & (event.action != CASE_READ))
     read = AuditEvent.alias("r")
     reads = read.select(array(fn.COUNT(read.id), fn.COUNT(read.actor.distinct()))).where(
-        (read.subject_type == "case")
-        & (read.subject_id == Case.id.cast("TEXT"))
-        & (read.action == CASE_READ)
+        about(read) & (read.action == CASE_READ)
     )
     return _case_query(kind).select_extend(history.alias("history"), reads.alias("reads"))
 
