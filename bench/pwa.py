@@ -76,7 +76,13 @@ def _wait(page, condition, timeout=20.0):
 
 def run(ctx) -> Result:
     from playwright.sync_api import sync_playwright
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        """Keeps the bench's table readable: no line per request (errors are still logged)."""
+
+        def log_request(self, code="-", size="-"):
+            pass
 
     folder = Path(tempfile.mkdtemp(prefix="fieldcheck-bench-pwa-"))
     url = sqlite_url(folder / "fieldcheck.db")
@@ -93,7 +99,7 @@ def run(ctx) -> Result:
     with app.app_context(), database.atomic():
         create_demo(accounts.Actor(None, utcnow(), "bench"))
     meter = Meter(app)
-    server = make_server("127.0.0.1", 0, meter, threaded=True)
+    server = make_server("127.0.0.1", 0, meter, threaded=True, request_handler=Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     result = Result()
