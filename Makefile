@@ -95,7 +95,11 @@ lint: install-test
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
+# The database tests run again on PostgreSQL when FIELDCHECK_TEST_POSTGRES_URL names a server,
+# or, unset, when one answers on 127.0.0.1:5432 (as on CI's machine): pytest's header says which.
 test: install-test lint
+	@if [ -z "$$FIELDCHECK_TEST_POSTGRES_URL" ] && pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	  export FIELDCHECK_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test; fi; \
 	$(BIN)/pytest
 
 # PostgreSQL too when a server answers on this machine (as CI's) and none was named: through

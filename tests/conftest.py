@@ -22,6 +22,18 @@ SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 REGIONS_CSV = SHARED / "data" / "regions" / "wilayah-2025.csv"
 
 
+def pytest_report_header(config):
+    """Which databases this run's database tests use, so a run without PostgreSQL says so."""
+    if not POSTGRES_URL:
+        return (
+            "databases: SQLite only (set FIELDCHECK_TEST_POSTGRES_URL, or run PostgreSQL on "
+            "127.0.0.1:5432 for make test, to run them again on PostgreSQL)"
+        )
+    server = urlsplit(POSTGRES_URL)
+    where = f"{server.hostname or 'its Unix socket'}:{server.port or 5432}"
+    return f"databases: SQLite, then PostgreSQL on {where}"
+
+
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
