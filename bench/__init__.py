@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-BENCHMARKS = ("regions",)
+BENCHMARKS = (
+    "regions",  # importing the region table
+    "cases",  # the case list and case page at 100,000 cases, beside a floor page
+    "registry",  # pre-answering registry questions against an extract
+    "faults",  # 1,000 randomized sync fault schedules
+    "reports",  # the field report's rendering and QR
+    "pwa",  # the phone's download sizes
+    "sync",  # pushing, replaying and pulling
+)
 
 DEFAULT_RUNS = 3
 POSTGRES_ENV = ("FIELDCHECK_BENCH_POSTGRES_URL", "FIELDCHECK_TEST_POSTGRES_URL")

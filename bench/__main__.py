@@ -14,30 +14,6 @@ import traceback
 
 import bench
 
-# The case-page benchmark, registered here for now; its place is bench.BENCHMARKS itself.
-if "cases" not in bench.BENCHMARKS:
-    bench.BENCHMARKS = (*bench.BENCHMARKS, "cases")
-
-# Pre-answering registry questions against an extract.
-if "registry" not in bench.BENCHMARKS:
-    bench.BENCHMARKS = (*bench.BENCHMARKS, "registry")
-
-# 1,000 randomized fault schedules of the sync engine.
-if "faults" not in bench.BENCHMARKS:
-    bench.BENCHMARKS = (*bench.BENCHMARKS, "faults")
-
-# The field report's rendering and QR.
-if "reports" not in bench.BENCHMARKS:
-    bench.BENCHMARKS = (*bench.BENCHMARKS, "reports")
-
-# The phone's download sizes.
-if "pwa" not in bench.BENCHMARKS:
-    bench.BENCHMARKS = (*bench.BENCHMARKS, "pwa")
-
-# The sync benchmark, registered here for now; its place is bench.BENCHMARKS itself.
-if "sync" not in bench.BENCHMARKS:
-    bench.BENCHMARKS = (*bench.BENCHMARKS, "sync")
-
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
