@@ -57,7 +57,7 @@ def user(username, role, office_=None, team_=None, password=DEMO_PASSWORD, **ext
     return accounts.create_user(
         actor(),
         username=username,
-        name=username.title(),
+        name=extra.pop("name", username.title()),
         role=role,
         password=password,
         office=office_,

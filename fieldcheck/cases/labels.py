@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from babel import Locale
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -193,6 +194,46 @@ AUDIT_ACTIONS = {
 def action_label(action: str) -> str:
     """An audited action in words."""
     return in_words(AUDIT_ACTIONS).get(action, action)
+
+
+# What the registry was asked about, as a timeline line names it.
+REGISTRY_RECORDS = {
+    "nik_identity": _l("the applicant's NIK"),
+    "kk_membership": _l("the family card"),
+    "birth_certificate": _l("the birth certificate"),
+    "member_identity": _l("a family member's NIK"),
+}
+REGISTRY_ANSWERS = {"match": _l("Match"), "mismatch": _l("Mismatch"), "not_found": _l("Not found")}
+
+
+def event_details(action: str, details: dict) -> list[str]:
+    """What a timeline line says after its action: which registry record was asked about and
+    the answer, whom the case was given to, how the risk changed, and any reason or comment.
+
+    Only what the event itself recorded: an older event without the names says none.
+    """
+    parts = []
+    if action.startswith("registry.") and details.get("kind"):
+        parts.append(in_words(REGISTRY_RECORDS).get(details["kind"], details["kind"]))
+        if details.get("answer"):
+            parts.append(in_words(REGISTRY_ANSWERS).get(details["answer"], details["answer"]))
+        if details.get("note"):
+            parts.append(details["note"])
+    elif action in ("case.assign", "case.reassign") and details.get("team_name"):
+        parts.append(", ".join(filter(None, (details["team_name"], details.get("officer_name")))))
+    elif action == "case.risk" and details.get("risk"):
+        (was, was_score), (now, now_score) = details["risk"]
+        levels = in_words(RISK_LEVELS)
+        after = f"{levels.get(now, now)} ({now_score})"
+        if (was, was_score) == (now, now_score):
+            parts.append(_("risk unchanged: %(level)s", level=after))
+        else:
+            before = f"{levels.get(was, was)} ({was_score})"
+            parts.append(_("risk %(before)s → %(after)s", before=before, after=after))
+    said = details.get("reason") or details.get("comment")
+    if said:
+        parts.append(said)
+    return parts
 
 
 RELATIONS = {

@@ -413,6 +413,9 @@ def assign(
             "officer": officer.id if officer else None,
             "previous_team": case.team_id,
             "previous_officer": case.officer_id,
+            # The names as they were then, for the timeline (teams are renamed, people leave).
+            "team_name": team.name,
+            "officer_name": officer.name if officer else None,
         }
         case.team, case.officer = team, officer
         move(actor, case, action, reason=reason, details=details)

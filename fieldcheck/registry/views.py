@@ -26,7 +26,7 @@ KIND_LABELS = {
     "birth_certificate": _l("Does this birth certificate exist?"),
     "member_identity": _l("Is this family member's NIK this person, with this relationship?"),
 }
-ANSWER_LABELS = {"match": _l("Match"), "mismatch": _l("Mismatch"), "not_found": _l("Not found")}
+ANSWER_LABELS = labels.REGISTRY_ANSWERS
 PAGE = 50
 
 

@@ -298,7 +298,7 @@ def test_case_timeline_lists_the_changes_and_counts_the_reads(app, web):
     web.post(f"{page}/assign", {"team": str(team.id), "officer": ""}, page=page)  # opens it once
     html = web.get(page, headers=EN).get_data(as_text=True)
     timeline = list_items(html, "timeline")
-    actions = [item.split(": ", 1)[1] for item in timeline]
+    actions = [item.split(": ", 1)[1].split(" — ")[0] for item in timeline]
     assert actions.index("created the case") < actions.index("assigned the case")
     assert "opened the case" not in actions
     assert "WIB — intake: assigned the case" in timeline[-1]
@@ -331,6 +331,60 @@ def test_case_timeline_shows_a_reason_given(app, web):
     web.post(f"{page}/cancel", {"reason": "Applicant withdrew"}, page=page)
     timeline = list_items(web.get(page, headers=EN).get_data(as_text=True), "timeline")
     assert timeline[-1].endswith("intake: cancelled the case — Applicant withdrew")
+
+
+def test_the_timeline_says_what_was_asked_answered_and_to_whom_the_case_went(app, web):
+    from fieldcheck.models import RegistryQuestion
+    from fieldcheck.registry import service as registry
+
+    signed_in(web)
+    case = factories.case()  # the intake asks the registry about the applicant's NIK
+    team = factories.team()
+    officer = factories.user("field1", "field", team_=team, name="Agus Setiawan")
+    page = f"/cases/{case.id}"
+    web.post(f"{page}/assign", {"team": str(team.id), "officer": str(officer.id)}, page=page)
+    clerk = factories.user("registry", "registry")
+    nik = RegistryQuestion.get(
+        (RegistryQuestion.case == case.id) & (RegistryQuestion.kind == "nik_identity")
+    )
+    with app.app_context():
+        registry.answer(factories.actor(clerk), nik, "mismatch", "1999-03-06", "Lahir 6 Maret")
+
+    lines = [
+        line.split(": ", 1)[1] for line in list_items(web.get(page, headers=EN).text, "timeline")
+    ]
+    assert "asked the registry a question — the applicant's NIK" in lines
+    assert "assigned the case — Timpora Kabupaten Bandung, Agus Setiawan" in lines
+    assert "answered a registry question — the applicant's NIK — Mismatch — Lahir 6 Maret" in lines
+    changed = [line for line in lines if line.startswith("re-evaluated the risk signals")]
+    assert changed and all(" — risk " in line for line in changed)
+
+    indonesian = list_items(web.get(page, headers={"Accept-Language": "id"}).text, "timeline")
+    assert any(line.endswith("— NIK pemohon — Tidak sesuai — Lahir 6 Maret") for line in indonesian)
+
+
+@pytest.mark.parametrize(
+    "action, details, said",
+    [
+        ("case.risk", {"risk": [["low", 10], ["high", 70]]}, ["risk Low (10) → High (70)"]),
+        ("case.risk", {"risk": [["high", 65], ["high", 65]]}, ["risk unchanged: High (65)"]),
+        ("case.return_for_correction", {"comment": "Photos missing"}, ["Photos missing"]),
+        ("case.assign", {"team": 1, "officer": None}, []),  # recorded before names were
+        ("case.assign", {"team_name": "Timpora Garut", "officer_name": None}, ["Timpora Garut"]),
+        ("registry.ask", {"kind": "kk_membership", "subject": "household"}, ["the family card"]),
+        ("registry.ask", {"kind": "member_identity"}, ["a family member's NIK"]),
+        (
+            "registry.correct",
+            {"kind": "birth_certificate", "answer": "not_found", "note": ""},
+            ["the birth certificate", "Not found"],
+        ),
+    ],
+)
+def test_event_details_say_only_what_the_event_recorded(app, action, details, said):
+    from fieldcheck.cases.labels import event_details
+
+    with app.test_request_context(headers=EN):
+        assert event_details(action, details) == said
 
 
 # What each statement prepared on PostgreSQL is (name -> SELECT, INSERT...), whenever prepared.
