@@ -31,6 +31,9 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+CHOOSE = ("", _l("— choose —"))
+
+
 def _choices(mapping):
     return [(code, label) for code, label in mapping.items()]
 
@@ -88,8 +91,18 @@ class CaseForm(FlaskForm):
     phone = StringField(
         _l("Phone"), validators=[Optional()], render_kw={"inputmode": "tel", "autocomplete": "off"}
     )
-    purpose = SelectField(_l("Stated purpose"), choices=_choices(labels.PURPOSES))
-    destination_country = SelectField(_l("Destination country"), choices=[])
+    # No answer chosen beforehand: both feed the risk signals, and a default left unchanged
+    # would fire signals the applicant never gave cause for.
+    purpose = SelectField(
+        _l("Stated purpose"),
+        choices=[CHOOSE, *_choices(labels.PURPOSES)],
+        validators=[DataRequired(message=_l("Choose the stated purpose."))],
+    )
+    destination_country = SelectField(
+        _l("Destination country"),
+        choices=[],
+        validators=[DataRequired(message=_l("Choose the destination country."))],
+    )
     sponsor = StringField(_l("Employer or sponsor"), validators=[Optional(), Length(max=200)])
     sponsor_is_employer = BooleanField(_l("The sponsor is an employer"))
     visa_type = SelectField(_l("Visa type"), choices=_choices(labels.VISA_TYPES), default="unknown")
@@ -106,7 +119,7 @@ class CaseForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.destination_country.choices = labels.countries()
+        self.destination_country.choices = [CHOOSE, *labels.countries()]
 
     def validate_nik(self, field):
         from fieldcheck.cases.service import known_district

@@ -118,7 +118,6 @@ def new():
     form = CaseForm()
     if request.method == "GET":
         form.application_date.data = utcnow().date()
-        form.destination_country.data = "KH"
     if form.validate_on_submit():
         try:
             case = service.create_case(_actor(), current_user.office, form.data_for_case())

@@ -127,6 +127,32 @@ def test_intake_form_errors_per_field_in_the_users_language(app, web):
     assert Case.select().count() == 0
 
 
+@pytest.mark.parametrize(
+    "language, purpose, destination",
+    [
+        ("en", "Choose the stated purpose.", "Choose the destination country."),
+        ("id", "Pilih tujuan perjalanan yang dinyatakan.", "Pilih negara tujuan."),
+    ],
+)
+def test_purpose_and_destination_are_chosen_by_the_officer(
+    app, web, language, purpose, destination
+):
+    """Both feed the risk signals: none is chosen beforehand, and none chosen is an error."""
+    signed_in(web)
+    headers = {"Accept-Language": language}
+    html = web.get("/cases/new", headers=headers).text
+    for name in ("purpose", "destination_country"):
+        select = re.search(rf'<select[^>]*name="{name}".*?</select>', html, re.S).group(0)
+        assert "selected" not in select and re.search(r'<option value="">— \w+ —</option>', select)
+        assert "required" in select.split(">", 1)[0]
+
+    form = intake_form(purpose="", destination_country="")
+    html = web.post("/cases/new", form, page="/cases/new", headers=headers).text
+    assert text_of(html, "purpose-error") == purpose
+    assert text_of(html, "destination_country-error") == destination
+    assert Case.select().count() == 0
+
+
 def test_form_keeps_what_was_typed_after_an_error(app, web):
     signed_in(web)
     response = web.post("/cases/new", intake_form(nik="12345"), page="/cases/new")
