@@ -11,6 +11,8 @@ from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from fieldcheck.clock import utcnow
+
 babel = Babel()
 
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -32,6 +34,12 @@ def select_timezone() -> str | None:
     if current_user and current_user.is_authenticated and current_user.office_id:
         return current_user.office.tz_name
     return None
+
+
+def local_today() -> date:
+    """Today's date where the reader's office is (WIB, WITA or WIT), not in UTC: seven to nine
+    hours ahead, the day changes there first."""
+    return utcnow().astimezone(get_timezone()).date()
 
 
 def local_time(value: datetime | None, style: str = "medium") -> str:

@@ -19,7 +19,7 @@ from fieldcheck.clock import utcnow
 from fieldcheck.db import database
 from fieldcheck.domain import case_states, identity, roles
 from fieldcheck.errors import message
-from fieldcheck.i18n import medium_date
+from fieldcheck.i18n import local_today, medium_date
 from fieldcheck.models import Case, Team, User
 from fieldcheck.security import client_address, roles_required
 from fieldcheck.views import render
@@ -91,9 +91,10 @@ def _show_in_words(rows: list):
     link = case_link()
     states, risks = labels.in_words(labels.STATES), labels.in_words(labels.RISK_LEVELS)
     countries = labels.country_names()
-    language = str(get_locale())
+    language, today = str(get_locale()), local_today()
     for row in rows:
         row.href = link(row.id)
+        row.overdue = case_states.overdue(row.state, row.due_date, today)
         row.state_word = states[row.state]
         row.risk_word = risks[row.risk_level]
         row.destination = countries.get(row.destination_country, row.destination_country)
@@ -183,6 +184,7 @@ def show(case_id):
         assign_form=_assign_form(case) if assignable else None,
         cancel_form=CancelForm() if "cancel" in actions else None,
         actions=actions,
+        overdue=case_states.overdue(case.state, case.due_date, local_today()),
     )
 
 

@@ -6,6 +6,7 @@ the same transaction. Errors carry stable codes; the web layer translates them.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from fieldcheck.domain import roles
 
@@ -36,6 +37,13 @@ STATES = (
 )
 OPEN_STATES = (REFERRED, ASSIGNED, IN_FIELD, SUBMITTED, REGISTRY_CHECK, UNDER_REVIEW, RETURNED)
 FINAL_STATES = (REFUSED, REVOKED, CANCELLED)
+
+
+def overdue(state: str, due: date | None, today: date) -> bool:
+    """Past its due date and still open: the check is late. A decided or closed case is not,
+    and a case without a due date never is."""
+    return due is not None and due < today and state in OPEN_STATES
+
 
 # Automatic steps (the sync engine, the registry queue) act as this pseudo-role.
 SYSTEM = "system"

@@ -168,3 +168,14 @@ def test_allowed_actions_for_buttons():
     ]
     assert allowed_actions("referred", "intake") == ["assign", "cancel"]
     assert allowed_actions("under_review", "field") == []
+
+
+@pytest.mark.parametrize("state", cs.STATES)
+def test_a_case_is_overdue_only_while_open_and_past_its_due_date(state):
+    from datetime import date
+
+    today = date(2026, 12, 3)
+    assert cs.overdue(state, date(2026, 12, 2), today) is (state in OPEN)
+    assert cs.overdue(state, today, today) is False  # due today is not late yet
+    assert cs.overdue(state, date(2026, 12, 4), today) is False
+    assert cs.overdue(state, None, today) is False

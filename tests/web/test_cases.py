@@ -585,6 +585,31 @@ def test_search_is_sent_by_post_and_audited(app, web):
     assert "Dewi Lestari" in web.get("/cases?q=nurhaliza").get_data(as_text=True)
 
 
+def test_open_cases_past_their_due_date_in_the_offices_day_are_marked_overdue(app, web, clock):
+    from datetime import UTC, date, datetime
+
+    from fieldcheck.cases import service
+
+    clock.at = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)  # 1 December, 03:00 in Bandung (WIB)
+    intake = signed_in(web)
+    late = factories.case(applicant_name="Ani Late", due_date=date(2026, 11, 30))
+    today = factories.case(applicant_name="Budi Today", due_date=date(2026, 12, 1))
+    closed = factories.case(applicant_name="Cici Closed", due_date=date(2026, 11, 20))
+    with app.app_context():
+        service.cancel(factories.actor(intake), closed, "Applicant withdrew")
+
+    rows = {row[1]: row[-1] for row in list_rows(web.get("/cases", headers=EN).text)}
+    assert rows["Ani Late"] == "Nov 30, 2026 overdue"
+    assert rows["Budi Today"] == "Dec 1, 2026"
+    assert rows["Cici Closed"] == "Nov 20, 2026"
+    indonesian = list_rows(web.get("/cases", headers={"Accept-Language": "id"}).text)
+    assert "30 Nov 2026 terlambat" in [row[-1] for row in indonesian]
+
+    assert text_of(web.get(f"/cases/{late.id}", headers=EN).text, "case-overdue") == "overdue"
+    for case in (today, closed):
+        assert 'id="case-overdue"' not in web.get(f"/cases/{case.id}").text
+
+
 def test_search_by_nik_and_application_number(app, web):
     signed_in(web)
     a = factories.case()
