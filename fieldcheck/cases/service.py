@@ -297,7 +297,6 @@ def create_case(actor: Actor, office: Office, data: dict) -> Case:
         case.save()
         from fieldcheck.registry.service import ask_at_intake
 
-        ask_at_intake(actor, case)
         actor.record(
             CASE_CREATE,
             case,
@@ -307,6 +306,7 @@ def create_case(actor: Actor, office: Office, data: dict) -> Case:
                 "rules_version": case.rules_version,
             },
         )
+        ask_at_intake(actor, case)  # after: the timeline shows the case made, then the questions
     return case
 
 

@@ -71,3 +71,23 @@ def test_intake_pages_pass_axe_and_fit_a_phone(page):
         count, report = axe_violations(page)
         assert count == 0, f"{path}: {report}"
         assert scroll_width(page) <= 360, path
+
+
+@pytest.mark.parametrize("viewport", [MOBILE], ids=["360x740"])
+@pytest.mark.parametrize("locale", ["en-US", "id-ID"])
+def test_a_case_page_reads_on_a_phone(page):
+    """Every value of the applicant and application lists has the card's width to itself on a
+    phone (a long label beside it once squeezed the values to a letter a line)."""
+    sign_in(page, "intake")
+    page.goto("/cases")
+    page.locator("#case-results tbody a").first.click()
+    page.locator("#h-timeline").wait_for()
+    count, report = axe_violations(page)
+    assert count == 0, report
+    assert scroll_width(page) <= 360
+    widths = page.eval_on_selector_all(
+        ".facts dd",
+        "values => values.map(dd => dd.getBoundingClientRect().width"
+        " / dd.closest('.card').getBoundingClientRect().width)",
+    )
+    assert widths and min(widths) > 0.8, widths

@@ -379,7 +379,7 @@ def test_the_timeline_says_what_was_asked_answered_and_to_whom_the_case_went(app
     lines = [
         line.split(": ", 1)[1] for line in list_items(web.get(page, headers=EN).text, "timeline")
     ]
-    assert "asked the registry a question — the applicant's NIK" in lines
+    assert lines[:2] == ["created the case", "asked the registry a question — the applicant's NIK"]
     assert "assigned the case — Timpora Kabupaten Bandung, Agus Setiawan" in lines
     assert "answered a registry question — the applicant's NIK — Mismatch — Lahir 6 Maret" in lines
     changed = [line for line in lines if line.startswith("re-evaluated the risk signals")]
