@@ -682,7 +682,7 @@ def test_a_list_row_shows_the_case_in_the_readers_words_and_links_to_it(app, web
     words = {"en": {"low": "Low", "medium": "Medium", "high": "High"}}
     words["id"] = {"low": "Rendah", "medium": "Sedang", "high": "Tinggi"}
     assert risk == words[language][case.risk_level]
-    assert f'<a href="/cases/{case.id}">{case.application_number}</a>' in page
+    assert f'<a class="nowrap" href="/cases/{case.id}">{case.application_number}</a>' in page
     # Its dates as the local_date filter shows them (Babel's medium format in that language).
     applied, due = (
         dates.format_date(d, "medium", locale=language) if d else "—"
