@@ -286,7 +286,8 @@ def _visible(kind: str):
 def _case_page_query(kind: str) -> peewee.ModelSelect:
     """The case as _case_query gives it, with its history in two more columns, so that the
     page has all it shows in one statement: `history`, its audited events other than reads, as
-    a JSON array of [id, at, actor name, action, details] (in no order: see timeline()), and
+    a JSON array of [id, at, actor's username, action, details, actor's name] (in no order:
+    see timeline()), and
     `reads`, [how often it was opened, by how many people]. JSON is how both databases hand
     back many rows in one column (PostgreSQL's json_agg, SQLite's json_group_array)."""
 
@@ -299,8 +300,13 @@ def _case_page_query(kind: str) -> peewee.ModelSelect:
         group, array = fn.json_agg, fn.json_build_array
     else:
         group, array = fn.json_group_array, fn.json_array
-    fields = (event.id, event.at, event.actor_name, event.action, event.details)
-    history = event.select(group(array(*fields))).where(about(event) & (event.action != CASE_READ))
+    person = User.alias("p")  # whose account it was, to name them (the username if it is gone)
+    fields = (event.id, event.at, event.actor_name, event.action, event.details, person.name)
+    history = (
+        event.select(group(array(*fields)))
+        .join(person, peewee.JOIN.LEFT_OUTER, on=(event.actor == person.id))
+        .where(about(event) & (event.action != CASE_READ))
+    )
     read = AuditEvent.alias("r")
     reads = read.select(array(fn.COUNT(read.id), fn.COUNT(read.actor.distinct()))).where(
         about(read) & (read.action == CASE_READ)
@@ -432,7 +438,8 @@ def timeline(case: Case) -> tuple[list[Happened], tuple[int, int]]:
     history = _json(case.history) or []
     history.sort(key=lambda event: (_moment(event[1]), event[0]))
     events = [
-        Happened(_moment(at), actor, action, details) for _, at, actor, action, details in history
+        Happened(_moment(at), f"{name} ({username})" if name else username, action, details)
+        for _, at, username, action, details, name in history
     ]
     opened, readers = _json(case.reads)
     return events, (opened, readers)

@@ -327,7 +327,7 @@ def test_case_timeline_lists_the_changes_and_counts_the_reads(app, web):
     actions = [item.split(": ", 1)[1].split(" — ")[0] for item in timeline]
     assert actions.index("created the case") < actions.index("assigned the case")
     assert "opened the case" not in actions
-    assert "WIB — intake: assigned the case" in timeline[-1]
+    assert "WIB — Intake (intake): assigned the case" in timeline[-1]  # name (username)
     assert text_of(html, "case-reads") == "Opened 2 times by 1 person."
 
     web.logout()
@@ -356,7 +356,7 @@ def test_case_timeline_shows_a_reason_given(app, web):
     page = f"/cases/{case.id}"
     web.post(f"{page}/cancel", {"reason": "Applicant withdrew"}, page=page)
     timeline = list_items(web.get(page, headers=EN).get_data(as_text=True), "timeline")
-    assert timeline[-1].endswith("intake: cancelled the case — Applicant withdrew")
+    assert timeline[-1].endswith("Intake (intake): cancelled the case — Applicant withdrew")
 
 
 def test_the_timeline_says_what_was_asked_answered_and_to_whom_the_case_went(app, web):
@@ -376,9 +376,9 @@ def test_the_timeline_says_what_was_asked_answered_and_to_whom_the_case_went(app
     with app.app_context():
         registry.answer(factories.actor(clerk), nik, "mismatch", "1999-03-06", "Lahir 6 Maret")
 
-    lines = [
-        line.split(": ", 1)[1] for line in list_items(web.get(page, headers=EN).text, "timeline")
-    ]
+    timeline = list_items(web.get(page, headers=EN).text, "timeline")
+    assert "WIB — Registry (registry): answered a registry question" in timeline[-2]
+    lines = [line.split(": ", 1)[1] for line in timeline]
     assert lines[:2] == ["created the case", "asked the registry a question — the applicant's NIK"]
     assert "assigned the case — Timpora Kabupaten Bandung, Agus Setiawan" in lines
     assert "answered a registry question — the applicant's NIK — Mismatch — Lahir 6 Maret" in lines
