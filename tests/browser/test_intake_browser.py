@@ -94,17 +94,17 @@ def test_a_case_page_reads_on_a_phone(page):
 
 
 @pytest.mark.parametrize("viewport", [MOBILE], ids=["360x740"])
-@pytest.mark.parametrize("locale, risk", [("en-US", "Risk"), ("id-ID", "Risiko")])
-def test_the_case_list_shows_each_case_as_a_card_on_a_phone(page, risk):
-    """No sideways scrolling to find a case's risk or status: each row is a card whose cells
-    carry their column's name."""
+@pytest.mark.parametrize("locale, due", [("en-US", "Due"), ("id-ID", "Batas waktu")])
+def test_the_case_list_shows_each_case_as_a_card_on_a_phone(page, due):
+    """No sideways scrolling to find a case's risk or status: each row is a card, its due date
+    under the column's name (the application date above is a date too)."""
     sign_in(page, "intake")
     page.goto("/cases")
     row = page.locator("#case-results tbody tr").first
     labels = row.locator("td").evaluate_all(
         "cells => cells.map(td => getComputedStyle(td, '::before').content)"
     )
-    assert labels[3] == f'"{risk}"'
+    assert labels[-1] == f'"{due}"' and set(labels[:-1]) == {"none"}
     wrap = page.locator("#case-results .table-wrap")
     assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth")
     assert row.evaluate("tr => tr.getBoundingClientRect().height") < 300
