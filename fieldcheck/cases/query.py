@@ -91,6 +91,8 @@ class CaseFilter:
     risk: str = ""
     date_from: date | None = None
     date_to: date | None = None
+    overdue: bool = False  # open cases past their due date, on `today`
+    today: date | None = None  # the office's day (the view sets it: i18n.local_today)
     sort: str = "newest"
     q: str = ""
     page: int = 1
@@ -108,6 +110,7 @@ class CaseFilter:
         f.risk = form.get("risk", "") if form.get("risk") in ("low", "medium", "high") else ""
         f.date_from = _date(form.get("date_from"), f, "date_from")
         f.date_to = _date(form.get("date_to"), f, "date_to")
+        f.overdue = form.get("overdue") == "1"
         f.sort = form.get("sort") if form.get("sort") in SORTS else "newest"
         f.q = " ".join(form.get("q", "").split())[:100]
         page = form.get("page", "1")
@@ -125,6 +128,7 @@ class CaseFilter:
                 ("risk", self.risk),
                 ("date_from", self.date_from),
                 ("date_to", self.date_to),
+                ("overdue", self.overdue),
             )
             if v
         }
@@ -158,6 +162,9 @@ def filter_values(f: CaseFilter) -> tuple[tuple, dict]:
         if getattr(f, name):
             shape.append(name)
             values[name] = Case.application_date.db_value(getattr(f, name))
+    if f.overdue:
+        shape.append("overdue")
+        values["today"] = Case.due_date.db_value(f.today or datetime.now(UTC).date())
     if f.q:
         values["number"] = f.q.upper()
         compact = re.sub(r"[\s.\-]", "", f.q)
@@ -196,6 +203,8 @@ def _conditions(shape: tuple):
             yield Case.application_date >= Slot("date_from")
         elif part == "date_to":
             yield Case.application_date <= Slot("date_to")
+        elif part == "overdue":  # as case_states.overdue says
+            yield Case.state.in_(case_states.OPEN_STATES) & (Case.due_date < Slot("today"))
         elif part == "nik":
             yield _like(Case.nik, "nik") | (Case.application_number == Slot("number"))
         else:  # ("words", n): every word somewhere in the name, or the application number

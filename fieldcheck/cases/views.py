@@ -46,6 +46,7 @@ def index():
     """The case list: filters by GET or POST; the search text only ever by POST."""
     source = request.form if request.method == "POST" else request.args
     f = query.CaseFilter.from_form(source)
+    f.today = local_today()
     if request.method == "GET":
         f.q = ""
     cases, has_next = query.case_list(current_user, f)
@@ -67,14 +68,14 @@ def _filters_html(f: query.CaseFilter, teams: list) -> Markup:
     """The list's filters and sort as HTML: the same for every view with the same filters, teams
     and language, so drawn once for each (its thirty options were a third of the page's
     template time)."""
-    chosen = (f.state, f.risk, f.team, f.district, f.date_from, f.date_to, f.sort)
+    chosen = (f.state, f.risk, f.team, f.district, f.date_from, f.date_to, f.overdue, f.sort)
     return _draw_filters(str(get_locale()), chosen, tuple((t.id, t.name) for t in teams))
 
 
 @functools.lru_cache(maxsize=256)
 def _draw_filters(language: str, chosen: tuple, teams: tuple) -> Markup:
     """`language` is the one render_template draws in (the caller's): it is only part of the key."""
-    names = ("state", "risk", "team", "district", "date_from", "date_to", "sort")
+    names = ("state", "risk", "team", "district", "date_from", "date_to", "overdue", "sort")
     html = render_template(
         "cases/_filters.html",
         f=SimpleNamespace(**dict(zip(names, chosen, strict=True))),

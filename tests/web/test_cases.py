@@ -606,6 +606,11 @@ def test_open_cases_past_their_due_date_in_the_offices_day_are_marked_overdue(ap
     assert "30 Nov 2026 terlambat" in [row[-1] for row in indonesian]
 
     assert text_of(web.get(f"/cases/{late.id}", headers=EN).text, "case-overdue") == "overdue"
+    for sort in ("newest", "due", "name"):  # the filter finds the same ones, however sorted
+        page = web.get(f"/cases?overdue=1&sort={sort}", headers=EN).text
+        assert [row[1] for row in list_rows(page)] == ["Ani Late"], sort
+        assert re.search(r'id="f-overdue"[^>]* checked', page)
+    assert 'id="f-overdue" name="overdue" value="1">' in web.get("/cases").text  # unchecked
     for case in (today, closed):
         assert 'id="case-overdue"' not in web.get(f"/cases/{case.id}").text
 
