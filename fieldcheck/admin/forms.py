@@ -3,12 +3,12 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from fieldcheck.auth.forms import new_password_field
 from fieldcheck.domain import roles
+from fieldcheck.forms import AppForm
 from fieldcheck.models import Region, Team, User
 from fieldcheck.security import AGENCY_LABELS, ROLE_LABELS
 
@@ -20,7 +20,7 @@ def parse_region_codes(text: str) -> list[str]:
     return [c for c in re.split(r"[\s,;]+", text or "") if c]
 
 
-class UserForm(FlaskForm):
+class UserForm(AppForm):
     username = StringField(
         _l("Username"),
         validators=[
@@ -92,15 +92,15 @@ class UserForm(FlaskForm):
             raise ValidationError(_l("Unknown region code: %(codes)s.", codes=", ".join(unknown)))
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(AppForm):
     password = new_password_field(_l("Temporary password"))
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(AppForm):
     """Deactivate or reactivate: a button, with CSRF."""
 
 
-class TeamForm(FlaskForm):
+class TeamForm(AppForm):
     name = StringField(
         _l("Team name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=200)]
     )

@@ -1,9 +1,10 @@
 """Sign-in, password and language forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from fieldcheck.forms import AppForm
 
 MIN_PASSWORD = 10
 COMMON_PASSWORDS = {
@@ -42,7 +43,7 @@ def new_password_field(label):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     username = StringField(
         _l("Username"),
         validators=[DataRequired(message=_l("Enter your username."))],
@@ -55,7 +56,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(AppForm):
     current = PasswordField(
         _l("Current password"),
         validators=[DataRequired(message=_l("Enter your current password."))],
@@ -69,9 +70,9 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AppForm):
     language = SelectField(_l("Language"), choices=[("id", "Bahasa Indonesia"), ("en", "English")])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(AppForm):
     """Sign a device out: a button, with CSRF."""

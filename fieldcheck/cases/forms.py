@@ -3,7 +3,6 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
 from wtforms import (
@@ -22,6 +21,7 @@ from fieldcheck.cases import labels
 from fieldcheck.clock import utcnow
 from fieldcheck.domain import identity
 from fieldcheck.errors import message
+from fieldcheck.forms import AppForm
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -43,7 +43,7 @@ def not_in_future(form, field):
         raise ValidationError(_l("This date is in the future."))
 
 
-class CaseForm(FlaskForm):
+class CaseForm(AppForm):
     """What intake states about an application when referring it for a field check."""
 
     application_number = StringField(
@@ -202,20 +202,20 @@ class QuickSelect(widgets.Select):
         return template.format(choice.value, choice.label or choice.value)  # both escaped
 
 
-class AssignForm(FlaskForm):
+class AssignForm(AppForm):
     team = SelectField(_l("Team"), choices=[], widget=QuickSelect())
     officer = SelectField(_l("Officer (optional)"), choices=[], widget=QuickSelect())
     reason = TextAreaField(_l("Reason for re-assigning"), validators=[Optional(), Length(max=1000)])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(AppForm):
     reason = TextAreaField(
         _l("Reason for cancelling"),
         validators=[DataRequired(message=_l("Give a reason.")), Length(max=1000)],
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(AppForm):
     file = FileField(
         _l("CSV export of the passport system"),
         validators=[FileRequired(message=_l("Choose a file."))],

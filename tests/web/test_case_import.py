@@ -74,6 +74,22 @@ def test_dry_run_reports_each_bad_row_and_saves_nothing(app, web):
     assert Case.select().count() == 0
 
 
+def test_a_dry_run_in_indonesian_says_every_problem_in_indonesian(app, web):
+    """WTForms' own messages too ("Not a valid choice." for a country code no country has)."""
+    signed_in(web)
+    data = export(row("A-1", destination_country="XX"), row("A-2", purpose="smuggling"))
+    form = {"file": (io.BytesIO(data), "export.csv"), "mode": "valid_only", "check": "1"}
+    html = web.post(
+        "/cases/import",
+        form,
+        page="/cases/import",
+        headers={"Accept-Language": "id"},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert html.count("Bukan pilihan yang sah.") == 2
+    assert "Not a valid choice" not in html
+
+
 def test_all_or_nothing_imports_nothing_when_a_row_is_bad(app, web):
     signed_in(web)
     data = export(row("A-1"), row("A-2", nik="12345"))
