@@ -76,8 +76,35 @@ class ParsedFile:
         return len({p.line for p in self.problems})
 
 
-def _flag(value: str) -> str:
-    return "y" if value.strip().lower() in {"1", "y", "yes", "ya", "true", "benar"} else ""
+YES = {"1", "y", "yes", "ya", "true", "benar"}
+NO = {"", "0", "n", "no", "tidak", "false", "salah"}
+
+
+def _unknown_codes(field_, given: list[str]) -> str:
+    """The cells' codes that a column of choices does not take, as written ("" if none)."""
+    choices = getattr(field_, "choices", None)  # only fields of choices have them
+    if not isinstance(choices, list):
+        return ""
+    codes = {code for code, _ in choices}
+    return ", ".join(value for value in given if value not in codes)
+
+
+def codes_of(field_) -> str:
+    """The codes a column of choices takes, as its cells write them."""
+    return ", ".join(code for code, _ in field_.choices if code)
+
+
+# The columns whose cells are codes, each with its codes in words on the import page (the
+# destination country takes any ISO 3166 code, so it is described instead).
+CODED_COLUMNS = (
+    "sex",
+    "marital_status",
+    "purpose",
+    "visa_type",
+    "documents",
+    "referral_reasons",
+    "priority",
+)
 
 
 def parse(data: bytes, office, messages) -> ParsedFile:
@@ -113,21 +140,29 @@ def parse(data: bytes, office, messages) -> ParsedFile:
         if None in row:  # more cells than the header has columns
             result.problems.append(RowProblem(line, None, messages["cells"]))
             continue
-        values = MultiDict()
+        values, unclear = MultiDict(), []
         for column, cell in row.items():
             cell = (cell or "").strip()
             if column in LIST_COLUMNS:
                 for code in filter(None, (c.strip() for c in cell.split(";"))):
                     values.add(column, code)
             elif column in FLAG_COLUMNS:
-                if _flag(cell):
+                if cell.lower() in YES:
                     values[column] = "y"
+                elif cell.lower() not in NO:  # never read as a "no" it may not mean
+                    unclear.append((column, [messages["flag"] % {"value": cell}]))
             elif cell:
                 values[column] = cell
         form = CaseForm(formdata=values, meta={"csrf": False})
-        if not form.validate():
-            for name, errors in form.errors.items():
-                label = getattr(form, name).label.text if hasattr(form, name) else name
+        if not form.validate() or unclear:
+            for name, errors in [*unclear, *form.errors.items()]:
+                field_ = getattr(form, name, None)
+                label = field_.label.text if field_ is not None else name
+                unknown = _unknown_codes(field_, values.getlist(name))
+                if unknown and name == "destination_country":
+                    errors = [messages["country"] % {"value": unknown}]
+                elif unknown:  # say which codes, and which the column takes
+                    errors = [messages["code"] % {"value": unknown, "codes": codes_of(field_)}]
                 result.problems.append(
                     RowProblem(line, f"{name} ({label})", " ".join(str(e) for e in errors))
                 )

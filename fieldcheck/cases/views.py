@@ -248,6 +248,12 @@ IMPORT_MESSAGES = {
     "cells": _l("This line has more cells than the header has columns."),
     "repeated": _l("The same application number is already on line %(line)s of this file."),
     "too_many": _l("The file has more than %(max)s rows: split it."),
+    "code": _l("“%(value)s” is not a code this column takes: %(codes)s."),
+    "flag": _l("“%(value)s” is neither yes nor no: write ya or tidak (yes or no, 1 or 0)."),
+    "country": _l(
+        "“%(value)s” is not a country code: write the country's two letters (ISO 3166), "
+        "such as KH for Cambodia."
+    ),
 }
 
 
@@ -257,26 +263,29 @@ def import_csv():
     """Check an export (dry run) or import it: every valid row, or nothing if any row is bad."""
     form = ImportForm()
     if not form.validate_on_submit():
-        return render_template(
-            "cases/import.html", form=form, report=None, columns=importer.COLUMNS
-        ), (422 if form.errors else 200)
+        return _import_page(form, report=None), (422 if form.errors else 200)
     messages = {k: str(v) for k, v in IMPORT_MESSAGES.items()}
     report = importer.parse(form.file.data.read(), current_user.office_id, messages)
     dry_run = "check" in request.form
     blocked = report.file_error or (form.mode.data == "all_or_nothing" and report.problems)
     if dry_run or blocked or not report.valid:
-        return render_template(
-            "cases/import.html",
-            form=form,
-            report=report,
-            dry_run=dry_run,
-            blocked=blocked,
-            columns=importer.COLUMNS,
-        )
+        return _import_page(form, report=report, dry_run=dry_run, blocked=blocked)
     actor, office = _actor(), current_user.office
     filename = secure_filename(form.file.data.filename or "export.csv")[:64]
     return stream_template(
         "cases/import_run.html", report=report, steps=_import_steps(actor, office, report, filename)
+    )
+
+
+def _import_page(form: ImportForm, **context) -> str:
+    """The import page, with the file's columns and the codes each coded column takes."""
+    rows = CaseForm(meta={"csrf": False})  # the choices every row is checked against
+    codes = [
+        (column, getattr(rows, column).label.text, importer.codes_of(getattr(rows, column)))
+        for column in importer.CODED_COLUMNS
+    ]
+    return render_template(
+        "cases/import.html", form=form, columns=importer.COLUMNS, codes=codes, **context
     )
 
 

@@ -2,6 +2,7 @@
 malformed files. Nothing is ever imported by half."""
 
 import io
+import re
 
 from fieldcheck.cases.importer import COLUMNS
 from fieldcheck.models import AuditEvent, Case
@@ -75,7 +76,8 @@ def test_dry_run_reports_each_bad_row_and_saves_nothing(app, web):
 
 
 def test_a_dry_run_in_indonesian_says_every_problem_in_indonesian(app, web):
-    """WTForms' own messages too ("Not a valid choice." for a country code no country has)."""
+    """A code a column does not take is named, with the codes it takes (WTForms alone would say
+    "Not a valid choice.", in English)."""
     signed_in(web)
     data = export(row("A-1", destination_country="XX"), row("A-2", purpose="smuggling"))
     form = {"file": (io.BytesIO(data), "export.csv"), "mode": "valid_only", "check": "1"}
@@ -86,8 +88,33 @@ def test_a_dry_run_in_indonesian_says_every_problem_in_indonesian(app, web):
         headers={"Accept-Language": "id"},
         content_type="multipart/form-data",
     ).get_data(as_text=True)
-    assert html.count("Bukan pilihan yang sah.") == 2
+    assert "“XX” bukan kode negara" in html
+    assert "“smuggling” bukan kode yang diterima kolom ini: work, " in html
     assert "Not a valid choice" not in html
+
+
+def test_a_yes_or_no_cell_that_is_neither_is_a_row_problem_not_a_no(app, web):
+    signed_in(web)
+    data = export(
+        row("A-1", age_doubted="maybe"),
+        row("A-2", age_doubted="Ya", sponsor_is_employer="tidak"),
+        row("A-3", sponsor_is_employer="0", age_doubted="yes"),
+    )
+    html = upload(web, data, check=True).get_data(as_text=True)
+    assert "Valid rows ready to import: 2" in html
+    assert "“maybe” is neither yes nor no" in html
+    upload(web, data).get_data()  # valid rows only (the streamed page runs the import)
+    doubted = {c.application_number: (c.age_doubted, c.sponsor_is_employer) for c in Case.select()}
+    assert doubted == {"A-2": (True, False), "A-3": (True, False)}
+
+
+def test_the_import_page_lists_the_codes_each_column_takes(app, web):
+    signed_in(web)
+    html = web.get("/cases/import", headers=EN).get_data(as_text=True)
+    codes = re.search(r'<dl class="facts" id="import-codes">.*?</dl>', html, re.S).group(0)
+    for column in ("sex", "purpose", "visa_type", "documents", "referral_reasons", "priority"):
+        assert f"<code>{column}</code>" in codes
+    assert "<code>F, M</code>" in codes and "ISO 3166" in codes
 
 
 def test_all_or_nothing_imports_nothing_when_a_row_is_bad(app, web):
