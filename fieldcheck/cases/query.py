@@ -268,6 +268,32 @@ def case_list(user: User, f: CaseFilter) -> tuple[list, bool]:
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
+@dataclass
+class DeskCounts:
+    """What waits on an office's desk: cases no team has yet, and open cases past their due."""
+
+    waiting: int
+    overdue: int
+
+
+def desk_counts(office_id: int, today: date) -> DeskCounts:
+    """Both counts in one statement, over the office's open cases only (by its state index)."""
+
+    def count(condition):
+        return peewee.fn.COALESCE(peewee.fn.SUM(peewee.Case(None, [(condition, 1)], 0)), 0)
+
+    waiting, overdue = (
+        Case.select(
+            count(Case.state == case_states.REFERRED),
+            count(Case.due_date < today),  # among open cases: as case_states.overdue says
+        )
+        .where((Case.office == office_id) & Case.state.in_(case_states.OPEN_STATES))
+        .tuples()
+        .get()
+    )
+    return DeskCounts(int(waiting), int(overdue))
+
+
 def _case_query(kind: str) -> peewee.ModelSelect:
     """A case the user may see, with its team and its officer's name, and whether it has any
     findings: most cases have none until the field visit, and for those the case page need not

@@ -3,6 +3,9 @@
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from fieldcheck.cases.query import desk_counts
+from fieldcheck.domain import roles
+from fieldcheck.i18n import local_today
 from fieldcheck.security import signed_in
 
 bp = Blueprint("home", __name__)
@@ -11,4 +14,7 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @signed_in
 def index():
-    return render_template("home/index.html", user=current_user)
+    desk = None
+    if current_user.role in (roles.INTAKE, roles.SUPERVISOR):  # what waits on their desk
+        desk = desk_counts(current_user.office_id, local_today())
+    return render_template("home/index.html", user=current_user, desk=desk)

@@ -615,6 +615,35 @@ def test_open_cases_past_their_due_date_in_the_offices_day_are_marked_overdue(ap
         assert 'id="case-overdue"' not in web.get(f"/cases/{case.id}").text
 
 
+@pytest.mark.parametrize("role", ["intake", "supervisor"])
+def test_the_desks_start_page_counts_what_waits_and_links_to_it(app, web, clock, role):
+    from datetime import UTC, date, datetime
+
+    from fieldcheck.cases import service
+
+    clock.at = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)  # 1 December in Bandung (WIB)
+    user = signed_in(web, role)
+    waiting = [factories.case(due_date=date(2026, 11, 29)), factories.case()]  # one late too
+    assigned = factories.case(due_date=date(2026, 11, 30))
+    closed = factories.case(due_date=date(2026, 11, 1))
+    factories.case(office_=factories.office("KANIM-GRT", "Kantor Imigrasi Garut"))  # not theirs
+    with app.app_context():
+        service.assign(factories.actor(user), assigned, factories.team())
+        service.cancel(factories.actor(user), closed, "Withdrawn")
+
+    html = web.get("/", headers=EN).text
+    assert text_of(html, "desk-waiting").startswith(f"Awaiting assignment: {len(waiting)}")
+    assert text_of(html, "desk-overdue").startswith("Overdue: 2")
+    listed = web.get("/cases?overdue=1&sort=due", headers=EN).text
+    assert len(list_rows(listed)) == 2 and 'href="/cases?overdue=1&amp;sort=due"' in html
+    assert 'href="/cases?state=referred"' in html
+
+
+def test_other_roles_start_pages_count_nothing(app, web):
+    signed_in(web, "field")
+    assert 'id="desk-waiting"' not in web.get("/").text
+
+
 def test_search_by_nik_and_application_number(app, web):
     signed_in(web)
     a = factories.case()
