@@ -639,6 +639,31 @@ def test_the_desks_start_page_counts_what_waits_and_links_to_it(app, web, clock,
     assert 'href="/cases?state=referred"' in html
 
 
+def test_the_open_cases_index_holds_the_open_states_and_counts_the_desk_alone(app):
+    """The partial index of migration 11 names today's open states, and the start page's counts
+    read it (not each open case's row): its predicate must match the query's literal states."""
+    from datetime import date
+
+    from fieldcheck.cases.query import OPEN_STATES_SQL, desk_counts, desk_counts_query
+    from fieldcheck.db import database
+    from fieldcheck.domain import case_states
+    from fieldcheck.migrations import m0011_open_cases_index as migration
+
+    assert migration.OPEN_STATES == case_states.OPEN_STATES
+    assert f"state IN {OPEN_STATES_SQL.sql}" == migration.PREDICATE
+    office = factories.office()
+    with app.app_context(), database.atomic():  # SET LOCAL lasts until its end
+        sql, params = desk_counts_query(office.id, date(2026, 12, 1)).sql()
+        if is_postgres():
+            database.execute_sql("SET LOCAL enable_seqscan = off")  # on a table this small
+            plan = " ".join(row[0] for row in database.execute_sql("EXPLAIN " + sql, params))
+        else:
+            rows = database.execute_sql("EXPLAIN QUERY PLAN " + sql, params)
+            plan = " ".join(str(row[-1]) for row in rows)
+        assert "case_open_due" in plan, plan
+        assert desk_counts(office.id, date(2026, 12, 1)).waiting == 0
+
+
 def test_other_roles_start_pages_count_nothing(app, web):
     signed_in(web, "field")
     assert 'id="desk-waiting"' not in web.get("/").text
