@@ -534,6 +534,9 @@ def planned_cases(today: date) -> list[tuple[dict, dict]]:
                 family_cards[family] = kk
         phone = spec.get("phone", _phone(index))
         priority = spec.get("priority", "normal")
+        due = applied + timedelta(days={"high": 7, "normal": 14, "low": 21}[priority])
+        if spec["state"] in case_states.OPEN_STATES and due < today and index % 4:
+            due = today + timedelta(days=2 + index % 9)  # extended, as desks do: a few stay late
         data = {
             "application_number": f"{applied:%Y}-BDG-{number:06d}",
             "application_date": applied,
@@ -557,7 +560,7 @@ def planned_cases(today: date) -> list[tuple[dict, dict]]:
             "referral_notes": spec["notes"],
             "age_doubted": spec.get("age_doubted", False),
             "priority": priority,
-            "due_date": applied + timedelta(days={"high": 7, "normal": 14, "low": 21}[priority]),
+            "due_date": due,
         }
         planned.append((spec, data))
     return planned

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from fieldcheck.demo import DEMO_CASES, planned_cases
-from fieldcheck.domain import identity
+from fieldcheck.domain import case_states, identity
 from fieldcheck.models import AuditEvent, Case, CaseFinding, Region, Team
 
 EN = {"Accept-Language": "en"}
@@ -116,6 +116,14 @@ def test_application_dates_lie_in_the_last_sixty_days(demo, clock):
     # Numbered in the order of application, so the newest case is the latest application.
     assert [c.application_date for c in demo] == sorted(dates)
     assert len({c.application_number for c in demo}) == len(demo)
+
+
+def test_a_few_open_cases_are_overdue_as_in_a_working_office(demo, clock):
+    """Enough to show the mark and the filter, not half the office late."""
+    today = clock.at.date()
+    open_ = [c for c in demo if c.state in case_states.OPEN_STATES]
+    late = [c for c in open_ if case_states.overdue(c.state, c.due_date, today)]
+    assert 2 <= len(late) <= len(open_) // 4
 
 
 def test_every_change_is_an_audited_move_by_the_right_person(demo):
