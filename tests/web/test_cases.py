@@ -646,10 +646,9 @@ def test_the_open_cases_index_holds_the_open_states_and_counts_the_desk_alone(ap
 
     from fieldcheck.cases.query import OPEN_STATES_SQL, desk_counts, desk_counts_query
     from fieldcheck.db import database
-    from fieldcheck.domain import case_states
     from fieldcheck.migrations import m0011_open_cases_index as migration
 
-    assert migration.OPEN_STATES == case_states.OPEN_STATES
+    # OPEN_STATES_SQL is written from case_states.OPEN_STATES: a state added there fails here.
     assert f"state IN {OPEN_STATES_SQL.sql}" == migration.PREDICATE
     office = factories.office()
     with app.app_context(), database.atomic():  # SET LOCAL lasts until its end
