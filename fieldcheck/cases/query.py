@@ -99,7 +99,7 @@ class CaseFilter:
     date_from: date | None = None
     date_to: date | None = None
     overdue: bool = False  # open cases past their due date, on `today`
-    today: date | None = None  # the office's day (the view sets it: i18n.local_today)
+    today: date | None = None  # the office's day, which the view sets (i18n.local_today)
     sort: str = "newest"
     q: str = ""
     page: int = 1
@@ -171,7 +171,7 @@ def filter_values(f: CaseFilter) -> tuple[tuple, dict]:
             values[name] = Case.application_date.db_value(getattr(f, name))
     if f.overdue:
         shape.append("overdue")
-        values["today"] = Case.due_date.db_value(f.today or datetime.now(UTC).date())
+        values["today"] = Case.due_date.db_value(f.today)
     if f.q:
         values["number"] = f.q.upper()
         compact = re.sub(r"[\s.\-]", "", f.q)
