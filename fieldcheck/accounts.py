@@ -3,12 +3,15 @@
 Used by the administrator's screens and by the CLI alike.
 """
 
+import secrets
 from dataclasses import dataclass
 
-from fieldcheck import audit
+from flask import current_app
+
+from fieldcheck import audit, sessions
 from fieldcheck.db import database
 from fieldcheck.domain import roles
-from fieldcheck.models import Office, OfficeRegion, Team, User, UserRegion
+from fieldcheck.models import DeviceToken, Office, OfficeRegion, Team, User, UserRegion, UserSession
 
 
 @dataclass
@@ -103,21 +106,95 @@ def update_user(actor: Actor, user: User, *, regions=(), **changes) -> dict:
     return changed
 
 
+def authenticate(username: str, password: str) -> User | None:
+    """The active account these credentials open, or None.
+
+    Exactly one password hash is checked whatever the username, so that the time a refusal
+    takes does not tell a known username from an unknown one (an unknown or inactive one is
+    checked against a hash of the same kind that no password opens)."""
+    user = User.get_or_none(User.username == username) if username else None
+    if user is None:
+        User(password_hash=_unknown_user_hash()).check_password(password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+def _unknown_user_hash() -> str:
+    """A password hash made with the app's method, once per app, of a password no one knows."""
+    made = current_app.extensions.setdefault("fieldcheck.unknown_user_hash", {})
+    if "hash" not in made:
+        placeholder = User()
+        placeholder.set_password(secrets.token_urlsafe(24))
+        made["hash"] = placeholder.password_hash
+    return made["hash"]
+
+
 def set_active(actor: Actor, user: User, active: bool):
-    """Deactivate (the account can no longer sign in; its history stays) or reactivate."""
+    """Deactivate (the account can no longer sign in, its sessions end; its history stays) or
+    reactivate."""
     with database.atomic():
         user.active = active
         user.save(only=[User.active])
+        if not active:
+            sessions.end_all(user, at=actor.at, reason=sessions.DEACTIVATED)
         actor.record(audit.USER_ACTIVATE if active else audit.USER_DEACTIVATE, user)
 
 
 def reset_password(actor: Actor, user: User, temporary_password: str):
-    """Set a temporary password that the user must change at their next sign-in."""
+    """Set a temporary password that the user must change at their next sign-in; every
+    session of theirs ends (their phones' tokens stay: see change_password)."""
     with database.atomic():
         user.set_password(temporary_password)
         user.must_change_password = True
         user.save(only=[User.password_hash, User.must_change_password])
-        actor.record(audit.USER_PASSWORD_RESET, user)
+        ended = sessions.end_all(user, at=actor.at, reason=sessions.PASSWORD_RESET)
+        actor.record(audit.USER_PASSWORD_RESET, user, {"sessions_ended": ended})
+
+
+def change_password(actor: Actor, user: User, new_password: str, *, current: UserSession | None):
+    """The user's own change of password: every other session of theirs ends at once.
+
+    Their phones' device tokens are kept: revoking one wipes that phone's case data, and a
+    phone is revoked on its own (Sessions and devices) when it is lost (README, "Sessions")."""
+    with database.atomic():
+        user.set_password(new_password)
+        user.must_change_password = False
+        user.save(only=[User.password_hash, User.must_change_password])
+        ended = sessions.end_all(user, at=actor.at, reason=sessions.PASSWORD_CHANGE, keep=current)
+        actor.record(audit.USER_PASSWORD_CHANGE, user, {"sessions_ended": ended})
+
+
+def set_language(actor: Actor, user: User, language: str):
+    """The user's choice of language, kept for their next sign-in."""
+    with database.atomic():
+        user.language = language
+        user.save(only=[User.language])
+        actor.record(audit.USER_LANGUAGE, user, {"language": language})
+
+
+def end_session(actor: Actor, record: UserSession):
+    """A user ends one of their own sessions (a browser left signed in elsewhere)."""
+    with database.atomic():
+        if sessions.end(record, at=actor.at, reason=sessions.ENDED_BY_USER):
+            actor.record(audit.SESSION_END, record.user, {"session": record.id})
+
+
+def sign_out_everywhere(actor: Actor, user: User) -> dict:
+    """An administrator's answer to a lost phone or a leaked password: every session of the
+    user ends and every device token is revoked (the phones wipe their case data at their
+    next contact; unsent findings stay on them for their author)."""
+    with database.atomic():
+        ended = sessions.end_all(user, at=actor.at, reason=sessions.SIGNED_OUT_EVERYWHERE)
+        revoked = (
+            DeviceToken.update(revoked_at=actor.at)
+            .where((DeviceToken.user == user.id) & DeviceToken.revoked_at.is_null())
+            .execute()
+        )
+        counts = {"sessions_ended": ended, "tokens_revoked": revoked}
+        actor.record(audit.USER_SIGN_OUT_EVERYWHERE, user, counts)
+    return counts
 
 
 def _set_regions(user: User, codes):

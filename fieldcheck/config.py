@@ -6,8 +6,11 @@ from datetime import timedelta
 # The database: None means a SQLite file in the instance folder (see fieldcheck.db).
 DATABASE_URL = None
 
-# Sessions end after this much inactivity (a shared office PC must not stay signed in).
+# Sessions end after this much inactivity (a shared office PC must not stay signed in), and
+# this long after sign-in however busy (ASVS V3.3): both decided on the server.
 IDLE_TIMEOUT = timedelta(minutes=30)
+SESSION_LIFETIME = timedelta(hours=12)
+# Flask's own limit on a session cookie's age; the server's record decides first.
 PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
 # Set when the app is served over HTTPS (production): Secure cookies and HSTS.
@@ -28,6 +31,9 @@ WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which has 
 LOGIN_LIMIT_PER_USERNAME = "5 per 15 minutes"
 LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
 RATELIMIT_STORAGE_URI = "memory://"
+# Device tokens issued (phones enrolled, scanners signed in) per user and per address.
+TOKEN_LIMIT_PER_USER = "10 per day"  # noqa: S105  (a limit, not a token)
+TOKEN_LIMIT_PER_ADDRESS = "30 per hour"  # noqa: S105  (a limit, not a token)
 
 BABEL_DEFAULT_LOCALE = "id"
 BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"

@@ -1,5 +1,7 @@
-"""Device tokens: what a phone signs the sync API with. Only a hash is stored; a token can be
-listed and revoked by its owner and by an administrator of the owner's office."""
+"""Device tokens: what a field officer's phone signs the sync API with, and a passport
+officer's scanner the verify API. Each opens only its scope's routes (fieldcheck.domain.roles
+.TOKEN_SCOPES); other roles get none. Only a hash is stored; a token can be listed and revoked
+by its owner and by an administrator of the owner's office."""
 
 import hashlib
 import secrets
@@ -9,6 +11,7 @@ from flask import current_app
 
 from fieldcheck.accounts import Actor
 from fieldcheck.db import database
+from fieldcheck.domain import roles
 from fieldcheck.models import DeviceToken, User
 
 DEVICE_TOKEN_ISSUE = "device.token_issue"  # noqa: S105  (an action name)
@@ -19,8 +22,16 @@ def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_token(actor: Actor, user: User, label: str = "") -> tuple[str, DeviceToken]:
-    """A new bearer token for one of the user's devices: (the token, shown once; its record)."""
+class NoTokenForRole(ValueError):
+    """The user's role works at a desk, with a session: it gets no device token."""
+
+
+def issue_token(actor: Actor, user: User, label: str) -> tuple[str, DeviceToken]:
+    """A new bearer token for one of the user's devices, with the scope their role gets:
+    (the token, shown once; its record). Raises NoTokenForRole for a desk role."""
+    scope = roles.token_scope(user.role)
+    if scope is None:
+        raise NoTokenForRole(user.role)
     raw = "fc1_" + secrets.token_urlsafe(32)
     days = current_app.config["DEVICE_TOKEN_DAYS"]
     with database.atomic():
@@ -28,10 +39,13 @@ def issue_token(actor: Actor, user: User, label: str = "") -> tuple[str, DeviceT
             user=user,
             token_hash=token_hash(raw),
             label=label[:100],
+            scope=scope,
             created_at=actor.at,
             expires_at=actor.at + timedelta(days=days),
         )
-        actor.record(DEVICE_TOKEN_ISSUE, user, {"token": token.id, "label": token.label})
+        actor.record(
+            DEVICE_TOKEN_ISSUE, user, {"token": token.id, "label": token.label, "scope": scope}
+        )
     return raw, token
 
 

@@ -94,6 +94,11 @@ class User(BaseModel):
     must_change_password = peewee.BooleanField(default=False)
     created_at = UTCDateTimeField()
     last_login_at = UTCDateTimeField(null=True)
+    # The second factor (fieldcheck.domain.second_factor): the TOTP secret once enrolled, and
+    # the last time step a code was accepted for (a code counts once).
+    totp_secret = peewee.CharField(max_length=64, null=True)
+    totp_enrolled_at = UTCDateTimeField(null=True)
+    totp_last_step = peewee.BigIntegerField(null=True)
 
     # Flask-Login's protocol.
     @property
@@ -120,6 +125,10 @@ class User(BaseModel):
 
     def has_role(self, *wanted: str) -> bool:
         return self.role in wanted
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_enrolled_at is not None
 
     def region_codes(self) -> list[str]:
         return [r.region_code for r in self.regions.order_by(UserRegion.region_code)]
@@ -296,6 +305,9 @@ class DeviceToken(BaseModel):
     user = peewee.ForeignKeyField(User, backref="device_tokens")
     token_hash = peewee.CharField(max_length=64, unique=True)
     label = peewee.CharField(max_length=100, default="")
+    # What the token opens (fieldcheck.domain.roles.TOKEN_SCOPES): "sync" for a field
+    # officer's phone, "verify" for a passport officer's scanner. No token opens a desk page.
+    scope = peewee.CharField(max_length=8, default="")
     created_at = UTCDateTimeField()
     last_used_at = UTCDateTimeField(null=True)
     expires_at = UTCDateTimeField()
@@ -304,6 +316,40 @@ class DeviceToken(BaseModel):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class RecoveryCode(BaseModel):
+    """A one-time code that stands in for the second factor once (kept as a hash)."""
+
+    user = peewee.ForeignKeyField(User, backref="recovery_codes", on_delete="CASCADE")
+    code_hash = peewee.CharField(max_length=64)
+    created_at = UTCDateTimeField()
+    used_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("user", "code_hash"), True),)
+
+
+class UserSession(BaseModel):
+    """A signed-in browser session, kept on the server: the cookie carries only a random id,
+    whose hash is stored here. Ending the record ends the session at once, whatever cookie a
+    browser still holds (sign-out, a password change, deactivation, "sign out everywhere")."""
+
+    user = peewee.ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    sid_hash = peewee.CharField(max_length=64, unique=True)
+    created_at = UTCDateTimeField()
+    last_seen_at = UTCDateTimeField()
+    address = peewee.CharField(max_length=45, null=True)
+    user_agent = peewee.CharField(max_length=200, default="")
+    ended_at = UTCDateTimeField(null=True)
+    end_reason = peewee.CharField(max_length=20, null=True)
+
+    class Meta:
+        indexes = ((("user", "ended_at"), False),)
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None
 
 
 class RegistryQuestion(BaseModel):
@@ -447,6 +493,8 @@ MODELS = (
     FamilyMember,
     CaseNote,
     DeviceToken,
+    UserSession,
+    RecoveryCode,
     RegistryQuestion,
     RegistryExtract,
     RegistryPerson,

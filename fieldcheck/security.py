@@ -1,11 +1,9 @@
-"""Who may do what: sign-in sessions, the role decorator every view wears, idle timeout,
-sign-in rate limits, CSRF and the security headers."""
+"""Who may do what: sign-in sessions (kept on the server: fieldcheck.sessions), device tokens
+and the routes each scope opens, the role decorator every view wears, sign-in rate limits, CSRF
+and the security headers."""
 
-import copy
-from datetime import UTC, datetime, timedelta
 from functools import wraps
 
-import peewee
 from flask import (
     current_app,
     flash,
@@ -17,39 +15,22 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager, current_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from itsdangerous import BadSignature
 
-from fieldcheck import audit
+from fieldcheck import audit, sessions
 from fieldcheck.clock import utcnow
-from fieldcheck.db import CompiledSelect, Slot, database
+from fieldcheck.db import database
 from fieldcheck.domain import roles
-from fieldcheck.models import Office, User
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
-
-# Requests that change nothing are never limited: every limit here counts sign-in attempts
-# (POST /login, POST /api/v1/auth/token). A limit on a GET would need this filter changed.
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# The blueprints with limited routes: the limiter's work around a request is done for theirs
-# only (see _limit_where_limited). A limit on a route of another needs its blueprint here.
-LIMITED_BLUEPRINTS = ("auth", "api")
-
-
-@limiter.request_filter
-def _not_limited() -> bool:
-    """Spare page views the limiter's look-up of the view's limits (some 70 µs a request)."""
-    return request.method in SAFE_METHODS
-
 
 ROLE_LABELS = {
     roles.ADMIN: _l("Administrator"),
@@ -133,33 +114,108 @@ def audit_event(action, **kwargs):
     return audit.record(action, actor=actor, address=client_address(), at=utcnow(), **kwargs)
 
 
-# Every request of a signed-in user runs this: compiled once. With the office, which pages show
-# times in the zone of, and would otherwise load apart.
-USER_WITH_OFFICE = CompiledSelect(
-    lambda: (
-        User.select(User, Office)
-        .join(Office, peewee.JOIN.LEFT_OUTER, on=(User.office == Office.id))
-        .where(User.id == Slot("id"))
-        .limit(1)
-    )
-)
-
-
 @login_manager.user_loader
 def _load_user(user_id):
-    user = USER_WITH_OFFICE.first(id=int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    """The user of this browser's session, when its server-side record is open (one query,
+    with the user and their office); a session past its idle time or its lifetime ends here."""
+    raw = session.get("sid")
+    if not isinstance(raw, str) or getattr(_view(), "device_only", False):
+        return None  # the sync routes take a device token and nothing else
+    now = utcnow()
+    config = current_app.config
+    found, problem = sessions.find(
+        raw,
+        now=now,
+        idle=config["IDLE_TIMEOUT"],
+        lifetime=config["SESSION_LIFETIME"],
+        address=client_address(),
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+    if problem in (sessions.IDLE, sessions.EXPIRED, sessions.MOVED):
+        action = audit.SESSION_END if problem == sessions.MOVED else audit.USER_TIMEOUT
+        with database.atomic():
+            if sessions.end(found, at=now, reason=problem):
+                audit_event(action, actor=found.user, subject=found.user, details={"why": problem})
+        g.session_ended = problem
+    if problem is not None or str(found.user_id) != user_id:
+        _forget_session()
+        return None
+    sessions.touch(found, now)
+    g.user_session = found
+    return found.user
+
+
+def _forget_session():
+    """Empty the browser's session but for its language."""
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+
+
+def start_session(user):
+    """Sign a user in on this browser: a new session id (the one before, if any, is dropped:
+    no fixation) and with it a new CSRF token."""
+    _forget_session()
+    g.pop("csrf_token", None)  # Flask-WTF's signed token of the old session, for this request
+    session["sid"] = sessions.start(
+        user,
+        at=utcnow(),
+        address=client_address(),
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+    login_user(user)
+    g.user_session = None  # the record is read on the next request
+
+
+def end_session(reason: str = sessions.LOGOUT):
+    """Sign the user out of this browser: its server-side record ends, the cookie empties."""
+    record = g.get("user_session")
+    if record is not None:
+        sessions.end(record, at=utcnow(), reason=reason)
+    logout_user()
+    _forget_session()
+
+
+def token_scope(scope: str, methods=("GET", "HEAD", "POST", "PUT", "DELETE")):
+    """Let a device token of this scope open the view (for these methods): the only way a token
+    opens anything. Put it right under the route; the view's own role check still applies."""
+
+    def mark(view):
+        view.token_scope = scope
+        view.token_methods = frozenset(methods)
+        return view
+
+    return mark
+
+
+def _view():
+    return current_app.view_functions.get(request.endpoint) if request.endpoint else None
+
+
+def _view_token_scope() -> str | None:
+    view = _view()
+    if view is None or request.method not in getattr(view, "token_methods", ()):
+        return None
+    return view.token_scope
 
 
 @login_manager.request_loader
 def _load_user_from_bearer(request):
-    """A phone signs API calls with `Authorization: Bearer <device token>`."""
+    """A phone signs its calls with `Authorization: Bearer <device token>`: counted only on a
+    route that takes that token's scope (token_scope), never on a desk page."""
     from fieldcheck.devices import find_token
 
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
+    scope = _view_token_scope()
+    if scope is None:
+        g.token_problem = "token_not_accepted"  # noqa: S105  (a code, not a password)
+        return None
     token, problem = find_token(header.removeprefix("Bearer ").strip(), utcnow())
+    if problem is None and token.scope != scope:
+        problem = "token_scope"
     if problem:
         g.token_problem = problem
         return None
@@ -177,11 +233,14 @@ TOKEN_PROBLEMS = {
         "This device's sign-in has expired. Sign in again: nothing unsent is lost."
     ),
     "account_inactive": _l("This account is no longer active."),
+    "token_scope": _l("This device's sign-in does not open this. Sign in on the right device."),
+    "token_not_accepted": _l("A device sign-in does not open this. Sign in with your password."),
 }
 
 
-def device_required(*allowed: str):
-    """For the sync API: only a device token counts (no session cookie, so no CSRF to forge)."""
+def device_required(*allowed: str, scope: str = roles.SYNC_SCOPE):
+    """For the sync API: only a device token of `scope` counts (no session cookie, so no CSRF
+    to forge)."""
 
     def decorate(view):
         @wraps(view)
@@ -195,52 +254,42 @@ def device_required(*allowed: str):
             return view(*args, **kwargs)
 
         guarded.access = tuple(allowed) or SIGNED_IN
-        return guarded
+        guarded.device_only = True
+        return token_scope(scope)(guarded)
 
     return decorate
 
 
 @login_manager.unauthorized_handler
 def _unauthorized():
+    ended = g.get("session_ended")
     if wants_json():
+        if ended:
+            return json_error(401, "session_expired", _("Your session has expired. Sign in again."))
         code = g.get("token_problem", "unauthenticated")
         return json_error(401, code, str(TOKEN_PROBLEMS.get(code, _l("Sign in first."))))
-    flash(_("Please sign in to open that page."), "info")
-    return redirect(url_for("auth.login", next=request.full_path if request.args else request.path))
-
-
-# Activity is noted in the session at most this often: a session changed on every request
-# would be signed and sent back as a new cookie every time. A session may so end up to this
-# much before the idle limit after the last request, never after it.
-SEEN_EVERY = timedelta(seconds=60)
-
-
-def _check_idle_timeout():
-    """End a session that has been idle too long; remember activity otherwise."""
-    if not current_user.is_authenticated or g.get("device_token") is not None:
-        return None  # device tokens have their own expiry; sessions time out when idle
-    now = utcnow()
-    seen = session.get("seen")
-    limit = current_app.config["IDLE_TIMEOUT"]
-    if seen is not None and now - datetime.fromisoformat(seen) > limit:
-        user = current_user._get_current_object()
-        with database.atomic():
-            audit_event(audit.USER_TIMEOUT, actor=user, subject=user)
-        logout_user()
-        session.clear()
-        if wants_json():
-            return json_error(401, "session_expired", _("Your session has expired. Sign in again."))
+    if ended == sessions.IDLE:
+        minutes = int(current_app.config["IDLE_TIMEOUT"].total_seconds() // 60)
         flash(
             _(
                 "Your session ended after %(minutes)d minutes without activity. Sign in again.",
-                minutes=int(limit.total_seconds() // 60),
+                minutes=minutes,
             ),
             "info",
         )
-        return redirect(url_for("auth.login", next=request.path))
-    if seen is None or now - datetime.fromisoformat(seen) > SEEN_EVERY:
-        session["seen"] = now.isoformat()
-    return None
+    elif ended == sessions.EXPIRED:
+        hours = int(current_app.config["SESSION_LIFETIME"].total_seconds() // 3600)
+        flash(
+            ngettext(
+                "Your session ended: a session lasts at most %(num)d hour. Sign in again.",
+                "Your session ended: a session lasts at most %(num)d hours. Sign in again.",
+                hours,
+            ),
+            "info",
+        )
+    else:
+        flash(_("Please sign in to open that page."), "info")
+    return redirect(url_for("auth.login", next=request.full_path if request.args else request.path))
 
 
 def _force_password_change():
@@ -256,38 +305,6 @@ def _force_password_change():
             )
         return redirect(url_for("auth.password"))
     return None
-
-
-# A session's CSRF token, signed: Flask-WTF signs the session's token anew on every page that
-# shows a form (every page: sign-out and language are forms), some 60 µs each. With no time
-# limit on tokens (WTF_CSRF_TIME_LIMIT = None) a token signed once is as good as one signed now,
-# so each process keeps the ones it signed, by secret key and session token, and puts the
-# session's in `g`, where generate_csrf looks first. Emptied when it holds SIGNED_CSRF_MOST.
-SIGNED_CSRF_MOST = 4096
-_signed_csrf: dict[tuple[str, str], str] = {}
-
-
-def _csrf_key() -> tuple[str, str] | None:
-    token = session.get("csrf_token")
-    if not isinstance(token, str) or current_app.config["WTF_CSRF_TIME_LIMIT"] is not None:
-        return None  # no token yet (generate_csrf makes one), or signed tokens expire
-    return current_app.secret_key, token
-
-
-def _reuse_signed_csrf_token():
-    key = _csrf_key()
-    if key is not None and key in _signed_csrf:
-        g.csrf_token = _signed_csrf[key]
-
-
-def _remember_signed_csrf_token(response):
-    signed = g.get("csrf_token")
-    key = _csrf_key() if signed is not None else None
-    if key is not None and key not in _signed_csrf:
-        if len(_signed_csrf) >= SIGNED_CSRF_MOST:
-            _signed_csrf.clear()
-        _signed_csrf[key] = signed
-    return response
 
 
 # The headers every answer carries unless its view set its own.
@@ -334,82 +351,83 @@ def login_failed_response(response) -> bool:
     return bool(g.get("login_failed"))
 
 
-def login_limit_by_username() -> str:
-    return "login-user:" + request.form.get("username", "").strip().lower()
+def token_issued_response(response) -> bool:
+    """Token issuance is counted when a token was issued."""
+    return bool(g.get("token_issued"))
 
 
-def _limit_where_limited(app):
-    """Move the limiter's hooks (looking up a request's limits before it, counting a failed
-    sign-in after it, clearing its state at the end) from every request to the requests of
-    LIMITED_BLUEPRINTS: FieldCheck sets no default or application-wide limits, only limits on
-    sign-in routes, and the hooks took some 6% of every page's time."""
-    if limiter.limit_manager.default_limits or limiter.limit_manager.application_limits:
-        raise RuntimeError("limits for every route need the limiter's hooks on every request")
-
-    def is_limiters(hook) -> bool:
-        owner = getattr(hook, "__self__", None) or next(iter(getattr(hook, "args", ())), None)
-        return owner is limiter
-
-    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
-        moved = [hook for hook in hooks.get(None, []) if is_limiters(hook)]
-        hooks[None] = [hook for hook in hooks.get(None, []) if not is_limiters(hook)]
-        for blueprint in LIMITED_BLUEPRINTS:
-            hooks.setdefault(blueprint, []).extend(moved)
+def attempt_username() -> str:
+    """Whose password or second-factor code this request tries: the username a sign-in form or
+    a token request names, else the signed-in user (password change), else the user part-way
+    through signing in (second factor)."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        named = body.get("username", "") if isinstance(body, dict) else ""
+    else:
+        named = request.form.get("username", "")
+    if not named and current_user.is_authenticated:
+        named = current_user.username
+    if not named:
+        named = session.get("pending_username", "")
+    return "user:" + "".join(ch for ch in str(named) if ch.isprintable()).strip().lower()[:64]
 
 
-class RememberingSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, each cookie's signature checked once per process.
+# One per-username and one per-address limit for every route that checks a password or a
+# second-factor code: guesses spread over the sign-in form, the token route, the password
+# change and the code page all count together (shared limits: one bucket, any route).
+PASSWORD_USER_SCOPE = "password-user"  # noqa: S105  (a limit's name)
+PASSWORD_ADDRESS_SCOPE = "password-address"  # noqa: S105  (a limit's name)
+TOKEN_USER_SCOPE = "token-user"  # noqa: S105  (a limit's name)
+TOKEN_ADDRESS_SCOPE = "token-address"  # noqa: S105  (a limit's name)
 
-    A browser sends the same session cookie with every request until the session changes
-    (at most once a minute: SEEN_EVERY), and checking it (key derivation, HMAC, base64, JSON)
-    took some 50 µs of every page. A cookie that was good is good again, under the same
-    secret key, until it is older than the session's lifetime, which is still checked every
-    time. Each request gets its own copy of the session. Emptied when it holds `most`.
-    """
 
-    most = 4096
+def password_attempts(view):
+    """Limit failed password and code attempts per username and per address (POST only)."""
+    view = limiter.shared_limit(
+        lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+        scope=PASSWORD_ADDRESS_SCOPE,
+        methods=["POST"],
+        deduct_when=login_failed_response,
+    )(view)
+    return limiter.shared_limit(
+        lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"],
+        scope=PASSWORD_USER_SCOPE,
+        key_func=attempt_username,
+        methods=["POST"],
+        deduct_when=login_failed_response,
+    )(view)
 
-    def __init__(self):
-        self._opened: dict[tuple, tuple[datetime, dict]] = {}
 
-    def open_session(self, app, request):
-        cookie = request.cookies.get(self.get_cookie_name(app))
-        if not cookie or not app.secret_key:
-            return super().open_session(app, request)
-        lifetime = app.permanent_session_lifetime
-        key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()), cookie)
-        opened = self._opened.get(key)
-        if opened is None:
-            try:
-                data, signed_at = self.get_signing_serializer(app).loads(
-                    cookie, max_age=int(lifetime.total_seconds()), return_timestamp=True
-                )
-            except BadSignature:  # forged, or expired (SignatureExpired)
-                return self.session_class()
-            if len(self._opened) >= self.most:
-                self._opened.clear()
-            opened = self._opened[key] = (signed_at, data)
-        signed_at, data = opened
-        if datetime.now(UTC) - signed_at > lifetime:
-            return self.session_class()
-        plain = all(type(v) in (str, int, bool, float) or v is None for v in data.values())
-        return self.session_class(dict(data) if plain else copy.deepcopy(data))
+def token_issuance(view):
+    """Limit the device tokens issued per user and per address (POST only)."""
+    view = limiter.shared_limit(
+        lambda: current_app.config["TOKEN_LIMIT_PER_ADDRESS"],
+        scope=TOKEN_ADDRESS_SCOPE,
+        methods=["POST"],
+        deduct_when=token_issued_response,
+    )(view)
+    return limiter.shared_limit(
+        lambda: current_app.config["TOKEN_LIMIT_PER_USER"],
+        scope=TOKEN_USER_SCOPE,
+        key_func=attempt_username,
+        methods=["POST"],
+        deduct_when=token_issued_response,
+    )(view)
 
 
 def init_app(app):
-    app.session_interface = RememberingSessionInterface()
     app.config["SESSION_COOKIE_SECURE"] = app.config["HTTPS"]
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["HTTPS"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     login_manager.init_app(app)
-    login_manager.session_protection = "strong"
+    # Flask-Login's own session protection is off: a session is bound to its address and
+    # browser by its server-side record (fieldcheck.sessions.find), and a request signed with a
+    # device token is never turned away for a cookie it carries.
+    login_manager.session_protection = None
     csrf.init_app(app)
     limiter.init_app(app)
-    _limit_where_limited(app)
-    app.before_request(_check_idle_timeout)
+    app.jinja_env.filters["browser_name"] = sessions.browser_name
     app.before_request(_force_password_change)
-    app.before_request(_reuse_signed_csrf_token)
-    app.after_request(_remember_signed_csrf_token)
     app.after_request(_security_headers)
 
     @app.errorhandler(CSRFError)
@@ -426,13 +444,23 @@ def init_app(app):
 
     @app.errorhandler(429)
     def _too_many(error):
-        message = _(
-            "Too many failed sign-in attempts. Wait %(limit)s and try again.",
-            limit=_describe_limit(error),
-        )
+        scope = getattr(getattr(error, "limit", None), "scope", None)
+        if scope in (TOKEN_USER_SCOPE, TOKEN_ADDRESS_SCOPE):
+            message = _(
+                "Too many devices were signed in. Wait %(limit)s and try again.",
+                limit=_describe_limit(error),
+            )
+        else:
+            message = _(
+                "Too many failed sign-in attempts. Wait %(limit)s and try again.",
+                limit=_describe_limit(error),
+            )
         if wants_json():
             return json_error(429, "rate_limited", message)
-        return render_template("auth/login.html", form=_login_form(), error=message), 429
+        if request.endpoint == "auth.login":
+            return render_template("auth/login.html", form=_login_form(), error=message), 429
+        title = _("Too many attempts")
+        return render_template("errors/error.html", title=title, message=message), 429
 
 
 def _describe_limit(error) -> str:

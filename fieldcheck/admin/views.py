@@ -188,6 +188,26 @@ def _tokens_of(user: User):
     )
 
 
+@bp.route("/users/<int:user_id>/sign-out-everywhere", methods=["POST"])
+@admin_only
+def user_sign_out_everywhere(user_id):
+    """End every session and revoke every device of a user (a leaked password, a lost phone)."""
+    user = _office_user(user_id)
+    if ActiveForm().validate_on_submit():
+        counts = accounts.sign_out_everywhere(_actor(), user)
+        flash(
+            _(
+                "%(name)s is signed out everywhere: %(sessions)d sessions ended, "
+                "%(devices)d devices signed out.",
+                name=user.name,
+                sessions=counts["sessions_ended"],
+                devices=counts["tokens_revoked"],
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+
+
 @bp.route("/users/<int:user_id>/devices/<int:token_id>/revoke", methods=["POST"])
 @admin_only
 def user_device_revoke(user_id, token_id):

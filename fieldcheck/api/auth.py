@@ -1,79 +1,99 @@
-"""Device sign-in for phones: username and password give a bearer token; tokens are listed and
-revoked by their owner (here) and by an administrator (on the user's admin page)."""
+"""Device sign-in: username and password give a bearer token with the scope the user's role
+gets (a field officer's phone: sync; a passport officer's scanner: verify; other roles none);
+tokens are listed and revoked by their owner (here) and by an administrator (on the user's admin
+page)."""
 
-from flask import current_app, g, jsonify, request
+from flask import g, jsonify, request
 from flask_login import current_user
 
-from fieldcheck import devices
+from fieldcheck import accounts, devices
 from fieldcheck.accounts import Actor
 from fieldcheck.api import bp
 from fieldcheck.clock import utcnow
 from fieldcheck.domain.visits import clean_text
-from fieldcheck.models import DeviceToken, User
+from fieldcheck.models import DeviceToken
 from fieldcheck.security import (
     client_address,
     json_error,
-    limiter,
-    login_failed_response,
+    password_attempts,
     public,
     signed_in,
+    token_issuance,
 )
 
+# Token answers hold a credential: never kept by a cache.
+NO_STORE = {"Cache-Control": "no-store"}
 
-def _username_key() -> str:
-    body = request.get_json(silent=True)
-    username = body.get("username", "") if isinstance(body, dict) else ""
-    return "login-user:" + clean_text(str(username)).strip().lower()
+
+def device_label(given, user_agent: str) -> str:
+    """The name a token is listed under: the one the device gave, else its User-Agent."""
+    label = clean_text(str(given or "")).strip()[:100]
+    return label or clean_text(user_agent or "").strip()[:100] or "device"
 
 
 @bp.route("/auth/token", methods=["POST"])
 @public
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], deduct_when=login_failed_response
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"],
-    key_func=_username_key,
-    deduct_when=login_failed_response,
-)
+@password_attempts
+@token_issuance
 def token():
-    """Username + password (+ a label for the device) → a device token, shown once."""
+    """Username + password (+ a name for the device) → a device token, shown once."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return json_error(400, "body_not_json", 'send {"username": ..., "password": ...} as JSON')
+        return (
+            json_error(400, "body_not_json", 'send {"username": ..., "password": ...} as JSON'),
+            400,
+            NO_STORE,
+        )
     username = clean_text(str(body.get("username", ""))).strip().lower()[:64]
     password = body.get("password")
-    if isinstance(password, str) and clean_text(password) != password:
-        password = None  # a lone surrogate or a control character: no password has one
-    user = User.get_or_none(User.username == username) if username else None
-    if (
-        user is None
-        or not user.active
-        or not isinstance(password, str)
-        or not user.check_password(password)
-    ):
+    if not isinstance(password, str) or clean_text(password) != password:
+        password = ""  # a lone surrogate or a control character: no password has one
+    user = accounts.authenticate(username, password)
+    if user is None:
         g.login_failed = True
-        return json_error(401, "credentials_invalid", "wrong username or password")
+        return json_error(401, "credentials_invalid", "wrong username or password"), 401, NO_STORE
     if user.must_change_password:
-        return json_error(
-            403, "password_change_required", "change the temporary password in the web app first"
+        return (
+            json_error(
+                403,
+                "password_change_required",
+                "change the temporary password in the web app first",
+            ),
+            403,
+            NO_STORE,
         )
     actor = Actor(user, utcnow(), client_address())
-    raw, record = devices.issue_token(actor, user, clean_text(str(body.get("label", "")))[:100])
-    return jsonify(
-        {
-            "token": raw,
-            "token_id": record.id,
-            "expires_at": record.expires_at.isoformat(),
-            "user": {
-                "username": user.username,
-                "name": user.name,
-                "role": user.role,
-                "team": user.team_id,
-                "language": user.language,
-            },
-        }
-    ), 201
+    label = device_label(body.get("label"), request.headers.get("User-Agent", ""))
+    try:
+        raw, record = devices.issue_token(actor, user, label)
+    except devices.NoTokenForRole:
+        return (
+            json_error(
+                403, "no_token_for_role", "this role works with a session, not a device token"
+            ),
+            403,
+            NO_STORE,
+        )
+    g.token_issued = True
+    return (
+        jsonify(
+            {
+                "token": raw,
+                "token_id": record.id,
+                "scope": record.scope,
+                "expires_at": record.expires_at.isoformat(),
+                "user": {
+                    "username": user.username,
+                    "name": user.name,
+                    "role": user.role,
+                    "team": user.team_id,
+                    "language": user.language,
+                },
+            }
+        ),
+        201,
+        NO_STORE,
+    )
 
 
 @bp.route("/auth/tokens")
@@ -85,7 +105,7 @@ def tokens():
         .where(DeviceToken.user == current_user.id)
         .order_by(DeviceToken.created_at.desc())
     )
-    return jsonify({"tokens": [_token_json(t) for t in rows]})
+    return jsonify({"tokens": [_token_json(t) for t in rows]}), 200, NO_STORE
 
 
 @bp.route("/auth/tokens/<int:token_id>", methods=["DELETE"])
@@ -107,6 +127,7 @@ def _token_json(t: DeviceToken) -> dict:
     return {
         "id": t.id,
         "label": t.label,
+        "scope": t.scope,
         "created_at": t.created_at.isoformat(),
         "last_used_at": t.last_used_at and t.last_used_at.isoformat(),
         "expires_at": t.expires_at.isoformat(),

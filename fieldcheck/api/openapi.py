@@ -227,6 +227,7 @@ def _schemas() -> dict:
                     "description": "shown once: send it as `Authorization: Bearer <token>`",
                 },
                 "token_id": {"type": "integer"},
+                "scope": code(tuple(roles.TOKEN_SCOPES.values())),
                 "expires_at": DATE_TIME,
                 "user": obj(
                     {
@@ -239,18 +240,30 @@ def _schemas() -> dict:
                     required=("username", "name", "role", "team", "language"),
                 ),
             },
-            required=("token", "token_id", "expires_at", "user"),
+            required=("token", "token_id", "scope", "expires_at", "user"),
         ),
         "DeviceToken": obj(
             {
                 "id": {"type": "integer"},
                 "label": {"type": "string", "maxLength": 100},
+                "scope": {
+                    "type": "string",
+                    "description": "sync or verify; empty for an old token of a desk role",
+                },
                 "created_at": DATE_TIME,
                 "last_used_at": nullable(DATE_TIME),
                 "expires_at": DATE_TIME,
                 "revoked_at": nullable(DATE_TIME),
             },
-            required=("id", "label", "created_at", "last_used_at", "expires_at", "revoked_at"),
+            required=(
+                "id",
+                "label",
+                "scope",
+                "created_at",
+                "last_used_at",
+                "expires_at",
+                "revoked_at",
+            ),
         ),
         "DeviceTokens": obj(
             {"tokens": {"type": "array", "items": ref("DeviceToken")}}, required=("tokens",)
@@ -757,8 +770,9 @@ def _r(name: str) -> dict:
     return {"$ref": f"#/components/responses/{name}"}
 
 
-SIGNED_IN = [{"deviceToken": []}, {"sessionCookie": []}]
+SESSION = [{"sessionCookie": []}]
 DEVICE = [{"deviceToken": []}]
+SESSION_OR_DEVICE = [{"deviceToken": []}, {"sessionCookie": []}]
 SHA256_PARAMETER = {
     "name": "sha256",
     "in": "path",
@@ -793,7 +807,7 @@ def _paths() -> dict:
                 "operationId": "me",
                 "summary": "Who the caller is signed in as",
                 "tags": ["meta"],
-                "security": SIGNED_IN,
+                "security": SESSION,
                 "responses": {
                     "200": _json("the caller", ref("Me")),
                     "401": _r("Unauthorized"),
@@ -806,7 +820,7 @@ def _paths() -> dict:
                 "operationId": "auditVerify",
                 "summary": "The state of the audit trail's hash chain (administrators)",
                 "tags": ["meta"],
-                "security": SIGNED_IN,
+                "security": SESSION,
                 "responses": {
                     "200": _json("the chain's state", ref("AuditReport")),
                     "401": _r("Unauthorized"),
@@ -819,8 +833,12 @@ def _paths() -> dict:
                 "operationId": "issueToken",
                 "summary": "Username and password give a device token, shown once",
                 "description": (
-                    "Failed attempts are limited per address and per username (429). "
-                    "The token lives a limited number of days and can be revoked."
+                    "A field officer gets a sync token (the sync routes, and GET of their own "
+                    "phone pages), a passport officer a verify token (POST /reports/verify "
+                    "only); other roles get none (403). Failed attempts are limited per address "
+                    "and per username, shared with every route that checks a password, and "
+                    "tokens issued per user and per address (429). The token lives a limited "
+                    "number of days and can be revoked. Answers are never cached."
                 ),
                 "tags": ["auth"],
                 "security": [],
@@ -833,10 +851,13 @@ def _paths() -> dict:
                     "400": _error("the body is not a JSON object", ("body_not_json",)),
                     "401": _error("wrong username or password", ("credentials_invalid",)),
                     "403": _error(
-                        "the temporary password must be changed in the web app first",
-                        ("password_change_required",),
+                        "the temporary password must be changed in the web app first, or the "
+                        "role works with a session and gets no token",
+                        ("password_change_required", "no_token_for_role"),
                     ),
-                    "429": _error("too many failed attempts: wait", ("rate_limited",)),
+                    "429": _error(
+                        "too many failed attempts or tokens issued: wait", ("rate_limited",)
+                    ),
                 },
             }
         },
@@ -845,7 +866,7 @@ def _paths() -> dict:
                 "operationId": "listTokens",
                 "summary": "The caller's own devices",
                 "tags": ["auth"],
-                "security": SIGNED_IN,
+                "security": SESSION,
                 "responses": {
                     "200": _json("newest first", ref("DeviceTokens")),
                     "401": _r("Unauthorized"),
@@ -858,7 +879,7 @@ def _paths() -> dict:
                 "operationId": "revokeToken",
                 "summary": "Revoke one of the caller's own devices",
                 "tags": ["auth"],
-                "security": SIGNED_IN,
+                "security": SESSION,
                 "parameters": [
                     {
                         "name": "token_id",
@@ -941,7 +962,7 @@ def _paths() -> dict:
                 "operationId": "verifyReport",
                 "summary": "Check a field report's QR text (passport officers, supervisors)",
                 "tags": ["reports"],
-                "security": SIGNED_IN,
+                "security": SESSION_OR_DEVICE,
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": ref("VerifyRequest")}},
@@ -1016,7 +1037,7 @@ def _paths() -> dict:
                 "operationId": "getMedia",
                 "summary": "A photo, for a user who may see a case that names it",
                 "tags": ["media"],
-                "security": SIGNED_IN,
+                "security": SESSION_OR_DEVICE,
                 "responses": {
                     "200": {
                         "description": "the photo's bytes (not cached)",
@@ -1046,8 +1067,10 @@ def document() -> dict:
                 "The JSON API the phones sync with (DESIGN.md, 'Sync contract'). Every error "
                 'is {"error": {"code", "message"}}; the API never redirects. Phones sign '
                 "requests with a device token (`Authorization: Bearer ...`) from POST "
-                "/auth/token; the sync routes take nothing else. Routes marked with the "
-                "session cookie also serve the web app's signed-in users."
+                "/auth/token; the sync routes take nothing else. A token opens only the routes "
+                "of its scope (sync: push, pull, media; verify: POST /reports/verify) and is "
+                "refused elsewhere (401 token_not_accepted). Routes marked with the session "
+                "cookie serve the web app's signed-in users."
             ),
         },
         "servers": [{"url": "/api/v1"}],

@@ -13,7 +13,13 @@ from fieldcheck.clock import utcnow
 from fieldcheck.db import database
 from fieldcheck.domain import case_states, roles
 from fieldcheck.models import Case, FieldVisit
-from fieldcheck.security import client_address, device_required, json_error, signed_in
+from fieldcheck.security import (
+    client_address,
+    device_required,
+    json_error,
+    signed_in,
+    token_scope,
+)
 from fieldcheck.sync_handlers import complete_visits, team_scope
 from sync import EnvelopeError, PushContext
 from sync.media import sha256_of, sniff_type
@@ -261,6 +267,7 @@ def media_head(sha256):
 
 
 @bp.route("/media/<sha256>", methods=["GET"])
+@token_scope(roles.SYNC_SCOPE, methods=("GET",))
 @signed_in
 def media_get(sha256):
     """A photo, for a user who may see a case that names it."""

@@ -4,25 +4,29 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
-from fieldcheck import audit
+from fieldcheck import accounts, audit, sessions
 from fieldcheck.accounts import Actor
 from fieldcheck.auth import bp
 from fieldcheck.auth.forms import LanguageForm, LoginForm, PasswordChangeForm, RevokeForm
 from fieldcheck.clock import utcnow
 from fieldcheck.db import database
 from fieldcheck.devices import revoke_token
-from fieldcheck.models import DeviceToken, User
+from fieldcheck.models import DeviceToken, User, UserSession
 from fieldcheck.security import (
     audit_event,
     client_address,
-    limiter,
-    login_failed_response,
-    login_limit_by_username,
+    end_session,
+    password_attempts,
     public,
     signed_in,
+    start_session,
 )
+
+
+def _actor() -> Actor:
+    return Actor(current_user._get_current_object(), utcnow(), client_address())
 
 
 def _safe_next(target: str | None, default: str | None = None) -> str:
@@ -38,17 +42,7 @@ def _safe_next(target: str | None, default: str | None = None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-    methods=["POST"],
-    deduct_when=login_failed_response,
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"],
-    methods=["POST"],
-    key_func=login_limit_by_username,
-    deduct_when=login_failed_response,
-)
+@password_attempts
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -56,18 +50,18 @@ def login():
     error = None
     if form.validate_on_submit():
         username = form.username.data.strip().lower()
-        user = User.get_or_none(User.username == username)
+        user = accounts.authenticate(username, form.password.data)
         with database.atomic():
-            if user is not None and user.active and user.check_password(form.password.data):
+            if user is not None:
                 user.last_login_at = utcnow()
                 user.save(only=[User.last_login_at])
-                login_user(user)
-                session["seen"] = utcnow().isoformat()
+                start_session(user)
                 audit_event(audit.USER_LOGIN, actor=user, subject=user)
                 default = url_for("field.index") if user.role == "field" else None
                 return redirect(_safe_next(request.args.get("next"), default), code=303)
             g.login_failed = True
-            audit_event(audit.USER_LOGIN_FAILED, subject=user, details={"username": username[:64]})
+            known = User.get_or_none(User.username == username)
+            audit_event(audit.USER_LOGIN_FAILED, subject=known, details={"username": username[:64]})
         error = _("Wrong username or password, or the account is not active.")
     elif request.method == "POST":
         g.login_failed = True
@@ -81,32 +75,26 @@ def logout():
     user = current_user._get_current_object()
     with database.atomic():
         audit_event(audit.USER_LOGOUT, subject=user)
-    logout_user()
-    language = session.get("language")
-    session.clear()
-    if language:
-        session["language"] = language
+        end_session(sessions.LOGOUT)
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"), code=303)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
+@password_attempts
 def password():
     form = PasswordChangeForm()
     form.username_value = current_user.username
     if form.validate_on_submit():
         user = current_user._get_current_object()
         if not user.check_password(form.current.data):
+            g.login_failed = True  # a guess at the password: counted like a failed sign-in
             form.current.errors.append(_("That is not your current password."))
         elif form.current.data == form.new.data:
             form.new.errors.append(_("The new password must differ from the current one."))
         else:
-            with database.atomic():
-                user.set_password(form.new.data)
-                user.must_change_password = False
-                user.save()
-                audit_event(audit.USER_PASSWORD_CHANGE, subject=user)
+            accounts.change_password(_actor(), user, form.new.data, current=g.get("user_session"))
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"), code=303)
     return render_template("auth/password.html", form=form)
@@ -120,28 +108,34 @@ def language():
         chosen = form.language.data
         session["language"] = chosen
         if current_user.is_authenticated:
-            user = current_user._get_current_object()
-            with database.atomic():
-                user.language = chosen
-                user.save(only=[User.language])
-                audit_event(audit.USER_LANGUAGE, subject=user, details={"language": chosen})
+            accounts.set_language(_actor(), current_user._get_current_object(), chosen)
     return redirect(_safe_next(request.form.get("next")), code=303)
 
 
 @bp.route("/account/devices")
 @signed_in
 def devices():
-    """The phones signed in to this account; each can be signed out from here."""
+    """Sessions and devices: where this account is signed in, each of which can be ended."""
+    user = current_user._get_current_object()
+    config = current_app.config
+    now = utcnow()
+    open_sessions = sessions.open_sessions(
+        user, now=now, idle=config["IDLE_TIMEOUT"], lifetime=config["SESSION_LIFETIME"]
+    )
     tokens = (
         DeviceToken.select()
-        .where(DeviceToken.user == current_user.id)
+        .where(DeviceToken.user == user.id)
         .order_by(DeviceToken.created_at.desc())
     )
+    this = g.get("user_session")
     return render_template(
         "auth/devices.html",
+        sessions=open_sessions,
+        this_session_id=this.id if this is not None else None,
         tokens=tokens,
-        now=utcnow(),
+        now=now,
         revoke_url=lambda t: url_for("auth.revoke_device", token_id=t.id),
+        end_url=lambda s: url_for("auth.end_session_route", session_id=s.id),
     )
 
 
@@ -154,7 +148,25 @@ def revoke_device(token_id):
     if token is None:
         abort(404)
     if RevokeForm().validate_on_submit():
-        actor = Actor(current_user._get_current_object(), utcnow(), client_address())
-        revoke_token(actor, token)
+        revoke_token(_actor(), token)
         flash(_("The device %(label)s is signed out.", label=token.label or token.id), "success")
+    return redirect(url_for("auth.devices"), code=303)
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@signed_in
+def end_session_route(session_id):
+    """End one of the user's own sessions (another browser, or this one: a sign-out)."""
+    record = UserSession.get_or_none(
+        (UserSession.id == session_id) & (UserSession.user == current_user.id)
+    )
+    if record is None:
+        abort(404)
+    if not RevokeForm().validate_on_submit():
+        return redirect(url_for("auth.devices"), code=303)
+    this = g.get("user_session")
+    if this is not None and this.id == record.id:
+        return logout()
+    accounts.end_session(_actor(), record)
+    flash(_("That session is signed out."), "success")
     return redirect(url_for("auth.devices"), code=303)

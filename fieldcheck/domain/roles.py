@@ -38,3 +38,16 @@ def needs_regions(role: str) -> bool:
 def needs_office(role: str) -> bool:
     """Everyone but registry clerks and passport officers works for one immigration office."""
     return role in OFFICE_ROLES
+
+
+# What a bearer token may open. A field officer's phone syncs (push, pull, media, and its own
+# phone pages to keep offline); a passport officer's scanner verifies reports. Other roles
+# work at a desk with a session and get no token.
+SYNC_SCOPE = "sync"
+VERIFY_SCOPE = "verify"
+TOKEN_SCOPES = {FIELD: SYNC_SCOPE, PASSPORT: VERIFY_SCOPE}
+
+
+def token_scope(role: str) -> str | None:
+    """The scope of the token a user of this role may hold, or None: no token for them."""
+    return TOKEN_SCOPES.get(role)

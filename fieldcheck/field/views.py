@@ -5,7 +5,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from flask import abort, current_app, jsonify, render_template, send_file, url_for
+from flask import abort, current_app, g, jsonify, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,7 +17,7 @@ from fieldcheck.domain import case_states, roles, visits
 from fieldcheck.field import bp
 from fieldcheck.field.texts import script_texts
 from fieldcheck.models import Case, FamilyMember, FieldVisit
-from fieldcheck.security import client_address, public, roles_required
+from fieldcheck.security import client_address, public, roles_required, token_issuance, token_scope
 
 field_only = roles_required(roles.FIELD)
 ON_PHONE = (case_states.ASSIGNED, case_states.IN_FIELD, case_states.RETURNED)
@@ -39,7 +39,13 @@ SHELL = (
 )
 
 
+# The phone fetches its pages with its sync token (never the cookie) to keep them offline,
+# so they open after the web session has ended: for GET only.
+phone_page = token_scope(roles.SYNC_SCOPE, methods=("GET",))
+
+
 @bp.route("/")
+@phone_page
 @field_only
 def index():
     """The officer's cases, with what is on the phone, the outbox and the sync status."""
@@ -58,6 +64,7 @@ def index():
 
 
 @bp.route("/cases/<int:case_id>")
+@phone_page
 @field_only
 def case(case_id):
     """A case and its field verification form (prefilled when it was returned)."""
@@ -136,16 +143,22 @@ def offline():
 
 @bp.route("/device-token", methods=["POST"])
 @field_only
+@token_issuance
 def device_token():
-    """A device token for this phone, for the signed-in officer (CSRF-protected)."""
+    """A sync token for this phone, for the signed-in officer (CSRF-protected)."""
     actor = Actor(current_user._get_current_object(), utcnow(), client_address())
     raw, record = devices.issue_token(actor, actor.user, _("Phone (web app)"))
-    return jsonify(
-        {
-            "token": raw,
-            "username": current_user.username,
-            "expires_at": record.expires_at.isoformat(),
-        }
+    g.token_issued = True
+    return (
+        jsonify(
+            {
+                "token": raw,
+                "username": current_user.username,
+                "expires_at": record.expires_at.isoformat(),
+            }
+        ),
+        200,
+        {"Cache-Control": "no-store"},
     )
 
 

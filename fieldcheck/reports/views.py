@@ -17,7 +17,14 @@ from fieldcheck.domain import qr, roles
 from fieldcheck.models import AuditEvent, Case, FieldReport
 from fieldcheck.reports import bp
 from fieldcheck.review import service
-from fieldcheck.security import client_address, csrf, json_error, public, roles_required
+from fieldcheck.security import (
+    client_address,
+    csrf,
+    json_error,
+    public,
+    roles_required,
+    token_scope,
+)
 
 office_staff = roles_required(roles.SUPERVISOR, roles.INTAKE, roles.ADMIN)
 passport = roles_required(roles.PASSPORT, roles.SUPERVISOR)
@@ -141,6 +148,7 @@ def scan_log():
 
 
 @bp.route("/api/v1/reports/verify", methods=["POST"])
+@token_scope(roles.VERIFY_SCOPE, methods=("POST",))
 @passport
 def verify_json():
     # JSON only (a cross-site form cannot send it without a CORS preflight, which we never

@@ -212,20 +212,21 @@ export async function pullCases(username, auth, report = {}) {
                             pulled_at: pulledAt });
   }
   for (const gone of body.tombstones) await forgetCase(username, gone.id);
-  await cachePages(["/field/", ...body.cache_urls]);
+  await cachePages(["/field/", ...body.cache_urls], auth);
   await db.put("meta", { key: cursorKey, value: body.cursor });
   if (body.more) return pullCases(username, auth, report);
   report.pulled = (report.pulled || 0) + body.cases.length;
   return report;
 }
 
-async function cachePages(urls) {
-  // Pages are fetched with the session cookie; a page that redirects (signed out) is not kept.
+async function cachePages(urls, auth) {
+  // Pages are fetched with the officer's sync token, not the session cookie, so they are kept
+  // after the web session has ended; a page that is refused or redirects is not kept.
   if (typeof caches === "undefined") return;
   const cache = await caches.open(PAGES);
   for (const url of urls) {
     try {
-      const response = await fetch(url, { credentials: "same-origin", redirect: "manual" });
+      const response = await fetch(url, { headers: auth, credentials: "omit", redirect: "manual" });
       if (response.ok && response.type === "basic" && !response.redirected) {
         await cache.put(url, response);
       }

@@ -140,6 +140,8 @@ def _live_server(tmp_path_factory):
         "DATABASE_URL": url,
         "LOGIN_LIMIT_PER_USERNAME": "1000 per minute",
         "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute",
+        "TOKEN_LIMIT_PER_USER": "1000 per minute",
+        "TOKEN_LIMIT_PER_ADDRESS": "1000 per minute",
     }
     counter = RequestCounter(None)
     server = make_server("127.0.0.1", 0, counter, threaded=True)

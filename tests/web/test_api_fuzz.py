@@ -87,6 +87,8 @@ def fuzz_setup(tmp_path_factory):
             # The fuzzer fails many sign-ins; the limits are tested elsewhere (test_openapi).
             "LOGIN_LIMIT_PER_ADDRESS": "100000 per minute",
             "LOGIN_LIMIT_PER_USERNAME": "100000 per minute",
+            "TOKEN_LIMIT_PER_USER": "100000 per minute",
+            "TOKEN_LIMIT_PER_ADDRESS": "100000 per minute",
         }
     )
     app.instance_path = str(tmp / "instance")
@@ -95,6 +97,7 @@ def fuzz_setup(tmp_path_factory):
     try:
         intake = factories.user("intake", "intake")
         factories.user("supervisor", "supervisor")
+        factories.user("passport", "passport", office_=None)
         team = factories.team()
         officer = factories.user("field1", "field", team_=team)
         other_team = factories.team(name="Timpora Garut", district_code="32.05")
@@ -493,7 +496,7 @@ def test_photo_addresses_that_are_not_a_sha256_never_fail(fuzz_app, phone):
 def test_report_verification_of_odd_text_never_fails(fuzz_app, check):
     client = fuzz_app.test_client()
     signed_in = client.post(
-        f"{API}/auth/token", json={"username": "supervisor", "password": Web.PASSWORD}
+        f"{API}/auth/token", json={"username": "passport", "password": Web.PASSWORD}
     )
     headers = {"Authorization": f"Bearer {signed_in.json['token']}"}
     base45 = st.text(st.sampled_from(qr.BASE45_ALPHABET), max_size=120)

@@ -12,7 +12,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from fieldcheck.api import openapi
-from fieldcheck.models import Case, DeviceToken, FieldVisit
+from fieldcheck.models import Case, DeviceToken, FieldVisit, User
 from tests import factories
 from tests.helpers import Web
 
@@ -223,6 +223,7 @@ def officers(app):
     field1 = factories.user("field1", "field", team_=team)
     factories.user("field2", "field", team_=team)
     factories.user("admin", "admin")
+    factories.user("passport", "passport", office_=None)
     case = factories.case()
     with app.app_context():
         from fieldcheck.cases import service
@@ -260,11 +261,11 @@ def test_meta_and_token_responses_match(app, client, check, officers):
     check("get", "/openapi.json", client.get(f"{API}/openapi.json"), 200)
     check("get", "/me", client.get(f"{API}/me"), 401)
     phone = token_for(client, check, "field1")
-    me = check("get", "/me", client.get(f"{API}/me", headers=phone), 200)
-    assert me.json["role"] == "field" and me.json["office"] == "KANIM-BDG"
-    check("get", "/audit/verify", client.get(f"{API}/audit/verify", headers=phone), 403)
-    admin = token_for(client, check, "admin")
-    check("get", "/audit/verify", client.get(f"{API}/audit/verify", headers=admin), 200)
+    not_here = check("get", "/me", client.get(f"{API}/me", headers=phone), 401)
+    assert not_here.json["error"]["code"] == "token_not_accepted"
+    check("get", "/audit/verify", client.get(f"{API}/audit/verify", headers=phone), 401)
+    desk = client.post(f"{API}/auth/token", json={"username": "admin", "password": Web.PASSWORD})
+    assert check("post", "/auth/token", desk, 403).json["error"]["code"] == "no_token_for_role"
 
     bad = client.post(f"{API}/auth/token", data="x", content_type="application/json")
     check("post", "/auth/token", bad, 400)
@@ -275,12 +276,14 @@ def test_meta_and_token_responses_match(app, client, check, officers):
     limited = client.post(f"{API}/auth/token", json={"username": "field2", "password": "nope"})
     check("post", "/auth/token", limited, 429)
 
-    listed = check("get", "/auth/tokens", client.get(f"{API}/auth/tokens", headers=phone), 200)
-    [mine] = listed.json["tokens"]
     check("delete", "/auth/tokens/{token_id}", client.delete(f"{API}/auth/tokens/999999"), 401)
-    other = client.delete(f"{API}/auth/tokens/{mine['id'] + 1000}", headers=phone)
+    Web(client).login("field1")  # the officer's own devices, from a signed-in browser
+    listed = check("get", "/auth/tokens", client.get(f"{API}/auth/tokens"), 200)
+    [mine] = listed.json["tokens"]
+    assert mine["scope"] == "sync"
+    other = client.delete(f"{API}/auth/tokens/{mine['id'] + 1000}")
     check("delete", "/auth/tokens/{token_id}", other, 404)
-    revoked = client.delete(f"{API}/auth/tokens/{mine['id']}", headers=phone)
+    revoked = client.delete(f"{API}/auth/tokens/{mine['id']}")
     check("delete", "/auth/tokens/{token_id}", revoked, 200)
     assert revoked.json["revoked_at"] is not None
     gone = check("get", "/sync/pull", client.get(f"{API}/sync/pull", headers=phone), 401)
@@ -352,15 +355,19 @@ def test_push_results_match(app, client, check, officers):
 
 def test_envelope_and_media_errors_match(app, client, check, officers):
     phone = token_for(client, check, "field1")
-    supervisor = token_for(client, check, "supervisor")
+    scanner = token_for(client, check, "passport")
     push = f"{API}/sync/push"
     for body in ({"version": 2, "operations": []}, {"version": 1}, [1, 2]):
         check("post", "/sync/push", client.post(push, json=body, headers=phone), 400)
     not_json = client.post(push, data="{", content_type="application/json", headers=phone)
     check("post", "/sync/push", not_json, 400)
     check("post", "/sync/push", client.post(push, json={"version": 1, "operations": []}), 401)
-    forbidden = client.post(push, json={"version": 1, "operations": []}, headers=supervisor)
+    wrong_scope = client.post(push, json={"version": 1, "operations": []}, headers=scanner)
+    assert check("post", "/sync/push", wrong_scope, 401).json["error"]["code"] == "token_scope"
+    User.update(role="intake").where(User.username == "field1").execute()  # moved to the desk
+    forbidden = client.post(push, json={"version": 1, "operations": []}, headers=phone)
     assert check("post", "/sync/push", forbidden, 403).json["error"]["code"] == "forbidden"
+    User.update(role="field").where(User.username == "field1").execute()
 
     data, sha = factories.photo(8)
     media = f"{API}/media/{sha}"
@@ -481,10 +488,11 @@ def test_report_verification_responses_match(app, client, check, officers):
     verify = f"{API}/reports/verify"
     check("post", "/reports/verify", client.post(verify, json={"qr": "FC1:XYZ"}), 401)
     field = token_for(client, check, "field1")
-    check("post", "/reports/verify", client.post(verify, json={"qr": "x"}, headers=field), 403)
-    supervisor = token_for(client, check, "supervisor")
+    wrong = client.post(verify, json={"qr": "x"}, headers=field)
+    assert check("post", "/reports/verify", wrong, 401).json["error"]["code"] == "token_scope"
+    scanner = token_for(client, check, "passport")
     for text in ("FC1:NOT-BASE45!", "hello", ""):
-        answer = client.post(verify, json={"qr": text}, headers=supervisor)
+        answer = client.post(verify, json={"qr": text}, headers=scanner)
         assert check("post", "/reports/verify", answer, 200).json["status"] == "INVALID"
-    bad = client.post(verify, json={"text": "FC1:"}, headers=supervisor)
+    bad = client.post(verify, json={"text": "FC1:"}, headers=scanner)
     check("post", "/reports/verify", bad, 400)

@@ -474,9 +474,11 @@ def test_expired_device_token(app, client, clock, field_setup):
 
 def test_user_lists_and_revokes_own_devices(app, client, field_setup):
     phone = Phone(client, "field1")
-    listed = client.get("/api/v1/auth/tokens", headers=phone.headers).json["tokens"]
+    web = Web(app.test_client())
+    web.login("field1")
+    listed = web.get("/api/v1/auth/tokens").json["tokens"]
     assert [t["label"] for t in listed] == ["Android"]
-    client.delete(f"/api/v1/auth/tokens/{listed[0]['id']}", headers=phone.headers)
+    web.client.delete(f"/api/v1/auth/tokens/{listed[0]['id']}")
     assert phone.pull().json["error"]["code"] == "token_revoked"
 
 
