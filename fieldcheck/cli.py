@@ -132,7 +132,7 @@ def user():
 @click.password_option(prompt="Password", help="Asked for when not given.")
 def user_create(username, name, role, office_code, team_name, regions, password):
     """Create an account (it must change its password at first sign-in)."""
-    from fieldcheck.accounts import create_user
+    from fieldcheck.accounts import RegionsOutsideOffice, create_user
     from fieldcheck.auth.forms import MIN_PASSWORD
     from fieldcheck.models import Office, Region, Team, User
 
@@ -158,16 +158,19 @@ def user_create(username, name, role, office_code, team_name, regions, password)
         raise click.BadParameter(f"the password needs at least {MIN_PASSWORD} characters")
     if User.select().where(User.username == username.lower()).exists():
         raise click.BadParameter(f"username {username!r} is taken", param_hint="--username")
-    made = create_user(
-        _cli_actor(),
-        username=username,
-        name=name,
-        role=role,
-        password=password,
-        office=office,
-        team=team,
-        regions=regions,
-    )
+    try:
+        made = create_user(
+            _cli_actor(),
+            username=username,
+            name=name,
+            role=role,
+            password=password,
+            office=office,
+            team=team,
+            regions=regions,
+        )
+    except RegionsOutsideOffice as exc:
+        raise click.BadParameter(f"{office_code}: {exc}", param_hint="--region") from exc
     _seal()
     click.echo(f"created {made.username} ({made.role})")
 
