@@ -88,11 +88,15 @@ def db_upgrade(target):
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when users exist.")
 def demo(if_empty):
     """Fill an empty database with a demo office, teams and one account per role."""
+    from flask import current_app
+
+    from fieldcheck import signing
     from fieldcheck.db import database
     from fieldcheck.demo import DEMO_PASSWORD, DemoExists, create_demo
 
     _db()
     try:
+        had_keys = bool(signing.list_keys(current_app.instance_path))
         with database.atomic():
             users = create_demo(_cli_actor())
     except DemoExists as exc:
@@ -100,13 +104,10 @@ def demo(if_empty):
             click.echo("Demo data not added: the database already has users.")
             return
         raise click.ClickException(f"{exc}; the demo only fills an empty database") from exc
+    except signing.KeyStoreError as exc:
+        raise click.ClickException(f"{exc}; the demo signs its verified cases' reports") from exc
     _seal()
-    from flask import current_app
-
-    from fieldcheck import signing
-
-    if not signing.list_keys(current_app.instance_path):
-        signing.create_key(current_app.instance_path)  # so the demo supervisor can verify
+    if not had_keys:
         click.echo("A report-signing key was made in the instance folder.")
     click.echo(f"Demo office created. Sign in with the password {DEMO_PASSWORD!r} as:")
     for user in users:
