@@ -44,7 +44,7 @@ class RegionsOutsideOffice(ValueError):
         )
 
 
-def office_area(office) -> list[str]:
+def _office_area(office) -> list[str]:
     """The region codes an office covers (an Office or its id), sorted."""
     query = (
         OfficeRegion.select(OfficeRegion.region_code)
@@ -61,7 +61,7 @@ def _clerk_regions(role, office, codes) -> list[str]:
         return []
     wanted = sorted(set(codes))
     if office is not None:  # a clerk of no office has no office's area to keep within
-        area = office_area(office)
+        area = _office_area(office)
         stray = areas.outside(wanted, area)
         if stray:
             raise RegionsOutsideOffice(stray, area)
