@@ -10,7 +10,7 @@ from flask import current_app
 
 from fieldcheck import audit, sessions
 from fieldcheck.db import database
-from fieldcheck.domain import roles
+from fieldcheck.domain import areas, roles
 from fieldcheck.models import DeviceToken, Office, OfficeRegion, Team, User, UserRegion, UserSession
 
 
@@ -34,6 +34,41 @@ class Actor:
 
 
 USER_FIELDS = ("name", "role", "office", "team", "agency", "language")
+
+
+class RegionsOutsideOffice(ValueError):
+    """A registry clerk given regions outside their office's area; nothing was saved."""
+
+    def __init__(self, codes: list[str], area: list[str]):
+        self.codes, self.area = codes, area
+        covers = ", ".join(area) if area else "no regions yet"
+        super().__init__(
+            f"regions outside the office's area ({covers}): {', '.join(codes)}; nothing was saved"
+        )
+
+
+def _office_area(office) -> list[str]:
+    """The region codes an office covers (an Office or its id), sorted."""
+    query = (
+        OfficeRegion.select(OfficeRegion.region_code)
+        .where(OfficeRegion.office == office)
+        .order_by(OfficeRegion.region_code)
+    )
+    return [code for (code,) in query.tuples()]
+
+
+def _clerk_regions(role, office, codes) -> list[str]:
+    """The regions an account of `role` keeps: a clerk's, once each and all within the office's
+    area (RegionsOutsideOffice otherwise); none for other roles."""
+    if not roles.needs_regions(role):
+        return []
+    wanted = sorted(set(codes))
+    if office is not None:  # a clerk of no office has no office's area to keep within
+        area = _office_area(office)
+        stray = areas.outside(wanted, area)
+        if stray:
+            raise RegionsOutsideOffice(stray, area)
+    return wanted
 
 
 def _user_snapshot(user: User) -> dict:
@@ -64,9 +99,12 @@ def create_user(
     regions=(),
     must_change_password=True,
 ) -> User:
-    """A new account; it must change its password at first sign-in unless told otherwise."""
+    """A new account; it must change its password at first sign-in unless told otherwise.
+
+    A registry clerk's regions must lie within the office's area (RegionsOutsideOffice)."""
     if role not in roles.ROLES:
         raise ValueError(f"unknown role {role!r}")
+    regions = _clerk_regions(role, office, regions)
     with database.atomic():
         user = User(
             username=username.strip().lower(),
@@ -81,24 +119,30 @@ def create_user(
         )
         user.set_password(password)
         user.save()
-        _set_regions(user, regions if roles.needs_regions(role) else ())
+        _set_regions(user, regions)
         actor.record(audit.USER_CREATE, user, _user_snapshot(user))
     return user
 
 
 def update_user(actor: Actor, user: User, *, regions=(), **changes) -> dict:
-    """Change an account's details; returns what changed (also in the audit event)."""
+    """Change an account's details; returns what changed (also in the audit event).
+
+    A registry clerk's regions must lie within the office's area (RegionsOutsideOffice)."""
+    for field in changes:
+        if field not in USER_FIELDS:
+            raise ValueError(f"{field} cannot be changed here")
+    regions = _clerk_regions(
+        changes.get("role", user.role), changes.get("office", user.office_id), regions
+    )
     with database.atomic():
         before = _user_snapshot(user)
         for field, value in changes.items():
-            if field not in USER_FIELDS:
-                raise ValueError(f"{field} cannot be changed here")
             setattr(user, field, value)
         if not roles.needs_team(user.role):
             user.team = None
         user.language = user.language or None
         user.save()
-        _set_regions(user, regions if roles.needs_regions(user.role) else ())
+        _set_regions(user, regions)
         after = _user_snapshot(user)
         changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
         if changed:
@@ -197,11 +241,10 @@ def sign_out_everywhere(actor: Actor, user: User) -> dict:
     return counts
 
 
-def _set_regions(user: User, codes):
-    wanted = sorted(set(codes))
+def _set_regions(user: User, codes: list[str]):
     UserRegion.delete().where(UserRegion.user == user).execute()
-    if wanted:
-        UserRegion.insert_many([{"user": user.id, "region_code": c} for c in wanted]).execute()
+    if codes:
+        UserRegion.insert_many([{"user": user.id, "region_code": c} for c in codes]).execute()
 
 
 def save_team(actor: Actor, team: Team | None, *, office, name, district_code, active=True):

@@ -88,11 +88,15 @@ def db_upgrade(target):
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when users exist.")
 def demo(if_empty):
     """Fill an empty database with a demo office, teams and one account per role."""
+    from flask import current_app
+
+    from fieldcheck import signing
     from fieldcheck.db import database
     from fieldcheck.demo import DEMO_PASSWORD, DemoExists, create_demo
 
     _db()
     try:
+        had_keys = bool(signing.list_keys(current_app.instance_path))
         with database.atomic():
             users = create_demo(_cli_actor())
     except DemoExists as exc:
@@ -100,13 +104,10 @@ def demo(if_empty):
             click.echo("Demo data not added: the database already has users.")
             return
         raise click.ClickException(f"{exc}; the demo only fills an empty database") from exc
+    except signing.KeyStoreError as exc:
+        raise click.ClickException(f"{exc}; the demo signs its verified cases' reports") from exc
     _seal()
-    from flask import current_app
-
-    from fieldcheck import signing
-
-    if not signing.list_keys(current_app.instance_path):
-        signing.create_key(current_app.instance_path)  # so the demo supervisor can verify
+    if not had_keys:
         click.echo("A report-signing key was made in the instance folder.")
     click.echo(f"Demo office created. Sign in with the password {DEMO_PASSWORD!r} as:")
     for user in users:
@@ -132,7 +133,7 @@ def user():
 @click.password_option(prompt="Password", help="Asked for when not given.")
 def user_create(username, name, role, office_code, team_name, regions, password):
     """Create an account (it must change its password at first sign-in)."""
-    from fieldcheck.accounts import create_user
+    from fieldcheck.accounts import RegionsOutsideOffice, create_user
     from fieldcheck.auth.forms import MIN_PASSWORD
     from fieldcheck.models import Office, Region, Team, User
 
@@ -158,16 +159,19 @@ def user_create(username, name, role, office_code, team_name, regions, password)
         raise click.BadParameter(f"the password needs at least {MIN_PASSWORD} characters")
     if User.select().where(User.username == username.lower()).exists():
         raise click.BadParameter(f"username {username!r} is taken", param_hint="--username")
-    made = create_user(
-        _cli_actor(),
-        username=username,
-        name=name,
-        role=role,
-        password=password,
-        office=office,
-        team=team,
-        regions=regions,
-    )
+    try:
+        made = create_user(
+            _cli_actor(),
+            username=username,
+            name=name,
+            role=role,
+            password=password,
+            office=office,
+            team=team,
+            regions=regions,
+        )
+    except RegionsOutsideOffice as exc:
+        raise click.BadParameter(f"{office_code}: {exc}", param_hint="--region") from exc
     _seal()
     click.echo(f"created {made.username} ({made.role})")
 

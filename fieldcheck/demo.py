@@ -75,7 +75,10 @@ DEMO_USERS = [
 #   nik_district       the NIK's district when it is not the home district (outside the area)
 #   family             applicants who share a family card (KK)
 #   state, officer     where the case stands; officer None: the team, no one officer
-#   end                the reason (refused, cancelled) or comment (returned) of the last move
+#   end                the reason (cancelled), comment (returned) or decision's note (verified,
+#                      refused) of the last move
+#   refusal            a refusal's reasons (review.service.REFUSAL_REASONS); police_unit the
+#                      Police unit the case is referred to
 GOLDEN_SUN = "Golden Sun Trading Co. Ltd, Phnom Penh"
 ROYAL_CROWN = "Royal Crown Entertainment, Sihanoukville"
 STAR_BAY = "Star Bay Technology Co. Ltd, Bavet"
@@ -430,6 +433,8 @@ DEMO_CASES = [
         "ago": 52, "dest": "JP", "purpose": "tourism", "visa": "tourist",
         "docs": ["ktp", "kk"], "reasons": ["doubtful_purpose"], "priority": "low",
         "state": "verified", "officer": "field1",
+        "end": "Kakak pemohon terdaftar sebagai pekerja resmi di Osaka; orang tua mengetahui "
+        "rencana perjalanan. Tidak ada tanda perekrutan.",
         "notes": "Pertama kali ke luar negeri; tiket dibelikan kakaknya yang bekerja resmi di "
         "Osaka.",
     },
@@ -441,6 +446,7 @@ DEMO_CASES = [
         "docs": ["ktp", "kk", "diploma", "employment_contract"],
         "reasons": ["doubtful_documents"], "priority": "low", "state": "verified",
         "officer": "field2",
+        "end": "Ijazah dikonfirmasi sekolah; penempatan melalui program G to G BP2MI.",
         "notes": "Ijazah SMK tampak baru dicetak ulang; mohon konfirmasi ke keluarga.",
     },
     {
@@ -448,6 +454,7 @@ DEMO_CASES = [
         "village": "32.04.15.2002", "address": "Kp. Margamukti RT 03 RW 05",
         "ago": 58, **KH_WORK, "sponsor": GOLDEN_SUN, "docs": ["ktp", "kk"],
         "reasons": KH_REASONS, "priority": "high", "state": "refused", "officer": "field1",
+        "refusal": ["trafficking_signs", "recruiter_involved"], "police_unit": "Polresta Bandung",
         "end": "Hasil pemeriksaan lapangan: orang tua tidak mengetahui rencana keberangkatan; "
         "tawaran kerja datang dari akun Facebook yang juga muncul pada kasus lain; biaya paspor "
         "dan tiket ditanggung perekrut. Diduga calon korban TPPO: permohonan paspor ditolak dan "
@@ -478,6 +485,8 @@ PATHS[case_states.REGISTRY_CHECK] = [
 ]
 # The registry clerk answers the case's questions; the last answer starts the review.
 PATHS[case_states.UNDER_REVIEW] = [*PATHS[case_states.REGISTRY_CHECK], ("answer_all", "registry")]
+# The supervisor decides through the review's own functions, as on the review page: a verified
+# case gets its decision and a signed field report, a refused one its decision record.
 PATHS[case_states.VERIFIED] = [*PATHS[case_states.UNDER_REVIEW], ("verify", "supervisor")]
 PATHS[case_states.REFUSED] = [*PATHS[case_states.UNDER_REVIEW], ("refuse", "supervisor")]
 PATHS[case_states.RETURNED] = [
@@ -485,7 +494,7 @@ PATHS[case_states.RETURNED] = [
     ("return_for_correction", "supervisor"),
 ]
 # What the last move of a case must say, from its spec's "end".
-END_WORDS = {"refuse": "reason", "return_for_correction": "comment"}
+END_WORDS = {"return_for_correction": "comment"}
 
 # Telkomsel, Indosat, XL and Tri mobile prefixes.
 PHONE_PREFIXES = ("0812", "0813", "0821", "0822", "0852", "0857", "0877", "0878", "0896")
@@ -579,6 +588,7 @@ def create_demo_cases(actor: accounts.Actor, office, team: Team, users: dict) ->
 
     from fieldcheck.models import RegistryQuestion
     from fieldcheck.registry import service as registry
+    from fieldcheck.review import service as review
 
     intake = as_(users["intake"])
     by = {
@@ -608,6 +618,17 @@ def create_demo_cases(actor: accounts.Actor, office, team: Team, users: dict) ->
                             by["registry"], question, "match", None, "Sesuai data Dukcapil."
                         )
                     case = type(case).get_by_id(case.id)
+                elif action == "verify":
+                    review.verify(by[who], case, spec.get("end", ""))
+                elif action == "refuse":
+                    review.refuse(
+                        by[who],
+                        case,
+                        spec["refusal"],
+                        spec["end"],
+                        police_referral="police_unit" in spec,
+                        police_unit=spec.get("police_unit"),
+                    )
                 elif who == "officer":
                     service.move(as_(officer), case, action, **words)
                 else:
@@ -635,11 +656,25 @@ def ensure_demo_regions():
         Region.insert_many(missing).execute()
 
 
+def _ensure_signing_key(now):
+    """A report-signing key for the demo's verified cases: made when the instance has none.
+    Keys without an active one raise signing.KeyStoreError before anything is made."""
+    from fieldcheck import signing
+    from fieldcheck.review import service as review
+
+    folder = review.keys_folder()
+    if not signing.list_keys(folder):
+        signing.create_key(folder, now)
+    signing.active_signing_key(folder)
+
+
 def create_demo(actor: accounts.Actor) -> list[User]:
     """One immigration office, two district teams, one account per role and a second officer,
-    and about 40 referred applications spread over the states of a case (DEMO_CASES)."""
+    and about 40 referred applications spread over the states of a case (DEMO_CASES); the
+    verified ones carry a report signed with the instance's key (made if there is none)."""
     if User.select().exists():
         raise DemoExists("the database already has user accounts")
+    _ensure_signing_key(actor.at)
     ensure_demo_regions()
     office = accounts.create_office(
         actor,

@@ -7,7 +7,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from fieldcheck.auth.forms import new_password_field
-from fieldcheck.domain import roles
+from fieldcheck.domain import areas, roles
 from fieldcheck.forms import AppForm
 from fieldcheck.models import Region, Team, User
 from fieldcheck.security import AGENCY_LABELS, ROLE_LABELS
@@ -50,6 +50,7 @@ class UserForm(AppForm):
 
     def __init__(self, *args, office=None, editing=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.office = office
         self.editing = editing
         self.role.choices = [(r, ROLE_LABELS[r]) for r in roles.ROLES]
         teams = office.teams.order_by(Team.name) if office is not None else []
@@ -90,6 +91,25 @@ class UserForm(AppForm):
         unknown = [c for c in codes if c not in known]
         if unknown:
             raise ValidationError(_l("Unknown region code: %(codes)s.", codes=", ".join(unknown)))
+        # The same rule accounts.create_user and update_user keep, said here in the form.
+        if roles.needs_regions(self.role.data) and self.office is not None:
+            area = self.office.region_codes()
+            stray = areas.outside(codes, area)
+            if stray and not area:
+                raise ValidationError(
+                    _l(
+                        "Your office covers no regions yet, so a clerk can be given none: "
+                        "a clerk's regions must lie within the office's area."
+                    )
+                )
+            if stray:
+                raise ValidationError(
+                    _l(
+                        "Outside your office's area (%(area)s): %(codes)s.",
+                        area=", ".join(area),
+                        codes=", ".join(stray),
+                    )
+                )
 
 
 class PasswordResetForm(AppForm):

@@ -22,7 +22,10 @@ The QR holds text, not a URL, so a passport officer can check it offline:
   s): what WebCrypto's ``verify({name: "ECDSA", hash: "SHA-256"}, ...)`` takes. It signs
   ``b"FC1" ‖ key id ‖ payload``: the version tag (always upper case, whatever case was scanned)
   and the key id are bound to the payload, so a signature made for one format version can never
-  be read under another.
+  be read under another. Since (r, s) and (r, n − s) verify alike (n: the group's order), new
+  signatures are made canonical, with a low s (s ≤ n/2), so a newly signed report has one text.
+  Verifiers still accept a high s: reports signed before that rule carry one about half the
+  time, and they are printed and must stay valid (so those reports have two valid texts).
 
 `verify_report` never raises on any text: every failure is a `Verification` with a status and a
 stable reason code. Everything here is pure: no Flask, no database, time comes in as ``today``.
@@ -98,6 +101,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SCANNER_NOISE = re.compile(r"[\r\n\t]")
 _ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 _ECDSA = ec.ECDSA(hashes.SHA256())
+# The order n of P-256's group (SEC 2, secp256r1).
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
 # --- Base45 (RFC 9285) --------------------------------------------------------------------------
@@ -167,6 +172,17 @@ def der_to_raw(der: bytes) -> bytes:
     """A DER ECDSA signature (what `cryptography` makes) as raw r‖s, 32 bytes each."""
     r, s = decode_dss_signature(der)
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def low_s(raw: bytes) -> bytes:
+    """A raw r‖s signature in its canonical form: s as it is when s ≤ n/2, else n − s (the
+    other signature of the same message by the same key)."""
+    if len(raw) != SIGNATURE_LEN:
+        raise ValueError(f"a P-256 signature is {SIGNATURE_LEN} bytes, not {len(raw)}")
+    s = int.from_bytes(raw[32:], "big")
+    if s <= P256_ORDER // 2:
+        return raw
+    return raw[:32] + (P256_ORDER - s).to_bytes(32, "big")
 
 
 def raw_to_der(raw: bytes) -> bytes:
@@ -362,7 +378,8 @@ def decode_payload(payload: bytes, key_id: str = "") -> ReportSummary:
 
 
 def sign_report(fields: Mapping, private_key: ec.EllipticCurvePrivateKey, key_id) -> str:
-    """The QR text for a verified report (see the module's docstring for its layout).
+    """The QR text for a verified report (see the module's docstring for its layout), its
+    signature in canonical low-s form.
 
     `key_id` (hex or bytes) must be the id of `private_key`'s public key: a mismatch raises
     ValueError, since no verifier could find the key. Bad fields raise ValueError too."""
@@ -374,7 +391,7 @@ def sign_report(fields: Mapping, private_key: ec.EllipticCurvePrivateKey, key_id
     if _key_id_hex(key_id) != kid.hex():
         raise ValueError("key_id is not the id of this private key")
     payload = encode_payload(fields)
-    signature = der_to_raw(private_key.sign(signed_message(kid, payload), _ECDSA))
+    signature = low_s(der_to_raw(private_key.sign(signed_message(kid, payload), _ECDSA)))
     return PREFIX + base45_encode(kid + payload + signature)
 
 
@@ -455,6 +472,7 @@ def _verify(text, public_keys, revoked_keys, revoked_reports, today, clock_skew_
         if key_revoked:  # ours, but withdrawn without its public key: nothing to show
             return Verification(REVOKED, "key_revoked", key_id=kid_hex)
         return Verification(UNKNOWN_KEY, "unknown_key", key_id=kid_hex)
+    # A high s is accepted: reports printed before signatures were made low-s carry one.
     der = raw_to_der(raw_signature)
     message = signed_message(kid, payload)
     if not any(_signature_checks(key, der, message) for key in candidates):

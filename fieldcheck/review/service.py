@@ -12,7 +12,7 @@ from fieldcheck.accounts import Actor
 from fieldcheck.audit import canonical_json
 from fieldcheck.cases import service as cases
 from fieldcheck.db import database
-from fieldcheck.domain import qr
+from fieldcheck.domain import case_states, qr
 from fieldcheck.models import Case, Decision, FieldReport, FieldVisit
 
 REPORT_ISSUE = "report.issue"
@@ -176,7 +176,10 @@ def return_for_correction(actor: Actor, case: Case, comment: str) -> FieldVisit:
 
 
 def revoke(actor: Actor, case: Case, reason: str) -> Decision:
-    """A verification withdrawn: its reports answer REVOKED from now on."""
+    """A verification withdrawn: its reports answer REVOKED from now on.
+
+    A case marked verified without a decision (data older than decisions) has nothing to
+    withdraw: ReviewError("no_decision"), and nothing changes."""
     decision = (
         Decision.select()
         .where(
@@ -187,6 +190,8 @@ def revoke(actor: Actor, case: Case, reason: str) -> Decision:
         .order_by(Decision.id.desc())
         .first()
     )
+    if decision is None and case.state == case_states.VERIFIED:
+        raise ReviewError("no_decision")
     with database.atomic():
         cases.move(actor, case, "revoke", reason=reason)
         decision.revoked_at, decision.revoked_by = actor.at, actor.user

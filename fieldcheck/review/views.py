@@ -48,6 +48,10 @@ ERRORS = {
     "reasons_required": _l("Choose at least one reason for the refusal."),
     "police_unit_required": _l("Name the Police unit the case is referred to."),
     "nothing_to_return": _l("There is no submission to return."),
+    "no_decision": _l(
+        "This case was marked verified without a decision record or a field report, so "
+        "there is nothing to revoke. Nothing was changed."
+    ),
 }
 
 

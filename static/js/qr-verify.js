@@ -6,7 +6,9 @@
 // Text: "FC1." + Base45( key id (4 B) ‖ payload (canonical CBOR) ‖ signature (raw r‖s, 64 B) ).
 // The signature is ECDSA P-256 / SHA-256 over ASCII "FC1" ‖ key id ‖ payload. The payload is
 // [report_id, application_number, "V", office, issued, expires, digest]: report_id a 16-byte
-// string (a UUID) or a text, dates in days since 2020-01-01, digest 16 bytes.
+// string (a UUID) or a text, dates in days since 2020-01-01, digest 16 bytes. New reports are
+// signed with a low s (s ≤ n/2); a high s is still accepted (WebCrypto does not ask for low s),
+// as qr.py accepts it: reports printed before that rule carry one about half the time.
 //
 // verifyReport never throws (nor rejects) on any input: every failure is an answer.
 

@@ -77,6 +77,19 @@ def test_user_create_explains_what_is_wrong(runner):
         (["--role", "field", "--office", "KANIM-BDG"], "needs --team"),
         (["--role", "registry", "--office", "KANIM-BDG"], "at least one --region"),
         (["--role", "registry", "--office", "KANIM-BDG", "--region", "99"], "unknown region"),
+        (
+            [
+                "--role",
+                "registry",
+                "--office",
+                "KANIM-BDG",
+                "--region",
+                "32.04",
+                "--region",
+                "33.01",
+            ],
+            "KANIM-BDG: regions outside the office's area (32.04, 32.05, 32.73): 33.01",
+        ),
         (["--role", "field", "--office", "KANIM-BDG", "--team", "Nope"], "has no team"),
     ]
     for extra, message in cases:

@@ -8,7 +8,8 @@ import pytest
 
 from fieldcheck.demo import DEMO_CASES, planned_cases
 from fieldcheck.domain import case_states, identity
-from fieldcheck.models import AuditEvent, Case, CaseFinding, Region, Team
+from fieldcheck.models import AuditEvent, Case, CaseFinding, Decision, FieldReport, Region, Team
+from tests.helpers import Web, text_of
 
 EN = {"Accept-Language": "en"}
 
@@ -145,6 +146,56 @@ def test_every_change_is_an_audited_move_by_the_right_person(demo):
     # The version counts the moves: a verified case went through seven.
     verified = [c for c in demo if c.state == "verified"]
     assert all(c.version == 7 for c in verified)
+
+
+def test_the_demos_verified_cases_carry_a_decision_and_a_report_that_verifies_valid(app, demo):
+    verified = [c for c in demo if c.state == "verified"]
+    assert verified
+    officer = Web(app.test_client())
+    officer.login("passport")
+    for case in verified:
+        [decision] = Decision.select().where(Decision.case == case)
+        assert (decision.outcome, decision.supervisor.username) == ("verified", "supervisor")
+        assert decision.note and decision.revoked_at is None
+        [report] = FieldReport.select().where(FieldReport.case == case)
+        assert report.decision_id == decision.id and report.qr_text.startswith("FC1.")
+        page = officer.post("/verify", {"qr": report.qr_text}, page="/verify", headers=EN)
+        result = text_of(page.get_data(as_text=True), "verify-result")
+        assert result.startswith("VALID ") and case.application_number in result
+        answer = officer.client.post("/api/v1/reports/verify", json={"qr": report.qr_text}).json
+        assert answer["status"] == "VALID"
+        assert answer["summary"]["report_id"] == report.report_id
+        assert answer["summary"]["application_number"] == case.application_number
+    issued = AuditEvent.select().where(AuditEvent.action == "report.issue")
+    assert {e.subject_id for e in issued} == {str(c.id) for c in verified}
+
+
+def test_the_demos_refused_case_has_a_decision_record_and_no_report(app, demo):
+    [refused] = [c for c in demo if c.state == "refused"]
+    [decision] = Decision.select().where(Decision.case == refused)
+    assert decision.outcome == "refused" and "TPPO" in decision.note
+    assert json.loads(decision.reasons) == ["trafficking_signs", "recruiter_involved"]
+    assert decision.police_referral and decision.police_unit == "Polresta Bandung"
+    assert not FieldReport.select().where(FieldReport.case == refused).exists()
+    supervisor = Web(app.test_client())
+    supervisor.login("supervisor")
+    record = supervisor.get(f"/review/cases/{refused.id}/decision", headers=EN)
+    assert record.status_code == 200 and "Polresta Bandung" in record.get_data(as_text=True)
+
+
+def test_a_demo_verification_can_be_revoked_and_its_report_then_answers_revoked(app, demo):
+    case = next(c for c in demo if c.state == "verified")
+    report = FieldReport.get(FieldReport.case == case)
+    supervisor = Web(app.test_client())
+    supervisor.login("supervisor")
+    page = f"/review/cases/{case.id}"
+    response = supervisor.post(f"{page}/revoke", {"reason": "Sponsor palsu"}, page=page)
+    assert (response.status_code, response.headers["Location"]) == (303, page)
+    assert Case.get_by_id(case.id).state == "revoked"
+    officer = Web(app.test_client())
+    officer.login("passport")
+    answer = officer.client.post("/api/v1/reports/verify", json={"qr": report.qr_text}).json
+    assert (answer["status"], answer["reason"]) == ("REVOKED", "report_revoked")
 
 
 def test_field1_sees_the_team_cases_on_the_case_list(demo, web):

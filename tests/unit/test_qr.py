@@ -203,6 +203,48 @@ def test_signing_refuses_a_key_id_that_is_not_the_keys_own(key):
         qr.sign_report(fields(), key, "00000000")
 
 
+def signature_s(text: str) -> int:
+    return int.from_bytes(qr.base45_decode(text[len(qr.PREFIX) :])[-32:], "big")
+
+
+def with_other_s(text: str) -> str:
+    """The same report with s replaced by n − s: the other signature of the same message."""
+    frame = qr.base45_decode(text[len(qr.PREFIX) :])
+    other = (qr.P256_ORDER - int.from_bytes(frame[-32:], "big")).to_bytes(32, "big")
+    return qr.PREFIX + qr.base45_encode(frame[:-32] + other)
+
+
+def test_new_signatures_are_all_low_s(key, kid):
+    """Without normalising, each signature has a high s half the time: 200 in a row low-s would
+    happen by chance once in 2^200."""
+    for i in range(200):
+        text = qr.sign_report(fields(report_id=uuid.UUID(int=i)), key, kid)
+        assert signature_s(text) <= qr.P256_ORDER // 2, i
+
+
+def test_low_s_keeps_a_low_s_and_turns_a_high_one_into_n_minus_s(key):
+    der = key.sign(b"message", ec.ECDSA(hashes.SHA256()))
+    raw = qr.der_to_raw(der)
+    r, s = raw[:32], int.from_bytes(raw[32:], "big")
+    low, high = min(s, qr.P256_ORDER - s), max(s, qr.P256_ORDER - s)
+    assert qr.low_s(r + low.to_bytes(32, "big")) == r + low.to_bytes(32, "big")
+    assert qr.low_s(r + high.to_bytes(32, "big")) == r + low.to_bytes(32, "big")
+    for either in (low, high):  # both verify: the malleability low-s removes from new reports
+        again = qr.raw_to_der(r + either.to_bytes(32, "big"))
+        key.public_key().verify(again, b"message", ec.ECDSA(hashes.SHA256()))
+    with pytest.raises(ValueError):
+        qr.low_s(bytes(63))
+
+
+def test_a_report_signed_with_a_high_s_before_the_rule_still_verifies(text, keys):
+    """Reports already printed carry a high s about half the time: they stay VALID, so such a
+    report has two valid texts; only newly signed ones are canonical."""
+    printed = with_other_s(text)
+    assert printed != text and signature_s(printed) > qr.P256_ORDER // 2
+    assert verify(printed, keys) == verify(text, keys)
+    assert verify(printed, keys).status == qr.VALID
+
+
 # --- verifying ----------------------------------------------------------------------------------
 
 

@@ -89,6 +89,14 @@ def signed_frame(private_key, payload: bytes, kid: bytes | None = None) -> str:
     return qr.PREFIX + qr.base45_encode(kid + payload + qr.der_to_raw(der))
 
 
+def with_high_s(text: str) -> str:
+    """A report as signed before signatures were made low-s: s replaced by n − s."""
+    frame = qr.base45_decode(text[len(qr.PREFIX) :])
+    s = int.from_bytes(frame[-32:], "big")
+    assert s <= qr.P256_ORDER // 2, "sign_report makes low-s signatures"
+    return qr.PREFIX + qr.base45_encode(frame[:-32] + (qr.P256_ORDER - s).to_bytes(32, "big"))
+
+
 def odd_payloads() -> list[tuple[str, bytes]]:
     """Payloads that only a careful decoder gets right: non-canonical, tagged, wrong types..."""
     good = [REPORT_ID.bytes, "2026-BDG-000123", "V", "KANIM-BDG", 2500, 2600, DIGEST]
@@ -239,6 +247,7 @@ def outcome(tmp_path_factory):
 
     # The good text, and what the clock, the key store and the report list do to it.
     case("valid", text)
+    case("valid with a high s, as printed before signatures were low-s", with_high_s(text))
     case("valid, today a local Date", text, today=(2026, 12, 1))
     case("valid as bytes", text.encode("ascii"))
     case("signed by the retired key", qr.sign_report(fields(), old_key, old_kid))
@@ -428,6 +437,13 @@ def test_the_cases_reach_every_status_and_reason(outcome):
     assert wanted["payload: office with a BOM"]["summary"]["office"] == "\ufeffKANIM"
     assert wanted["payload: canonical"]["status"] == qr.VALID
     assert wanted["payload: array head in two bytes"]["reason"] == "bad_payload"
+
+
+def test_a_report_with_a_high_s_stays_valid_offline_too(outcome):
+    """Reports printed before new signatures were made low-s must keep verifying."""
+    [(want, got)] = [(w, g) for name, w, g in outcome["cases"] if "a high s" in name]
+    valid = {name: w for name, w, _ in outcome["cases"]}["valid"]
+    assert want == got == valid and got["status"] == qr.VALID
 
 
 def test_base45_and_scanner_cleaning_match(outcome):

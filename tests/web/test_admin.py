@@ -1,7 +1,12 @@
 """The administrator manages the people and teams of their own office."""
 
+import pytest
+
+from fieldcheck import accounts
+from fieldcheck.demo import ensure_demo_regions
 from fieldcheck.models import AuditEvent, Team, User, UserRegion
 from tests import factories
+from tests.helpers import text_of
 
 EN = {"Accept-Language": "en"}
 
@@ -98,6 +103,82 @@ def test_admin_sets_a_registry_clerks_regions(app, web):
     assert clerk.region_codes() == ["32.05"]
     changed = AuditEvent.get(AuditEvent.action == "user.update").details_dict
     assert changed["regions"] == [["32.04", "32.05.01"], ["32.05"]]
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        (EN, "Outside your office's area (32.04, 32.05): 33.01, 32."),
+        ({"Accept-Language": "id"}, "Di luar wilayah kantor Anda (32.04, 32.05): 33.01, 32."),
+    ],
+)
+def test_a_clerk_is_given_no_region_outside_the_offices_area(app, web, headers, message):
+    """The office covers 32.04 and 32.05: Cilacap (33.01) and the whole province (32) are not
+    its to give, nor is a district of Cilacap; districts within its regencies are."""
+    signed_in_admin(web)
+    form = new_user_form(username="clerk", role="registry", regions="32.04.12\n33.01\n32")
+    response = web.post("/admin/users/new", form, page="/admin/users/new", headers=headers)
+    assert response.status_code == 200
+    assert text_of(response.get_data(as_text=True), "regions-error") == message
+    assert not User.select().where(User.username == "clerk").exists()
+    assert UserRegion.select().count() == 0
+    created = AuditEvent.select().where(AuditEvent.action == "user.create")
+    assert [e.details_dict["username"] for e in created] == ["admin"]
+
+
+def test_an_edit_gives_a_clerk_no_region_outside_the_offices_area(app, web):
+    signed_in_admin(web)
+    clerk = factories.user("clerk", "registry", regions=["32.04"])
+    page = f"/admin/users/{clerk.id}"
+    form = new_user_form(username="clerk", name="Renamed", role="registry", regions="33.01.14")
+    response = web.post(page, form, page=page, headers=EN)
+    assert response.status_code == 200
+    error = text_of(response.get_data(as_text=True), "regions-error")
+    assert error == "Outside your office's area (32.04, 32.05): 33.01.14."
+    clerk = User.get_by_id(clerk.id)
+    assert (clerk.name, clerk.region_codes()) == ("Clerk", ["32.04"])
+    assert not AuditEvent.select().where(AuditEvent.action == "user.update").exists()
+
+
+def test_an_office_without_an_area_can_give_a_clerk_no_region(app, web):
+    with app.app_context():
+        ensure_demo_regions()
+        office = accounts.create_office(
+            factories.actor(), code="KANIM-NEW", name="Kantor Baru", time_zone="WIB"
+        )
+    factories.user("admin", "admin", office_=office)
+    web.login("admin")
+    form = new_user_form(username="clerk", role="registry", regions="32.04")
+    response = web.post("/admin/users/new", form, page="/admin/users/new", headers=EN)
+    assert "Your office covers no regions yet" in text_of(
+        response.get_data(as_text=True), "regions-error"
+    )
+    assert not User.select().where(User.username == "clerk").exists()
+
+
+def test_accounts_refuse_a_clerks_region_outside_the_office_and_save_nothing(app):
+    """The rule holds below the screens too (the CLI and any other caller use these)."""
+    clerk = factories.user("clerk", "registry", regions=["32.04"])
+    with app.app_context():
+        with pytest.raises(accounts.RegionsOutsideOffice) as refused:
+            accounts.create_user(
+                factories.actor(),
+                username="clerk2",
+                name="Nur Aini",
+                role="registry",
+                password="a-long-password",
+                office=clerk.office_id,
+                regions=["32.05.01", "33.01"],
+            )
+        assert (refused.value.codes, refused.value.area) == (["33.01"], ["32.04", "32.05"])
+        with pytest.raises(accounts.RegionsOutsideOffice):
+            accounts.update_user(factories.actor(), clerk, name="Renamed", regions=["33.01"])
+        assert not User.select().where(User.username == "clerk2").exists()
+        clerk = User.get_by_id(clerk.id)
+        assert (clerk.name, clerk.region_codes()) == ("Clerk", ["32.04"])
+        # Another role keeps no regions, so none is judged.
+        accounts.update_user(factories.actor(), clerk, role="supervisor", regions=["33.01"])
+        assert User.get_by_id(clerk.id).region_codes() == []
 
 
 def test_admin_edits_a_user_and_the_change_is_audited(app, web):

@@ -74,7 +74,7 @@ def test_the_field_visit_asks_about_each_member_and_the_household_card(app, clie
 
 
 def test_a_clerk_sees_only_the_questions_of_their_regions(app, desk):
-    factories.user("clerk2", "registry", regions=["33.01"])
+    factories.user("clerk2", "registry", regions=["32.05"])
     web = Web(app.test_client())
     web.login("clerk2")
     assert desk["case"].application_number not in web.get("/registry/").get_data(as_text=True)

@@ -105,7 +105,7 @@ def test_a_file_with_a_wrong_header_loads_nothing(app, desk):  # noqa: F811
 
 
 def test_rows_outside_the_clerks_regions_are_refused(app, desk):  # noqa: F811
-    factories.user("clerk2", "registry", regions=["33.01"])
+    factories.user("clerk2", "registry", regions=["32.05"])
     web = Web(app.test_client())
     web.login("clerk2")
     response = _load(web, _csv(_row(APPLICANT_NIK, "Siti Nurhaliza")))
@@ -113,7 +113,7 @@ def test_rows_outside_the_clerks_regions_are_refused(app, desk):  # noqa: F811
     assert "outside your regions" in response.get_data(as_text=True)
     assert RegistryPerson.select().count() == 0
     # and clerk2's own extract does not pre-answer questions of 32.04
-    _load(web, _csv(_row(encode_nik("33.01.01", "F", date(1999, 3, 5), 1), "Siti Nurhaliza")))
+    _load(web, _csv(_row(encode_nik("32.05.01", "F", date(1999, 3, 5), 1), "Siti Nurhaliza")))
     assert RegistryExtract.select().count() == 1
     assert _suggestion()[1] is None
 
@@ -250,7 +250,7 @@ def test_the_family_page_compares_and_records_the_differences(app, client, desk)
 def test_the_family_page_is_scoped(app, client, desk):  # noqa: F811
     case = desk["case"]
     url = f"/registry/cases/{case.id}/family"
-    factories.user("clerk2", "registry", regions=["33.01"])
+    factories.user("clerk2", "registry", regions=["32.05"])
     for username, status in (("clerk", 200), ("clerk2", 404), ("supervisor", 200), ("intake", 200)):
         web = Web(app.test_client())
         web.login(username)

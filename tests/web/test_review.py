@@ -4,7 +4,7 @@ refusal a decision record, a return reaches the officer's phone, a revocation re
 import pytest
 
 from fieldcheck import signing
-from fieldcheck.models import AuditEvent, Case, Decision, FieldReport, FieldVisit
+from fieldcheck.models import AuditEvent, Case, Decision, FieldReport, FieldVisit, User
 from tests import factories
 from tests.helpers import Web
 from tests.web.test_sync_api import Phone, submit
@@ -138,6 +138,39 @@ def test_revoke_makes_the_report_answer_revoked(app, reviewed):
         from fieldcheck.review import service
 
         assert service.check_text(report.qr_text, report.issued).status == "REVOKED"
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        (EN, "This case was marked verified without a decision record or a field report"),
+        ({"Accept-Language": "id"}, "Kasus ini ditandai terverifikasi tanpa catatan keputusan"),
+    ],
+)
+def test_revoking_a_verified_case_without_a_decision_says_so_and_changes_nothing(
+    app, reviewed, headers, message
+):
+    """Data from before decisions were recorded: a case moved to verified and nothing else."""
+    case = reviewed["case"]
+    with app.app_context():
+        from fieldcheck.cases import service as cases
+
+        supervisor = User.get(User.username == "supervisor")
+        cases.move(factories.actor(supervisor), Case.get_by_id(case.id), "verify")
+    last = AuditEvent.select().order_by(AuditEvent.id.desc()).first().id
+    page = f"/review/cases/{case.id}"
+    response = reviewed["web"].post(
+        f"{page}/revoke",
+        {"reason": "The employer turned out to be fake"},
+        page=page,
+        headers=headers,
+    )
+    assert (response.status_code, response.headers["Location"]) == (303, page)
+    shown = reviewed["web"].get(page, headers=headers).get_data(as_text=True)
+    assert message in shown
+    assert Case.get_by_id(case.id).state == "verified"
+    since = AuditEvent.select(AuditEvent.action).where(AuditEvent.id > last)
+    assert {e.action for e in since} == {"case.read"}  # the page was read; nothing changed
 
 
 def test_only_supervisors_review(app, reviewed):
