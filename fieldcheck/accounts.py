@@ -10,8 +10,17 @@ from flask import current_app
 
 from fieldcheck import audit, sessions
 from fieldcheck.db import database
-from fieldcheck.domain import areas, roles
-from fieldcheck.models import DeviceToken, Office, OfficeRegion, Team, User, UserRegion, UserSession
+from fieldcheck.domain import areas, roles, second_factor
+from fieldcheck.models import (
+    DeviceToken,
+    Office,
+    OfficeRegion,
+    RecoveryCode,
+    Team,
+    User,
+    UserRegion,
+    UserSession,
+)
 
 
 @dataclass
@@ -278,3 +287,105 @@ def create_office(actor: Actor, *, code, name, time_zone, region_codes=()) -> Of
             ).execute()
         actor.record(audit.OFFICE_CREATE, office, {"code": code, "regions": sorted(region_codes)})
     return office
+
+
+def needs_second_factor(user: User) -> bool:
+    """Whether signing in takes a code after the password: enrolled, or of a role that must."""
+    return user.has_second_factor or user.role in current_app.config["SECOND_FACTOR_ROLES"]
+
+
+def pending_second_factor_secret(user: User) -> str:
+    """The secret being enrolled (kept until a code confirms it, so the QR code stays the same
+    when the page is opened again)."""
+    if user.totp_secret is None or user.has_second_factor:
+        user.totp_secret = second_factor.new_secret()
+        user.totp_enrolled_at = None
+        user.save(only=[User.totp_secret, User.totp_enrolled_at])
+    return user.totp_secret
+
+
+def enrol_second_factor(actor: Actor, user: User, code: str) -> list[str] | None:
+    """Confirm the pending secret with a code from the authenticator: returns the ten recovery
+    codes (shown once, kept as hashes), or None when the code is wrong."""
+    step = second_factor.accepted_step(user.totp_secret or "", code, actor.at, None)
+    if user.totp_secret is None or step is None:
+        return None
+    codes = second_factor.new_recovery_codes()
+    with database.atomic():
+        user.totp_enrolled_at, user.totp_last_step = actor.at, step
+        user.save(only=[User.totp_enrolled_at, User.totp_last_step])
+        RecoveryCode.delete().where(RecoveryCode.user == user.id).execute()
+        RecoveryCode.insert_many(
+            [
+                {
+                    "user": user.id,
+                    "code_hash": second_factor.recovery_code_hash(c),
+                    "created_at": actor.at,
+                }
+                for c in codes
+            ]
+        ).execute()
+        actor.record(audit.USER_SECOND_FACTOR_ENROL, user)
+    return codes
+
+
+def check_second_factor(actor: Actor, user: User, code: str) -> str | None:
+    """Take a code at sign-in: "totp" or "recovery" when it opens, None when it does not.
+
+    A TOTP code counts once (its time step must be newer than the last accepted, written in the
+    same UPDATE, so two requests racing with one code cannot both pass); a recovery code too."""
+    if not user.has_second_factor:
+        return None
+    if second_factor.looks_like_recovery_code(code):
+        with database.atomic():
+            used = (
+                RecoveryCode.update(used_at=actor.at)
+                .where(
+                    (RecoveryCode.user == user.id)
+                    & (RecoveryCode.code_hash == second_factor.recovery_code_hash(code))
+                    & RecoveryCode.used_at.is_null()
+                )
+                .execute()
+            )
+            if used:
+                left = recovery_codes_left(user)
+                actor.record(audit.USER_RECOVERY_CODE_USE, user, {"left": left})
+                return "recovery"
+        return None
+    step = second_factor.accepted_step(user.totp_secret, code, actor.at, user.totp_last_step)
+    if step is None:
+        return None
+    taken = (
+        User.update(totp_last_step=step)
+        .where(
+            (User.id == user.id) & (User.totp_last_step.is_null() | (User.totp_last_step < step))
+        )
+        .execute()
+    )
+    if not taken:
+        return None
+    user.totp_last_step = step
+    return "totp"
+
+
+def recovery_codes_left(user: User) -> int:
+    return (
+        RecoveryCode.select()
+        .where((RecoveryCode.user == user.id) & RecoveryCode.used_at.is_null())
+        .count()
+    )
+
+
+class OwnSecondFactor(ValueError):
+    """An administrator's own second factor is reset by another administrator."""
+
+
+def reset_second_factor(actor: Actor, user: User):
+    """Another administrator's reset (a lost phone): the user enrols again at next sign-in."""
+    if actor.user is not None and actor.user.id == user.id:
+        raise OwnSecondFactor(user.username)
+    with database.atomic():
+        user.totp_secret = user.totp_enrolled_at = user.totp_last_step = None
+        user.save(only=[User.totp_secret, User.totp_enrolled_at, User.totp_last_step])
+        RecoveryCode.delete().where(RecoveryCode.user == user.id).execute()
+        actor.record(audit.USER_SECOND_FACTOR_RESET, user)

@@ -92,7 +92,7 @@ def demo(if_empty):
 
     from fieldcheck import signing
     from fieldcheck.db import database
-    from fieldcheck.demo import DEMO_PASSWORD, DemoExists, create_demo
+    from fieldcheck.demo import DEMO_PASSWORD, DemoExists, create_demo, mark_demo_instance
 
     _db()
     try:
@@ -109,6 +109,11 @@ def demo(if_empty):
     _seal()
     if not had_keys:
         click.echo("A report-signing key was made in the instance folder.")
+    if mark_demo_instance(current_app.instance_path):
+        click.echo(
+            "This instance is marked as a demo in its config.py: no second factor is asked at "
+            "sign-in (remove those lines for real work)."
+        )
     click.echo(f"Demo office created. Sign in with the password {DEMO_PASSWORD!r} as:")
     for user in users:
         click.echo(f"  {user.username:<11} {user.role}")

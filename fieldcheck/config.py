@@ -27,6 +27,12 @@ PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a hash method, not a password)
 
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which has its own timeout
 
+# Roles that must sign in with a second factor (TOTP) once their password is right; anyone
+# enrolled is asked for it. `fieldcheck demo` turns it off for a demo instance.
+SECOND_FACTOR_ROLES = ("admin", "supervisor")
+# Set by `fieldcheck demo` in the instance's config: the sign-in page says it is a demo.
+DEMO_INSTANCE = False
+
 # Sign-in limits: failed attempts per username and per client address.
 LOGIN_LIMIT_PER_USERNAME = "5 per 15 minutes"
 LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"

@@ -1,6 +1,8 @@
 """A realistic demo office for trying FieldCheck: `fieldcheck demo`. Never run in production."""
 
+import os
 from datetime import date, timedelta
+from pathlib import Path
 
 from fieldcheck import accounts, audit
 from fieldcheck.domain import case_states, identity, roles
@@ -712,3 +714,22 @@ def create_demo(actor: accounts.Actor) -> list[User]:
         audit.DEMO_CREATE, office, {"users": [u.username for u in made], "cases": len(cases)}
     )
     return made
+
+
+DEMO_SETTINGS = """
+# Written by `fieldcheck demo`: a demonstration instance with made-up people asks no second
+# factor at sign-in, and its sign-in page says so. Remove these lines for real work.
+SECOND_FACTOR_ROLES = ()
+DEMO_INSTANCE = True
+"""
+
+
+def mark_demo_instance(instance_path: str) -> bool:
+    """Turn the second factor off for this instance in its config.py (once); True if written."""
+    config = Path(instance_path) / "config.py"
+    if config.exists() and "DEMO_INSTANCE = True" in config.read_text(encoding="utf-8"):
+        return False
+    with config.open("a", encoding="utf-8") as out:
+        out.write(DEMO_SETTINGS)
+    os.chmod(config, 0o600)
+    return True

@@ -128,6 +128,8 @@ def app(migrated_url, clock, tmp_path):
             "CLOCK": clock,
             "AUDIT_SEAL_INTERVAL": 0,
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # cheap: tests are not an attack
+            # The second factor is asked only in its own tests (tests/web/test_second_factor.py).
+            "SECOND_FACTOR_ROLES": (),
             "INSTANCE_PATH": str(tmp_path / "instance"),
         }
     )

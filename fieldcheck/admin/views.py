@@ -188,6 +188,24 @@ def _tokens_of(user: User):
     )
 
 
+@bp.route("/users/<int:user_id>/second-factor/reset", methods=["POST"])
+@admin_only
+def user_second_factor_reset(user_id):
+    """Another administrator clears a user's second factor (a lost phone); they enrol again."""
+    user = _office_user(user_id)
+    if ActiveForm().validate_on_submit():
+        try:
+            accounts.reset_second_factor(_actor(), user)
+        except accounts.OwnSecondFactor:
+            flash(_("Another administrator must reset your own second factor."), "error")
+        else:
+            flash(
+                _("%(name)s sets up a new second factor at the next sign-in.", name=user.name),
+                "success",
+            )
+    return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+
+
 @bp.route("/users/<int:user_id>/sign-out-everywhere", methods=["POST"])
 @admin_only
 def user_sign_out_everywhere(user_id):

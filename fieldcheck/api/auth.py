@@ -10,6 +10,7 @@ from fieldcheck import accounts, devices
 from fieldcheck.accounts import Actor
 from fieldcheck.api import bp
 from fieldcheck.clock import utcnow
+from fieldcheck.domain import roles
 from fieldcheck.domain.visits import clean_text
 from fieldcheck.models import DeviceToken
 from fieldcheck.security import (
@@ -52,6 +53,18 @@ def token():
     if user is None:
         g.login_failed = True
         return json_error(401, "credentials_invalid", "wrong username or password"), 401, NO_STORE
+    actor = Actor(user, utcnow(), client_address())
+    if roles.token_scope(user.role) is None:
+        return _no_token_for_role()
+    if accounts.needs_second_factor(user):
+        code = body.get("code")
+        if not isinstance(code, str) or not code.strip():
+            problem = ("second_factor_required", "send the code of your authenticator as code")
+            return json_error(401, *problem), 401, NO_STORE
+        if accounts.check_second_factor(actor, user, clean_text(code)) is None:
+            g.login_failed = True
+            problem = ("second_factor_invalid", "wrong or already used code")
+            return json_error(401, *problem), 401, NO_STORE
     if user.must_change_password:
         return (
             json_error(
@@ -62,18 +75,11 @@ def token():
             403,
             NO_STORE,
         )
-    actor = Actor(user, utcnow(), client_address())
     label = device_label(body.get("label"), request.headers.get("User-Agent", ""))
     try:
         raw, record = devices.issue_token(actor, user, label)
     except devices.NoTokenForRole:
-        return (
-            json_error(
-                403, "no_token_for_role", "this role works with a session, not a device token"
-            ),
-            403,
-            NO_STORE,
-        )
+        return _no_token_for_role()
     g.token_issued = True
     return (
         jsonify(
@@ -94,6 +100,11 @@ def token():
         201,
         NO_STORE,
     )
+
+
+def _no_token_for_role():
+    message = "this role works with a session, not a device token"
+    return json_error(403, "no_token_for_role", message), 403, NO_STORE
 
 
 @bp.route("/auth/tokens")

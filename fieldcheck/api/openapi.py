@@ -216,6 +216,11 @@ def _schemas() -> dict:
                     "maxLength": 100,
                     "description": "names the device in the owner's list (cut to 100)",
                 },
+                "code": {
+                    "type": "string",
+                    "description": "the authenticator's code or a recovery code, for a user "
+                    "with a second factor",
+                },
             },
             required=("username", "password"),
         ),
@@ -849,7 +854,10 @@ def _paths() -> dict:
                 "responses": {
                     "201": _json("a new device token", ref("IssuedToken")),
                     "400": _error("the body is not a JSON object", ("body_not_json",)),
-                    "401": _error("wrong username or password", ("credentials_invalid",)),
+                    "401": _error(
+                        "wrong username or password, or the second factor missing or wrong",
+                        ("credentials_invalid", "second_factor_required", "second_factor_invalid"),
+                    ),
                     "403": _error(
                         "the temporary password must be changed in the web app first, or the "
                         "role works with a session and gets no token",

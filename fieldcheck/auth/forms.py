@@ -76,3 +76,18 @@ class LanguageForm(AppForm):
 
 class RevokeForm(AppForm):
     """Sign a device out: a button, with CSRF."""
+
+
+class CodeForm(AppForm):
+    """The second factor at sign-in: the authenticator's code, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(message=_l("Enter the code."))],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+            "maxlength": "16",
+        },
+    )

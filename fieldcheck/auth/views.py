@@ -1,18 +1,28 @@
 """Routes of the auth blueprint."""
 
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from fieldcheck import accounts, audit, sessions
 from fieldcheck.accounts import Actor
 from fieldcheck.auth import bp
-from fieldcheck.auth.forms import LanguageForm, LoginForm, PasswordChangeForm, RevokeForm
+from fieldcheck.auth.forms import (
+    CodeForm,
+    LanguageForm,
+    LoginForm,
+    PasswordChangeForm,
+    RevokeForm,
+)
 from fieldcheck.clock import utcnow
 from fieldcheck.db import database
 from fieldcheck.devices import revoke_token
+from fieldcheck.domain import qr, roles
+from fieldcheck.domain import second_factor as second_factor_rules
 from fieldcheck.models import DeviceToken, User, UserSession
 from fieldcheck.security import (
     audit_event,
@@ -20,6 +30,7 @@ from fieldcheck.security import (
     end_session,
     password_attempts,
     public,
+    roles_required,
     signed_in,
     start_session,
 )
@@ -51,14 +62,13 @@ def login():
     if form.validate_on_submit():
         username = form.username.data.strip().lower()
         user = accounts.authenticate(username, form.password.data)
+        if user is not None and accounts.needs_second_factor(user):
+            _hold_for_second_factor(user, request.args.get("next"))
+            step = "auth.second_factor" if user.has_second_factor else "auth.enrol_at_sign_in"
+            return redirect(url_for(step), code=303)
         with database.atomic():
             if user is not None:
-                user.last_login_at = utcnow()
-                user.save(only=[User.last_login_at])
-                start_session(user)
-                audit_event(audit.USER_LOGIN, actor=user, subject=user)
-                default = url_for("field.index") if user.role == "field" else None
-                return redirect(_safe_next(request.args.get("next"), default), code=303)
+                return _complete_sign_in(user, request.args.get("next"))
             g.login_failed = True
             known = User.get_or_none(User.username == username)
             audit_event(audit.USER_LOGIN_FAILED, subject=known, details={"username": username[:64]})
@@ -67,6 +77,147 @@ def login():
         g.login_failed = True
     status = 401 if error else 200
     return render_template("auth/login.html", form=form, error=error), status
+
+
+def _complete_sign_in(user: User, next_url: str | None, **details):
+    """The password (and the second factor, if asked) was right: open a session."""
+    with database.atomic():
+        user.last_login_at = utcnow()
+        user.save(only=[User.last_login_at])
+        start_session(user)
+        audit_event(audit.USER_LOGIN, actor=user, subject=user, details=details or None)
+    default = url_for("field.index") if user.role == "field" else None
+    return redirect(_safe_next(next_url, default), code=303)
+
+
+# Between a right password and the second factor: who, since when, and where to go after.
+PENDING_FOR = timedelta(minutes=5)
+
+
+def _hold_for_second_factor(user: User, next_url: str | None):
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+    session["pending_user"] = user.id
+    session["pending_username"] = user.username
+    session["pending_since"] = utcnow().isoformat()
+    session["pending_next"] = next_url or ""
+
+
+def _pending_user() -> User | None:
+    """The user whose password was right a moment ago, if still within PENDING_FOR."""
+    since = session.get("pending_since")
+    if not isinstance(since, str) or utcnow() - datetime.fromisoformat(since) > PENDING_FOR:
+        return None
+    user = User.get_or_none(User.id == session.get("pending_user"))
+    return user if user is not None and user.active else None
+
+
+def _sign_in_again():
+    flash(_("Sign in again: the time to enter a code has run out."), "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+@password_attempts
+def second_factor():
+    """The second step of signing in: the code of the user's authenticator, or a recovery code."""
+    user = _pending_user()
+    if user is None or not user.has_second_factor:
+        return _sign_in_again()
+    form = CodeForm()
+    error = None
+    if form.validate_on_submit():
+        actor = Actor(user, utcnow(), client_address())
+        kind = accounts.check_second_factor(actor, user, form.code.data)
+        if kind is not None:
+            signed_in_now = _complete_sign_in(user, session.get("pending_next"), second_factor=kind)
+            if kind == "recovery":  # told in the new session
+                flash(
+                    _(
+                        "You signed in with a recovery code; %(left)d are left. If your phone "
+                        "is lost, ask another administrator to reset your second factor.",
+                        left=accounts.recovery_codes_left(user),
+                    ),
+                    "info",
+                )
+            return signed_in_now
+        g.login_failed = True  # a guess at the code: counted with failed passwords
+        with database.atomic():
+            audit_event(
+                audit.USER_LOGIN_FAILED,
+                actor=user,
+                subject=user,
+                details={"username": user.username, "second_factor": True},
+            )
+        error = _("That code is not right or was already used. Enter the code shown now.")
+    elif request.method == "POST":
+        g.login_failed = True
+    page = render_template("auth/second_factor.html", form=form, error=error)
+    return page, (401 if error else 200), NO_STORE
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+@public
+@password_attempts
+def enrol_at_sign_in():
+    """A user who must have a second factor and has none sets it up before signing in."""
+    user = _pending_user()
+    if user is None:
+        return _sign_in_again()
+    if user.has_second_factor:
+        return redirect(url_for("auth.second_factor"), code=303)
+    return _enrol(user, url_for("auth.enrol_at_sign_in"), signing_in=True)
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"])
+@roles_required(roles.ADMIN, roles.INTAKE, roles.REGISTRY, roles.SUPERVISOR, roles.PASSPORT)
+@password_attempts
+def enrol_second_factor():
+    """A signed-in user sets up (or sets up again) their second factor."""
+    return _enrol(
+        current_user._get_current_object(), url_for("auth.enrol_second_factor"), signing_in=False
+    )
+
+
+def _enrol(user: User, action: str, *, signing_in: bool):
+    form = CodeForm()
+    error = None
+    if form.validate_on_submit():
+        codes = accounts.enrol_second_factor(
+            Actor(user, utcnow(), client_address()), user, form.code.data
+        )
+        if codes is not None:
+            next_url = session.get("pending_next") if signing_in else None
+            if signing_in:
+                _complete_sign_in(user, next_url, second_factor="enrol")
+            default = url_for("field.index") if user.role == roles.FIELD else None
+            page = render_template(
+                "auth/recovery_codes.html", codes=codes, next_url=_safe_next(next_url, default)
+            )
+            return page, 200, NO_STORE
+        g.login_failed = True
+        error = _("That code is not right. Enter the code your authenticator app shows now.")
+    elif request.method == "POST":
+        g.login_failed = True
+    with database.atomic():
+        secret = accounts.pending_second_factor_secret(user)
+    uri = second_factor_rules.provisioning_uri(secret, user.username, "FieldCheck")
+    page = render_template(
+        "auth/enrol.html",
+        form=form,
+        error=error,
+        action=action,
+        qr_svg=Markup(qr.make_qr_svg(uri, css_class="enrol-qr")),  # noqa: S704  (our own SVG)
+        secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        signing_in=signing_in,
+    )
+    return page, (401 if error else 200), NO_STORE
 
 
 @bp.route("/logout", methods=["POST"])

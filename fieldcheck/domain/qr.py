@@ -553,7 +553,7 @@ def make_qr_png(text: str, box_size: int = 8, border: int = 4) -> bytes:
     )
 
 
-def make_qr_svg(text: str, border: int = 4) -> str:
+def make_qr_svg(text: str, border: int = 4, css_class: str = "report-qr") -> str:
     """An inline SVG element (no XML declaration) for the HTML report and print: one path of
     dark modules on a white square, sized by its viewBox so CSS sets the printed size."""
     matrix = _matrix(text, border)
@@ -571,7 +571,7 @@ def make_qr_svg(text: str, border: int = 4) -> str:
             parts.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" '
-        f'shape-rendering="crispEdges" class="report-qr">'
+        f'shape-rendering="crispEdges" class="{css_class}">'
         f'<rect width="{side}" height="{side}" fill="#fff"/>'
         f'<path fill="#000" d="{"".join(parts)}"/></svg>'
     )

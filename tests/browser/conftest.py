@@ -142,6 +142,7 @@ def _live_server(tmp_path_factory):
         "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute",
         "TOKEN_LIMIT_PER_USER": "1000 per minute",
         "TOKEN_LIMIT_PER_ADDRESS": "1000 per minute",
+        "SECOND_FACTOR_ROLES": (),  # asked only in the second factor's own test
     }
     counter = RequestCounter(None)
     server = make_server("127.0.0.1", 0, counter, threaded=True)

@@ -335,3 +335,40 @@ def test_the_phone_pages_pass_axe_and_fit_360px(live_server, open_page):
         count, report = axe_violations(page)
         assert count == 0, f"{path}: {report}"
         assert scroll_width(page) <= 360, path
+
+
+def test_after_the_web_session_ends_a_pull_still_keeps_a_new_cases_page_offline(
+    live_server, open_page, server_requests
+):
+    """The phone fetches the pages it keeps with its sync token, not the session cookie: a new
+    case pulled after the web session has ended (timed out, signed out elsewhere) still opens
+    with no network."""
+    from fieldcheck import sessions
+    from fieldcheck.cases import service
+
+    (username,), cases = officer_with_cases(live_server, cases=1)
+    page = phone(open_page, live_server, username)
+    with live_server.app.app_context():
+        user = User.get(User.username == username)
+        sessions.end_all(user, at=utcnow(), reason=sessions.IDLE)
+        intake = User.get(User.username == "intake")
+        first = Case.get_by_id(cases[0])
+        factories.bind(live_server.app)
+        new = factories.case(
+            office_=first.office,
+            actor_user=intake,
+            applicant_name="Pemohon Baru Setelah Sesi",
+            application_number=f"BR-NEW-{uuid.uuid4().hex[:6]}".upper(),
+        )
+        with database.atomic():
+            service.assign(factories.actor(intake), new, first.team)
+    done = sync_count(page)
+    page.locator("#sync-now").click()
+    wait_for_sync(page, after=done)
+    assert f"/field/cases/{new.id}" in cached_pages(page)
+    assert server_requests.count(f"/field/cases/{new.id}") >= 1  # fetched, not made up
+
+    page.context.set_offline(True)
+    page.goto(f"/field/cases/{new.id}")
+    assert page.locator("#visit-form").is_visible()
+    assert "Pemohon Baru Setelah Sesi" in page.content()

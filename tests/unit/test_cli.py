@@ -1,5 +1,7 @@
 """The `fieldcheck` command."""
 
+from pathlib import Path
+
 from fieldcheck.demo import DEMO_PASSWORD
 from fieldcheck.models import AuditEvent, Office, Region, Team, User
 
@@ -34,6 +36,27 @@ def test_demo_makes_an_office_two_teams_and_one_account_per_role(runner):
     assert Office.select().count() == 1 and Team.select().count() == 2
     assert Region.get_by_id("32.04").name == "Kabupaten Bandung"
     assert AuditEvent.select().where(AuditEvent.chain_seq.is_null()).count() == 0
+
+
+def test_demo_turns_the_second_factor_off_for_its_instance_and_says_so(runner, app, monkeypatch):
+    from fieldcheck import create_app
+
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0 and "no second factor" in result.output
+    config = Path(app.instance_path) / "config.py"
+    assert config.stat().st_mode & 0o777 == 0o600
+    runner.invoke(args=["demo", "--if-empty"])
+    assert config.read_text().count("DEMO_INSTANCE = True") == 1
+    # The next start of the app reads it: no second factor asked, and the sign-in page says so.
+    monkeypatch.setenv("FIELDCHECK_INSTANCE_PATH", app.instance_path)
+    monkeypatch.setenv("FIELDCHECK_DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("FIELDCHECK_SECRET_KEY", "demo-test-secret")
+    demo_app = create_app()  # as `fieldcheck run` starts it, reading the instance's config.py
+    assert demo_app.config["SECOND_FACTOR_ROLES"] == () and demo_app.config["DEMO_INSTANCE"]
+    page = demo_app.test_client().get("/login", headers={"Accept-Language": "en"})
+    assert "no second factor is asked" in page.get_data(as_text=True)
+    plain = app.test_client().get("/login", headers={"Accept-Language": "en"})
+    assert "no second factor is asked" not in plain.get_data(as_text=True)
 
 
 def test_demo_refuses_a_database_with_users(runner):
