@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
-from fieldcheck.auth.forms import new_password_field
+from fieldcheck.auth.forms import new_password_field, refuse_weak_password
 from fieldcheck.domain import roles
 from fieldcheck.forms import AppForm
 from fieldcheck.models import Region, Team, User
@@ -50,7 +50,7 @@ class UserForm(AppForm):
 
     def __init__(self, *args, office=None, editing=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.editing = editing
+        self.office, self.editing = office, editing
         self.role.choices = [(r, ROLE_LABELS[r]) for r in roles.ROLES]
         teams = office.teams.order_by(Team.name) if office is not None else []
         self.team.choices = [("", _l("— none —"))] + [(str(t.id), t.name) for t in teams]
@@ -65,10 +65,6 @@ class UserForm(AppForm):
         if editing is not None:
             del self.password
             self.username.render_kw = {**self.username.render_kw, "readonly": True}
-
-    @property
-    def username_value(self):
-        return self.username.data
 
     def validate_username(self, field):
         field.data = (field.data or "").strip().lower()
@@ -91,9 +87,24 @@ class UserForm(AppForm):
         if unknown:
             raise ValidationError(_l("Unknown region code: %(codes)s.", codes=", ".join(unknown)))
 
+    def validate_password(self, field):
+        refuse_weak_password(
+            field, username=self.username.data, name=self.name.data, office=self.office
+        )
+
 
 class PasswordResetForm(AppForm):
+    """A temporary password for `owner`, who must change it at their next sign-in."""
+
     password = new_password_field(_l("Temporary password"))
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+
+    def validate_password(self, field):
+        owner = self.owner
+        refuse_weak_password(field, username=owner.username, name=owner.name, office=owner.office)
 
 
 class ActiveForm(AppForm):

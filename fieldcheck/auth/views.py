@@ -93,8 +93,7 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
 def password():
-    form = PasswordChangeForm()
-    form.username_value = current_user.username
+    form = PasswordChangeForm(owner=current_user._get_current_object())
     if form.validate_on_submit():
         user = current_user._get_current_object()
         if not user.check_password(form.current.data):
