@@ -111,6 +111,15 @@ def password():
     return render_template("auth/password.html", form=form)
 
 
+@bp.route("/account/password/check", methods=["POST"])
+@signed_in
+def password_check():
+    """As a new password is typed: the server's verdict on it, as a fragment (nothing is kept)."""
+    form = PasswordChangeForm(owner=current_user._get_current_object())
+    problems = form.problems_with(form.new.data) if form.new.data else None
+    return render_template("auth/_password_verdict.html", problems=problems)
+
+
 @bp.route("/language", methods=["POST"])
 @public
 def language():
