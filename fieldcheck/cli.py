@@ -135,11 +135,16 @@ def user():
 @click.option("--office", "office_code", required=True, help="Office code, e.g. KANIM-BDG.")
 @click.option("--team", "team_name", default=None, help="Team name (field officers).")
 @click.option("--region", "regions", multiple=True, help="Region code (registry clerks).")
-@click.password_option(prompt="Password", help="Asked for when not given.")
+@click.password_option(
+    prompt="Password", help="Asked for when not given; held to the password rule (README)."
+)
 def user_create(username, name, role, office_code, team_name, regions, password):
     """Create an account (it must change its password at first sign-in)."""
+    from flask_babel import force_locale
+
     from fieldcheck.accounts import RegionsOutsideOffice, create_user
-    from fieldcheck.auth.forms import MIN_PASSWORD
+    from fieldcheck.domain.passwords import password_problems
+    from fieldcheck.errors import message
     from fieldcheck.models import Office, Region, Team, User
 
     _db()
@@ -160,8 +165,11 @@ def user_create(username, name, role, office_code, team_name, regions, password)
     unknown = set(regions) - {r.code for r in Region.select().where(Region.code.in_(regions))}
     if unknown:
         raise click.BadParameter(f"unknown region codes: {', '.join(sorted(unknown))}")
-    if len(password) < MIN_PASSWORD:
-        raise click.BadParameter(f"the password needs at least {MIN_PASSWORD} characters")
+    problems = password_problems(password, username=username, name=name, office_name=office.name)
+    if problems:
+        with force_locale("en"):  # the command speaks English, like the rest of the CLI
+            reasons = " ".join(message(p.code, p.params) for p in problems)
+        raise click.BadParameter(f"the password is refused. {reasons}", param_hint="--password")
     if User.select().where(User.username == username.lower()).exists():
         raise click.BadParameter(f"username {username!r} is taken", param_hint="--username")
     try:

@@ -9,8 +9,6 @@ from datetime import date
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
-from fieldcheck.cases import labels
-
 MESSAGES = {
     # Identity numbers (fieldcheck.domain.identity).
     "nik_not_digits": _l("The NIK may hold only digits."),
@@ -110,6 +108,26 @@ MESSAGES = {
         "%(name)s: the registry's record differs: %(registry_value)s."
     ),
     "registry_member_identity_not_found": _l("%(name)s: the registry does not know this NIK."),
+    # Passwords (fieldcheck.domain.passwords): each names the rule broken.
+    "password_too_short": _l("At least %(min)s characters."),
+    "password_too_long": _l("At most %(max)s characters."),
+    "password_common": _l(
+        "This is one of the most common passwords, or one with digits or symbols added."
+    ),
+    "password_words": _l(
+        "This is a single word or name, or one with digits or symbols added: add more words."
+    ),
+    "password_repeat": _l('This is a repeat like "aaaa" or "abcabc", which is easy to guess.'),
+    "password_sequence": _l('This is a sequence like "1234" or "abcd", which is easy to guess.'),
+    "password_keyboard": _l('This is a row of keys like "qwerty", which is easy to guess.'),
+    "password_date": _l("This is a date or a year, which is easy to guess."),
+    "password_guessable": _l("This is too easy to guess: add more words, or make it longer."),
+    "password_username": _l("This is built from the username."),
+    "password_name": _l("This is built from the person's name."),
+    "password_office": _l("This is built from the office's name."),
+    "password_personal": _l(
+        "This is built from the username, the person's name or the office's name."
+    ),
     # Cases.
     "nik_invalid": _l("The NIK is not valid."),
     "duplicate_application": _l("Application %(number)s is already a case of this office."),
@@ -145,6 +163,10 @@ class _Params(dict):
 
 
 def _words(key, value):
+    # Imported here: the cases package imports its views, whose forms import this module, so a
+    # module-level import made `import fieldcheck.errors` (or any form using it) fail on its own.
+    from fieldcheck.cases import labels
+
     if isinstance(value, date):
         return format_date(value, "medium")
     if key in {"nik_sex", "stated_sex"} and value in labels.SEXES:

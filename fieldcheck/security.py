@@ -297,7 +297,8 @@ def _force_password_change():
     if (
         current_user.is_authenticated
         and current_user.must_change_password
-        and request.endpoint not in {"auth.password", "auth.logout", "auth.language", "static"}
+        and request.endpoint
+        not in {"auth.password", "auth.password_check", "auth.logout", "auth.language", "static"}
     ):
         if wants_json():
             return json_error(

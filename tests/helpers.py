@@ -134,3 +134,21 @@ def list_rows(html: str) -> list[list[str]]:
     parser = _Rows()
     parser.feed(html)
     return parser.rows
+
+
+class _Attributes(HTMLParser):
+    def __init__(self, element_id):
+        super().__init__()
+        self.element_id, self.attributes = element_id, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if self.attributes is None and attrs.get("id") == self.element_id:
+            self.attributes = {"tag": tag, **attrs}
+
+
+def attributes_of(html: str, element_id: str) -> dict | None:
+    """The tag name ("tag") and attributes of the element with this id; None if there is none."""
+    parser = _Attributes(element_id)
+    parser.feed(html)
+    return parser.attributes

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
-from fieldcheck.auth.forms import new_password_field
+from fieldcheck.auth.forms import new_password_field, refuse_weak_password
 from fieldcheck.domain import areas, roles
 from fieldcheck.forms import AppForm
 from fieldcheck.models import Region, Team, User
@@ -67,10 +67,6 @@ class UserForm(AppForm):
             del self.password
             self.username.render_kw = {**self.username.render_kw, "readonly": True}
 
-    @property
-    def username_value(self):
-        return self.username.data
-
     def validate_username(self, field):
         field.data = (field.data or "").strip().lower()
         if self.editing is not None:
@@ -111,9 +107,24 @@ class UserForm(AppForm):
                     )
                 )
 
+    def validate_password(self, field):
+        refuse_weak_password(
+            field, username=self.username.data, name=self.name.data, office=self.office
+        )
+
 
 class PasswordResetForm(AppForm):
+    """A temporary password for `owner`, who must change it at their next sign-in."""
+
     password = new_password_field(_l("Temporary password"))
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+
+    def validate_password(self, field):
+        owner = self.owner
+        refuse_weak_password(field, username=owner.username, name=owner.name, office=owner.office)
 
 
 class ActiveForm(AppForm):

@@ -121,7 +121,7 @@ def user_edit(user_id):
         "admin/user_form.html",
         form=form,
         user=user,
-        reset_form=PasswordResetForm(prefix="reset"),
+        reset_form=PasswordResetForm(prefix="reset", owner=user),
         active_form=ActiveForm(),
         tokens=_tokens_of(user),
         now=utcnow(),
@@ -152,8 +152,7 @@ def user_active(user_id):
 @admin_only
 def user_password(user_id):
     user = _office_user(user_id)
-    form = PasswordResetForm(prefix="reset")
-    form.username_value = user.username
+    form = PasswordResetForm(prefix="reset", owner=user)
     if form.validate_on_submit():
         accounts.reset_password(_actor(), user, form.password.data)
         flash(

@@ -2,43 +2,43 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, ValidationError
 
+from fieldcheck.domain import passwords
+from fieldcheck.errors import message
 from fieldcheck.forms import AppForm
 
-MIN_PASSWORD = 10
-COMMON_PASSWORDS = {
-    "password123",
-    "1234567890",
-    "qwertyuiop",
-    "passw0rd12",
-    "indonesia1",
-    "admin12345",
-    "rahasia123",
-    "fieldcheck",
-}
+PASSWORD_RULES = _l(
+    "At least %(min)s characters; not a common password, word, name, date, repeat or row of "
+    "keys; not built from the username, the person's name or the office's name.",
+    min=passwords.MIN_LENGTH,
+)
 
 
-def strong_password(form, field):
-    """At least 10 characters, not the username, not one everybody tries first."""
-    value = field.data or ""
-    username = getattr(form, "username_value", None) or ""
-    if value.lower() in COMMON_PASSWORDS or (username and username.lower() in value.lower()):
-        raise ValidationError(_l("Choose a password that is harder to guess."))
+def refusal_reasons(password: str, *, username: str, name: str, office) -> list[str]:
+    """Why this password may not be chosen for this person, in the reader's words."""
+    problems = passwords.password_problems(
+        password,
+        username=username or "",
+        name=name or "",
+        office_name=office.name if office is not None else "",
+    )
+    return [message(p.code, p.params) for p in problems]
+
+
+def refuse_weak_password(field, *, username: str, name: str, office):
+    """Stop a form whose new password breaks the rule (fieldcheck.domain.passwords)."""
+    problems = refusal_reasons(field.data or "", username=username, name=name, office=office)
+    if problems:
+        raise ValidationError(" ".join(problems))
 
 
 def new_password_field(label):
+    """A password someone chooses; the form's validate_<name> holds it to the rule."""
     return PasswordField(
         label,
-        validators=[
-            DataRequired(message=_l("Enter a password.")),
-            Length(
-                min=MIN_PASSWORD,
-                max=200,
-                message=_l("A password needs at least %(min)d characters.", min=MIN_PASSWORD),
-            ),
-            strong_password,
-        ],
+        validators=[DataRequired(message=_l("Enter a password."))],
+        description=PASSWORD_RULES,
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -57,6 +57,8 @@ class LoginForm(AppForm):
 
 
 class PasswordChangeForm(AppForm):
+    """One's own password: `owner` is the signed-in user."""
+
     current = PasswordField(
         _l("Current password"),
         validators=[DataRequired(message=_l("Enter your current password."))],
@@ -68,6 +70,22 @@ class PasswordChangeForm(AppForm):
         validators=[EqualTo("new", message=_l("The two new passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+
+    def problems_with(self, password: str) -> list[str]:
+        """Why the owner may not choose this password, in the reader's words (none: they may)."""
+        owner = self.owner
+        return refusal_reasons(
+            password, username=owner.username, name=owner.name, office=owner.office
+        )
+
+    def validate_new(self, field):
+        problems = self.problems_with(field.data or "")
+        if problems:
+            raise ValidationError(" ".join(problems))
 
 
 class LanguageForm(AppForm):

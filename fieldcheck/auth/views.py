@@ -235,8 +235,7 @@ def logout():
 @signed_in
 @password_attempts
 def password():
-    form = PasswordChangeForm()
-    form.username_value = current_user.username
+    form = PasswordChangeForm(owner=current_user._get_current_object())
     if form.validate_on_submit():
         user = current_user._get_current_object()
         if not user.check_password(form.current.data):
@@ -249,6 +248,15 @@ def password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"), code=303)
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/account/password/check", methods=["POST"])
+@signed_in
+def password_check():
+    """As a new password is typed: the server's verdict on it, as a fragment (nothing is kept)."""
+    form = PasswordChangeForm(owner=current_user._get_current_object())
+    problems = form.problems_with(form.new.data) if form.new.data else None
+    return render_template("auth/_password_verdict.html", problems=problems)
 
 
 @bp.route("/language", methods=["POST"])

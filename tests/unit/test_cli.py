@@ -121,6 +121,22 @@ def test_user_create_explains_what_is_wrong(runner):
     assert not User.select().where(User.username == "x1").exists()
 
 
+def test_user_create_refuses_a_weak_password_saying_why(runner):
+    runner.invoke(args=["demo"])
+    base = ["user", "create", "--name", "Nur Aini", "--role", "intake", "--office", "KANIM-BDG"]
+    cases = [
+        (["--username", "x1", "--password", "iloveyou1234"], "one of the most common passwords"),
+        (["--username", "x1", "--password", "short-one"], "At least 12 characters."),
+        (["--username", "nuraini", "--password", "nuraini-nuraini-2026"], "from the username"),
+        (["--username", "x1", "--password", "Imigrasi-Bandung!"], "from the office's name"),
+    ]
+    for extra, message in cases:
+        result = runner.invoke(args=base + extra)
+        assert result.exit_code != 0, result.output
+        assert "the password is refused" in result.output and message in result.output
+    assert not User.select().where(User.username.in_(["x1", "nuraini"])).exists()
+
+
 def test_regions_import_reports_bad_lines_and_loads_nothing(runner, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("code,name\n11,Aceh\n11.0x,Bad\n")

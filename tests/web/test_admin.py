@@ -74,7 +74,7 @@ def test_create_user_form_errors_are_per_field_and_keep_the_input(app, web):
         (new_user_form(role="field", team=""), "a field officer must belong to one"),
         (new_user_form(role="registry", regions=""), "needs at least one region"),
         (new_user_form(role="registry", regions="32.04\n99.99"), "Unknown region code: 99.99"),
-        (new_user_form(role="intake", password="short"), "at least 10"),
+        (new_user_form(role="intake", password="short"), "At least 12 characters"),
         (new_user_form(name="", role="intake"), "Enter the name"),
     ]
     for form, message in cases:
@@ -262,7 +262,7 @@ def test_password_reset_with_a_weak_password_is_refused(app, web):
     page = f"/admin/users/{user.id}"
     response = web.post(f"{page}/password", {"reset-password": "short"}, page=page, headers=EN)
     assert response.status_code == 422
-    assert "at least 10" in response.get_data(as_text=True)
+    assert "At least 12 characters" in response.get_data(as_text=True)
     assert User.get_by_id(user.id).check_password(web.PASSWORD)
 
 

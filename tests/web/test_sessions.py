@@ -11,6 +11,7 @@ from tests import factories
 from tests.helpers import Web, input_values
 
 SESSION_COOKIE = "fieldcheck_session"
+STRONG = "kunang-kunang di sawah malam"
 ANDROID_CHROME = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 Chrome/120.0 Mobile"
 
 
@@ -101,7 +102,7 @@ def test_an_administrators_password_reset_ends_the_users_sessions(app):
     copied = cookie_of(signed_in(app, "intake1"))
     admin = signed_in(app, "admin")
     user = User.get(User.username == "intake1")
-    temporary = "sementara-untuk-intake-2026"
+    temporary = "pohon-mangga-di-tepi-kali"
     admin.post(
         f"/admin/users/{user.id}/password",
         {"reset-password": temporary, "reset-confirm": temporary},
@@ -380,12 +381,12 @@ def test_wrong_current_passwords_count_toward_the_sign_in_limit(app, web):
     for _ in range(3):
         response = web.post(
             "/account/password",
-            {"current": "a guess", "new": "x" * 20, "confirm": "x" * 20},
+            {"current": "a guess", "new": STRONG, "confirm": STRONG},
         )
         assert response.status_code == 200
     page = web.post(
         "/account/password",
-        {"current": "another guess", "new": "x" * 20, "confirm": "x" * 20},
+        {"current": "another guess", "new": STRONG, "confirm": STRONG},
         headers={"Accept-Language": "en"},
     )
     assert page.status_code == 429
