@@ -43,7 +43,8 @@ serving the bench's database) and the clients'.
 Floor: GET /bench/floor/<random id>, one SELECT of a case by primary key (compiled once, as the
 app's pages compile theirs: fieldcheck.db.CompiledSelect) and a template extending base.html,
 behind the same sign-in (fieldcheck.security.signed_in): it pays what every page pays (the
-connection, the session, the user, the base template) and nothing else.
+connection, the session's server-side record with its user and office, the base template) and
+nothing else. Targets: the case list and the case page within 2x the floor's p95.
 """
 
 import http.client
@@ -83,7 +84,6 @@ REQUESTS = 50  # per client and page, split over the rounds
 WARMUP = 3  # per client and page, not timed
 SOLO = 50  # requests of each page by one client alone: the time without a queue
 WORKERS, THREADS = 4, 10  # gunicorn: sync workers (THREADS only for worker_class="gthread")
-TARGET_P95 = 0.050
 TARGET_X_FLOOR = 2.0
 USERNAME = "intake"
 SEED = 20_261_102
@@ -1210,7 +1210,6 @@ def report(backend: str, figures: dict) -> list[tuple]:
                 bench.format_seconds(statistics.median(values)),
                 bench.format_seconds(high),
                 f"{high / floor_p95:.2f}x",
-                f"{verdict(high <= TARGET_P95)}",
                 "-" if is_floor else verdict(high <= TARGET_X_FLOOR * floor_p95),
             )
         )
@@ -1230,7 +1229,6 @@ def table(lines: list[tuple]) -> list[str]:
         "median",
         "p95",
         "p95 x floor",
-        f"p95 <= {TARGET_P95 * 1000:.0f} ms",
         f"p95 <= {TARGET_X_FLOOR:g}x floor",
     )
     rows = [header, *lines]

@@ -87,8 +87,10 @@ def test_public_views_are_only_the_expected_ones(app):
         "api.health",
         "api.openapi_json",
         "api.token",
+        "auth.enrol_at_sign_in",  # only for a user whose password was right a moment ago
         "auth.language",
         "auth.login",
+        "auth.second_factor",  # likewise
         "field.offline",
         "manifest",
         "reports.public_keys",
