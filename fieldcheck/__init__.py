@@ -15,7 +15,7 @@ def create_app(test_config=None):
     """Build the Flask app: config, database, security, languages, blueprints."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from fieldcheck import cli, config, db, i18n, security, views
+    from fieldcheck import cli, config, db, files, i18n, security, views
     from fieldcheck.clock import SystemClock
 
     app = views.FieldCheckFlask(
@@ -33,7 +33,8 @@ def create_app(test_config=None):
     else:
         app.config.update(test_config)
 
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    files.private_folder(app.instance_path)
+    files.warn_if_open(app.instance_path, app.logger)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret(Path(app.instance_path) / "secret_key")
     app.extensions["clock"] = app.config.get("CLOCK") or SystemClock()

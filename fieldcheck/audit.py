@@ -1,15 +1,28 @@
 """The audit trail: one event per change (in the change's transaction) and per read of
-personal data, made tamper-evident by a hash chain sealed over ranges of events."""
+personal data, made tamper-evident by a hash chain sealed over ranges of events, whose head
+each seal signs into a checkpoint log outside the database (fieldcheck.audit_checkpoints)."""
 
 import hashlib
+import heapq
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 
 import peewee
+from flask import current_app
 
+from fieldcheck.audit_checkpoints import (
+    KEY_FILE,
+    LOG_FILE,
+    CheckpointError,
+    CheckpointLog,
+    read_witness,
+)
+from fieldcheck.clock import utcnow
 from fieldcheck.db import Slot, database, is_postgres
 from fieldcheck.models import AuditEvent
 from sync.store import insert_row
@@ -161,13 +174,76 @@ def event_digest(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(f"{prev_hash}|{body}".encode()).hexdigest()
 
 
-def seal(limit: int = 10_000, wait: bool = True) -> int:
-    """Chain every event not yet sealed, oldest id first; return how many were sealed.
+def checkpoint_log(app=None) -> CheckpointLog:
+    """The app's checkpoint log (AUDIT_CHECKPOINT_LOG, by default a file in the instance
+    folder) and its audit key (always in the instance folder, never in the database)."""
+    app = app or current_app
+    folder = Path(app.instance_path)
+    return CheckpointLog(
+        app.config.get("AUDIT_CHECKPOINT_LOG") or folder / LOG_FILE, folder / KEY_FILE
+    )
 
-    Sealing is done by one writer at a time (an advisory lock on PostgreSQL; SQLite's own
-    write lock). With wait=False a busy sealer is left to finish the work.
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The newest sealed event: how many the chain has (its chain_seq), its id and hash."""
+
+    count: int
+    event_id: int
+    hash: str
+
+
+def _chain_head() -> ChainHead | None:
+    last = (
+        AuditEvent.select(AuditEvent.id, AuditEvent.chain_seq, AuditEvent.chain_hash)
+        .where(AuditEvent.chain_seq.is_null(False))
+        .order_by(AuditEvent.chain_seq.desc())
+        .first()
+    )
+    return ChainHead(last.chain_seq, last.id, last.chain_hash) if last else None
+
+
+def seal(limit: int = 10_000, wait: bool = True, log: CheckpointLog | None = None) -> int:
+    """Chain every event not yet sealed, oldest id first, then sign a checkpoint of the chain's
+    head into the checkpoint log; return how many events were sealed.
+
+    One sealer at a time: on this host the checkpoint log's lock, held from before the seal's
+    transaction to after its checkpoint; across hosts a lock in the database (PostgreSQL's
+    advisory lock; on SQLite the write lock, taken as the transaction begins). With wait=False
+    a busy sealer is left to finish the work.
+
+    The checkpoint is written after the transaction commits, never before, so that none names
+    a seal that rolled back. A crash between the commit and the checkpoint leaves sealed events
+    that no checkpoint names: `verify` says so, and the next seal, even one with nothing to
+    seal, signs the checkpoint of the head that was missed.
     """
-    with database.atomic():
+    if database.in_transaction():
+        raise RuntimeError("seal() needs a transaction of its own: its checkpoint follows it")
+    log = log or checkpoint_log()
+    with log.appending(wait=wait) as anchor:
+        if anchor is None:
+            return 0
+        sealed = _seal_events(limit, wait)
+        if sealed is None:
+            return 0
+        count, head = sealed
+        if head is not None and head.count > anchor.latest_count:
+            anchor.append(
+                count=head.count,
+                last_event_id=head.event_id,
+                head=head.hash,
+                at=utcnow().isoformat(timespec="seconds"),
+            )
+        return count
+
+
+def _seal_events(limit: int, wait: bool) -> tuple[int, ChainHead | None] | None:
+    """Seal in one transaction: (how many, the chain's head after), or None when another
+    sealer holds the lock and wait=False."""
+    # BEGIN IMMEDIATE takes SQLite's write lock before the head is read: a second sealer waits
+    # there, and then reads the head the first one left (a deferred transaction would read the
+    # old head and fail when it came to write).
+    with database.atomic(**({} if is_postgres() else {"lock_type": "IMMEDIATE"})):
         if is_postgres():
             if wait:
                 database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_SEAL_LOCK,))
@@ -176,14 +252,9 @@ def seal(limit: int = 10_000, wait: bool = True) -> int:
                     "SELECT pg_try_advisory_xact_lock(%s)", (_SEAL_LOCK,)
                 ).fetchone()[0]
                 if not got:
-                    return 0
-        last = (
-            AuditEvent.select(AuditEvent.chain_seq, AuditEvent.chain_hash)
-            .where(AuditEvent.chain_seq.is_null(False))
-            .order_by(AuditEvent.chain_seq.desc())
-            .first()
-        )
-        seq, prev = (last.chain_seq, last.chain_hash) if last else (0, GENESIS)
+                    return None
+        head = _chain_head()
+        seq, prev = (head.count, head.hash) if head else (0, GENESIS)
         pending = (
             AuditEvent.select()
             .where(AuditEvent.chain_seq.is_null())
@@ -197,8 +268,9 @@ def seal(limit: int = 10_000, wait: bool = True) -> int:
             prev = event.chain_hash = event_digest(prev, event)
             seals.append((event.id, seq, prev))
         _write_seals(seals)
-        count = len(seals)
-        return count
+        if seals:
+            head = ChainHead(seq, seals[-1][0], prev)
+        return len(seals), head
 
 
 def _write_seals(seals: list[tuple[int, int, str]]):
@@ -218,47 +290,152 @@ def _write_seals(seals: list[tuple[int, int, str]]):
 
 @dataclass
 class ChainReport:
-    """What `verify` found: how many sealed events hold, and the first broken link if any."""
+    """What `verify` found: how many sealed events and checkpoints hold, and the first thing
+    that does not, if any (`broken_seq`: where in the chain, when it is in the chain)."""
 
     checked: int
     unsealed: int
     broken_seq: int | None = None
     broken_event_id: int | None = None
     problem: str | None = None
+    checkpoints: int = 0  # of the checkpoint log, all holding
+    anchored: int = 0  # events counted by the latest checkpoint
+    witnessed: int = 0  # checkpoints of the witness copy, all holding
 
     @property
     def ok(self) -> bool:
-        return self.broken_seq is None
+        return self.problem is None
 
 
-def verify(batch: int = 5_000) -> ChainReport:
-    """Walk the sealed chain in order and report the first event whose link does not hold."""
+@dataclass(frozen=True)
+class _Mark:
+    """A head the chain must have at `count`: a checkpoint of the log or of a witness copy."""
+
+    count: int
+    head: str
+    event_id: int
+    label: str
+    witness: bool
+
+
+def _marks(entries, witness: bool) -> Iterator[_Mark]:
+    for where, checkpoint in entries:
+        yield _Mark(
+            checkpoint.count,
+            checkpoint.head,
+            checkpoint.last_event_id,
+            f"the checkpoint of {checkpoint.at} ({where})",
+            witness,
+        )
+
+
+def verify(batch: int = 5_000, witness=None, log: CheckpointLog | None = None) -> ChainReport:
+    """Walk the sealed chain in order and hold it to every checkpoint of the log, and of a
+    witness copy (a path) when given; report the first thing that does not hold.
+
+    Every checkpoint must be signed by the audit key and follow the one before; at each
+    checkpoint's count the chain must have the head it signed; the chain must reach the
+    latest checkpoint (or sealed events were deleted) and end there (or sealed events are named
+    by no checkpoint: the log's newest lines were removed)."""
+    log = log or checkpoint_log()
+    with log.reading() as size:  # this host's sealers wait: the log's end matches the head
+        head = _chain_head()
+        unsealed = AuditEvent.select().where(AuditEvent.chain_seq.is_null()).count()
+    sealed = head.count if head else 0
+    try:
+        key, lines, latest = log.check(size)
+        copy = read_witness(witness) if witness is not None else None
+    except CheckpointError as exc:
+        return ChainReport(0, unsealed, problem=str(exc))
+    found = partial(
+        ChainReport,
+        unsealed=unsealed,
+        checkpoints=lines,
+        anchored=latest.count if latest else 0,
+        witnessed=len(copy.checkpoints) if copy else 0,
+    )
+    if copy is not None and key is not None and copy.key_id != key.key_id:
+        return found(
+            0,
+            problem=f"the witness copy {copy.path} was signed with audit key {copy.key_id}, but "
+            f"this instance's audit key is {key.key_id}: the key was replaced and the "
+            "checkpoints signed again (or the copy belongs to another instance)",
+        )
+    witnessed = enumerate(copy.checkpoints if copy else [], 1)
+    marks = heapq.merge(
+        _marks(log.entries(size), witness=False),
+        _marks(((f"number {n} of the witness copy {witness}", c) for n, c in witnessed), True),
+        key=lambda mark: mark.count,
+    )
+    mark = next(marks, None)
     prev, expected_seq, checked = GENESIS, 1, 0
     query = (
         AuditEvent.select()
-        .where(AuditEvent.chain_seq.is_null(False))
+        .where(AuditEvent.chain_seq.is_null(False) & (AuditEvent.chain_seq <= sealed))
         .order_by(AuditEvent.chain_seq)
     )
-    unsealed = AuditEvent.select().where(AuditEvent.chain_seq.is_null()).count()
     for event in query.iterator():
         if event.chain_seq != expected_seq:
-            return ChainReport(
+            return found(
                 checked,
-                unsealed,
-                expected_seq,
-                None,
-                f"event number {expected_seq} of the chain is missing",
+                broken_seq=expected_seq,
+                problem=f"event number {expected_seq} of the chain is missing",
             )
         if event_digest(prev, event) != event.chain_hash:
-            return ChainReport(
+            return found(
                 checked,
-                unsealed,
-                event.chain_seq,
-                event.id,
-                f"event {event.id} ({event.action}) was changed after sealing",
+                broken_seq=event.chain_seq,
+                broken_event_id=event.id,
+                problem=f"event {event.id} ({event.action}) was changed after sealing",
             )
+        while mark is not None and mark.count == event.chain_seq:
+            if (mark.head, mark.event_id) != (event.chain_hash, event.id):
+                return found(
+                    checked,
+                    broken_seq=event.chain_seq,
+                    broken_event_id=event.id,
+                    problem=_differs(mark, event),
+                )
+            mark = next(marks, None)
         prev, expected_seq, checked = event.chain_hash, expected_seq + 1, checked + 1
-    return ChainReport(checked, unsealed)
+    if mark is not None:
+        return found(checked, broken_seq=checked + 1, problem=_too_short(mark, checked))
+    anchored = latest.count if latest else 0
+    if checked > anchored:
+        return found(
+            checked,
+            broken_seq=anchored + 1,
+            problem=f"sealed events {anchored + 1} to {checked} of the chain are named by no "
+            f"checkpoint in {log.path}: its newest checkpoints were removed (if the server "
+            "stopped between a seal and its checkpoint, or the database was sealed before "
+            "checkpoints existed, `fieldcheck audit seal` signs the missing one)",
+        )
+    return found(checked)
+
+
+def _differs(mark: _Mark, event: AuditEvent) -> str:
+    said = (
+        f"event {event.chain_seq} of the chain (id {event.id}, hash {event.chain_hash[:16]}...) "
+        f"is not what {mark.label} signed (id {mark.event_id}, hash {mark.head[:16]}...): "
+    )
+    if mark.witness:
+        return said + (
+            "the trail was rewritten, and its checkpoints signed again, after the witness copy "
+            "was made"
+        )
+    return said + f"sealed events up to {event.chain_seq} were changed and the chain recomputed"
+
+
+def _too_short(mark: _Mark, checked: int) -> str:
+    if checked == 0:
+        return (
+            f"the audit table holds no sealed events, but {mark.label} counts {mark.count}: "
+            "the table was emptied"
+        )
+    return (
+        f"the chain ends at event {checked}, but {mark.label} counts {mark.count}: the newest "
+        f"{mark.count - checked} sealed events were deleted"
+    )
 
 
 def events_for(subject_type: str, subject_id) -> peewee.ModelSelect:

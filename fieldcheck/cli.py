@@ -1,4 +1,4 @@
-"""The `fieldcheck` command: init, demo, user create, regions import, db upgrade, audit verify."""
+"""The `fieldcheck` command: init, demo, user create, regions import, db upgrade, audit, keys."""
 
 import getpass
 import sys
@@ -20,8 +20,12 @@ def _db():
 def _seal():
     """Seal what a command wrote into the audit chain at once, not at the next request."""
     from fieldcheck import audit as trail
+    from fieldcheck.audit_checkpoints import CheckpointError
 
-    trail.seal()
+    try:
+        trail.seal()
+    except CheckpointError as exc:  # the change is made; its events wait for the next seal
+        click.echo(f"warning: the audit trail was not sealed: {exc}", err=True)
 
 
 def _cli_actor():
@@ -237,26 +241,78 @@ def audit():
 
 @audit.command("seal")
 def audit_seal():
-    """Chain the events not yet sealed (run it every minute from cron, say)."""
+    """Chain the events not yet sealed and sign a checkpoint of the chain's head (run it every
+    minute from cron, say)."""
     from fieldcheck import audit as trail
+    from fieldcheck.audit_checkpoints import CheckpointError
 
     _db()
-    click.echo(f"sealed {trail.seal()} events")
+    try:
+        sealed = trail.seal()
+    except CheckpointError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"sealed {sealed} events")
 
 
 @audit.command("verify")
-def audit_verify():
-    """Check the sealed hash chain; exit 1 at the first broken link."""
+@click.option(
+    "--witness",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A copy made by `audit checkpoints export` and kept away from this server: the "
+    "chain must have its heads too.",
+)
+def audit_verify(witness):
+    """Check the sealed hash chain against the signed checkpoints (and a witness copy); exit 1
+    at the first thing that does not hold, saying what."""
     from fieldcheck import audit as trail
 
     _db()
-    report = trail.verify()
+    report = trail.verify(witness=witness)
     if not report.ok:
-        click.echo(f"BROKEN at chain position {report.broken_seq}: {report.problem}", err=True)
+        where = f" at chain position {report.broken_seq}" if report.broken_seq else ""
+        click.echo(f"BROKEN{where}: {report.problem}", err=True)
         sys.exit(1)
-    click.echo(
-        f"audit chain intact: {report.checked} events checked, {report.unsealed} not yet sealed"
+    said = (
+        f"audit chain intact: {report.checked} events checked, {report.unsealed} not yet "
+        f"sealed; {report.checkpoints} checkpoints hold, the latest counting "
+        f"{report.anchored} events"
     )
+    if witness is not None:
+        said += f"; the {report.witnessed} checkpoints of the witness copy hold"
+    click.echo(said)
+
+
+@audit.group("checkpoints", cls=AppGroup)
+def audit_checkpoints():
+    """Signed checkpoints of the audit chain's head."""
+
+
+@audit_checkpoints.command("export")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of the screen.",
+)
+def audit_checkpoints_export(output):
+    """Every checkpoint with the audit key's public half, as JSON, for a witness to keep
+    outside this server (`audit verify --witness FILE` checks the trail against it)."""
+    import json
+
+    from fieldcheck import audit as trail
+    from fieldcheck.audit_checkpoints import CheckpointError
+    from fieldcheck.clock import utcnow
+
+    try:
+        export = trail.checkpoint_log().export(now=utcnow().isoformat(timespec="seconds"))
+    except CheckpointError as exc:
+        raise click.ClickException(str(exc)) from exc
+    text = json.dumps(export, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"{len(export['checkpoints'])} checkpoints written to {output}")
 
 
 def _safe_url(url: str) -> str:

@@ -60,6 +60,11 @@ MEDIA_MAX_BYTES = 8 * 1024 * 1024
 # How often a request may seal the audit trail's hash chain (seconds); 0 seals after each request.
 AUDIT_SEAL_INTERVAL = 10
 
+# Where each seal appends its signed checkpoint of the audit chain's head (JSON lines); None
+# means `audit_checkpoints.jsonl` in the instance folder. Best on another disk or an append-only
+# file (chattr +a), and exported to a witness (`fieldcheck audit checkpoints export`).
+AUDIT_CHECKPOINT_LOG = None
+
 # Trust X-Forwarded-* from this many proxies (set to 1 behind nginx).
 PROXY_COUNT = 0
 

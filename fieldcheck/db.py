@@ -2,6 +2,7 @@
 
 import contextlib
 import itertools
+import os
 import re
 import time
 import weakref
@@ -12,6 +13,8 @@ import peewee
 from playhouse.db_url import connect
 from playhouse.db_url import parse as parse_url
 from playhouse.pool import PooledPostgresqlDatabase
+
+from fieldcheck import files
 
 database = peewee.DatabaseProxy()
 
@@ -110,6 +113,29 @@ class PooledPostgres(PooledPostgresqlDatabase):
                 self._returned[id(conn)] = time.monotonic()
 
 
+def make_sqlite_files_private(url: str, logger) -> None:
+    """Create a SQLite database's file 0600 (in a 0700 folder when that is new) before SQLite
+    does: SQLite would make it 0644 less the umask, readable by every local user, and gives its
+    -wal and -shm files the database file's mode. Files made earlier are narrowed to 0600."""
+    scheme, _, _ = url.partition("://")
+    name = parse_url(url).get("database") if scheme.partition("+")[0] == "sqlite" else None
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    files.private_folder(path.parent)
+    if files.create_private_file(path):
+        return
+    for made in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if not made.exists() or not files.open_to_others(made):
+            continue
+        try:
+            os.chmod(made, files.FILE_MODE)
+        except PermissionError:  # another user's file: say so, and start all the same
+            logger.warning("%s is open to other users and not ours to narrow to 0600", made)
+        else:
+            logger.warning("%s was open to other users: it is now readable by its owner only", made)
+
+
 def is_postgres(db=None) -> bool:
     """True when the database is PostgreSQL."""
     db = db or database.obj
@@ -122,6 +148,7 @@ def init_app(app):
     """Bind the proxy to the app's database and open/close a connection around each request."""
     url = app.config.get("DATABASE_URL") or sqlite_url(Path(app.instance_path) / "fieldcheck.db")
     app.config["DATABASE_URL"] = url
+    make_sqlite_files_private(url, app.logger)
     database.initialize(open_database(url, pool=app.config.get("DATABASE_POOL", True)))
 
     @app.before_request

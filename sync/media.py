@@ -25,8 +25,24 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _private_folder(path: Path) -> None:
+    """Make `path` and its missing parents, each 0700 whatever the umask: photos of people and
+    their papers are for the app's own user only."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:  # made meanwhile by another upload
+            continue
+        os.chmod(folder, 0o700)
+
+
 class FileStorage:
-    """Files in a folder, two levels of fan-out by hash; writes are atomic (temp file + rename)."""
+    """Files in a folder, two levels of fan-out by hash; writes are atomic (temp file + rename).
+    Folders are made 0700 and files 0600."""
 
     def __init__(self, root):
         self.root = Path(root)
@@ -42,7 +58,7 @@ class FileStorage:
         target = self.path(sha256)
         if target.exists():
             return False
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _private_folder(target.parent)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
         try:
             with os.fdopen(fd, "wb") as out:

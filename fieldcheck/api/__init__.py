@@ -37,7 +37,7 @@ def me():
 @bp.route("/audit/verify")
 @roles_required(roles.ADMIN)
 def audit_verify():
-    """The state of the audit trail's hash chain, for monitoring."""
+    """The state of the audit trail's hash chain and its checkpoints, for monitoring."""
     report = audit.verify()
     return jsonify(
         {
@@ -47,6 +47,7 @@ def audit_verify():
             "broken_seq": report.broken_seq,
             "broken_event_id": report.broken_event_id,
             "problem": report.problem,
+            "checkpoints": report.checkpoints,
         }
     )
 

@@ -204,8 +204,21 @@ def _schemas() -> dict:
                 "broken_seq": {"type": ["integer", "null"]},
                 "broken_event_id": {"type": ["integer", "null"]},
                 "problem": {"type": ["string", "null"]},
+                "checkpoints": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "signed checkpoints of the chain's head that hold",
+                },
             },
-            required=("ok", "checked", "unsealed", "broken_seq", "broken_event_id", "problem"),
+            required=(
+                "ok",
+                "checked",
+                "unsealed",
+                "broken_seq",
+                "broken_event_id",
+                "problem",
+                "checkpoints",
+            ),
         ),
         "TokenRequest": obj(
             {
