@@ -50,6 +50,15 @@ OFFICE_CREATE = "office.create"
 REGIONS_IMPORT = "regions.import"
 DEMO_CREATE = "demo.create"
 
+# Reads of the lists that show people's names and NIKs: one event each time such a list is
+# shown (an htmx refresh of it too, and an empty one), saying which list (the action), with
+# which filters and how many rows, never the rows themselves (see record_list_read).
+CASE_LIST = "case.list"
+FIELD_LIST = "field.list"
+REGISTRY_QUEUE = "registry.queue"
+REGISTRY_PRINT = "registry.print"
+REVIEW_QUEUE = "review.queue"
+
 GENESIS = "0" * 64
 # An arbitrary key for PostgreSQL's advisory lock that makes sealing single-file.
 _SEAL_LOCK = 0x46_43_41_55  # "FCAU"
@@ -84,6 +93,15 @@ def record(action, *, actor=None, subject=None, details=None, address=None, at):
     event = AuditEvent(**row)  # one plain INSERT: audited reads write one on every page
     event.id = insert_row(database, AuditEvent, event.__data__)
     return event
+
+
+def record_list_read(reader, action: str, filters: dict, rows: int, **shown):
+    """Audit that `reader` (an accounts.Actor) was shown a list of personal data: `action` names
+    the list, `filters` holds its filters as parsed (no text typed to search: a name or a NIK
+    typed there is itself personal data), `rows` how many rows it showed, and `shown` what else
+    says which rows those were (the page, the scope it was drawn from). One INSERT, atomic on
+    its own, as the case page's read: a list changes nothing else for it to be atomic with."""
+    return reader.record(action, None, {"filters": filters, "rows": rows, **shown})
 
 
 def event_for_each(model: type[peewee.Model], where, action: str) -> peewee.Insert:

@@ -12,6 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.utils import secure_filename
 
+from fieldcheck import audit
 from fieldcheck.accounts import Actor
 from fieldcheck.cases import bp, importer, labels, query, service
 from fieldcheck.cases.forms import AssignForm, CancelForm, CaseForm, ImportForm
@@ -43,7 +44,8 @@ def _case_or_404(case_id: int) -> Case:
 @bp.route("", methods=["GET", "POST"])
 @readers
 def index():
-    """The case list: filters by GET or POST; the search text only ever by POST."""
+    """The case list: filters by GET or POST; the search text only ever by POST. Every showing
+    of it is audited: a search as case.search, any other as case.list."""
     source = request.form if request.method == "POST" else request.args
     f = query.CaseFilter.from_form(source)
     f.today = local_today()
@@ -51,8 +53,19 @@ def index():
         f.q = ""
     cases, has_next = query.case_list(current_user, f)
     _show_in_words(cases)
-    if f.q:
+    if f.q:  # the one read whose event keeps its text: who looked for whom (sent by POST)
         service.record_search(_actor(), f.q, f.as_dict(), len(cases))
+    else:
+        _, scope = query.scope_of(current_user)
+        audit.record_list_read(
+            _actor(),
+            audit.CASE_LIST,
+            f.as_dict(),
+            len(cases),
+            sort=f.sort,
+            page=f.page,
+            scope=scope,
+        )
     teams = query.office_teams(current_user.office)
     return render(
         "cases/index.html",

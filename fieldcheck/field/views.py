@@ -9,7 +9,7 @@ from flask import abort, current_app, g, jsonify, render_template, send_file, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from fieldcheck import ROOT, devices
+from fieldcheck import ROOT, audit, devices
 from fieldcheck.accounts import Actor
 from fieldcheck.cases import labels, query, service
 from fieldcheck.clock import utcnow
@@ -44,6 +44,11 @@ SHELL = (
 phone_page = token_scope(roles.SYNC_SCOPE, methods=("GET",))
 
 
+def _actor() -> Actor:
+    """The signed-in officer, or the officer whose device token the phone sent."""
+    return Actor(current_user._get_current_object(), utcnow(), client_address())
+
+
 @bp.route("/")
 @phone_page
 @field_only
@@ -53,6 +58,10 @@ def index():
         query.visible_cases(current_user)
         .where(Case.state.in_(ON_PHONE))
         .order_by(Case.due_date.asc(nulls="LAST"), Case.id)
+    )
+    # The phone fetches this list after each pull, with its token: audited as the token's officer.
+    audit.record_list_read(
+        _actor(), audit.FIELD_LIST, {}, len(cases), scope={"team": current_user.team_id}
     )
     return render_template(
         "field/index.html",
@@ -71,9 +80,7 @@ def case(case_id):
     found = query.visible_cases(current_user).where(Case.id == case_id).first()
     if found is None:
         abort(404)
-    service.record_read(
-        Actor(current_user._get_current_object(), utcnow(), client_address()), found
-    )
+    service.record_read(_actor(), found)
     returned = None
     if found.state == case_states.RETURNED:
         returned = (

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from fieldcheck import audit
 from fieldcheck.accounts import Actor
 from fieldcheck.cases import labels
 from fieldcheck.clock import utcnow
@@ -43,6 +44,11 @@ def _scoped():
     )
 
 
+def _regions() -> dict:
+    """The clerk's regions, as the audit event of a list of their questions names its scope."""
+    return {"regions": current_user.region_codes()}
+
+
 def _question_or_404(question_id: int) -> RegistryQuestion:
     question = _scoped().where(RegistryQuestion.id == question_id).first()
     if question is None:
@@ -51,25 +57,32 @@ def _question_or_404(question_id: int) -> RegistryQuestion:
 
 
 def _filtered(args):
+    """The queue's status, its query, and its filters as parsed (for the audit event: the
+    application number only as given, since the box takes whatever is typed in it)."""
     status = "answered" if args.get("status") == "answered" else "open"
+    filters = {"status": status}
     query = _scoped().where(RegistryQuestion.status == status)
     number = args.get("case", "").strip().upper()
     if number:
         query = query.where(Case.application_number == number)
+        filters["application_number"] = "given"
     office = args.get("office", "")
     if office.isdigit():
         query = query.where(Case.office == int(office))
+        filters["office"] = int(office)
     if args.get("priority") in labels.PRIORITIES:
         query = query.where(Case.priority == args["priority"])
+        filters["priority"] = args["priority"]
     age = args.get("age", "")
     if age.isdigit():
         query = query.where(RegistryQuestion.created_at <= utcnow() - timedelta(days=int(age)))
+        filters["age"] = int(age)
     order = (
         (RegistryQuestion.created_at.asc(), RegistryQuestion.id)
         if status == "open"
         else (RegistryQuestion.answered_at.desc(), RegistryQuestion.id.desc())
     )
-    return status, query.order_by(*order)
+    return status, query.order_by(*order), filters
 
 
 def _context(**extra):
@@ -88,15 +101,19 @@ def _context(**extra):
 @clerk
 def index():
     """The clerk's queue: open questions of their regions, oldest first, answered inline."""
-    status, query = _filtered(request.args)
+    status, query, filters = _filtered(request.args)
     page = max(1, int(request.args["page"])) if request.args.get("page", "").isdigit() else 1
     questions = list(query.limit(PAGE + 1).offset((page - 1) * PAGE))
+    shown = questions[:PAGE]
+    audit.record_list_read(
+        _actor(), audit.REGISTRY_QUEUE, filters, len(shown), page=page, scope=_regions()
+    )
     offices = Office.select().order_by(Office.name)
     return render(
         "registry/index.html",
         None,
         **_context(
-            questions=questions[:PAGE],
+            questions=shown,
             has_next=len(questions) > PAGE,
             page=page,
             status=status,
@@ -110,8 +127,12 @@ def index():
 @clerk
 def printable():
     """The open questions as a list to take to the paper records."""
-    _, query = _filtered({**request.args, "status": "open"})
-    return render("registry/print.html", None, **_context(questions=list(query.limit(2000))))
+    _, query, filters = _filtered({**request.args, "status": "open"})
+    questions = list(query.limit(2000))
+    audit.record_list_read(
+        _actor(), audit.REGISTRY_PRINT, filters, len(questions), scope=_regions()
+    )
+    return render("registry/print.html", None, **_context(questions=questions))
 
 
 @bp.route("/questions/<int:question_id>/answer", methods=["POST"])

@@ -105,6 +105,10 @@ def index():
         .group_by(Team.id)
         .order_by(Team.name)
     )
+    parts = {"under_review": len(under_review), "overdue": len(overdue), "flagged": len(flagged)}
+    audit.record_list_read(
+        _actor(), audit.REVIEW_QUEUE, {}, sum(parts.values()), parts=parts, scope={"office": office}
+    )
     return render_template(
         "review/index.html",
         under_review=under_review,
