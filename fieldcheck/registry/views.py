@@ -30,6 +30,10 @@ KIND_LABELS = {
 ANSWER_LABELS = labels.REGISTRY_ANSWERS
 PAGE = 50
 
+# Bounds of what the queue's filters take from a URL (a larger number is read as these).
+MAX_AGE_DAYS = 36_500
+MAX_PAGE = 100_000
+
 
 def _actor() -> Actor:
     return Actor(current_user._get_current_object(), utcnow(), client_address())
@@ -75,8 +79,9 @@ def _filtered(args):
         filters["priority"] = args["priority"]
     age = args.get("age", "")
     if age.isdigit():
-        query = query.where(RegistryQuestion.created_at <= utcnow() - timedelta(days=int(age)))
-        filters["age"] = int(age)
+        days = min(int(age), MAX_AGE_DAYS)  # older than a century is as old as it gets
+        query = query.where(RegistryQuestion.created_at <= utcnow() - timedelta(days=days))
+        filters["age"] = days
     order = (
         (RegistryQuestion.created_at.asc(), RegistryQuestion.id)
         if status == "open"
@@ -102,7 +107,8 @@ def _context(**extra):
 def index():
     """The clerk's queue: open questions of their regions, oldest first, answered inline."""
     status, query, filters = _filtered(request.args)
-    page = max(1, int(request.args["page"])) if request.args.get("page", "").isdigit() else 1
+    given = request.args.get("page", "")
+    page = min(max(1, int(given)), MAX_PAGE) if given.isdigit() else 1
     questions = list(query.limit(PAGE + 1).offset((page - 1) * PAGE))
     shown = questions[:PAGE]
     audit.record_list_read(

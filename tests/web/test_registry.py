@@ -206,3 +206,13 @@ def test_queue_filters_by_priority_and_age(app, clock, desk):
     later = Web(app.test_client())  # the first session has timed out meanwhile
     later.login("clerk")
     assert number in later.get("/registry/?age=3").get_data(as_text=True)
+
+
+def test_the_queue_reads_a_huge_age_or_page_as_its_largest_not_as_an_error(app, desk):
+    web = Web(app.test_client())
+    web.login("clerk")
+    number = desk["case"].application_number
+    old = web.get("/registry/?age=99999999999")
+    assert old.status_code == 200 and number not in old.get_data(as_text=True)
+    far = web.get("/registry/?page=99999999999999999999999999")
+    assert far.status_code == 200 and number not in far.get_data(as_text=True)
