@@ -287,10 +287,11 @@ def _read_bytes(path_or_bytes) -> bytes:
 # -- files -------------------------------------------------------------------------------------
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o644, durable: bool = True):
+def write_atomic(path: Path, data: bytes, mode: int = 0o600, durable: bool = True):
     """Write a file so that a crash leaves either the old one or the new one, never half
-    (durable: flushed to the disk too, so that a power cut does not take it back)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    (durable: flushed to the disk too, so that a power cut does not take it back). Files are
+    the owner's alone by default: the folder holds findings, photos and cases of real people."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as out:
@@ -307,7 +308,7 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644, durable: bool = Tru
         _fsync_dir(path.parent)
 
 
-def write_json(path: Path, value, mode: int = 0o644, durable: bool = True):
+def write_json(path: Path, value, mode: int = 0o600, durable: bool = True):
     text = json.dumps(value, indent=1, ensure_ascii=False) + "\n"
     write_atomic(path, text.encode(), mode, durable)
 
@@ -327,7 +328,7 @@ def _fsync_dir(folder: Path):
 
 
 def _move(source: Path, target: Path, durable: bool = True):
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         os.replace(source, target)
     except FileNotFoundError:
@@ -413,7 +414,7 @@ class Outbox:
 
     # State --------------------------------------------------------------------------------
 
-    def _write_json(self, path: Path, value, mode: int = 0o644, durable: bool = True):
+    def _write_json(self, path: Path, value, mode: int = 0o600, durable: bool = True):
         write_json(path, value, mode, durable=durable and self.durable)
 
     def _move(self, source: Path, target: Path):
@@ -532,7 +533,7 @@ class Outbox:
     @contextlib.contextmanager
     def locked(self):
         """One sync at a time per folder (a second one is refused, not queued)."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         with open(self.root / ".lock", "a+b") as handle:
             try:
                 import fcntl

@@ -146,6 +146,28 @@ def test_login_keeps_the_device_token_in_the_folder(live, office, tmp_path, caps
     assert Outbox(tmp_path).client().pull()["cases"]
 
 
+def test_the_folders_findings_photos_and_cases_are_the_owners_alone(live, office, tmp_path):
+    """Under the usual umask 022, what the client keeps (the outbox, photos, pulled cases,
+    results) is 0600 in folders 0700: it holds findings about real people."""
+    old = os.umask(0o022)
+    try:
+        folder = tmp_path / "phone"
+        login(live, folder)
+        box = Outbox(folder)
+        box.add(submit(office["cases"][0]))
+        assert main(["push", str(folder)]) == 0
+        assert main(["pull", str(folder)]) == 0
+    finally:
+        os.umask(old)
+    files = [p for p in folder.rglob("*") if p.is_file() and p.name != ".lock"]
+    folders = [folder, *(p for p in folder.rglob("*") if p.is_dir())]
+    assert any(p.parent.name == "cases" for p in files) and any(
+        p.parent.name == "sent" for p in files
+    )
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {"0o600"}, files
+    assert {oct(p.stat().st_mode & 0o777) for p in folders} == {"0o700"}, folders
+
+
 def test_login_with_a_wrong_password_exits_2(live, office, tmp_path, capsys):
     assert login(live, tmp_path, password="salah") == 2
     err = capsys.readouterr().err
