@@ -382,38 +382,45 @@ TOKEN_USER_SCOPE = "token-user"  # noqa: S105  (a limit's name)
 TOKEN_ADDRESS_SCOPE = "token-address"  # noqa: S105  (a limit's name)
 
 
-def password_attempts(view):
-    """Limit failed password and code attempts per username and per address (POST only)."""
-    view = limiter.shared_limit(
-        lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-        scope=PASSWORD_ADDRESS_SCOPE,
-        methods=["POST"],
-        deduct_when=login_failed_response,
-    )(view)
-    return limiter.shared_limit(
-        lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"],
-        scope=PASSWORD_USER_SCOPE,
-        key_func=attempt_username,
-        methods=["POST"],
-        deduct_when=login_failed_response,
-    )(view)
+def _limited_per_user_and_address(
+    user_setting: str, address_setting: str, scopes: tuple[str, str], counts
+):
+    """Shared limits (POST only) per user (attempt_username) and per address, each read from
+    its setting at every request; a request counts when `counts(response)` says so."""
+    user_scope, address_scope = scopes
+
+    def decorate(view):
+        view = limiter.shared_limit(
+            lambda: current_app.config[address_setting],
+            scope=address_scope,
+            methods=["POST"],
+            deduct_when=counts,
+        )(view)
+        return limiter.shared_limit(
+            lambda: current_app.config[user_setting],
+            scope=user_scope,
+            key_func=attempt_username,
+            methods=["POST"],
+            deduct_when=counts,
+        )(view)
+
+    return decorate
 
 
-def token_issuance(view):
-    """Limit the device tokens issued per user and per address (POST only)."""
-    view = limiter.shared_limit(
-        lambda: current_app.config["TOKEN_LIMIT_PER_ADDRESS"],
-        scope=TOKEN_ADDRESS_SCOPE,
-        methods=["POST"],
-        deduct_when=token_issued_response,
-    )(view)
-    return limiter.shared_limit(
-        lambda: current_app.config["TOKEN_LIMIT_PER_USER"],
-        scope=TOKEN_USER_SCOPE,
-        key_func=attempt_username,
-        methods=["POST"],
-        deduct_when=token_issued_response,
-    )(view)
+# Failed password and code attempts per username and per address.
+password_attempts = _limited_per_user_and_address(
+    "LOGIN_LIMIT_PER_USERNAME",
+    "LOGIN_LIMIT_PER_ADDRESS",
+    (PASSWORD_USER_SCOPE, PASSWORD_ADDRESS_SCOPE),
+    login_failed_response,
+)
+# Device tokens issued per user and per address.
+token_issuance = _limited_per_user_and_address(
+    "TOKEN_LIMIT_PER_USER",
+    "TOKEN_LIMIT_PER_ADDRESS",
+    (TOKEN_USER_SCOPE, TOKEN_ADDRESS_SCOPE),
+    token_issued_response,
+)
 
 
 def init_app(app):
