@@ -33,6 +33,7 @@ TEAM_UPDATE = "team.update"
 OFFICE_CREATE = "office.create"
 REGIONS_IMPORT = "regions.import"
 DEMO_CREATE = "demo.create"
+SCAN_LOG_PRUNE = "scan_log.prune"
 
 GENESIS = "0" * 64
 # An arbitrary key for PostgreSQL's advisory lock that makes sealing single-file.
