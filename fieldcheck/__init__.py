@@ -12,10 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config=None):
-    """Build the Flask app: config, database, security, languages, blueprints."""
+    """Build the Flask app: config, database, security, request sizes, languages, blueprints."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from fieldcheck import cli, config, db, files, i18n, security, views
+    from fieldcheck import cli, config, db, files, i18n, limits, security, views
     from fieldcheck.clock import SystemClock
 
     app = views.FieldCheckFlask(
@@ -46,6 +46,7 @@ def create_app(test_config=None):
     app.extensions["risk_rules"] = load_risk_rules(app)
     init_sync(app)
     security.init_app(app)
+    limits.init_app(app)
     i18n.init_app(app)
     views.register(app)
     cli.register(app)

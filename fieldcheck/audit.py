@@ -49,6 +49,7 @@ TEAM_UPDATE = "team.update"
 OFFICE_CREATE = "office.create"
 REGIONS_IMPORT = "regions.import"
 DEMO_CREATE = "demo.create"
+SCAN_LOG_PRUNE = "scan_log.prune"
 
 # Reads of the lists that show people's names and NIKs: one event each time such a list is
 # shown (an htmx refresh of it too, and an empty one), saying which list (the action), with

@@ -48,7 +48,7 @@ def main():
 
 def register(app):
     """Put FieldCheck's commands on `app.cli` (so `fieldcheck` and the test runner see them)."""
-    for command in (init, db, demo, user, regions, audit, keys, registry):
+    for command in (init, db, demo, user, regions, audit, keys, registry, scans):
         app.cli.add_command(command)
 
 
@@ -432,3 +432,22 @@ def registry_purge():
     counts = purge_extracts(actor.at, actor)
     _seal()
     click.echo(f"purged {counts['extracts']} extracts, {counts['people']} people")
+
+
+@click.group(cls=AppGroup)
+def scans():
+    """The scan log of report verifications."""
+
+
+@scans.command("prune")
+def scans_prune():
+    """Delete the scans older than SCAN_LOG_DAYS (run it daily)."""
+    from flask import current_app
+
+    from fieldcheck.reports.scans import prune_scans
+
+    _db()
+    days = current_app.config["SCAN_LOG_DAYS"]
+    removed = prune_scans(_cli_actor(), days)
+    _seal()
+    click.echo(f"removed {removed} scans older than {days} days")

@@ -54,8 +54,38 @@ REPORT_VALID_DAYS = 180
 # Case data a phone has not refreshed for this many days is removed from it.
 PHONE_RETENTION_DAYS = 14
 
+# How much a request may send (bytes; fieldcheck.limits). MAX_CONTENT_LENGTH is Flask's own
+# setting and holds for every route without a cap of its own: werkzeug refuses a larger
+# Content-Length (413) before reading a byte, and stops a streamed body at the cap. The largest
+# form a page sends (a case with a 4,000-character note, every character percent-encoded
+# UTF-8) is under 64 KiB.
+MAX_CONTENT_LENGTH = 256 * 1024
 # Largest photo the API accepts (phones resize to 1600 px JPEG, a few hundred KB).
 MEDIA_MAX_BYTES = 8 * 1024 * 1024
+# The sync push: a full batch (500 operations, sync.envelope.MAX_OPERATIONS) of the largest
+# valid visit (every text at its longest, 40 family members, 20 photos: 39 KB of JSON in Latin
+# text) is 19.5 MB as the phone writes JSON, 19.9 MB as the reference client does; 24 MiB
+# leaves a fifth more. The phone sends 10 operations a push; the reference client halves its
+# batch when it meets a 413.
+PUSH_MAX_BYTES = 24 * 1024 * 1024
+# The intake desk's CSV import: each row is checked with the intake form's rules (about 1-2 ms
+# a row), so a file at the row cap is checked in 10-20 s; a file over either cap is refused
+# before its rows are checked.
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+IMPORT_MAX_ROWS = 10_000
+# A registry extract (up to 500,000 people of some 130 bytes a row).
+REGISTRY_EXTRACT_MAX_BYTES = 64 * 1024 * 1024
+
+# Report verifications (POST /api/v1/reports/verify and the /verify page). A counter scans at
+# most one passport every few seconds; a USB scanner that reads a code twice doubles that:
+# 120 a minute per device (device token, else the signed-in user) is never met by honest use.
+# An airport's counters reach the server from one address: 600 a minute is 30 counters at
+# their busiest.
+VERIFY_LIMIT_PER_DEVICE = "120 per minute"
+VERIFY_LIMIT_PER_ADDRESS = "600 per minute"
+# Days a scan stays in the scan log (fieldcheck.reports.scans); `fieldcheck scans prune`
+# removes older ones.
+SCAN_LOG_DAYS = 90
 
 # How often a request may seal the audit trail's hash chain (seconds); 0 seals after each request.
 AUDIT_SEAL_INTERVAL = 10

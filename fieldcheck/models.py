@@ -472,6 +472,23 @@ class AuditEvent(BaseModel):
         return json.loads(self.details or "{}")
 
 
+class ScanLog(BaseModel):
+    """One check of a report's QR text by a passport officer or supervisor: when, by whom, on
+    which device (their verify token; none in a signed-in browser), what it said, and which
+    report when the signature checked out. Kept SCAN_LOG_DAYS; the audit trail holds only the
+    first scan of a report by a device in each hour (fieldcheck.reports.scans)."""
+
+    at = UTCDateTimeField(index=True)
+    user = peewee.ForeignKeyField(User, backref="scans", index=False)
+    device_token = peewee.ForeignKeyField(DeviceToken, null=True, backref="scans", index=False)
+    status = peewee.CharField(max_length=12)
+    report_id = peewee.CharField(max_length=64, null=True)
+
+    class Meta:
+        # The officer's own log, newest first; a report's scans within the hour.
+        indexes = ((("user", "at"), False), (("report_id", "at"), False))
+
+
 class SchemaVersion(BaseModel):
     """Which migrations have been applied to this database."""
 
@@ -501,4 +518,5 @@ MODELS = (
     Decision,
     FieldReport,
     AuditEvent,
+    ScanLog,
 )

@@ -380,6 +380,8 @@ PASSWORD_USER_SCOPE = "password-user"  # noqa: S105  (a limit's name)
 PASSWORD_ADDRESS_SCOPE = "password-address"  # noqa: S105  (a limit's name)
 TOKEN_USER_SCOPE = "token-user"  # noqa: S105  (a limit's name)
 TOKEN_ADDRESS_SCOPE = "token-address"  # noqa: S105  (a limit's name)
+VERIFY_DEVICE_SCOPE = "verify-device"
+VERIFY_ADDRESS_SCOPE = "verify-address"
 
 
 def _limited_per_user_and_address(
@@ -423,6 +425,33 @@ token_issuance = _limited_per_user_and_address(
 )
 
 
+def verifying_device() -> str:
+    """Whose verifications a request counts against: its device token's, else the signed-in
+    user's (the API and the /verify page share it), else its address's."""
+    user = current_user._get_current_object()  # loads the user: from a token or the session
+    token = g.get("device_token")
+    if token is not None:
+        return f"token:{token.id}"
+    if user is not None and user.is_authenticated:
+        return f"user:{user.id}"
+    return f"address:{client_address()}"
+
+
+def verify_attempts(view):
+    """Limit report verifications per device and per address (POST only, every one counts)."""
+    view = limiter.shared_limit(
+        lambda: current_app.config["VERIFY_LIMIT_PER_ADDRESS"],
+        scope=VERIFY_ADDRESS_SCOPE,
+        methods=["POST"],
+    )(view)
+    return limiter.shared_limit(
+        lambda: current_app.config["VERIFY_LIMIT_PER_DEVICE"],
+        scope=VERIFY_DEVICE_SCOPE,
+        key_func=verifying_device,
+        methods=["POST"],
+    )(view)
+
+
 def init_app(app):
     app.config["SESSION_COOKIE_SECURE"] = app.config["HTTPS"]
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["HTTPS"]
@@ -458,6 +487,11 @@ def init_app(app):
                 "Too many devices were signed in. Wait %(limit)s and try again.",
                 limit=_describe_limit(error),
             )
+        elif scope in (VERIFY_DEVICE_SCOPE, VERIFY_ADDRESS_SCOPE):
+            message = _(
+                "Too many reports were checked in a short time. Wait %(limit)s and try again.",
+                limit=_describe_limit(error),
+            )
         else:
             message = _(
                 "Too many failed sign-in attempts. Wait %(limit)s and try again.",
@@ -467,7 +501,10 @@ def init_app(app):
             return json_error(429, "rate_limited", message)
         if request.endpoint == "auth.login":
             return render_template("auth/login.html", form=_login_form(), error=message), 429
-        title = _("Too many attempts")
+        if scope in (VERIFY_DEVICE_SCOPE, VERIFY_ADDRESS_SCOPE):
+            title = _("Too many checks")
+        else:
+            title = _("Too many attempts")
         return render_template("errors/error.html", title=title, message=message), 429
 
 

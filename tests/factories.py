@@ -117,6 +117,30 @@ def case(office_=None, actor_user=None, district="32.04.12", **overrides):
     return service.create_case(actor(actor_user), office_, data)
 
 
+@in_app
+def issued_report(supervisor, officer, registry_clerk, **case_overrides):
+    """A verified case's signed field report, the case moved there by the services' own
+    functions as the demo moves its own (a signing key is made when the instance has none)."""
+    from fieldcheck import signing
+    from fieldcheck.cases import service
+    from fieldcheck.models import RegistryQuestion
+    from fieldcheck.registry import service as registry
+    from fieldcheck.review import service as review
+
+    made = case(actor_user=supervisor, **case_overrides)
+    service.assign(actor(supervisor), made, officer.team, officer)
+    for action in ("take_to_field", "submit"):
+        service.move(actor(officer), made, action)
+    service.move(actor(None), made, "begin_registry_check", role="system")
+    for question in RegistryQuestion.select().where(
+        (RegistryQuestion.case == made) & (RegistryQuestion.status == "open")
+    ):
+        registry.answer(actor(registry_clerk), question, "match", None, "Sesuai data Dukcapil.")
+    if not signing.list_keys(review.keys_folder()):
+        signing.create_key(review.keys_folder())
+    return review.verify(actor(supervisor), type(made).get_by_id(made.id))
+
+
 PHOTO_JPEG = (  # a real 1x1 JPEG: the server recognises photos by their bytes
     b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xdb\x00C\x00"
     + bytes(range(1, 65))
@@ -185,3 +209,68 @@ def visit_payload(case_id: int, visited_at: str = "2026-11-02T08:00:00+07:00", *
     }
     payload.update(overrides)
     return payload
+
+
+def largest_visit_payload(case_id: int, letter: str = "a", **overrides):
+    """The largest visit the server takes: every text at its longest, 40 family members with
+    every field, 20 photos with captions (fieldcheck.domain.visits' limits)."""
+    from datetime import date, timedelta
+
+    from fieldcheck.domain import visits
+    from fieldcheck.domain.identity import encode_nik
+
+    def text(length):
+        return letter * length
+
+    born = date(1960, 1, 1)
+    family = [
+        {
+            "uuid": f"7d1f3c1e-2222-4a4a-9a9a-{i:012d}",
+            "relation": "other_relative",
+            "kk_relation": "other_relative",
+            "name": text(visits.MAX_NAME),
+            "nik": encode_nik("32.04.12", "M", born + timedelta(days=300 * i), i + 1),
+            "birth_date": (born + timedelta(days=300 * i)).isoformat(),
+            "alive": True,
+            "present": False,
+        }
+        for i in range(visits.MAX_FAMILY)
+    ]
+    photos = [
+        {"sha256": photo(1000 + i)[1], "caption": text(visits.MAX_NAME)}
+        for i in range(visits.MAX_PHOTOS)
+    ]
+    household = {
+        "address_found": True,
+        "met_name": text(visits.MAX_NAME),
+        "met_relation": "village_official",
+        "applicant_lives_there": True,
+        "aware_of_trip": False,
+        "purpose_matches": False,
+        "account": text(4000),
+        "living_conditions": text(2000),
+    }
+    interview = {
+        "purpose": "family_visit",
+        "job_offer_channel": "friend_or_family",
+        "recruiter_name": text(visits.MAX_NAME),
+        "recruiter_phone": "+6281234567890",
+        "promised_salary_idr": visits.MAX_SALARY_IDR,
+        "costs_paid_by": "recruiter",
+        "contract_seen": False,
+        "visa_type": "student",
+        "knowledge": text(2000),
+    }
+    gps = {"status": "fixed", "lat": -6.98561234567, "lon": 107.62841234567, "accuracy_m": 12.5}
+    return visit_payload(
+        case_id,
+        household=household,
+        gps=gps,
+        family=family,
+        interview=interview,
+        photos=photos,
+        assessment=text(8000),
+        recommendation="unclear",
+        amends=overrides.pop("amends", None),
+        **overrides,
+    )

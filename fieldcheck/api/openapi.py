@@ -781,6 +781,11 @@ def _responses() -> dict:
             "the role may not do this, or the password must be changed first", FORBIDDEN_403
         ),
         "NotFound": _error("not found, or not yours to see", ("not_found",)),
+        "TooLarge": _error(
+            "the body is larger than this route takes (the app's MAX_CONTENT_LENGTH, 256 KiB, "
+            "unless the route says otherwise): refused before it is read",
+            ("too_large",),
+        ),
     }
 
 
@@ -876,6 +881,7 @@ def _paths() -> dict:
                         "role works with a session and gets no token",
                         ("password_change_required", "no_token_for_role"),
                     ),
+                    "413": _r("TooLarge"),
                     "429": _error(
                         "too many failed attempts or tokens issued: wait", ("rate_limited",)
                     ),
@@ -924,7 +930,10 @@ def _paths() -> dict:
                 "description": (
                     "Same op_id and same content: `duplicate` with the first result. Same "
                     "op_id, other content: `rejected` with `op_id_reused`. Field officers' "
-                    "device tokens only (a session cookie does not count)."
+                    "device tokens only (a session cookie does not count). The body may hold "
+                    "up to PUSH_MAX_BYTES (24 MiB: a full batch of the largest visits in Latin "
+                    "text is 19.5 MB); a larger one is refused unread (413): send fewer "
+                    "operations."
                 ),
                 "tags": ["sync"],
                 "security": DEVICE,
@@ -937,6 +946,7 @@ def _paths() -> dict:
                     "400": _error("the envelope cannot be read: nothing was applied", PUSH_400),
                     "401": _r("DeviceUnauthorized"),
                     "403": _r("Forbidden"),
+                    "413": _r("TooLarge"),
                 },
             }
         },
@@ -982,6 +992,13 @@ def _paths() -> dict:
             "post": {
                 "operationId": "verifyReport",
                 "summary": "Check a field report's QR text (passport officers, supervisors)",
+                "description": (
+                    "Limited per device (its verify token, else the signed-in user) and per "
+                    "address: VERIFY_LIMIT_PER_DEVICE (120 a minute) and "
+                    "VERIFY_LIMIT_PER_ADDRESS (600 a minute), every call counted (429). Each "
+                    "check is a row of the scan log; the first check of a report by a device in "
+                    "an hour is an audit event too."
+                ),
                 "tags": ["reports"],
                 "security": SESSION_OR_DEVICE,
                 "requestBody": {
@@ -996,6 +1013,10 @@ def _paths() -> dict:
                     "400": _error('the body is not {"qr": text}', ("body_invalid",)),
                     "401": _r("Unauthorized"),
                     "403": _r("Forbidden"),
+                    "413": _r("TooLarge"),
+                    "429": _error(
+                        "too many checks from this device or address: wait", ("rate_limited",)
+                    ),
                 },
             }
         },
@@ -1013,7 +1034,10 @@ def _paths() -> dict:
             "put": {
                 "operationId": "putMedia",
                 "summary": "Upload a photo under the SHA-256 of its bytes (idempotent)",
-                "description": "A file already there is never replaced (200, `new`: false).",
+                "description": (
+                    "A file already there is never replaced (200, `new`: false). At most "
+                    "MEDIA_MAX_BYTES (8 MiB); a larger body is refused unread (413)."
+                ),
                 "tags": ["media"],
                 "security": DEVICE,
                 "requestBody": {
@@ -1029,7 +1053,7 @@ def _paths() -> dict:
                     "400": _error("a bad address, or bytes with another SHA-256", MEDIA_400),
                     "401": _r("DeviceUnauthorized"),
                     "403": _r("Forbidden"),
-                    "413": _error("larger than the server takes", ("too_large",)),
+                    "413": _r("TooLarge"),
                     "415": _error("not a JPEG, PNG or WebP photo", ("not_an_image",)),
                 },
             },

@@ -12,6 +12,7 @@ from fieldcheck.cases import query
 from fieldcheck.clock import utcnow
 from fieldcheck.db import database
 from fieldcheck.domain import case_states, roles
+from fieldcheck.limits import body_limit
 from fieldcheck.models import Case, FieldVisit
 from fieldcheck.security import (
     client_address,
@@ -46,6 +47,7 @@ def _actor() -> Actor:
 
 
 @bp.route("/sync/push", methods=["POST"])
+@body_limit("PUSH_MAX_BYTES")
 @field_device
 def push():
     """Apply a batch of operations; one result each (see the OpenAPI document)."""
@@ -216,17 +218,13 @@ def _photo_of_visible_case(sha256: str) -> bool:
 
 
 @bp.route("/media/<sha256>", methods=["PUT"])
+@body_limit("MEDIA_MAX_BYTES")
 @field_device
 def media_put(sha256):
     """Upload a photo under the SHA-256 of its bytes: idempotent, never overwritten."""
     if not _is_sha256(sha256):
         return json_error(400, "sha256_invalid", "the address must be 64 lower-case hex digits")
-    limit = current_app.config["MEDIA_MAX_BYTES"]
-    if request.content_length is not None and request.content_length > limit:
-        return json_error(413, "too_large", f"a photo may have at most {limit} bytes")
-    data = request.get_data(cache=False)
-    if len(data) > limit:
-        return json_error(413, "too_large", f"a photo may have at most {limit} bytes")
+    data = request.get_data(cache=False)  # a photo over MEDIA_MAX_BYTES is a 413 (limits.py)
     mime = sniff_type(data)
     if mime is None:
         return json_error(415, "not_an_image", "only JPEG, PNG and WebP photos are accepted")

@@ -3,11 +3,19 @@
 Each row is checked by the same CaseForm as the intake form, so no rule is written twice. A dry
 run reports every row's problems; a real run imports either every valid row or nothing at all
 (the officer's choice), in one transaction, and never a half.
+
+The file is read as a stream, twice: first its size, header and rows are counted, stopping at
+the first cap crossed (IMPORT_MAX_BYTES, IMPORT_MAX_ROWS) without reading the rest; only a file
+within both is read again to check its rows (about a millisecond each). Memory holds one row
+at a time besides the rows found valid, at most the row cap.
 """
 
 import csv
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import IO
 
 from werkzeug.datastructures import MultiDict
 
@@ -51,7 +59,6 @@ REQUIRED = (
 )
 LIST_COLUMNS = ("documents", "referral_reasons")  # several codes separated by ";"
 FLAG_COLUMNS = ("sponsor_is_employer", "age_doubted")  # yes/no, ya/tidak, 1/0
-MAX_ROWS = 50_000
 
 
 @dataclass
@@ -107,36 +114,87 @@ CODED_COLUMNS = (
 )
 
 
-def parse(data: bytes, office, messages) -> ParsedFile:
-    """Check every row of an export; `messages` turns file-level problems into words."""
-    result = ParsedFile()
-    if not data.strip():
-        result.file_error = messages["empty"]
-        return result
+@dataclass(frozen=True)
+class Caps:
+    """The most an import may hold: bytes of the file, rows after its header."""
+
+    max_bytes: int
+    max_rows: int
+
+
+@contextmanager
+def _text_of(stream: IO[bytes]) -> Iterator[io.TextIOWrapper]:
+    """A seekable byte stream as UTF-8 text from its start, decoded as it is read; the stream
+    stays open (the wrapper is detached from it afterwards)."""
+    stream.seek(0)
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        result.file_error = messages["encoding"]
-        return result
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
-    if missing or unknown:
-        result.file_error = messages["columns"] % {
-            "missing": ", ".join(missing) or "—",
-            "unknown": ", ".join(unknown) or "—",
-        }
-        return result
-    reader.fieldnames = header
+        yield text
+    finally:
+        text.detach()
+
+
+def _size(stream: IO[bytes]) -> int:
+    stream.seek(0, io.SEEK_END)
+    return stream.tell()
+
+
+def _blank(row: list[str]) -> bool:
+    return not any(cell.strip() for cell in row)
+
+
+def measure(stream: IO[bytes], caps: Caps, messages) -> str | None:
+    """What stops the file before its rows are checked, in words, or None: too large, empty,
+    not UTF-8, not CSV, the wrong columns, too many rows. Reads no more than the header and
+    `caps.max_rows` + 1 rows (nothing at all of a file over `caps.max_bytes`)."""
+    if _size(stream) > caps.max_bytes:
+        return messages["too_big"]
+    with _text_of(stream) as text:
+        lines = csv.reader(text)
+        try:
+            header = next(lines, None)
+            if header is None or _blank(header):
+                if all(_blank(row) for row in lines):
+                    return messages["empty"]
+                header = []
+            header = [h.strip() for h in header]
+            missing = [c for c in REQUIRED if c not in header]
+            unknown = [c for c in header if c not in COLUMNS]
+            if missing or unknown:
+                return messages["columns"] % {
+                    "missing": ", ".join(missing) or "—",
+                    "unknown": ", ".join(unknown) or "—",
+                }
+            rows = 0
+            for row in lines:
+                rows += bool(row)  # an empty line is no row (csv.DictReader skips it too)
+                if rows > caps.max_rows:
+                    return messages["too_many"]
+        except UnicodeDecodeError:
+            return messages["encoding"]
+        except csv.Error:  # a quote left open, or a cell longer than csv takes (128 K)
+            return messages["not_csv"] % {"line": lines.line_num}
+    return None
+
+
+def parse(stream: IO[bytes], office, messages, caps: Caps) -> ParsedFile:
+    """Check every row of an export (a seekable byte stream, such as an upload's); `messages`
+    turns file-level problems into words. A file over a cap has none of its rows checked."""
+    result = ParsedFile()
+    result.file_error = measure(stream, caps, messages)
+    if result.file_error is None:
+        with _text_of(stream) as text:
+            _check_rows(csv.DictReader(text), office, messages, result)
+    return result
+
+
+def _check_rows(reader: csv.DictReader, office, messages, result: ParsedFile):
+    reader.fieldnames = [h.strip() for h in reader.fieldnames]
     existing = set()
     seen = {}
     for row in reader:
         line = reader.line_num
         result.total += 1
-        if result.total > MAX_ROWS:
-            result.file_error = messages["too_many"] % {"max": MAX_ROWS}
-            return result
         if None in row:  # more cells than the header has columns
             result.problems.append(RowProblem(line, None, messages["cells"]))
             continue
@@ -196,4 +254,3 @@ def parse(data: bytes, office, messages) -> ParsedFile:
         result.valid = [
             (line, d) for line, d in result.valid if d["application_number"] not in existing
         ]
-    return result

@@ -4,12 +4,22 @@ import functools
 import json
 from types import SimpleNamespace
 
-from flask import abort, flash, redirect, render_template, request, stream_template, url_for
-from flask_babel import get_locale
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_template,
+    url_for,
+)
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
 from fieldcheck import audit
@@ -21,6 +31,7 @@ from fieldcheck.db import database
 from fieldcheck.domain import case_states, identity, roles
 from fieldcheck.errors import message
 from fieldcheck.i18n import local_today, medium_date
+from fieldcheck.limits import FORM_ALLOWANCE, body_limit, describe_size, too_large
 from fieldcheck.models import Case, Team, User
 from fieldcheck.security import client_address, roles_required
 from fieldcheck.views import render
@@ -261,6 +272,10 @@ IMPORT_MESSAGES = {
     "cells": _l("This line has more cells than the header has columns."),
     "repeated": _l("The same application number is already on line %(line)s of this file."),
     "too_many": _l("The file has more than %(max)s rows: split it."),
+    "too_big": _l("The file is larger than %(size)s: split it."),
+    "not_csv": _l(
+        "Line %(line)s cannot be read as CSV: a quotation mark left open, or a cell too long."
+    ),
     "code": _l("“%(value)s” is not a code this column takes: %(codes)s."),
     "flag": _l("“%(value)s” is neither yes nor no: write ya or tidak (yes or no, 1 or 0)."),
     "country": _l(
@@ -270,15 +285,26 @@ IMPORT_MESSAGES = {
 }
 
 
+def _import_messages() -> dict:
+    """The importer's messages in the reader's language, the caps put in words."""
+    config = current_app.config
+    messages = {k: str(v) for k, v in IMPORT_MESSAGES.items()}
+    messages["too_many"] %= {"max": format_decimal(config["IMPORT_MAX_ROWS"])}
+    messages["too_big"] %= {"size": describe_size(config["IMPORT_MAX_BYTES"])}
+    return messages
+
+
 @bp.route("/import", methods=["GET", "POST"])
+@body_limit("IMPORT_MAX_BYTES", extra=FORM_ALLOWANCE)
 @desk
 def import_csv():
     """Check an export (dry run) or import it: every valid row, or nothing if any row is bad."""
     form = ImportForm()
     if not form.validate_on_submit():
         return _import_page(form, report=None), (422 if form.errors else 200)
-    messages = {k: str(v) for k, v in IMPORT_MESSAGES.items()}
-    report = importer.parse(form.file.data.read(), current_user.office_id, messages)
+    config = current_app.config
+    caps = importer.Caps(max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"])
+    report = importer.parse(form.file.data.stream, current_user.office_id, _import_messages(), caps)
     dry_run = "check" in request.form
     blocked = report.file_error or (form.mode.data == "all_or_nothing" and report.problems)
     if dry_run or blocked or not report.valid:
@@ -290,9 +316,20 @@ def import_csv():
     )
 
 
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error):
+    """An upload over the cap is refused before it is read: the import page says so."""
+    if request.endpoint != "cases.import_csv":
+        return too_large(error)
+    report = importer.ParsedFile(file_error=_import_messages()["too_big"])
+    form = ImportForm(formdata=None)  # the body that was refused is never read
+    return _import_page(form, report=report), 413
+
+
 def _import_page(form: ImportForm, **context) -> str:
     """The import page, with the file's columns and the codes each coded column takes."""
-    rows = CaseForm(meta={"csrf": False})  # the choices every row is checked against
+    # The choices every row is checked against (never the request's own form).
+    rows = CaseForm(formdata=None, meta={"csrf": False})
     codes = [
         (column, getattr(rows, column).label.text, importer.codes_of(getattr(rows, column)))
         for column in importer.CODED_COLUMNS

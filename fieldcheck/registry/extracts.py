@@ -43,6 +43,9 @@ MESSAGES = {
     "encoding": _l("The file is not UTF-8 text."),
     "columns": _l("The header must be: %(columns)s (missing: %(missing)s; unknown: %(unknown)s)."),
     "too_many": _l("The file has more than %(max)d rows."),
+    "not_csv": _l(
+        "Line %(line)s cannot be read as CSV: a quotation mark left open, or a cell too long."
+    ),
     "cells": _l("The row has more cells than the header."),
     "nik": _l("Not a valid NIK."),
     "outside": _l("The NIK's district %(district)s is outside your regions."),
@@ -95,8 +98,22 @@ def loader_regions(user: User) -> list[str]:
     return []
 
 
+def _too_many_rows(text: str) -> bool:
+    """Whether the file has more than MAX_ROWS rows, read no further than the row past it
+    (counting is some 50 times cheaper than checking: a file over the cap has none checked)."""
+    lines = csv.reader(io.StringIO(text, newline=""))
+    next(lines, None)  # the header
+    rows = 0
+    for row in lines:
+        rows += bool(row)  # an empty line is no row (csv.DictReader skips it too)
+        if rows > MAX_ROWS:
+            return True
+    return False
+
+
 def parse(data: bytes, regions, today: date) -> ParsedExtract:
-    """Check every row; the good ones come back ready for RegistryPerson."""
+    """Check every row; the good ones come back ready for RegistryPerson. A file over the row
+    cap, or one that is not CSV, has none of its rows checked."""
     result = ParsedExtract()
     if not data.strip():
         result.file_error = str(MESSAGES["empty"])
@@ -107,24 +124,37 @@ def parse(data: bytes, regions, today: date) -> ParsedExtract:
         result.file_error = str(MESSAGES["encoding"])
         return result
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        result.file_error = _file_error(reader, text)
+        if result.file_error is None:
+            _check_rows(reader, regions, today, result)
+    except csv.Error:  # a quote left open, or a cell longer than csv takes (128 K)
+        result.file_error = str(MESSAGES["not_csv"]) % {"line": reader.line_num}
+        result.valid, result.problems = [], []
+    return result
+
+
+def _file_error(reader: csv.DictReader, text: str) -> str | None:
+    """The wrong columns or too many rows, in words; None when the rows may be checked."""
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in COLUMNS if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
     if missing or unknown:
-        result.file_error = str(MESSAGES["columns"]) % {
+        return str(MESSAGES["columns"]) % {
             "columns": ",".join(COLUMNS),
             "missing": ", ".join(missing) or "—",
             "unknown": ", ".join(unknown) or "—",
         }
-        return result
+    if _too_many_rows(text):
+        return str(MESSAGES["too_many"]) % {"max": MAX_ROWS}
     reader.fieldnames = header
+    return None
+
+
+def _check_rows(reader: csv.DictReader, regions, today: date, result: ParsedExtract):
     for row in reader:
         line = reader.line_num
         result.total += 1
-        if result.total > MAX_ROWS:
-            result.file_error = str(MESSAGES["too_many"]) % {"max": MAX_ROWS}
-            result.valid = []
-            return result
         if None in row:
             result.problems.append(RowProblem(line, None, str(MESSAGES["cells"])))
             continue
@@ -133,7 +163,6 @@ def parse(data: bytes, regions, today: date) -> ParsedExtract:
             result.problems.extend(problems)
         else:
             result.valid.append(person)
-    return result
 
 
 def _row(row: dict, line: int, regions, today: date):

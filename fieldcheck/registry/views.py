@@ -14,6 +14,7 @@ from fieldcheck.cases import labels
 from fieldcheck.clock import utcnow
 from fieldcheck.domain import roles
 from fieldcheck.errors import message
+from fieldcheck.limits import FORM_ALLOWANCE, body_limit
 from fieldcheck.models import Case, Office, RegistryQuestion
 from fieldcheck.registry import bp, service
 from fieldcheck.security import client_address, roles_required
@@ -183,6 +184,7 @@ family_readers = roles_required(roles.REGISTRY, roles.SUPERVISOR, roles.INTAKE)
 
 
 @bp.route("/extracts", methods=["GET", "POST"])
+@body_limit("REGISTRY_EXTRACT_MAX_BYTES", extra=FORM_ALLOWANCE)
 @extract_loaders
 def extracts_page():
     """Load a registry extract (CSV): bad rows by line, pre-answers for the open questions."""

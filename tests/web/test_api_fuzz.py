@@ -89,6 +89,8 @@ def fuzz_setup(tmp_path_factory):
             "LOGIN_LIMIT_PER_USERNAME": "100000 per minute",
             "TOKEN_LIMIT_PER_USER": "100000 per minute",
             "TOKEN_LIMIT_PER_ADDRESS": "100000 per minute",
+            "VERIFY_LIMIT_PER_DEVICE": "100000 per minute",
+            "VERIFY_LIMIT_PER_ADDRESS": "100000 per minute",
         }
     )
     app.instance_path = str(tmp / "instance")

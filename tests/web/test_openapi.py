@@ -361,6 +361,11 @@ def test_envelope_and_media_errors_match(app, client, check, officers):
         check("post", "/sync/push", client.post(push, json=body, headers=phone), 400)
     not_json = client.post(push, data="{", content_type="application/json", headers=phone)
     check("post", "/sync/push", not_json, 400)
+    app.config["PUSH_MAX_BYTES"] = 1000
+    large = {"version": 1, "operations": [operation(officers["case"].id)]}
+    check("post", "/sync/push", client.post(push, json=large, headers=phone), 413)
+    token = client.post(f"{API}/auth/token", json={"username": "x" * (300 * 1024)})
+    check("post", "/auth/token", token, 413)
     check("post", "/sync/push", client.post(push, json={"version": 1, "operations": []}), 401)
     wrong_scope = client.post(push, json={"version": 1, "operations": []}, headers=scanner)
     assert check("post", "/sync/push", wrong_scope, 401).json["error"]["code"] == "token_scope"
@@ -496,3 +501,9 @@ def test_report_verification_responses_match(app, client, check, officers):
         assert check("post", "/reports/verify", answer, 200).json["status"] == "INVALID"
     bad = client.post(verify, json={"text": "FC1:"}, headers=scanner)
     check("post", "/reports/verify", bad, 400)
+    big = client.post(verify, json={"qr": "x" * (300 * 1024)}, headers=scanner)
+    assert check("post", "/reports/verify", big, 413).json["error"]["code"] == "too_large"
+    app.config["VERIFY_LIMIT_PER_DEVICE"] = "1 per minute"
+    check("post", "/reports/verify", client.post(verify, json={"qr": "x"}, headers=scanner), 200)
+    limited = client.post(verify, json={"qr": "x"}, headers=scanner)
+    assert check("post", "/reports/verify", limited, 429).json["error"]["code"] == "rate_limited"

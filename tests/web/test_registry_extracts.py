@@ -104,6 +104,36 @@ def test_a_file_with_a_wrong_header_loads_nothing(app, desk):  # noqa: F811
     assert RegistryExtract.select().count() == 0
 
 
+def test_a_file_over_the_row_cap_is_refused_with_none_of_its_rows_checked(
+    app,
+    desk,  # noqa: F811
+    monkeypatch,
+):
+    from fieldcheck.registry import extracts
+
+    monkeypatch.setattr(extracts, "MAX_ROWS", 5)
+    checked = []
+    check = extracts._row
+    monkeypatch.setattr(extracts, "_row", lambda *a: checked.append(1) or check(*a))
+    web = _clerk(app)
+    rows = [_row(APPLICANT_NIK, f"Siti {i}") for i in range(6)]
+    response = _load(web, _csv(*rows))
+    assert response.status_code == 422
+    assert "more than 5 rows" in response.get_data(as_text=True)
+    assert checked == [] and RegistryExtract.select().count() == 0
+    assert _load(web, _csv(*rows[:5])).status_code != 422 and len(checked) == 5
+
+
+def test_a_file_that_is_not_csv_is_explained_not_a_server_error(app, desk):  # noqa: F811
+    web = _clerk(app)
+    too_long = '"' + "x" * 200_000 + '"'  # past the longest cell csv reads
+    for data in (_csv(too_long), (too_long + "\n").encode()):
+        response = _load(web, data)
+        assert response.status_code == 422
+        assert "cannot be read as CSV" in response.get_data(as_text=True)
+    assert RegistryExtract.select().count() == 0
+
+
 def test_rows_outside_the_clerks_regions_are_refused(app, desk):  # noqa: F811
     factories.user("clerk2", "registry", regions=["32.05"])
     web = Web(app.test_client())
