@@ -123,3 +123,36 @@ def test_a_supervisor_enrols_signs_in_with_codes_and_an_administrator_resets_it(
         )
         assert reset.actor_name == admin
         assert not User.get_by_id(supervisor.id).has_second_factor
+
+
+@pytest.mark.parametrize("locale", ["id-ID", "en-US"])
+def test_sessions_and_devices_reads_on_a_phone(live_server, open_page, locale):
+    """Two sessions and a phone's token listed at 360 px: no sideways scrolling, axe clean,
+    and ending the other session signs that browser out."""
+    from fieldcheck.models import DeviceToken
+    from tests.browser.field_helpers import wait_until
+    from tests.browser.helpers import MOBILE, scroll_width
+
+    username = f"fo.{secrets.token_hex(3)}"
+    live_server.create_user(username, "field")
+    other = open_page(locale=locale, viewport=MOBILE)
+    sign_in(other, username)
+    page = open_page(locale=locale, viewport=MOBILE)
+    sign_in(page, username)
+
+    def phone_has_its_token():
+        with live_server.app.app_context():
+            owner = User.get(User.username == username)
+            return DeviceToken.select().where(DeviceToken.user == owner).exists()
+
+    wait_until(page, phone_has_its_token)  # the phone asks for its sync token after sign-in
+    page.goto("/account/devices")
+    assert page.locator("#browser-sessions .session-item").count() == 2
+    assert page.locator("#devices .session-item").count() >= 1  # a phone's sync token
+    assert scroll_width(page) <= MOBILE["width"]
+    count, report = axe_violations(page)
+    assert count == 0, report
+    with page.expect_navigation():
+        page.locator("#browser-sessions form button").nth(1).click()  # the other: newest first
+    other.goto("/field/")
+    assert "/login" in other.url
