@@ -15,6 +15,7 @@ from fieldcheck.cases import service as cases
 from fieldcheck.clock import utcnow
 from fieldcheck.domain import case_states, identity, roles
 from fieldcheck.errors import message
+from fieldcheck.i18n import local_today
 from fieldcheck.models import (
     Case,
     Decision,
@@ -81,7 +82,7 @@ def index():
     under_review = list(
         mine.where(Case.state == case_states.UNDER_REVIEW).order_by(Case.updated_at, Case.id)
     )
-    today = utcnow().date()
+    today = local_today()  # the office's day, as the case list's overdue filter and badge
     overdue = list(
         mine.where(Case.state.in_(case_states.OPEN_STATES) & (Case.due_date < today))
         .order_by(Case.due_date)

@@ -202,3 +202,22 @@ def test_keys_commands(app, runner):
     result = runner.invoke(args=["keys", "revoke", first, "--reason", "laptop stolen"])
     assert result.exit_code == 0 and "revoked" in result.output
     assert AuditEvent.select().where(AuditEvent.action == "key.revoke").count() == 1
+
+
+def test_the_review_queue_and_the_case_list_agree_on_what_is_overdue_in_the_offices_day(app, clock):
+    """At 20:00 UTC it is already the next day in Bandung (WIB): a case due that UTC day is
+    overdue there, in the review queue as in the case list's filter."""
+    from datetime import UTC, date, datetime
+
+    clock.at = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)  # 1 December, 03:00 WIB
+    factories.user("supervisor", "supervisor")
+    web = Web(app.test_client())
+    late = factories.case(applicant_name="Ani Late", due_date=date(2026, 11, 30))
+    factories.case(applicant_name="Budi Today", due_date=date(2026, 12, 1))
+    web.login("supervisor")
+    queue = web.get("/review/", headers=EN).text
+    overdue_part = queue[queue.index('id="h-overdue"') :].split("</section>")[0]
+    listed = web.get("/cases?overdue=1", headers=EN).text
+    assert "Ani Late" in overdue_part and "Budi Today" not in overdue_part
+    assert f"{late.application_number} — Ani Late" in overdue_part
+    assert "Ani Late" in listed and "Budi Today" not in listed
