@@ -94,6 +94,7 @@ run: install
 lint: install-test
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 # The database tests run again on PostgreSQL when FIELDCHECK_TEST_POSTGRES_URL names a server,
 # or, unset, when one answers on 127.0.0.1:5432 (as on CI's machine): pytest's header says which.

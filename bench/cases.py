@@ -407,7 +407,7 @@ class CaseMaker:
     """
 
     def __init__(self, rng: random.Random, today: date):
-        from fieldcheck.cases import labels
+        from fieldcheck import labels
         from fieldcheck.demo import DEMO_REGIONS
 
         self.rng, self.today = rng, today

@@ -165,7 +165,7 @@ class _Params(dict):
 def _words(key, value):
     # Imported here: the cases package imports its views, whose forms import this module, so a
     # module-level import made `import fieldcheck.errors` (or any form using it) fail on its own.
-    from fieldcheck.cases import labels
+    from fieldcheck import labels
 
     if isinstance(value, date):
         return format_date(value, "medium")

@@ -208,6 +208,14 @@ class Case(BaseModel):
             (("team", "state"), False),
         )
 
+    def open_registry_questions(self) -> int:
+        """How many of the case's registry questions wait for an answer."""
+        return (
+            RegistryQuestion.select()
+            .where((RegistryQuestion.case == self) & (RegistryQuestion.status == "open"))
+            .count()
+        )
+
 
 class CaseFinding(BaseModel):
     """Something found about a case: by its identity numbers, in the field, or by the registry."""

@@ -479,33 +479,40 @@ def init_app(app):
             "errors/error.html", title=_("Form not accepted"), message=message
         ), 400
 
-    @app.errorhandler(429)
-    def _too_many(error):
-        scope = getattr(getattr(error, "limit", None), "scope", None)
-        if scope in (TOKEN_USER_SCOPE, TOKEN_ADDRESS_SCOPE):
-            message = _(
-                "Too many devices were signed in. Wait %(limit)s and try again.",
-                limit=_describe_limit(error),
-            )
-        elif scope in (VERIFY_DEVICE_SCOPE, VERIFY_ADDRESS_SCOPE):
-            message = _(
-                "Too many reports were checked in a short time. Wait %(limit)s and try again.",
-                limit=_describe_limit(error),
-            )
-        else:
-            message = _(
-                "Too many failed sign-in attempts. Wait %(limit)s and try again.",
-                limit=_describe_limit(error),
-            )
-        if wants_json():
-            return json_error(429, "rate_limited", message)
-        if request.endpoint == "auth.login":
-            return render_template("auth/login.html", form=_login_form(), error=message), 429
-        if scope in (VERIFY_DEVICE_SCOPE, VERIFY_ADDRESS_SCOPE):
-            title = _("Too many checks")
-        else:
-            title = _("Too many attempts")
-        return render_template("errors/error.html", title=title, message=message), 429
+    app.register_error_handler(429, too_many)
+
+
+def too_many_message(error) -> str:
+    """What a 429 says, by the limit that was met, in the reader's language."""
+    scope = getattr(getattr(error, "limit", None), "scope", None)
+    if scope in (TOKEN_USER_SCOPE, TOKEN_ADDRESS_SCOPE):
+        return _(
+            "Too many devices were signed in. Wait %(limit)s and try again.",
+            limit=_describe_limit(error),
+        )
+    if scope in (VERIFY_DEVICE_SCOPE, VERIFY_ADDRESS_SCOPE):
+        return _(
+            "Too many reports were checked in a short time. Wait %(limit)s and try again.",
+            limit=_describe_limit(error),
+        )
+    return _(
+        "Too many failed sign-in attempts. Wait %(limit)s and try again.",
+        limit=_describe_limit(error),
+    )
+
+
+def too_many(error):
+    """A limit was met: the API's error object, else an error page (the sign-in page shows it
+    on its own form: fieldcheck.auth.views)."""
+    message = too_many_message(error)
+    if wants_json():
+        return json_error(429, "rate_limited", message)
+    scope = getattr(getattr(error, "limit", None), "scope", None)
+    if scope in (VERIFY_DEVICE_SCOPE, VERIFY_ADDRESS_SCOPE):
+        title = _("Too many checks")
+    else:
+        title = _("Too many attempts")
+    return render_template("errors/error.html", title=title, message=message), 429
 
 
 def _describe_limit(error) -> str:
@@ -517,9 +524,3 @@ def _describe_limit(error) -> str:
     seconds = window.seconds * amount
     minutes = max(1, seconds // 60)
     return ngettext("%(num)d minute", "%(num)d minutes", minutes)
-
-
-def _login_form():
-    from fieldcheck.auth.forms import LoginForm
-
-    return LoginForm()

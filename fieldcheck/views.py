@@ -39,13 +39,6 @@ class FieldCheckFlask(Flask):
         return sync
 
 
-def render(template: str, fragment: str | None = None, **context):
-    """Render the whole page, or only its fragment when htmx asked for it."""
-    if fragment and request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
-        return render_template(fragment, **context)
-    return render_template(template, **context)
-
-
 def remembering_url_for(build, most: int = 4096):
     """`url_for` for templates, each URL built once and remembered.
 

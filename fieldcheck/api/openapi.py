@@ -10,10 +10,9 @@ import functools
 
 from flask import jsonify
 
-from fieldcheck import config
+from fieldcheck import config, labels
 from fieldcheck.api import bp
 from fieldcheck.api.sync import MAX_PULL
-from fieldcheck.cases import labels
 from fieldcheck.domain import case_states, qr, roles, visits
 from fieldcheck.security import TOKEN_PROBLEMS, public
 from sync import envelope

@@ -33,6 +33,9 @@ from fieldcheck.security import (
     roles_required,
     signed_in,
     start_session,
+    too_many,
+    too_many_message,
+    wants_json,
 )
 
 
@@ -49,6 +52,14 @@ def _safe_next(target: str | None, default: str | None = None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+@bp.errorhandler(429)
+def _too_many_on_sign_in(error):
+    """The sign-in form says it itself when its limit is met; other routes as security does."""
+    if request.endpoint != "auth.login" or wants_json():
+        return too_many(error)
+    return render_template("auth/login.html", form=LoginForm(), error=too_many_message(error)), 429
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from flask import Blueprint
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 from fieldcheck.cases import views  # noqa: E402,F401  (routes register on import)
-from fieldcheck.cases.labels import action_label, event_details  # noqa: E402
+from fieldcheck.labels import action_label, event_details  # noqa: E402
 
 bp.add_app_template_global(action_label)
 bp.add_app_template_global(event_details)

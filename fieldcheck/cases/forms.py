@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from fieldcheck.cases import labels
+from fieldcheck import labels
 from fieldcheck.clock import utcnow
 from fieldcheck.domain import identity
 from fieldcheck.errors import message

@@ -11,6 +11,7 @@ from datetime import date
 
 from flask import current_app
 
+from fieldcheck import events
 from fieldcheck.accounts import Actor
 from fieldcheck.db import database, transaction
 from fieldcheck.domain import case_states, identity, signals
@@ -295,8 +296,6 @@ def create_case(actor: Actor, office: Office, data: dict) -> Case:
             )
         evaluate_risk(case)
         case.save()
-        from fieldcheck.registry.service import ask_at_intake
-
         actor.record(
             CASE_CREATE,
             case,
@@ -306,7 +305,9 @@ def create_case(actor: Actor, office: Office, data: dict) -> Case:
                 "rules_version": case.rules_version,
             },
         )
-        ask_at_intake(actor, case)  # after: the timeline shows the case made, then the questions
+        # After the creation event: the timeline shows the case made, then what reacted to it
+        # (the registry's questions: fieldcheck.registry.service).
+        events.case_created.send(case, actor=actor)
     return case
 
 
@@ -373,10 +374,8 @@ def move(
     With save=False the case is changed in memory, audited and announced to the phones; the
     caller saves it (save_case) in the same transaction, once for several changes.
     """
-    from fieldcheck.registry.service import open_questions as count_open
-
     role = role or (actor.user.role if actor.user else case_states.SYSTEM)  # no user: the CLI
-    open_questions = count_open(case) if action == "begin_review" else 0
+    open_questions = case.open_registry_questions() if action == "begin_review" else 0
     try:
         target = case_states.transition(
             case.state, action, role, reason=reason, comment=comment, open_questions=open_questions

@@ -22,9 +22,9 @@ from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
-from fieldcheck import audit
+from fieldcheck import audit, labels
 from fieldcheck.accounts import Actor
-from fieldcheck.cases import bp, importer, labels, query, service
+from fieldcheck.cases import bp, importer, query, service
 from fieldcheck.cases.forms import AssignForm, CancelForm, CaseForm, ImportForm
 from fieldcheck.clock import utcnow
 from fieldcheck.db import database
@@ -33,8 +33,8 @@ from fieldcheck.errors import message
 from fieldcheck.i18n import local_today, medium_date
 from fieldcheck.limits import FORM_ALLOWANCE, body_limit, describe_size, too_large
 from fieldcheck.models import Case, Team, User
+from fieldcheck.pages import render
 from fieldcheck.security import client_address, roles_required
-from fieldcheck.views import render
 
 readers = roles_required(roles.INTAKE, roles.SUPERVISOR, roles.ADMIN, roles.FIELD)
 desk = roles_required(roles.INTAKE, roles.SUPERVISOR)

@@ -9,9 +9,9 @@ from flask import abort, current_app, g, jsonify, render_template, send_file, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from fieldcheck import ROOT, audit, devices
+from fieldcheck import ROOT, audit, devices, labels
 from fieldcheck.accounts import Actor
-from fieldcheck.cases import labels, query, service
+from fieldcheck.cases import query, service
 from fieldcheck.clock import utcnow
 from fieldcheck.domain import case_states, roles, visits
 from fieldcheck.field import bp

@@ -8,7 +8,9 @@ family card). Answers become registry findings that feed the risk signals; a cas
 
 import json
 
+from fieldcheck import events
 from fieldcheck.accounts import Actor
+from fieldcheck.cases import service as cases
 from fieldcheck.db import database
 from fieldcheck.domain import case_states, identity
 from fieldcheck.models import Case, CaseFinding, FamilyMember, FieldVisit, RegistryQuestion, User
@@ -105,6 +107,11 @@ def _ask(
             {"question": question.id, "kind": question.kind, "subject": question.subject},
         )
     return asked, sum(q.status == "open" for q in before.values())
+
+
+@events.case_created.connect
+def _ask_about_a_new_case(case: Case, actor: Actor):
+    ask_at_intake(actor, case)
 
 
 def ask_at_intake(actor: Actor, case: Case) -> list[RegistryQuestion]:
@@ -205,11 +212,7 @@ def ask_from_visit(
 
 
 def open_questions(case: Case) -> int:
-    return (
-        RegistryQuestion.select()
-        .where((RegistryQuestion.case == case) & (RegistryQuestion.status == "open"))
-        .count()
-    )
+    return case.open_registry_questions()
 
 
 def answer(
@@ -220,7 +223,6 @@ def answer(
     note: str = "",
 ) -> RegistryQuestion:
     """Record (or correct) the registry's answer; findings and risk follow at once."""
-    from fieldcheck.cases import service as cases
 
     if verdict not in ANSWERS:
         raise RegistryError("answer_invalid")
@@ -260,7 +262,6 @@ def answer(
 
 def _refresh_findings(actor: Actor, case: Case):
     """The case's registry findings are what its current answers say (corrections included)."""
-    from fieldcheck.cases import service as cases
 
     CaseFinding.delete().where(
         (CaseFinding.case == case) & (CaseFinding.source == "registry")
@@ -285,7 +286,6 @@ def _refresh_findings(actor: Actor, case: Case):
 
 def proceed_without(actor: Actor, case: Case, reason: str) -> Case:
     """A supervisor takes the case to review with registry questions still open (a reason)."""
-    from fieldcheck.cases import service as cases
 
     with database.atomic():
         cases.move(actor, case, "begin_review", reason=reason)
@@ -301,7 +301,6 @@ def after_submission(
     """A stored verification: ask about its family, then registry check or straight to review.
 
     `members`, `before`, `store` and `save` as for ask_from_visit and cases.service.move."""
-    from fieldcheck.cases import service as cases
 
     _, still_open = ask_from_visit(actor, case, visit, members, before, store)
     action = "begin_registry_check" if still_open else "begin_review"

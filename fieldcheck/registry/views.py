@@ -8,27 +8,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from fieldcheck import audit
+from fieldcheck import audit, labels
 from fieldcheck.accounts import Actor
-from fieldcheck.cases import labels
 from fieldcheck.clock import utcnow
 from fieldcheck.domain import roles
 from fieldcheck.errors import message
 from fieldcheck.limits import FORM_ALLOWANCE, body_limit
 from fieldcheck.models import Case, Office, RegistryQuestion
+from fieldcheck.pages import render
 from fieldcheck.registry import bp, service
 from fieldcheck.security import client_address, roles_required
-from fieldcheck.views import render
 
 clerk = roles_required(roles.REGISTRY)
 
-KIND_LABELS = {
-    "nik_identity": _l("Is this NIK this person, born on this date?"),
-    "kk_membership": _l("Are these people on this family card, with these relationships?"),
-    "birth_certificate": _l("Does this birth certificate exist?"),
-    "member_identity": _l("Is this family member's NIK this person, with this relationship?"),
-}
-ANSWER_LABELS = labels.REGISTRY_ANSWERS
 PAGE = 50
 
 # Bounds of what the queue's filters take from a URL (a larger number is read as these).
@@ -93,8 +85,8 @@ def _filtered(args):
 
 def _context(**extra):
     return {
-        "kinds": KIND_LABELS,
-        "answers": ANSWER_LABELS,
+        "kinds": labels.REGISTRY_QUESTIONS,
+        "answers": labels.REGISTRY_ANSWERS,
         "labels": labels,
         "json": json,
         "now": utcnow(),
@@ -219,7 +211,7 @@ def extracts_page():
         loaded=list(loaded),
         regions=regions,
         columns=extracts.COLUMNS,
-        answers=ANSWER_LABELS,
+        answers=labels.REGISTRY_ANSWERS,
     ), status
 
 

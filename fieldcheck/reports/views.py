@@ -8,9 +8,8 @@ from flask import abort, current_app, g, jsonify, render_template, request, url_
 from flask_login import current_user
 from markupsafe import Markup
 
-from fieldcheck import ROOT, signing
+from fieldcheck import ROOT, labels, signing
 from fieldcheck.accounts import Actor
-from fieldcheck.cases import labels
 from fieldcheck.clock import utcnow
 from fieldcheck.db import database
 from fieldcheck.domain import qr, roles

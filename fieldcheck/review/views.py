@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from fieldcheck import audit
+from fieldcheck import audit, labels
 from fieldcheck.accounts import Actor
-from fieldcheck.cases import labels, query
+from fieldcheck.cases import query
 from fieldcheck.cases import service as cases
 from fieldcheck.clock import utcnow
 from fieldcheck.domain import case_states, identity, roles
@@ -26,7 +26,6 @@ from fieldcheck.models import (
     Team,
 )
 from fieldcheck.registry import service as registry
-from fieldcheck.registry import views as registry_views
 from fieldcheck.review import bp, service
 from fieldcheck.security import client_address, roles_required
 
@@ -158,8 +157,8 @@ def show(case_id):
         open_questions=registry.open_questions(case),
         actions=case_states.allowed_actions(case.state, roles.SUPERVISOR),
         timeline=audit.events_for("case", case.id),
-        kinds=registry_views.KIND_LABELS,
-        answers=registry_views.ANSWER_LABELS,
+        kinds=labels.REGISTRY_QUESTIONS,
+        answers=labels.REGISTRY_ANSWERS,
     )
 
 

@@ -407,7 +407,7 @@ def test_the_timeline_says_what_was_asked_answered_and_to_whom_the_case_went(app
     ],
 )
 def test_event_details_say_only_what_the_event_recorded(app, action, details, said):
-    from fieldcheck.cases.labels import event_details
+    from fieldcheck.labels import event_details
 
     with app.test_request_context(headers=EN):
         assert event_details(action, details) == said

@@ -1,10 +1,10 @@
-"""fieldcheck.cases.labels: the words shown for a case's codes, in the reader's language."""
+"""fieldcheck.labels: the words shown for a case's codes, in the reader's language."""
 
 import pytest
 from flask_babel import force_locale
 from flask_babel.speaklater import LazyString
 
-from fieldcheck.cases import labels
+from fieldcheck import labels
 
 TABLES = [
     name

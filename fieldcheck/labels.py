@@ -204,6 +204,13 @@ REGISTRY_RECORDS = {
     "member_identity": _l("a family member's NIK"),
 }
 REGISTRY_ANSWERS = {"match": _l("Match"), "mismatch": _l("Mismatch"), "not_found": _l("Not found")}
+# What each kind of registry question asks the clerk, as the queue and the review show it.
+REGISTRY_QUESTIONS = {
+    "nik_identity": _l("Is this NIK this person, born on this date?"),
+    "kk_membership": _l("Are these people on this family card, with these relationships?"),
+    "birth_certificate": _l("Does this birth certificate exist?"),
+    "member_identity": _l("Is this family member's NIK this person, with this relationship?"),
+}
 
 
 def event_details(action: str, details: dict) -> list[str]:
