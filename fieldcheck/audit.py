@@ -51,6 +51,34 @@ REGIONS_IMPORT = "regions.import"
 DEMO_CREATE = "demo.create"
 SCAN_LOG_PRUNE = "scan_log.prune"
 
+# Cases, the registry, reports, the phones' operations, sync and devices.
+CASE_CREATE = "case.create"
+CASE_READ = "case.read"
+CASE_SEARCH = "case.search"
+CASE_IMPORT = "case.import"
+CASE_RISK = "case.risk"
+DEVICE_TOKEN_ISSUE = "device.token_issue"  # noqa: S105  (an action name)
+DEVICE_TOKEN_REVOKE = "device.token_revoke"  # noqa: S105  (an action name)
+REPORT_ISSUE = "report.issue"
+REPORT_REVOKE = "report.revoke"
+REPORT_READ = "report.read"
+REPORT_VERIFY = "report.verify"
+VISIT_SUBMIT = "visit.submit"
+VISIT_AMEND = "visit.amend"
+NOTE_ADD = "note.add"
+SYNC_PULL = "sync.pull"
+SYNC_PUSH = "sync.push"
+MEDIA_UPLOAD = "media.upload"
+MEDIA_READ = "media.read"
+REGISTRY_ASK = "registry.ask"
+REGISTRY_ANSWER = "registry.answer"
+REGISTRY_CORRECT = "registry.correct"
+REGISTRY_SKIP = "registry.proceed_without"
+EXTRACT_LOAD = "registry.extract_load"
+EXTRACT_MATCH = "registry.extract_match"
+EXTRACT_PURGE = "registry.extract_purge"
+VISIT_COMPLETE = "visit.complete"  # a visit's last photo arrived
+
 # Reads of the lists that show people's names and NIKs: one event each time such a list is
 # shown (an htmx refresh of it too, and an empty one), saying which list (the action), with
 # which filters and how many rows, never the rows themselves (see record_list_read).

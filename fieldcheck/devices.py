@@ -10,12 +10,13 @@ from datetime import timedelta
 from flask import current_app
 
 from fieldcheck.accounts import Actor
+from fieldcheck.audit import (  # the one vocabulary of actions
+    DEVICE_TOKEN_ISSUE,
+    DEVICE_TOKEN_REVOKE,
+)
 from fieldcheck.db import database
 from fieldcheck.domain import roles
 from fieldcheck.models import DeviceToken, User
-
-DEVICE_TOKEN_ISSUE = "device.token_issue"  # noqa: S105  (an action name)
-DEVICE_TOKEN_REVOKE = "device.token_revoke"  # noqa: S105  (an action name)
 
 
 def token_hash(raw: str) -> str:

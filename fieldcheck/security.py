@@ -24,6 +24,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from fieldcheck import audit, sessions
+from fieldcheck.accounts import Actor
 from fieldcheck.clock import utcnow
 from fieldcheck.db import database
 from fieldcheck.domain import roles
@@ -106,12 +107,12 @@ def client_address() -> str | None:
     return request.remote_addr
 
 
-def audit_event(action, **kwargs):
-    """Record an audit event for the current request's user and address."""
-    actor = kwargs.pop("actor", None)
-    if actor is None and current_user and current_user.is_authenticated:
-        actor = current_user._get_current_object()
-    return audit.record(action, actor=actor, address=client_address(), at=utcnow(), **kwargs)
+def request_actor(user=None) -> Actor:
+    """Who acts in this request (the signed-in user unless another is named), from its address,
+    now: what every audit event records (`request_actor().record(action, subject, details)`)."""
+    if user is None and current_user and current_user.is_authenticated:
+        user = current_user._get_current_object()
+    return Actor(user, utcnow(), client_address())
 
 
 @login_manager.user_loader
@@ -135,7 +136,7 @@ def _load_user(user_id):
         action = audit.SESSION_END if problem == sessions.MOVED else audit.USER_TIMEOUT
         with database.atomic():
             if sessions.end(found, at=now, reason=problem):
-                audit_event(action, actor=found.user, subject=found.user, details={"why": problem})
+                request_actor(found.user).record(action, found.user, {"why": problem})
         g.session_ended = problem
     if problem is not None or str(found.user_id) != user_id:
         _forget_session()

@@ -18,6 +18,12 @@ from flask import current_app
 from peewee import Select, fn
 
 from fieldcheck.accounts import Actor
+from fieldcheck.audit import (  # the one vocabulary of actions
+    NOTE_ADD,
+    VISIT_AMEND,
+    VISIT_COMPLETE,
+    VISIT_SUBMIT,
+)
 from fieldcheck.cases import service
 from fieldcheck.db import database, is_postgres
 from fieldcheck.domain import case_states, visits
@@ -31,10 +37,6 @@ from fieldcheck.models import (
 )
 from fieldcheck.registry import service as registry
 from sync import APPLIED, CONFLICT, Handlers, Outcome, Rejected
-
-VISIT_SUBMIT = "visit.submit"
-VISIT_AMEND = "visit.amend"
-NOTE_ADD = "note.add"
 
 DECIDED = (case_states.VERIFIED, case_states.REFUSED, case_states.REVOKED, case_states.CANCELLED)
 HAS_SUBMISSION = (
@@ -508,7 +510,7 @@ def add_note(op, ctx, engine) -> Outcome:
         written_at=ctx.now,
         received_at=ctx.now,
     )
-    actor.record("note.add", ("case", case.id), {"note": note.uuid, "flag": note.flag})
+    actor.record(NOTE_ADD, ("case", case.id), {"note": note.uuid, "flag": note.flag})
     result = {"note_id": note.uuid, "case_id": case.id, "flag": note.flag}
     if late:
         return Outcome(CONFLICT, result, reason=f"case {late} while the officer was offline")
@@ -525,4 +527,4 @@ def complete_visits(owners: list[str], actor: Actor):
     for visit in FieldVisit.select().where(FieldVisit.uuid.in_(uuids)):
         visit.status = "complete"
         visit.save(only=[FieldVisit.status])
-        actor.record("visit.complete", ("visit", visit.uuid), {"case": visit.case_id})
+        actor.record(VISIT_COMPLETE, ("visit", visit.uuid), {"case": visit.case_id})

@@ -8,6 +8,12 @@ from flask_login import current_user
 from fieldcheck import audit
 from fieldcheck.accounts import Actor
 from fieldcheck.api import bp
+from fieldcheck.audit import (  # the one vocabulary of actions
+    MEDIA_READ,
+    MEDIA_UPLOAD,
+    SYNC_PULL,
+    SYNC_PUSH,
+)
 from fieldcheck.cases import query
 from fieldcheck.clock import utcnow
 from fieldcheck.db import database
@@ -24,11 +30,6 @@ from fieldcheck.security import (
 from fieldcheck.sync_handlers import complete_visits, team_scope
 from sync import EnvelopeError, PushContext
 from sync.media import sha256_of, sniff_type
-
-SYNC_PULL = "sync.pull"
-SYNC_PUSH = "sync.push"
-MEDIA_UPLOAD = "media.upload"
-MEDIA_READ = "media.read"
 
 # The cases a field officer holds on the phone: the ones to visit, or to correct.
 ON_PHONE = (case_states.ASSIGNED, case_states.IN_FIELD, case_states.RETURNED)

@@ -25,11 +25,11 @@ from fieldcheck.domain import qr, roles
 from fieldcheck.domain import second_factor as second_factor_rules
 from fieldcheck.models import DeviceToken, User, UserSession
 from fieldcheck.security import (
-    audit_event,
     client_address,
     end_session,
     password_attempts,
     public,
+    request_actor,
     roles_required,
     signed_in,
     start_session,
@@ -82,7 +82,7 @@ def login():
                 return _complete_sign_in(user, request.args.get("next"))
             g.login_failed = True
             known = User.get_or_none(User.username == username)
-            audit_event(audit.USER_LOGIN_FAILED, subject=known, details={"username": username[:64]})
+            request_actor(None).record(audit.USER_LOGIN_FAILED, known, {"username": username[:64]})
         error = _("Wrong username or password, or the account is not active.")
     elif request.method == "POST":
         g.login_failed = True
@@ -96,7 +96,7 @@ def _complete_sign_in(user: User, next_url: str | None, **details):
         user.last_login_at = utcnow()
         user.save(only=[User.last_login_at])
         start_session(user)
-        audit_event(audit.USER_LOGIN, actor=user, subject=user, details=details or None)
+        request_actor(user).record(audit.USER_LOGIN, user, details or None)
     default = url_for("field.index") if user.role == "field" else None
     return redirect(_safe_next(next_url, default), code=303)
 
@@ -160,11 +160,8 @@ def second_factor():
             return signed_in_now
         g.login_failed = True  # a guess at the code: counted with failed passwords
         with database.atomic():
-            audit_event(
-                audit.USER_LOGIN_FAILED,
-                actor=user,
-                subject=user,
-                details={"username": user.username, "second_factor": True},
+            request_actor(user).record(
+                audit.USER_LOGIN_FAILED, user, {"username": user.username, "second_factor": True}
             )
         error = _("That code is not right or was already used. Enter the code shown now.")
     elif request.method == "POST":
@@ -236,7 +233,7 @@ def _enrol(user: User, action: str, *, signing_in: bool):
 def logout():
     user = current_user._get_current_object()
     with database.atomic():
-        audit_event(audit.USER_LOGOUT, subject=user)
+        request_actor(user).record(audit.USER_LOGOUT, user)
         end_session(sessions.LOGOUT)
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"), code=303)

@@ -13,7 +13,7 @@ import peewee
 
 from fieldcheck import audit
 from fieldcheck.accounts import Actor
-from fieldcheck.cases.service import CASE_READ
+from fieldcheck.audit import CASE_READ
 from fieldcheck.db import CompiledSelect, Slot, database, is_postgres
 from fieldcheck.domain import case_states, roles
 from fieldcheck.models import AuditEvent, Case, CaseFinding, Office, Team, User

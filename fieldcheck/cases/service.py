@@ -13,16 +13,16 @@ from flask import current_app
 
 from fieldcheck import events
 from fieldcheck.accounts import Actor
+from fieldcheck.audit import (  # the one vocabulary of actions
+    CASE_CREATE,
+    CASE_READ,
+    CASE_RISK,
+    CASE_SEARCH,
+)
 from fieldcheck.db import database, transaction
 from fieldcheck.domain import case_states, identity, signals
 from fieldcheck.models import Case, CaseFinding, Office, Region, Team, User
 from sync.store import update_row
-
-CASE_CREATE = "case.create"
-CASE_READ = "case.read"
-CASE_SEARCH = "case.search"
-CASE_IMPORT = "case.import"
-CASE_RISK = "case.risk"
 
 # The fields of a case that intake fills in (by hand or from the passport system's export).
 INTAKE_FIELDS = (

@@ -353,7 +353,7 @@ def _import_steps(actor: Actor, office, report, filename: str):
                 if done % 50 == 0 or done == total:
                     yield {"done": done, "total": total}
             actor.record(
-                service.CASE_IMPORT,
+                audit.CASE_IMPORT,
                 ("import", filename),
                 {
                     "imported": done,

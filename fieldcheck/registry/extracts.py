@@ -15,13 +15,14 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from fieldcheck.accounts import Actor
+from fieldcheck.audit import (  # the one vocabulary of actions
+    EXTRACT_LOAD,
+    EXTRACT_MATCH,
+    EXTRACT_PURGE,
+)
 from fieldcheck.db import database
 from fieldcheck.domain import family, identity, names, roles
 from fieldcheck.models import RegistryExtract, RegistryPerson, RegistryQuestion, User
-
-EXTRACT_LOAD = "registry.extract_load"
-EXTRACT_MATCH = "registry.extract_match"
-EXTRACT_PURGE = "registry.extract_purge"
 
 COLUMNS = (
     "nik",

@@ -10,16 +10,17 @@ import json
 
 from fieldcheck import events
 from fieldcheck.accounts import Actor
+from fieldcheck.audit import (  # the one vocabulary of actions
+    REGISTRY_ANSWER,
+    REGISTRY_ASK,
+    REGISTRY_CORRECT,
+    REGISTRY_SKIP,
+)
 from fieldcheck.cases import service as cases
 from fieldcheck.db import database
 from fieldcheck.domain import case_states, identity
 from fieldcheck.models import Case, CaseFinding, FamilyMember, FieldVisit, RegistryQuestion, User
 from sync.store import insert_returning
-
-REGISTRY_ASK = "registry.ask"
-REGISTRY_ANSWER = "registry.answer"
-REGISTRY_CORRECT = "registry.correct"
-REGISTRY_SKIP = "registry.proceed_without"
 
 KINDS = ("nik_identity", "kk_membership", "birth_certificate", "member_identity")
 ANSWERS = ("match", "mismatch", "not_found")

@@ -244,7 +244,7 @@ FAMILY_STATUS_LABELS = {
 @family_readers
 def family_page(case_id):
     """The family tree recorded in the field beside the family card, and their differences."""
-    from fieldcheck.cases.service import CASE_READ
+    from fieldcheck.audit import CASE_READ
     from fieldcheck.domain import family as family_rules
     from fieldcheck.registry import family
 

@@ -13,10 +13,10 @@ import peewee
 
 from fieldcheck import audit
 from fieldcheck.accounts import Actor
+from fieldcheck.audit import REPORT_VERIFY
 from fieldcheck.db import database
 from fieldcheck.domain import qr
 from fieldcheck.models import Case, DeviceToken, FieldReport, Office, ScanLog, User
-from fieldcheck.review.service import REPORT_VERIFY
 
 
 def record_scan(actor: Actor, device: DeviceToken | None, result: qr.Verification) -> ScanLog:

@@ -8,7 +8,7 @@ from flask import abort, current_app, g, jsonify, render_template, request, url_
 from flask_login import current_user
 from markupsafe import Markup
 
-from fieldcheck import ROOT, labels, signing
+from fieldcheck import ROOT, audit, labels, signing
 from fieldcheck.accounts import Actor
 from fieldcheck.clock import utcnow
 from fieldcheck.db import database
@@ -70,7 +70,7 @@ def show(report_id):
     report = _report_or_404(report_id)
     with database.atomic():
         _actor().record(
-            service.REPORT_READ,
+            audit.REPORT_READ,
             ("case", report.case_id),
             {"report": report.report_id, "format": "html"},
         )
@@ -89,7 +89,7 @@ def pdf(report_id):
     document = weasyprint.HTML(string=html).write_pdf(stylesheets=[css])
     with database.atomic():
         _actor().record(
-            service.REPORT_READ,
+            audit.REPORT_READ,
             ("case", report.case_id),
             {"report": report.report_id, "format": "pdf"},
         )

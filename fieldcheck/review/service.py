@@ -9,16 +9,15 @@ from flask import current_app
 
 from fieldcheck import signing
 from fieldcheck.accounts import Actor
-from fieldcheck.audit import canonical_json
+from fieldcheck.audit import (  # the one vocabulary of actions
+    REPORT_ISSUE,
+    REPORT_REVOKE,
+    canonical_json,
+)
 from fieldcheck.cases import service as cases
 from fieldcheck.db import database
 from fieldcheck.domain import case_states, qr
 from fieldcheck.models import Case, Decision, FieldReport, FieldVisit
-
-REPORT_ISSUE = "report.issue"
-REPORT_REVOKE = "report.revoke"
-REPORT_READ = "report.read"
-REPORT_VERIFY = "report.verify"
 
 REFUSAL_REASONS = (
     "trafficking_signs",
