@@ -2,52 +2,15 @@
 regions, answers and corrections, and the case leaving the registry check."""
 
 import json
-import uuid
 
 import pytest
 
 from fieldcheck.models import AuditEvent, Case, CaseFinding, RegistryQuestion
 from tests import factories
+from tests.factories import submit_with_family
 from tests.helpers import Web
-from tests.web.test_sync_api import Phone, submit
 
 EN = {"Accept-Language": "en"}
-
-
-@pytest.fixture
-def desk(app):
-    """A case at the registry check: submitted from the field with two family members."""
-    intake = factories.user("intake", "intake")
-    factories.user("supervisor", "supervisor")
-    team = factories.team()
-    factories.user("field1", "field", team_=team)
-    clerk = factories.user("clerk", "registry", regions=["32.04"])
-    case = factories.case(kk="3204120101150001", documents=["ktp", "kk", "birth_certificate"])
-    with app.app_context():
-        from fieldcheck.cases import service
-
-        service.assign(factories.actor(intake), case, team)
-    return {"case": case, "clerk": clerk, "team": team, "intake": intake}
-
-
-def _submit_with_family(app, client, case):
-    phone = Phone(client, "field1")
-    op = submit(
-        case.id,
-        family=[
-            {
-                "uuid": str(uuid.uuid4()),
-                "relation": "mother",
-                "name": "Euis Sumarni",
-                "nik": "3204124204750001",
-                "birth_date": "1975-04-02",
-            },
-            {"uuid": str(uuid.uuid4()), "relation": "father", "name": "Ujang Suryana"},
-        ],
-    )
-    result = phone.push(op).json["results"][0]
-    assert result["status"] == "applied", result
-    return op
 
 
 def test_intake_asks_about_the_applicants_nik_card_and_birth_certificate(app, desk):
@@ -59,7 +22,7 @@ def test_intake_asks_about_the_applicants_nik_card_and_birth_certificate(app, de
 
 
 def test_the_field_visit_asks_about_each_member_and_the_household_card(app, client, desk):
-    _submit_with_family(app, client, desk["case"])
+    submit_with_family(client, desk["case"])
     questions = RegistryQuestion.select().where(RegistryQuestion.case == desk["case"])
     members = [q for q in questions if q.kind == "member_identity"]
     assert len(members) == 1  # only the member with a NIK
@@ -150,7 +113,7 @@ def test_a_corrected_answer_keeps_the_earlier_one_in_the_audit_trail(app, desk):
 
 
 def test_the_last_answer_takes_the_case_to_review(app, client, desk):
-    _submit_with_family(app, client, desk["case"])
+    submit_with_family(client, desk["case"])
     web = Web(app.test_client())
     web.login("clerk")
     open_questions = list(RegistryQuestion.select().where(RegistryQuestion.status == "open"))
@@ -171,7 +134,7 @@ def test_a_supervisor_may_go_on_without_the_registry_with_a_reason(app, client, 
     from fieldcheck.cases import service
     from fieldcheck.registry import service as registry
 
-    _submit_with_family(app, client, desk["case"])
+    submit_with_family(client, desk["case"])
     with app.app_context():
         case = Case.get_by_id(desk["case"].id)
         supervisor = factories.actor(

@@ -18,8 +18,8 @@ from fieldcheck.models import (
     RegistryQuestion,
 )
 from tests import factories
+from tests.factories import submit_with_family
 from tests.helpers import Web
-from tests.web.test_registry import _submit_with_family, desk  # noqa: F401  (a fixture)
 
 EN = {"Accept-Language": "en"}
 HEADER = "nik,kk,name,sex,birth_place,birth_date,relationship,father_name,mother_name"
@@ -231,7 +231,7 @@ def _family_extract(web):
 
 
 def test_the_family_page_compares_and_records_the_differences(app, client, desk):  # noqa: F811
-    _submit_with_family(app, client, desk["case"])
+    submit_with_family(client, desk["case"])
     web = _clerk(app)
     _family_extract(web)
     url = f"/registry/cases/{desk['case'].id}/family"

@@ -8,13 +8,12 @@ import pytest
 from fieldcheck.models import AuditEvent, FieldReport
 from tests import factories
 from tests.helpers import Web
-from tests.web.test_review import reviewed  # noqa: F401  (a fixture)
 
 EN = {"Accept-Language": "en"}
 
 
 @pytest.fixture
-def issued(app, reviewed):  # noqa: F811
+def issued(app, reviewed):
     case = reviewed["case"]
     page = f"/review/cases/{case.id}"
     reviewed["web"].post(f"{page}/verify", {}, page=page)

@@ -7,34 +7,8 @@ from fieldcheck import signing
 from fieldcheck.models import AuditEvent, Case, Decision, FieldReport, FieldVisit, User
 from tests import factories
 from tests.helpers import Web
-from tests.web.test_sync_api import Phone, submit
 
 EN = {"Accept-Language": "en"}
-
-
-@pytest.fixture
-def reviewed(app, client):
-    """A case under review: submitted from the field, the registry gone past by the supervisor."""
-    intake = factories.user("intake", "intake")
-    supervisor = factories.user("supervisor", "supervisor")
-    team = factories.team()
-    factories.user("field1", "field", team_=team)
-    case = factories.case()
-    with app.app_context():
-        from fieldcheck.cases import service
-        from fieldcheck.registry import service as registry
-
-        service.assign(factories.actor(intake), case, team)
-    phone = Phone(client, "field1")
-    phone.push(submit(case.id))
-    with app.app_context():
-        registry.proceed_without(
-            factories.actor(supervisor), Case.get_by_id(case.id), "Dukcapil answers by letter"
-        )
-    signing.create_key(app.instance_path)
-    web = Web(app.test_client())
-    web.login("supervisor")
-    return {"case": Case.get_by_id(case.id), "web": web, "phone": phone}
 
 
 def test_the_queue_lists_cases_under_review_and_flagged_submissions(app, reviewed):

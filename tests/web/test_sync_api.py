@@ -7,46 +7,8 @@ import pytest
 
 from fieldcheck.models import AuditEvent, Case, CaseNote, DeviceToken, FamilyMember, FieldVisit
 from tests import factories
+from tests.factories import Phone, submit
 from tests.helpers import Web
-
-
-class Phone:
-    """A field officer's phone talking to the API with its device token."""
-
-    def __init__(self, client, username, password=Web.PASSWORD):
-        self.client = client
-        response = client.post(
-            "/api/v1/auth/token",
-            json={"username": username, "password": password, "label": "Android"},
-        )
-        assert response.status_code == 201, response.json
-        self.token = response.json["token"]
-        self.headers = {"Authorization": f"Bearer {self.token}"}
-
-    def push(self, *ops):
-        return self.client.post(
-            "/api/v1/sync/push", headers=self.headers, json={"version": 1, "operations": list(ops)}
-        )
-
-    def pull(self, since=""):
-        return self.client.get(f"/api/v1/sync/pull?since={since}", headers=self.headers)
-
-    def put_photo(self, data, sha):
-        return self.client.put(f"/api/v1/media/{sha}", data=data, headers=self.headers)
-
-
-def submit(
-    case_id, record_id=None, op_id=None, kind="visit.submit", base_version=None, **overrides
-):
-    op = {
-        "op_id": op_id or str(uuid.uuid4()),
-        "type": kind,
-        "record_id": record_id or str(uuid.uuid4()),
-        "payload": factories.visit_payload(case_id, **overrides),
-    }
-    if base_version is not None:
-        op["base_version"] = base_version
-    return op
 
 
 @pytest.fixture
