@@ -37,6 +37,17 @@ def texts(html, selector: str) -> list[str]:
     return [squeeze(element.get_text()) for element in parse(html).select(selector)]
 
 
+def main_text(html) -> str:
+    """What the page's <main> says (a fragment: all of it), without menu and footer, squeezed."""
+    soup = parse(html)
+    return squeeze((soup.find("main") or soup).get_text(" "))
+
+
+def alerts(html) -> str:
+    """The messages the page shows: alerts, flashed messages and field errors, one a line."""
+    return "\n".join(texts(html, "[role=alert], .flash, .error"))
+
+
 def list_items(html, list_class: str) -> list[str]:
     """The text of each item of the lists with this class, spaces squeezed."""
     return texts(html, f"ol.{list_class} > li, ul.{list_class} > li")

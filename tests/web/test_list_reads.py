@@ -100,9 +100,9 @@ def test_an_htmx_refresh_of_the_case_list_is_a_read_of_the_list(app):
     token = web.csrf_token("/")  # from the start page: fetched from the list, it would be a read
 
     refresh, page = read_of(
-        lambda: web.client.post(
+        lambda: web.post(
             "/cases",
-            data={"csrf_token": token, "q": "", "state": "referred", "district": "32.04"},
+            {"csrf_token": token, "q": "", "state": "referred", "district": "32.04"},
             headers={"HX-Request": "1"},
         ),
         "case.list",
@@ -116,8 +116,8 @@ def test_an_htmx_refresh_of_the_case_list_is_a_read_of_the_list(app):
     # A search is the one list read whose event holds its text (case.search, sent by POST only):
     # it answers "who looked for this person", and writes no second event.
     search, _ = read_of(
-        lambda: web.client.post(
-            "/cases", data={"csrf_token": token, "q": "nurhaliza"}, headers={"HX-Request": "1"}
+        lambda: web.post(
+            "/cases", {"csrf_token": token, "q": "nurhaliza"}, headers={"HX-Request": "1"}
         ),
         "case.search",
     )

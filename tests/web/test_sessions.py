@@ -137,7 +137,7 @@ def test_signing_in_gives_a_new_session_id_and_a_new_csrf_token(app, web):
     assert after_token != before_token
     assert cookie_of(web) != before_cookie
     # The token of the page shown before signing in no longer passes a form.
-    stale = web.client.post("/account/password", data={"csrf_token": before_token})
+    stale = web.post("/account/password", {"csrf_token": before_token})
     assert stale.status_code == 400
     # A fixed session id planted before sign-in is not the one signed in with.
     web.logout()
