@@ -2,16 +2,16 @@
 drive forms as a person in a browser would, and hold API responses to the OpenAPI document."""
 
 import jsonschema
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 # -- reading HTML ----------------------------------------------------------------------------
 
 
-def parse(html) -> BeautifulSoup:
-    """The parsed page or fragment (a parsed one is returned as it is)."""
-    if isinstance(html, BeautifulSoup):
+def parse(html) -> Tag:
+    """The parsed page or fragment (a parsed one, or a part of one, is returned as it is)."""
+    if isinstance(html, Tag):
         return html
     return BeautifulSoup(html, "html.parser")  # adds no <html> of its own: a fragment stays one
 
@@ -59,6 +59,13 @@ def list_rows(html) -> list[list[str]]:
         [squeeze(cell.get_text()) for cell in row.find_all("td")]
         for row in parse(html).select("tbody tr")
     ]
+
+
+def case_names(html) -> list[str]:
+    """The applicant names of the case list's rows (its second column), in order."""
+    results = parse(html).find(id="case-results")
+    assert results is not None, "the page has no case list"
+    return [row[1] for row in list_rows(results) if len(row) > 1]
 
 
 def input_values(html) -> dict:

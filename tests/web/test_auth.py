@@ -220,7 +220,7 @@ def test_password_change_refuses_wrong_current_short_or_mismatched(app, web):
     for form, message in cases:
         response = web.post("/account/password", form, headers=en)
         assert response.status_code == 200
-        assert message in response.get_data(as_text=True)
+        assert message in alerts(response.text)
     assert User.get(User.username == "field1").check_password(web.PASSWORD)
 
 
