@@ -32,6 +32,7 @@ from fieldcheck.models import (
 from fieldcheck.registry import service as registry
 from sync import APPLIED, CONFLICT, Handlers, Outcome, Rejected
 
+# The operation types are `noun.verb`: each is also the audit action of the operation applied.
 VISIT_SUBMIT = "visit.submit"
 VISIT_AMEND = "visit.amend"
 NOTE_ADD = "note.add"
@@ -430,7 +431,7 @@ def submit_visit(op, ctx, engine) -> Outcome:
     visit = _store_visit(op, ctx, engine, case, clean, flag=flag, reason=reason)
     if flag is None:
         _take_in(actor, case, visit, "submit", officer.role, ctx, engine)
-    return _outcome(visit, case, audit_action(VISIT_SUBMIT), actor)
+    return _outcome(visit, case, VISIT_SUBMIT, actor)
 
 
 @handlers.register(VISIT_AMEND)
@@ -467,7 +468,7 @@ def amend_visit(op, ctx, engine) -> Outcome:
     visit = _store_visit(op, ctx, engine, case, clean, flag=flag, reason=reason, amends=original)
     if flag is None:
         _take_in(actor, case, visit, "resubmit", officer.role, ctx, engine)
-    return _outcome(visit, case, audit_action(VISIT_AMEND), actor)
+    return _outcome(visit, case, VISIT_AMEND, actor)
 
 
 @handlers.register(NOTE_ADD)
@@ -513,10 +514,6 @@ def add_note(op, ctx, engine) -> Outcome:
     if late:
         return Outcome(CONFLICT, result, reason=f"case {late} while the officer was offline")
     return Outcome(APPLIED, result)
-
-
-def audit_action(kind: str) -> str:
-    return kind  # the operation types are already `noun.verb`
 
 
 def complete_visits(owners: list[str], actor: Actor):

@@ -1,7 +1,11 @@
 """Test helpers: read HTML as a browser does (parsed by BeautifulSoup, never searched as text),
 drive forms as a person in a browser would, and hold API responses to the OpenAPI document."""
 
+import re
+
 import jsonschema
+import PIL.Image
+import PIL.ImageDraw
 from bs4 import BeautifulSoup, Tag
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -86,6 +90,19 @@ def attributes_of(html, element_id: str) -> dict | None:
         for name, value in element.attrs.items()
     }
     return {"tag": element.name, **attributes}
+
+
+def qr_image(svg: str, scale: int = 4) -> PIL.Image.Image:
+    """A QR code as fieldcheck.domain.qr.make_qr_svg draws it, rasterised black on white at
+    `scale` pixels a module: each dark run of its path (M x y h w v1 h-w z) filled."""
+    side = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))
+    image = PIL.Image.new("L", (side * scale, side * scale), 255)
+    draw = PIL.ImageDraw.Draw(image)
+    path = re.search(r' d="([^"]*)"', svg).group(1)
+    for x, y, width in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\3z", path):
+        x, y, width = int(x), int(y), int(width)
+        draw.rectangle([x * scale, y * scale, (x + width) * scale - 1, (y + 1) * scale - 1], fill=0)
+    return image
 
 
 # -- driving forms ---------------------------------------------------------------------------
