@@ -92,13 +92,18 @@ def attributes_of(html, element_id: str) -> dict | None:
     return {"tag": element.name, **attributes}
 
 
+# -- QR codes as printed ---------------------------------------------------------------------
+
+
 def qr_image(svg: str, scale: int = 4) -> PIL.Image.Image:
     """A QR code as fieldcheck.domain.qr.make_qr_svg draws it, rasterised black on white at
     `scale` pixels a module: each dark run of its path (M x y h w v1 h-w z) filled."""
-    side = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))
+    drawing = parse(svg).find("svg")
+    left, top, side, height = (int(n) for n in drawing["viewbox"].split())  # html.parser: lower
+    assert (left, top) == (0, 0) and side == height, drawing["viewbox"]
     image = PIL.Image.new("L", (side * scale, side * scale), 255)
     draw = PIL.ImageDraw.Draw(image)
-    path = re.search(r' d="([^"]*)"', svg).group(1)
+    path = drawing.find("path", d=True)["d"]
     for x, y, width in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\3z", path):
         x, y, width = int(x), int(y), int(width)
         draw.rectangle([x * scale, y * scale, (x + width) * scale - 1, (y + 1) * scale - 1], fill=0)
