@@ -1,4 +1,5 @@
-"""Plain functions that make test data through the same code the app uses."""
+"""Plain functions that make test data through the same code the app uses, and `Phone`, a field
+officer's phone that makes it through the sync API as the app's phones do."""
 
 import functools
 import uuid
