@@ -305,21 +305,3 @@ def export_public(folder) -> dict:
         )
         keys.append(jwk)
     return {"keys": keys}
-
-
-def public_key_from_jwk(jwk: dict) -> ec.EllipticCurvePublicKey:
-    """A JWK from export_public back into a `cryptography` public key (ValueError if it is not
-    a P-256 key)."""
-    if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
-        raise ValueError("not a P-256 JWK")
-
-    def coordinate(name: str) -> int:
-        text = jwk[name]
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        if len(raw) != 32:
-            raise ValueError(f"JWK {name} must be 32 bytes")
-        return int.from_bytes(raw, "big")
-
-    return ec.EllipticCurvePublicNumbers(
-        coordinate("x"), coordinate("y"), ec.SECP256R1()
-    ).public_key()

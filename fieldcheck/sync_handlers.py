@@ -432,7 +432,7 @@ def submit_visit(op, ctx, engine) -> Outcome:
     visit = _store_visit(op, ctx, engine, case, clean, flag=flag, reason=reason)
     if flag is None:
         _take_in(actor, case, visit, "submit", officer.role, ctx, engine)
-    return _outcome(visit, case, audit_action(VISIT_SUBMIT), actor)
+    return _outcome(visit, case, VISIT_SUBMIT, actor)
 
 
 @handlers.register(VISIT_AMEND)
@@ -469,7 +469,7 @@ def amend_visit(op, ctx, engine) -> Outcome:
     visit = _store_visit(op, ctx, engine, case, clean, flag=flag, reason=reason, amends=original)
     if flag is None:
         _take_in(actor, case, visit, "resubmit", officer.role, ctx, engine)
-    return _outcome(visit, case, audit_action(VISIT_AMEND), actor)
+    return _outcome(visit, case, VISIT_AMEND, actor)
 
 
 @handlers.register(NOTE_ADD)
@@ -515,10 +515,6 @@ def add_note(op, ctx, engine) -> Outcome:
     if late:
         return Outcome(CONFLICT, result, reason=f"case {late} while the officer was offline")
     return Outcome(APPLIED, result)
-
-
-def audit_action(kind: str) -> str:
-    return kind  # the operation types are already `noun.verb`
 
 
 def complete_visits(owners: list[str], actor: Actor):

@@ -1,6 +1,8 @@
-"""Plain functions that make test data through the same code the app uses."""
+"""Plain functions that make test data through the same code the app uses, and `Phone`, a field
+officer's phone that makes it through the sync API as the app's phones do."""
 
 import functools
+import uuid
 
 from fieldcheck import accounts
 from fieldcheck.clock import utcnow
@@ -274,3 +276,64 @@ def largest_visit_payload(case_id: int, letter: str = "a", **overrides):
         amends=overrides.pop("amends", None),
         **overrides,
     )
+
+
+def submit(
+    case_id, record_id=None, op_id=None, kind="visit.submit", base_version=None, **overrides
+) -> dict:
+    """A sync operation carrying a field verification (visit_payload with `overrides`)."""
+    op = {
+        "op_id": op_id or str(uuid.uuid4()),
+        "type": kind,
+        "record_id": record_id or str(uuid.uuid4()),
+        "payload": visit_payload(case_id, **overrides),
+    }
+    if base_version is not None:
+        op["base_version"] = base_version
+    return op
+
+
+class Phone:
+    """A field officer's phone talking to the API with its device token."""
+
+    def __init__(self, client, username, password=DEMO_PASSWORD):
+        self.client = client
+        response = client.post(
+            "/api/v1/auth/token",
+            json={"username": username, "password": password, "label": "Android"},
+        )
+        assert response.status_code == 201, response.json
+        self.token = response.json["token"]
+        self.headers = {"Authorization": f"Bearer {self.token}"}
+
+    def push(self, *ops):
+        return self.client.post(
+            "/api/v1/sync/push", headers=self.headers, json={"version": 1, "operations": list(ops)}
+        )
+
+    def pull(self, since=""):
+        return self.client.get(f"/api/v1/sync/pull?since={since}", headers=self.headers)
+
+    def put_photo(self, data, sha):
+        return self.client.put(f"/api/v1/media/{sha}", data=data, headers=self.headers)
+
+
+def submit_with_family(client, case) -> dict:
+    """field1's phone submits a visit naming the mother (with a NIK) and the father; the op."""
+    phone = Phone(client, "field1")
+    op = submit(
+        case.id,
+        family=[
+            {
+                "uuid": str(uuid.uuid4()),
+                "relation": "mother",
+                "name": "Euis Sumarni",
+                "nik": "3204124204750001",
+                "birth_date": "1975-04-02",
+            },
+            {"uuid": str(uuid.uuid4()), "relation": "father", "name": "Ujang Suryana"},
+        ],
+    )
+    result = phone.push(op).json["results"][0]
+    assert result["status"] == "applied", result
+    return op

@@ -1,7 +1,7 @@
 """Changes to cases: each one function, one transaction, one audit event.
 
-Views, the CSV import and (later) the sync engine's handlers all come through here, so every
-rule about a case lives in one place: fieldcheck/domain holds the pure rules, this module
+Views, the CSV import, the sync handlers, the registry and the review all come through here, so
+every rule about a case lives in one place: fieldcheck/domain holds the pure rules, this module
 applies them to the database.
 """
 

@@ -1,8 +1,9 @@
 """The life of a case as a table: which action moves a case from which state to which, who may
 take it, and what it must say. DESIGN.md, "Case states".
 
-Later screens and the sync engine call `transition()`; the caller records the audit event in
-the same transaction. Errors carry stable codes; the web layer translates them.
+Only fieldcheck.cases.service.move calls `transition()` (the pages, the sync handlers, the
+registry and the review all move a case through it), and it records the audit event in the same
+transaction. Errors carry stable codes; fieldcheck.errors puts them in the reader's words.
 """
 
 from dataclasses import dataclass, field

@@ -6,8 +6,8 @@ shares. Both begin with the region code of the district (kecamatan) that issued 
 "Identity numbers".
 
 Everything here is pure: strings and dates in, frozen results out. Problems and findings carry
-stable codes and parameters; the web layer translates them, `MESSAGES` holds English defaults
-for logs and the CLI. Parameters never repeat the number itself: logs must not collect NIKs.
+stable codes and parameters; fieldcheck.errors turns them into words in the reader's language.
+Parameters never repeat the number itself: logs must not collect NIKs.
 """
 
 import re
@@ -45,44 +45,6 @@ MARITAL_STATUSES = ("single", "married", "divorced", "widowed")
 INFO = "info"
 WARNING = "warning"
 
-MESSAGES = {
-    "nik_not_digits": "The NIK may hold only digits (spaces, dots and dashes are ignored).",
-    "nik_length": "The NIK has {length} digits; it must have 16.",
-    "nik_province": "The NIK begins with {province}, which is not a province code.",
-    "nik_birth_date": "The NIK's date of birth (day {day}, month {month}, year {year}) "
-    "is not a date.",
-    "nik_future_birth": "The NIK's date of birth, {birth_date}, is after {on}.",
-    "nik_implausible_age": "The NIK's date of birth, {birth_date}, makes the applicant "
-    "{age} years old.",
-    "nik_serial_zero": "The NIK's serial number (its last four digits) cannot be 0000.",
-    "nik_unknown_district": "The NIK's district {district} is not in the region table "
-    "(it may have been split or renamed).",
-    "kk_not_digits": "The family-card number may hold only digits "
-    "(spaces, dots and dashes are ignored).",
-    "kk_length": "The family-card number has {length} digits; it must have 16.",
-    "kk_province": "The family-card number begins with {province}, which is not a province code.",
-    "kk_issue_date": "The family card's issue date (day {day}, month {month}, year {year}) "
-    "is not a date.",
-    "kk_future_issue": "The family card's issue date, {issue_date}, is after {on}.",
-    "kk_serial_zero": "The family-card number's serial (its last four digits) cannot be 0000.",
-    "kk_unknown_district": "The family card's district {district} is not in the region table "
-    "(it may have been split or renamed).",
-    "phone_empty": "No phone number given.",
-    "phone_characters": "A phone number may hold only digits, a leading +, spaces, dots, "
-    "dashes and brackets.",
-    "phone_prefix": "Write a foreign number with + and its country code; an Indonesian one "
-    "may start with 0, 62 or +62.",
-    "phone_length": "An Indonesian number has 9 to 13 digits after the leading 0; "
-    "this one has {digits}.",
-    "phone_foreign_length": "An international number has 8 to 15 digits; this one has {digits}.",
-    "nik_sex_mismatch": "The NIK says sex {nik_sex}; the application says {stated_sex}.",
-    "nik_birth_date_mismatch": "The NIK says born {nik_birth_date}; the application says "
-    "{stated_birth_date}.",
-    "nik_outside_office_area": "The NIK was issued in district {district}, outside this "
-    "office's area.",
-    "minor_unmarried": "The applicant is {age} and unmarried: both parents must consent.",
-}
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -99,11 +61,6 @@ class Finding:
     code: str
     params: dict = field(default_factory=dict)
     severity: str = WARNING
-
-
-def describe(item: Problem | Finding) -> str:
-    """The English default message of a problem or finding, for logs and the CLI."""
-    return MESSAGES[item.code].format(**item.params)
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,7 @@ import hashlib
 import json
 import re
 import string
-import struct
 import uuid
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
@@ -524,33 +522,6 @@ def qr_version(text: str) -> int:
 
 def _matrix(text: str, border: int) -> list[list[bool]]:
     return build_qr(text, border).get_matrix()  # True is a dark module; the border included
-
-
-def make_qr_png(text: str, box_size: int = 8, border: int = 4) -> bytes:
-    """A black-on-white PNG (1 bit a pixel), `box_size` pixels a module, `border` modules of
-    quiet zone (4 is the standard's minimum)."""
-    if box_size < 1 or border < 0:
-        raise ValueError("box_size must be at least 1 and border not negative")
-    matrix = _matrix(text, border)
-    side = len(matrix) * box_size
-    rows = bytearray()
-    for row in matrix:
-        bits = "".join(("0" if dark else "1") * box_size for dark in row)  # 1 is white
-        bits += "0" * (-len(bits) % 8)
-        line = b"\x00" + int(bits, 2).to_bytes(len(bits) // 8, "big")  # filter type 0
-        rows += line * box_size
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)  # 1-bit greyscale
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
-        + chunk(b"IEND", b"")
-    )
 
 
 def make_qr_svg(text: str, border: int = 4, css_class: str = "report-qr") -> str:

@@ -9,9 +9,6 @@ PASSPORT = "passport"
 
 ROLES = (ADMIN, INTAKE, FIELD, REGISTRY, SUPERVISOR, PASSPORT)
 
-# Roles whose work is the data of one immigration office.
-OFFICE_ROLES = (ADMIN, INTAKE, SUPERVISOR, FIELD)
-
 # A district supervision team combines these agencies (the paper: Immigration, Police,
 # the Army (TNI) and the regional government).
 IMMIGRATION = "immigration"
@@ -33,11 +30,6 @@ def needs_team(role: str) -> bool:
 def needs_regions(role: str) -> bool:
     """Registry clerks answer for the regions set on them."""
     return role == REGISTRY
-
-
-def needs_office(role: str) -> bool:
-    """Everyone but registry clerks and passport officers works for one immigration office."""
-    return role in OFFICE_ROLES
 
 
 # What a bearer token may open. A field officer's phone syncs (push, pull, media, and its own

@@ -35,10 +35,6 @@ def all_migrations() -> list[Migration]:
     return sorted(found, key=lambda m: m.version)
 
 
-def latest_version() -> int:
-    return all_migrations()[-1].version
-
-
 def migrator_for(db: peewee.Database):
     if isinstance(db, peewee.PostgresqlDatabase):
         return PostgresqlMigrator(db)

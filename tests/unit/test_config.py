@@ -1,8 +1,10 @@
 """Configuration: defaults, then instance/config.py, then FIELDCHECK_* variables."""
 
 import os
+import re
 import stat
 from datetime import timedelta
+from pathlib import Path
 
 import peewee
 
@@ -110,3 +112,23 @@ def test_unknown_database_url_is_refused_clearly(tmp_path, monkeypatch):
 
     with pytest.raises(ValueError, match="unsupported database URL"):
         make_app(tmp_path, monkeypatch, env={"FIELDCHECK_DATABASE_URL": "oracle://x"})
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def documented_settings(readme: str) -> set[str]:
+    """The settings the README names in backquotes: `NAME`, `FIELDCHECK_NAME=...`, `NAME = ...`."""
+    return set(re.findall(r"`(?:FIELDCHECK_)?([A-Z][A-Z0-9_]*)(?=[`= ])", readme))
+
+
+def test_every_setting_is_documented_in_the_readme():
+    settings = {name for name in vars(config) if name.isupper()}
+    assert settings, "no settings found in fieldcheck/config.py"
+    assert sorted(settings - documented_settings(README.read_text())) == []
+
+
+def test_the_readme_check_sees_an_undocumented_setting():
+    readme = "Set `FIELDCHECK_HTTPS=1`; `IDLE_TIMEOUT` (30 minutes); `DEMO_INSTANCE = True`."
+    assert documented_settings(readme) == {"HTTPS", "IDLE_TIMEOUT", "DEMO_INSTANCE"}
+    assert "PROXY_COUNT" not in documented_settings(readme + " PROXY_COUNT, unquoted")

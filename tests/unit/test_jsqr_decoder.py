@@ -6,10 +6,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from PIL import Image
-
 from fieldcheck import signing
 from fieldcheck.domain import qr
+from tests.helpers import qr_image
 
 JSQR = Path(__file__).resolve().parent.parent.parent / "static" / "vendor" / "jsqr-1.4.0.js"
 
@@ -33,9 +32,7 @@ def test_jsqr_reads_a_report_code_back_exactly(tmp_path):
         key,
         kid,
     )
-    png = tmp_path / "code.png"
-    png.write_bytes(qr.make_qr_png(text, box_size=4, border=4))
-    image = Image.open(png).convert("RGBA")
+    image = qr_image(qr.make_qr_svg(text), scale=4).convert("RGBA")
     raw = tmp_path / "code.rgba"
     raw.write_bytes(image.tobytes())
     script = tmp_path / "read.cjs"

@@ -2,6 +2,7 @@
 create, rotate, list, export, revoke; old reports stay valid across rotations, a revoked key
 revokes its reports; the files are private and written whole."""
 
+import base64
 import json
 import stat
 import threading
@@ -29,6 +30,21 @@ def report(number: int = 1) -> dict:
         "expires": date(2027, 5, 1),
         "digest": bytes(range(16)),
     }
+
+
+def public_key_from_jwk(jwk: dict) -> ec.EllipticCurvePublicKey:
+    """A P-256 JWK, as export_public publishes it, read back into a `cryptography` key: what a
+    verifier elsewhere does with the published list."""
+    assert (jwk["kty"], jwk["crv"]) == ("EC", "P-256")
+
+    def coordinate(name: str) -> int:
+        raw = base64.urlsafe_b64decode(jwk[name] + "=" * (-len(jwk[name]) % 4))
+        assert len(raw) == 32, name
+        return int.from_bytes(raw, "big")
+
+    return ec.EllipticCurvePublicNumbers(
+        coordinate("x"), coordinate("y"), ec.SECP256R1()
+    ).public_key()
 
 
 def sign(folder, number: int = 1) -> str:
@@ -193,11 +209,11 @@ def test_the_jwk_export_imports_back_and_verifies_a_signature(folder):
     assert len(entry["x"]) == len(entry["y"]) == 43 and "=" not in entry["x"] + entry["y"]
     assert all("reason" not in k and "public_key" not in k for k in exported["keys"])
 
-    public_key = signing.public_key_from_jwk(entry)
+    public_key = public_key_from_jwk(entry)
     assert qr.key_id_for(public_key) == kid
     message = b"signed by the active key"
     public_key.verify(private_key.sign(message, ECDSA), message, ECDSA)
-    keys = {k["kid"]: signing.public_key_from_jwk(k) for k in exported["keys"]}
+    keys = {k["kid"]: public_key_from_jwk(k) for k in exported["keys"]}
     text = sign(folder)
     assert qr.verify_report(text, keys, set(), set(), TODAY).status == qr.VALID
 
@@ -208,7 +224,7 @@ def test_a_tampered_index_is_refused_not_trusted(folder):
     index = json.loads(path.read_text())
     other = signing.public_jwk(ec.generate_private_key(ec.SECP256R1()).public_key())
     index["keys"][0]["public_key"] = (
-        signing.public_key_from_jwk(other)
+        public_key_from_jwk(other)
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )

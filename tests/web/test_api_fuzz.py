@@ -46,8 +46,7 @@ from fieldcheck.clock import FixedClock
 from fieldcheck.db import database, open_database, sqlite_url
 from fieldcheck.domain import qr
 from tests import factories
-from tests.helpers import Web
-from tests.web.test_openapi import Checker
+from tests.helpers import Checker, Web
 
 API = "/api/v1"
 MAX_EXAMPLES = 40  # per operation, from the document

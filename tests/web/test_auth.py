@@ -2,6 +2,7 @@
 
 from fieldcheck.models import AuditEvent, User, UserSession
 from tests import factories
+from tests.helpers import alerts, main_text, texts
 
 
 def test_login_with_right_password_lands_on_start_page(app, web):
@@ -14,7 +15,7 @@ def test_login_with_right_password_lands_on_start_page(app, web):
     response = web.login("field1")  # a field officer lands on the phone's case list
     assert response.headers["Location"] == "/field/"
     page = web.get("/").get_data(as_text=True)
-    assert "Field1" in page
+    assert texts(page, "header .who span")[0].startswith("Field1 · ")
     logins = AuditEvent.select().where(AuditEvent.action == "user.login").order_by(AuditEvent.id)
     assert [e.actor_name for e in logins] == ["intake1", "field1"]
 
@@ -34,7 +35,7 @@ def test_wrong_password_is_refused_with_a_message_and_audited(app, web):
     factories.user("field1", "field")
     response = web.login("field1", "not-the-password", headers={"Accept-Language": "en"})
     assert response.status_code == 401
-    assert "Wrong username or password" in response.get_data(as_text=True)
+    assert "Wrong username or password" in alerts(response.text)
     assert web.get("/").status_code == 302
     failed = AuditEvent.get(AuditEvent.action == "user.login_failed")
     assert failed.details_dict == {"username": "field1"}
@@ -43,7 +44,7 @@ def test_wrong_password_is_refused_with_a_message_and_audited(app, web):
 def test_unknown_username_gets_the_same_message(app, web):
     response = web.login("nobody", headers={"Accept-Language": "en"})
     assert response.status_code == 401
-    assert "Wrong username or password" in response.get_data(as_text=True)
+    assert "Wrong username or password" in alerts(response.text)
 
 
 def test_inactive_account_cannot_sign_in(app, web):
@@ -83,7 +84,7 @@ def test_idle_session_expires_and_is_audited(app, web, clock):
     assert response.headers["Location"].startswith("/login")
     assert AuditEvent.select().where(AuditEvent.action == "user.timeout").count() == 1
     page = web.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "without activity" in page
+    assert "without activity" in alerts(page)
 
 
 def test_a_busy_session_is_noted_on_the_server_at_most_once_a_minute(app, web, clock):
@@ -120,7 +121,7 @@ def test_login_rate_limited_per_username(app, web):
         assert web.login("field1", "wrong-password").status_code == 401
     response = web.login("field1", headers={"Accept-Language": "en"})  # right password, too late
     assert response.status_code == 429
-    assert "Too many failed sign-in attempts" in response.get_data(as_text=True)
+    assert "Too many failed sign-in attempts" in alerts(response.text)
     assert web.get("/").status_code == 302
 
 
@@ -168,7 +169,7 @@ def test_form_without_csrf_token_is_refused(app, client):
         headers={"Accept-Language": "en"},
     )
     assert response.status_code == 400
-    assert "nothing was saved" in response.get_data(as_text=True)
+    assert "nothing was saved" in main_text(response.text)
 
 
 def test_form_with_forged_csrf_token_is_refused(app, web):
@@ -219,7 +220,7 @@ def test_password_change_refuses_wrong_current_short_or_mismatched(app, web):
     for form, message in cases:
         response = web.post("/account/password", form, headers=en)
         assert response.status_code == 200
-        assert message in response.get_data(as_text=True)
+        assert message in alerts(response.text)
     assert User.get(User.username == "field1").check_password(web.PASSWORD)
 
 

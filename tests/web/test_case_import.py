@@ -2,11 +2,11 @@
 malformed files. Nothing is ever imported by half."""
 
 import io
-import re
 
 from fieldcheck.cases.importer import COLUMNS
 from fieldcheck.models import AuditEvent, Case
 from tests import factories
+from tests.helpers import alerts, list_items, list_rows, main_text, parse, text_of
 
 EN = {"Accept-Language": "en"}
 HEADER = ",".join(COLUMNS)
@@ -53,6 +53,11 @@ def upload(web, data: bytes, *, check=False, mode="valid_only", name="export.csv
     )
 
 
+def row_problems(html) -> str:
+    """The problems the check's table lists (line, column, problem), as one text."""
+    return " ".join(problem for _line, _column, problem in list_rows(html))
+
+
 def signed_in(web):
     factories.user("intake", "intake")
     web.login("intake")
@@ -66,12 +71,14 @@ def test_dry_run_reports_each_bad_row_and_saves_nothing(app, web):
         row("A-3", birth_date="2030-01-01"),
         row("A-4", referral_reasons=""),
     )
-    text = upload(web, data, check=True).get_data(as_text=True)
-    assert "Rows in the file: 4" in text and "Valid rows ready to import: 1" in text
-    assert "Rows with problems: 3" in text
-    assert "The NIK has 5 digits" in text and "This date is in the future" in text
-    assert "Choose at least one reason" in text
-    assert "<td>3</td>" in text and "<td>4</td>" in text and "<td>5</td>" in text  # line numbers
+    text = upload(web, data, check=True).text
+    summary = list_items(text, "summary")
+    assert "Rows in the file: 4" in summary and "Valid rows ready to import: 1" in summary
+    assert "Rows with problems: 3" in summary
+    problems = row_problems(text)
+    assert "The NIK has 5 digits" in problems and "This date is in the future" in problems
+    assert "Choose at least one reason" in problems
+    assert [line for line, _column, _problem in list_rows(text)] == ["3", "4", "5"]
     assert Case.select().count() == 0
 
 
@@ -87,10 +94,11 @@ def test_a_dry_run_in_indonesian_says_every_problem_in_indonesian(app, web):
         page="/cases/import",
         headers={"Accept-Language": "id"},
         content_type="multipart/form-data",
-    ).get_data(as_text=True)
-    assert "“XX” bukan kode negara" in html
-    assert "“smuggling” bukan kode yang diterima kolom ini: work, " in html
-    assert "Not a valid choice" not in html
+    ).text
+    problems = row_problems(html)
+    assert "“XX” bukan kode negara" in problems
+    assert "“smuggling” bukan kode yang diterima kolom ini: work, " in problems
+    assert "Not a valid choice" not in main_text(html)
 
 
 def test_a_yes_or_no_cell_that_is_neither_is_a_row_problem_not_a_no(app, web):
@@ -100,9 +108,9 @@ def test_a_yes_or_no_cell_that_is_neither_is_a_row_problem_not_a_no(app, web):
         row("A-2", age_doubted="Ya", sponsor_is_employer="tidak"),
         row("A-3", sponsor_is_employer="0", age_doubted="yes"),
     )
-    html = upload(web, data, check=True).get_data(as_text=True)
-    assert "Valid rows ready to import: 2" in html
-    assert "“maybe” is neither yes nor no" in html
+    html = upload(web, data, check=True).text
+    assert "Valid rows ready to import: 2" in list_items(html, "summary")
+    assert "“maybe” is neither yes nor no" in row_problems(html)
     upload(web, data).get_data()  # valid rows only (the streamed page runs the import)
     doubted = {c.application_number: (c.age_doubted, c.sponsor_is_employer) for c in Case.select()}
     assert doubted == {"A-2": (True, False), "A-3": (True, False)}
@@ -110,18 +118,21 @@ def test_a_yes_or_no_cell_that_is_neither_is_a_row_problem_not_a_no(app, web):
 
 def test_the_import_page_lists_the_codes_each_column_takes(app, web):
     signed_in(web)
-    html = web.get("/cases/import", headers=EN).get_data(as_text=True)
-    codes = re.search(r'<dl class="facts" id="import-codes">.*?</dl>', html, re.S).group(0)
+    codes = parse(web.get("/cases/import", headers=EN).text).find("dl", id="import-codes")
+    named = [code.get_text() for term in codes.find_all("dt") for code in term.find_all("code")]
     for column in ("sex", "purpose", "visa_type", "documents", "referral_reasons", "priority"):
-        assert f"<code>{column}</code>" in codes
-    assert "<code>F, M</code>" in codes and "ISO 3166" in codes
+        assert column in named
+    assert "F, M" in [code.get_text() for code in codes.select("dd > code")]
+    assert "ISO 3166" in codes.get_text()
 
 
 def test_all_or_nothing_imports_nothing_when_a_row_is_bad(app, web):
     signed_in(web)
     data = export(row("A-1"), row("A-2", nik="12345"))
-    text = upload(web, data, mode="all_or_nothing").get_data(as_text=True)
-    assert "Nothing was imported" in text and "mend the rows below" in text
+    text = upload(web, data, mode="all_or_nothing").text
+    assert text_of(text, "h-report") == "Nothing was imported" and "mend the rows below" in alerts(
+        text
+    )
     assert Case.select().count() == 0
 
 
@@ -129,10 +140,12 @@ def test_valid_only_imports_the_valid_rows_and_lists_the_others(app, web):
     signed_in(web)
     data = export(row("A-1"), row("A-2", nik="12345"), row("A-3", name="Dewi Lestari"))
     response = upload(web, data)
-    text = response.get_data(as_text=True)
+    text = response.text
     assert response.status_code == 200
-    assert "Imported 2 cases." in text and "1 row with problems was left out" in text
-    assert "<progress" in text
+    assert "Imported 2 cases." in alerts(text) and "1 row with problems was left out" in alerts(
+        text
+    )
+    assert parse(text).find("progress") is not None
     assert sorted(c.application_number for c in Case.select()) == ["A-1", "A-3"]
     event = AuditEvent.get(AuditEvent.action == "case.import")
     assert event.details_dict == {"imported": 2, "bad_lines": 1, "duplicates": 0}
@@ -141,54 +154,54 @@ def test_valid_only_imports_the_valid_rows_and_lists_the_others(app, web):
 
 def test_a_clean_file_in_all_or_nothing_mode_imports_everything(app, web):
     signed_in(web)
-    text = upload(web, export(row("A-1"), row("A-2")), mode="all_or_nothing").get_data(as_text=True)
-    assert "Imported 2 cases." in text
+    text = upload(web, export(row("A-1"), row("A-2")), mode="all_or_nothing").text
+    assert "Imported 2 cases." in alerts(text)
     assert Case.select().count() == 2
 
 
 def test_duplicates_are_reported_not_imported_twice(app, web):
     signed_in(web)
     upload(web, export(row("A-1"), row("A-2"))).get_data()  # a streamed page: read it all
-    text = upload(web, export(row("A-1"), row("A-2"), row("A-3")), check=True).get_data(
-        as_text=True
+    summary = list_items(
+        upload(web, export(row("A-1"), row("A-2"), row("A-3")), check=True).text, "summary"
     )
-    assert "will not be imported again): 2" in text and "Valid rows ready to import: 1" in text
-    text = upload(web, export(row("A-1"), row("A-2"), row("A-3"))).get_data(as_text=True)
-    assert "Imported 1 case." in text and "2 rows were already cases" in text
+    assert "Already cases of this office (will not be imported again): 2" in summary
+    assert "Valid rows ready to import: 1" in summary
+    said = alerts(upload(web, export(row("A-1"), row("A-2"), row("A-3"))).text)
+    assert "Imported 1 case." in said and "2 rows were already cases" in said
     assert Case.select().count() == 3
 
 
 def test_the_same_number_twice_in_one_file_is_a_row_problem(app, web):
     signed_in(web)
-    text = upload(web, export(row("A-1"), row("A-1")), check=True).get_data(as_text=True)
-    assert "already on line 2 of this file" in text
+    text = upload(web, export(row("A-1"), row("A-1")), check=True).text
+    assert "already on line 2 of this file" in row_problems(text)
 
 
 def test_wrong_columns_are_named(app, web):
     signed_in(web)
-    text = upload(web, export("x", header="nomor,nama,nik")).get_data(as_text=True)
-    assert "do not match" in text and "application_number" in text and "nomor" in text
+    said = alerts(upload(web, export("x", header="nomor,nama,nik")).text)
+    assert "do not match" in said and "application_number" in said and "nomor" in said
     assert Case.select().count() == 0
 
 
 def test_bad_encoding_is_explained(app, web):
     signed_in(web)
     data = export(row("A-1", name="Sit\u00ed")).decode().encode("utf-16")
-    text = upload(web, data).get_data(as_text=True)
-    assert "not UTF-8" in text
+    assert "not UTF-8" in alerts(upload(web, data).text)
     assert Case.select().count() == 0
 
 
 def test_empty_file_is_explained(app, web):
     signed_in(web)
-    assert "The file is empty" in upload(web, b"").get_data(as_text=True)
-    assert "The file is empty" in upload(web, b"  \n").get_data(as_text=True)
+    assert "The file is empty" in alerts(upload(web, b"").text)
+    assert "The file is empty" in alerts(upload(web, b"  \n").text)
 
 
 def test_a_row_with_too_many_cells_is_a_row_problem(app, web):
     signed_in(web)
-    text = upload(web, export(row("A-1") + ',"extra"'), check=True).get_data(as_text=True)
-    assert "more cells than the header" in text
+    text = upload(web, export(row("A-1") + ',"extra"'), check=True).text
+    assert "more cells than the header" in row_problems(text)
 
 
 def test_an_import_cut_off_midway_saves_nothing(app, web):
@@ -203,7 +216,7 @@ def test_no_file_chosen(app, web):
     response = web.post(
         "/cases/import", {"import": "1", "mode": "valid_only"}, page="/cases/import", headers=EN
     )
-    assert response.status_code == 422 and "Choose a file" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Choose a file" in text_of(response.text, "file-error")
 
 
 def test_import_a_larger_file_shows_progress(app, web):
@@ -217,7 +230,7 @@ def test_import_a_larger_file_shows_progress(app, web):
         born = date(1990, 1, 1) + timedelta(days=37 * i)
         nik = encode_nik("32.04.12", "F", born, i + 1)
         rows.append(row(f"B-{i:03d}", nik=nik, birth_date=born.isoformat()))
-    text = upload(web, export(*rows)).get_data(as_text=True)
-    assert text.count('class="progress-step"') == 3  # after 50, 100 and 120 rows
-    assert "Imported 120 cases." in text
+    text = upload(web, export(*rows)).text
+    assert len(parse(text).select("p.progress-step progress")) == 3  # after 50, 100 and 120 rows
+    assert "Imported 120 cases." in alerts(text)
     assert Case.select().count() == 120

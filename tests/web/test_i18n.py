@@ -6,10 +6,17 @@ import pytest
 
 from fieldcheck.models import User
 from tests import factories
+from tests.helpers import parse, texts
 
 
 def sign_in_button(html: str) -> str:
-    return html.split('<button type="submit" class="primary">')[1].split("</button>")[0]
+    [label] = texts(html, 'main form button.primary[type="submit"]')
+    return label
+
+
+def sign_out_button(html: str) -> str:
+    [label] = texts(html, "header .who form button")
+    return label
 
 
 def test_indonesian_is_the_default(client):
@@ -19,7 +26,7 @@ def test_indonesian_is_the_default(client):
 def test_browser_language_decides_for_anonymous_visitors(client):
     english = client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"})
     assert sign_in_button(english.get_data(as_text=True)) == "Sign in"
-    assert '<html lang="en">' in english.get_data(as_text=True)
+    assert parse(english.text).html["lang"] == "en"
     indonesian = client.get("/login", headers={"Accept-Language": "id-ID,id;q=0.9,en;q=0.5"})
     assert sign_in_button(indonesian.get_data(as_text=True)) == "Masuk"
     other = client.get("/login", headers={"Accept-Language": "fr-FR"})
@@ -40,15 +47,15 @@ def test_users_choice_is_stored_and_beats_the_browser(app, web):
     assert User.get(User.username == "field1").language == "en"
     web.logout()
     web.login("field1")
-    html = web.get("/", headers={"Accept-Language": "id"}).get_data(as_text=True)
-    assert "Sign out" in html
+    html = web.get("/", headers={"Accept-Language": "id"}).text
+    assert sign_out_button(html) == "Sign out"
 
 
 def test_user_without_a_choice_follows_the_browser(app, web):
     factories.user("field1", "field")
     web.login("field1")
-    assert "Sign out" in web.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "Keluar" in web.get("/", headers={"Accept-Language": "id"}).get_data(as_text=True)
+    assert sign_out_button(web.get("/", headers={"Accept-Language": "en"}).text) == "Sign out"
+    assert sign_out_button(web.get("/", headers={"Accept-Language": "id"}).text) == "Keluar"
 
 
 def test_language_switch_refuses_unknown_languages(app, web):
@@ -70,8 +77,9 @@ def test_times_are_shown_in_the_offices_zone(app, web, clock):
     office = factories.office(code="KANIM-JPR", name="Kantor Imigrasi Jayapura", time_zone="WIT")
     factories.user("field1", "field", office_=office)
     web.login("field1")
-    html = web.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "10:30:00" in html and "WIT" in html  # 01:30 UTC is 10:30 in Jayapura (UTC+9)
+    html = web.get("/", headers={"Accept-Language": "en"}).text
+    [signed_in] = [t for t in texts(html, "main p.muted") if t.startswith("Signed in at")]
+    assert "10:30:00" in signed_in and "WIT" in signed_in  # 01:30 UTC: 10:30 in Jayapura (UTC+9)
     with app.test_request_context():
         assert local_time(None) == ""
 

@@ -8,17 +8,14 @@ import uuid
 import jsonschema
 import pytest
 from openapi_spec_validator import validate as validate_openapi
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from fieldcheck.api import openapi
 from fieldcheck.models import Case, DeviceToken, FieldVisit, User
 from tests import factories
-from tests.helpers import Web
+from tests.helpers import DOC_URI, Checker, Web, deref, schema_registry
 
 API = "/api/v1"
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-DOC_URI = "urn:fieldcheck:openapi"
 
 
 # -- the document ----------------------------------------------------------------------------
@@ -41,7 +38,7 @@ def test_the_document_is_served_publicly_and_is_valid_openapi(doc):
 
 
 def test_the_examples_in_the_document_are_valid(doc):
-    registry = Registry().with_resource(DOC_URI, Resource(contents=doc, specification=DRAFT202012))
+    registry = schema_registry(doc)
     examples = 0
     for name, schema in doc["components"]["schemas"].items():
         validator = jsonschema.Draft202012Validator(
@@ -59,7 +56,7 @@ def test_every_error_response_is_the_error_object_and_every_secured_route_has_it
     for path, method, operation in _operations(doc):
         responses = operation["responses"]
         for status, response in responses.items():
-            response = _deref(doc, response)
+            response = deref(doc, response)
             if int(status) < 400 or method == "head":
                 continue
             schema = response["content"]["application/json"]["schema"]
@@ -141,71 +138,9 @@ def test_the_route_check_sees_a_route_added_without_documentation(app, doc):
 # -- real responses match the documented schemas --------------------------------------------
 
 
-class Checker:
-    """Validates real responses against the response schemas of the document."""
-
-    def __init__(self, doc):
-        self.doc = doc
-        self.registry = Registry().with_resource(
-            DOC_URI, Resource(contents=doc, specification=DRAFT202012)
-        )
-        self.seen = set()
-
-    def __call__(self, method: str, path: str, response, status: int | None = None):
-        """Assert the response is documented for (method, path) and matches its schema."""
-        if status is not None:
-            assert response.status_code == status, response.get_data(as_text=True)
-        operation = self.doc["paths"][path][method]
-        status_key = str(response.status_code)
-        assert status_key in operation["responses"], (method, path, response.status_code)
-        documented = _deref(self.doc, operation["responses"][status_key])
-        self.seen.add((path, method, status_key))
-        content = documented.get("content")
-        if not content:
-            assert not response.data, "a response documented without a body has one"
-            return response
-        assert response.mimetype in content, (response.mimetype, list(content))
-        if response.mimetype != "application/json":
-            return response
-        pointer = "/".join(
-            _escape(part) for part in ("paths", path, method, "responses", status_key, "content")
-        )
-        if "$ref" in operation["responses"][status_key]:
-            name = operation["responses"][status_key]["$ref"].rsplit("/", 1)[1]
-            pointer = f"components/responses/{name}/content"
-        schema = {"$ref": f"{DOC_URI}#/{pointer}/application~1json/schema"}
-        validator = jsonschema.Draft202012Validator(
-            schema,
-            registry=self.registry,
-            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
-        )
-        errors = sorted(validator.iter_errors(response.json), key=lambda e: list(e.path))
-        assert not errors, "\n".join(
-            f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors[:5]
-        )
-        return response
-
-
 @pytest.fixture
 def check(doc):
     return Checker(doc)
-
-
-def _escape(part: str) -> str:
-    return part.replace("~", "~0").replace("/", "~1")
-
-
-def _deref(doc, item):
-    while "$ref" in item:
-        item = _pointer(doc, item["$ref"])
-    return item
-
-
-def _pointer(doc, ref: str):
-    node = doc
-    for part in ref.removeprefix("#/").split("/"):
-        node = node[part.replace("~1", "/").replace("~0", "~")]
-    return node
 
 
 def _operations(doc):
@@ -457,7 +392,7 @@ def test_a_returned_case_on_pull_and_its_amendment_match(app, client, check, off
 
 def test_the_document_accepts_what_the_server_applies(app, client, check, doc, officers):
     """The request schemas are not stricter than the server: what it applies validates."""
-    registry = Registry().with_resource(DOC_URI, Resource(contents=doc, specification=DRAFT202012))
+    registry = schema_registry(doc)
     validator = jsonschema.Draft202012Validator(
         {"$ref": f"{DOC_URI}#/components/schemas/PushRequest"},
         registry=registry,

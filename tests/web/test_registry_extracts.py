@@ -18,8 +18,8 @@ from fieldcheck.models import (
     RegistryQuestion,
 )
 from tests import factories
-from tests.helpers import Web
-from tests.web.test_registry import _submit_with_family, desk  # noqa: F401  (a fixture)
+from tests.factories import submit_with_family
+from tests.helpers import Web, alerts, list_items, list_rows, main_text, texts
 
 EN = {"Accept-Language": "en"}
 HEADER = "nik,kk,name,sex,birth_place,birth_date,relationship,father_name,mother_name"
@@ -76,13 +76,15 @@ def test_bad_rows_are_reported_by_line_and_not_loaded(app, desk):  # noqa: F811
         _row(other, "Ujang Suryana", sex="L", born="1970-01-01", relation="1"),  # line 8: good
     )
     response = _load(web, data)
-    text = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "2 row(s) loaded, 5 bad row(s) not loaded" in text
-    for line in (3, 4, 5, 6, 7):
-        assert f"line {line}" in text
-    assert "outside your regions" in text and "33.01.01" in text
-    assert "Sex is F/M or P/L" in text and "YYYY-MM-DD" in text and "SHDK" in text
+    assert "2 row(s) loaded, 5 bad row(s) not loaded." in texts(response.text, "[role=status] p")
+    problems = list_items(response.text, "problems")
+    assert {p.split(":")[0].split(" · ")[0] for p in problems} == {
+        f"line {line}" for line in (3, 4, 5, 6, 7)
+    }
+    said = " ".join(problems)
+    assert "outside your regions" in said and "33.01.01" in said
+    assert "Sex is F/M or P/L" in said and "YYYY-MM-DD" in said and "SHDK" in said
     extract = RegistryExtract.get()
     people = {p.name: p for p in RegistryPerson.select()}
     assert set(people) == {"Siti Nurhaliza", "Ujang Suryana"}
@@ -92,15 +94,16 @@ def test_bad_rows_are_reported_by_line_and_not_loaded(app, desk):  # noqa: F811
     event = AuditEvent.get(AuditEvent.action == "registry.extract_load")
     assert event.details_dict["rows"] == 2 and event.details_dict["bad_rows"] == 5
     # the page lists the extract with its purge date
-    listing = web.get("/registry/extracts", headers=EN).get_data(as_text=True)
-    assert "extract.csv" in listing and "Deleted on" in listing
+    listing = web.get("/registry/extracts", headers=EN).text
+    assert [row[1] for row in list_rows(listing)] == ["extract.csv"]
+    assert texts(listing, "thead th")[-1] == "Deleted on" and list_rows(listing)[0][-1]
 
 
 def test_a_file_with_a_wrong_header_loads_nothing(app, desk):  # noqa: F811
     web = _clerk(app)
     response = _load(web, b"nik,name\n3204124503990001,Siti\n")
     assert response.status_code == 422
-    assert "missing:" in response.get_data(as_text=True)
+    assert "missing:" in alerts(response.text)
     assert RegistryExtract.select().count() == 0
 
 
@@ -140,7 +143,7 @@ def test_rows_outside_the_clerks_regions_are_refused(app, desk):  # noqa: F811
     web.login("clerk2")
     response = _load(web, _csv(_row(APPLICANT_NIK, "Siti Nurhaliza")))
     assert response.status_code == 422
-    assert "outside your regions" in response.get_data(as_text=True)
+    assert "outside your regions" in texts(response.text, "[role=status]")[0]
     assert RegistryPerson.select().count() == 0
     # and clerk2's own extract does not pre-answer questions of 32.04
     _load(web, _csv(_row(encode_nik("32.05.01", "F", date(1999, 3, 5), 1), "Siti Nurhaliza")))
@@ -261,13 +264,17 @@ def _family_extract(web):
 
 
 def test_the_family_page_compares_and_records_the_differences(app, client, desk):  # noqa: F811
-    _submit_with_family(app, client, desk["case"])
+    submit_with_family(client, desk["case"])
     web = _clerk(app)
     _family_extract(web)
     url = f"/registry/cases/{desk['case'].id}/family"
-    text = web.get(url, headers=EN).get_data(as_text=True)
-    assert "Euis Sumarni" in text and "Dedi Kurniawan" in text
-    assert "On the card, not recorded" in text and "1 difference(s)" in text
+    text = web.get(url, headers=EN).text
+    side_by_side = list_rows(text)  # recorded, on the card, result
+    assert any(row[0].startswith("Euis Sumarni") for row in side_by_side)
+    assert ["—", "On the card, not recorded"] in [
+        [row[0], row[2]] for row in side_by_side if row[1].startswith("Dedi Kurniawan")
+    ]
+    assert "1 difference(s)." in main_text(text)
     response = web.post(url, {}, page=url, headers=EN)
     assert response.status_code == 303
     codes = [f.code for f in CaseFinding.select().where(CaseFinding.source == "family")]

@@ -6,54 +6,54 @@ import pytest
 from fieldcheck import signing
 from fieldcheck.models import AuditEvent, Case, Decision, FieldReport, FieldVisit, User
 from tests import factories
-from tests.helpers import Web
-from tests.web.test_sync_api import Phone, submit
+from tests.factories import submit
+from tests.helpers import Web, alerts, list_rows, text_of, texts
 
 EN = {"Accept-Language": "en"}
 
 
-@pytest.fixture
-def reviewed(app, client):
-    """A case under review: submitted from the field, the registry gone past by the supervisor."""
-    intake = factories.user("intake", "intake")
-    supervisor = factories.user("supervisor", "supervisor")
-    team = factories.team()
-    factories.user("field1", "field", team_=team)
-    case = factories.case()
+def test_the_queue_lists_cases_under_review_and_flagged_submissions(app, reviewed):
+    case, phone = reviewed["case"], reviewed["phone"]
+    first = FieldVisit.get(FieldVisit.case == case)
+    second = phone.push(submit(case.id)).json["results"][0]
+    conflict = phone.push(submit(case.id, kind="visit.amend", amends=first.uuid)).json["results"][0]
+    withdrawn = factories.case(applicant_name="Ani Withdrawn")
     with app.app_context():
         from fieldcheck.cases import service
-        from fieldcheck.registry import service as registry
 
-        service.assign(factories.actor(intake), case, team)
-    phone = Phone(client, "field1")
-    phone.push(submit(case.id))
-    with app.app_context():
-        registry.proceed_without(
-            factories.actor(supervisor), Case.get_by_id(case.id), "Dukcapil answers by letter"
-        )
-    signing.create_key(app.instance_path)
-    web = Web(app.test_client())
-    web.login("supervisor")
-    return {"case": Case.get_by_id(case.id), "web": web, "phone": phone}
+        intake = factories.actor(User.get(User.username == "intake"))
+        service.assign(intake, withdrawn, factories.team())
+        service.cancel(intake, Case.get_by_id(withdrawn.id), "Applicant withdrew")
+    late = phone.push(submit(withdrawn.id)).json["results"][0]
+    assert [r["result"]["flag"] for r in (second, conflict, late)] == ["second", "conflict", "late"]
 
-
-def test_the_queue_lists_cases_under_review_and_flagged_submissions(app, reviewed):
-    text = reviewed["web"].get("/review/", headers=EN).get_data(as_text=True)
-    assert reviewed["case"].applicant_name in text and "Team workload" in text
+    html = reviewed["web"].get("/review/", headers=EN).text
+    assert texts(html, "ul.case-cards li strong") == [case.applicant_name]
+    flagged = texts(html, 'section[aria-labelledby="h-flagged"] li')
+    # each: "<number> — <name>: <what> (<why>) · <officer> · <received>"
+    shown = sorted((item.split(": ")[0], item.split(": ", 1)[1].split(" (")[0]) for item in flagged)
+    assert shown == sorted(
+        [
+            (f"{case.application_number} — {case.applicant_name}", "a second submission"),
+            (f"{case.application_number} — {case.applicant_name}", "a conflict"),
+            (f"{withdrawn.application_number} — Ani Withdrawn", "late"),
+        ]
+    )
+    assert all(item.split(" · ")[-2] == "Field1" for item in flagged)
+    assert any("cancelled while the officer was offline" in item for item in flagged)
+    assert text_of(html, "h-workload") == "Team workload"
+    assert [row[0] for row in list_rows(html)] == ["Timpora Kabupaten Bandung"]
 
 
 def test_the_review_shows_all_the_evidence(app, reviewed):
     page = f"/review/cases/{reviewed['case'].id}"
-    text = reviewed["web"].get(page, headers=EN).get_data(as_text=True)
-    for expected in (
-        "Risk signals",
-        "Field findings",
-        "Ibu Euis",
-        "Euis Sumarni",
-        "Registry answers",
-        "Verify: issue the field report",
-    ):
-        assert expected in text
+    text = reviewed["web"].get(page, headers=EN).text
+    assert text_of(text, "h-signals") == "Risk signals"
+    assert text_of(text, "h-registry") == "Registry answers"
+    [findings] = texts(text, 'section[aria-labelledby="h-visit"]')
+    assert findings.startswith("Field findings") and "Ibu Euis" in findings
+    assert "Euis Sumarni" in findings  # the family tree
+    assert "Verify: issue the field report" in texts(text, "button")
     assert AuditEvent.select().where(AuditEvent.action == "case.read").count() >= 1
 
 
@@ -81,7 +81,7 @@ def test_verify_without_a_signing_key_decides_nothing(app, reviewed):
     response = reviewed["web"].post(
         f"{page}/verify", {}, page=page, follow_redirects=True, headers=EN
     )
-    assert "No report-signing key exists" in response.get_data(as_text=True)
+    assert "No report-signing key exists" in alerts(response.text)
     assert Case.get_by_id(case.id).state == "under_review"
     assert Decision.select().count() == 0
 
@@ -108,8 +108,9 @@ def test_refuse_needs_reasons_and_records_a_police_referral(app, reviewed):
     decision = Decision.get()
     assert decision.police_referral and decision.police_unit == "Polresta Bandung"
     assert FieldReport.select().count() == 0  # nothing an applicant carries marks them
-    record = web.get(f"{page}/decision", headers=EN).get_data(as_text=True)
-    assert "Not to be given to the applicant" in record and "Polresta Bandung" in record
+    record = web.get(f"{page}/decision", headers=EN).text
+    assert any("Not to be given to the applicant" in said for said in texts(record, "p.muted"))
+    assert "Yes: Polresta Bandung" in texts(record, "dd")
 
 
 def test_return_for_correction_reaches_the_officers_pull(app, reviewed):
@@ -166,8 +167,8 @@ def test_revoking_a_verified_case_without_a_decision_says_so_and_changes_nothing
         headers=headers,
     )
     assert (response.status_code, response.headers["Location"]) == (303, page)
-    shown = reviewed["web"].get(page, headers=headers).get_data(as_text=True)
-    assert message in shown
+    shown = reviewed["web"].get(page, headers=headers).text
+    assert message in alerts(shown)
     assert Case.get_by_id(case.id).state == "verified"
     since = AuditEvent.select(AuditEvent.action).where(AuditEvent.id > last)
     assert {e.action for e in since} == {"case.read"}  # the page was read; nothing changed

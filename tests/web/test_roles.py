@@ -1,11 +1,10 @@
 """Every role reaches only its pages; every view declares who may open it."""
 
-import re
-
 import pytest
 
 from fieldcheck.security import PUBLIC
 from tests import factories
+from tests.helpers import main_text, parse
 
 ROLES = ["admin", "intake", "field", "registry", "supervisor", "passport"]
 EVERYONE = set(ROLES)
@@ -36,9 +35,9 @@ def test_forbidden_page_says_what_is_missing(app, web):
     factories.user("field1", "field")
     web.login("field1")
     response = web.get("/admin/users", headers={"Accept-Language": "en"})
-    text = response.get_data(as_text=True)
-    assert "This page is for: Administrator" in text
-    assert "You are signed in as: Field officer" in text
+    said = main_text(response.text)
+    assert "This page is for: Administrator" in said
+    assert "You are signed in as: Field officer" in said
 
 
 def test_forbidden_json_route_answers_json(app, web):
@@ -112,12 +111,8 @@ MENUS = {
 
 def menu(web, page, language):
     """The main menu's links as (words, href, whether it is marked as the current page)."""
-    html = web.get(page, headers={"Accept-Language": language}).get_data(as_text=True)
-    nav = html[html.index("<nav") : html.index("</nav>")]
-    return [
-        (words, href, "aria-current" in attributes)
-        for href, attributes, words in re.findall(r'<a href="([^"]*)"([^>]*)>([^<]*)</a>', nav)
-    ]
+    nav = parse(web.get(page, headers={"Accept-Language": language}).text).find("nav")
+    return [(a.get_text(), a["href"], a.has_attr("aria-current")) for a in nav.find_all("a")]
 
 
 @pytest.mark.parametrize("role", ROLES)

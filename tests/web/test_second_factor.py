@@ -1,11 +1,13 @@
 """The second factor (TOTP, RFC 6238) for those who decide or administer (OWASP ASVS V2.8)."""
 
+import re
+
 import pyotp
 import pytest
 
 from fieldcheck.models import AuditEvent, RecoveryCode, User
 from tests import factories
-from tests.helpers import Web, input_values
+from tests.helpers import Web, alerts, input_values, list_items, parse, texts
 
 
 @pytest.fixture
@@ -26,8 +28,7 @@ def code_at(secret: str, clock, steps: int = 0) -> str:
 def enrol(web: Web, clock, username: str) -> list[str]:
     """Sign in a user who must enrol, enrol them; returns their recovery codes."""
     assert web.login(username).headers["Location"] == "/login/enrol"
-    page = web.get("/login/enrol").get_data(as_text=True)
-    assert "<svg" in page
+    assert parse(web.get("/login/enrol").text).select_one("figure.enrol-figure svg") is not None
     response = web.post("/login/enrol", {"code": code_at(secret_of(username), clock)})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -35,9 +36,8 @@ def enrol(web: Web, clock, username: str) -> list[str]:
 
 
 def _codes(html: str) -> list[str]:
-    import re
-
-    return re.findall(r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code></li>", html)
+    codes = list_items(html, "recovery-codes")
+    return [c for c in codes if re.fullmatch(r"[a-z0-9]{5}-[a-z0-9]{5}", c)]
 
 
 def test_a_supervisor_without_a_second_factor_is_taken_to_enrolment(required, web, clock):
@@ -49,10 +49,11 @@ def test_a_supervisor_without_a_second_factor_is_taken_to_enrolment(required, we
     assert page.headers["Cache-Control"] == "no-store"
     html = page.get_data(as_text=True)
     secret = secret_of("supervisor")
-    assert " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) in html
-    assert 'class="enrol-qr"' in html
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    assert texts(html, "figure.enrol-figure code.enrol-key") == [grouped]
+    assert parse(html).select_one("figure.enrol-figure svg.enrol-qr") is not None
     wrong = web.post("/login/enrol", {"code": "000000"}, headers={"Accept-Language": "en"})
-    assert wrong.status_code == 401 and "not right" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 401 and "not right" in alerts(wrong.text)
     assert User.get(User.username == "supervisor").totp_enrolled_at is None
     done = web.post("/login/enrol", {"code": code_at(secret, clock)})
     assert done.status_code == 200
@@ -73,7 +74,7 @@ def test_an_enrolled_user_signs_in_with_a_code_that_counts_once(required, web, c
     clock.advance(seconds=60)
     assert web.login("supervisor").headers["Location"] == "/login/code"
     wrong = web.post("/login/code", {"code": "123456"}, headers={"Accept-Language": "en"})
-    assert wrong.status_code == 401 and "not right" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 401 and "not right" in alerts(wrong.text)
     code = code_at(secret_of("supervisor"), clock)
     assert web.post("/login/code", {"code": code}).status_code == 303
     assert web.get("/review/").status_code == 200
@@ -128,7 +129,7 @@ def test_the_code_must_follow_the_password_within_five_minutes(required, web, cl
     token = web.csrf_token("/login/code")
     clock.advance(minutes=6)
     code = code_at(secret_of("supervisor"), clock)
-    late = web.client.post("/login/code", data={"code": code, "csrf_token": token})
+    late = web.post("/login/code", {"code": code, "csrf_token": token})
     assert late.status_code == 303 and late.headers["Location"] == "/login"
     assert web.get("/review/").status_code == 302
 

@@ -8,7 +8,7 @@ import pytest
 from fieldcheck import devices
 from fieldcheck.models import AuditEvent, DeviceToken, User, UserSession
 from tests import factories
-from tests.helpers import Web, input_values
+from tests.helpers import Web, alerts, input_values, main_text, texts
 
 SESSION_COOKIE = "fieldcheck_session"
 STRONG = "kunang-kunang di sawah malam"
@@ -121,8 +121,8 @@ def test_a_busy_session_ends_at_its_absolute_lifetime(app, web, clock):
     clock.advance(minutes=10)
     response = web.get("/cases", headers={"Accept-Language": "en"})
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
-    page = web.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "a session lasts at most 12 hours" in page
+    page = web.get("/login", headers={"Accept-Language": "en"}).text
+    assert "a session lasts at most 12 hours" in alerts(page)
     assert UserSession.get().end_reason == "expired"
     timeout = AuditEvent.get(AuditEvent.action == "user.timeout")
     assert timeout.details_dict == {"why": "expired"}
@@ -137,7 +137,7 @@ def test_signing_in_gives_a_new_session_id_and_a_new_csrf_token(app, web):
     assert after_token != before_token
     assert cookie_of(web) != before_cookie
     # The token of the page shown before signing in no longer passes a form.
-    stale = web.client.post("/account/password", data={"csrf_token": before_token})
+    stale = web.post("/account/password", {"csrf_token": before_token})
     assert stale.status_code == 400
     # A fixed session id planted before sign-in is not the one signed in with.
     web.logout()
@@ -152,9 +152,9 @@ def test_the_sessions_and_devices_page_lists_and_ends_the_users_sessions(app, we
     other = signed_in(app, "field1")
     web.client.environ_base["HTTP_USER_AGENT"] = ANDROID_CHROME
     web.login("field1")
-    page = web.get("/account/devices", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "Sessions and devices" in page and "this session" in page
-    assert "Chrome / Android" in page
+    page = web.get("/account/devices", headers={"Accept-Language": "en"}).text
+    assert texts(page, "h1") == ["Sessions and devices"]
+    assert "Chrome / Android this session" in texts(page, "#browser-sessions .session-item h3")
     theirs = UserSession.get(UserSession.user_agent != ANDROID_CHROME)
     response = web.post(f"/account/sessions/{theirs.id}/end", page="/account/devices")
     assert response.status_code == 303
@@ -292,7 +292,8 @@ def test_a_sync_token_opens_its_officers_phone_pages_for_get_only(app, client):
     raw = token_for(client, "field1").json["token"]
     phone = app.test_client()  # no cookie at all
     listed = phone.get("/field/", headers=bearer(raw))
-    assert listed.status_code == 200 and case.applicant_name in listed.get_data(as_text=True)
+    assert listed.status_code == 200
+    assert texts(listed.text, "#case-list li strong") == [case.applicant_name]
     assert phone.get(f"/field/cases/{case.id}", headers=bearer(raw)).status_code == 200
     refused = phone.post("/field/device-token", headers=bearer(raw))
     assert refused.status_code in (302, 400, 401) and DeviceToken.select().count() == 1
@@ -390,7 +391,7 @@ def test_wrong_current_passwords_count_toward_the_sign_in_limit(app, web):
         headers={"Accept-Language": "en"},
     )
     assert page.status_code == 429
-    assert "Too many failed sign-in attempts" in page.get_data(as_text=True)
+    assert "Too many failed sign-in attempts" in main_text(page.text)
     other = Web(app.test_client())
     assert other.login("field1").status_code == 429
 
