@@ -8,7 +8,7 @@ import pytest
 from fieldcheck.models import AuditEvent, Case, CaseNote, DeviceToken, FamilyMember, FieldVisit
 from tests import factories
 from tests.factories import Phone, submit
-from tests.helpers import Web, list_rows
+from tests.helpers import Web, parse, texts
 
 
 @pytest.fixture
@@ -449,7 +449,9 @@ def test_user_signs_out_a_device_from_the_web(app, client, field_setup):
     web = Web(app.test_client())
     web.login("field1")
     page = web.get("/account/devices", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert ["Android", "Sign this device out"] in [[row[0], row[-1]] for row in list_rows(page)]
+    device = parse(page).select_one("#devices .session-item")
+    assert device.h3.get_text(" ", strip=True) == "Android Active"
+    assert device.button.get_text(strip=True) == "Sign this device out"
     token = DeviceToken.get()
     response = web.post(f"/account/devices/{token.id}/revoke", page="/account/devices")
     assert response.status_code == 303
@@ -463,7 +465,8 @@ def test_admin_signs_out_a_lost_phone(app, client, field_setup):
     web = Web(app.test_client())
     web.login("admin")
     user_page = f"/admin/users/{field_setup['field1'].id}"
-    assert "Android" in [row[0] for row in list_rows(web.get(user_page).text)]
+    page = web.get(user_page, headers={"Accept-Language": "en"}).text
+    assert texts(page, ".session-list .session-item h3") == ["Android Active"]
     token = DeviceToken.get()
     web.post(f"{user_page}/devices/{token.id}/revoke", page=user_page)
     assert phone.pull().status_code == 401
