@@ -150,6 +150,7 @@ def _again(error) -> dict:
 
 
 # -- building blocks: each validates and says so in the JSON Schema ---------------------------
+# They are types, named and used as types are: `name: Text(200) | None = None`.
 
 
 def _text(value) -> str:
@@ -158,7 +159,7 @@ def _text(value) -> str:
     return clean_text(value)
 
 
-def Text(max_length: int, *, required: bool = False):  # noqa: N802  (a type, as pydantic's are)
+def Text(max_length: int, *, required: bool = False):
     """Text cleaned as stored (`clean_text`), then at most `max_length` characters long; a
     required text is not blank (a blank one is not given, so `required`)."""
     shape = (
@@ -172,7 +173,7 @@ def Text(max_length: int, *, required: bool = False):  # noqa: N802  (a type, as
 Flag = Annotated[bool, Strict()]  # true or false; 1, "true" and "ya" are not_a_boolean
 
 
-def Code(values):  # noqa: N802
+def Code(values):
     """One of `values` (text): anything else, of any type, is unknown_code."""
     allowed = frozenset(values)
 
@@ -184,7 +185,7 @@ def Code(values):  # noqa: N802
     return Annotated[Literal[tuple(values)], BeforeValidator(known)]
 
 
-def Integer(low: int, high: int):  # noqa: N802
+def Integer(low: int, high: int):
     """A JSON integer (not 3.0, not true) from `low` to `high`."""
     return Annotated[int, Strict(), Between(low, high)]
 
@@ -201,12 +202,12 @@ def _number(value) -> float:
     return number
 
 
-def Number(low: float, high: float, *, above: bool = False):  # noqa: N802
+def Number(low: float, high: float, *, above: bool = False):
     """A finite number from `low` (above it, when `above`) to `high`, as a float."""
     return Annotated[float, BeforeValidator(_number), Between(low, high, above=above)]
 
 
-def Matching(pattern: str, code: str, *, lower: bool = False, format: str | None = None):  # noqa: N802
+def Matching(pattern: str, code: str, *, lower: bool = False, format: str | None = None):
     """Text that matches `pattern` whole (lower-cased when `lower`); anything else is `code`."""
     regex = re.compile(pattern)
 
