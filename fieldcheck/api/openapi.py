@@ -49,7 +49,7 @@ def _json(description: str, model: type[BaseModel]) -> dict:
 
 def _error(description: str, codes: str) -> dict:
     """An error answer: the error object, with the codes this answer can carry."""
-    schema = {"allOf": [ref(schemas.Error), ref(schemas.ERROR_CODES[codes])]}
+    schema = {"allOf": [ref(schemas.Error), ref(schemas.ERROR_ANSWERS[codes])]}
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 

@@ -95,7 +95,7 @@ def _error_codes(name: str, codes, doc: str) -> type[BaseModel]:
     return create_model(name, __doc__=doc, error=(detail, ...))
 
 
-ERROR_CODES = {
+ERROR_ANSWERS = {
     name: _error_codes(name, codes, doc)
     for name, codes, doc in [
         ("Unauthorized", SIGNED_IN_401, "no valid credentials (never a redirect)"),
@@ -512,7 +512,7 @@ class MediaStored(Body):
 REQUESTS = (TokenRequest, PushRequest, VerifyRequest)
 ANSWERS = (
     Error,
-    *ERROR_CODES.values(),
+    *ERROR_ANSWERS.values(),
     Health,
     OpenApiDocument,
     Me,
