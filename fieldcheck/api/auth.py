@@ -3,15 +3,16 @@ gets (a field officer's phone: sync; a passport officer's scanner: verify; other
 tokens are listed and revoked by their owner (here) and by an administrator (on the user's admin
 page)."""
 
-from flask import g, jsonify, request
+from flask import g, request
 from flask_login import current_user
+from pydantic import ValidationError
 
 from fieldcheck import accounts, devices
 from fieldcheck.accounts import Actor
-from fieldcheck.api import bp
+from fieldcheck.api import bp, schemas
 from fieldcheck.clock import utcnow
 from fieldcheck.domain import roles
-from fieldcheck.domain.visits import clean_text
+from fieldcheck.domain.payloads import clean_text
 from fieldcheck.models import DeviceToken
 from fieldcheck.security import (
     client_address,
@@ -26,10 +27,9 @@ from fieldcheck.security import (
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def device_label(given, user_agent: str) -> str:
+def device_label(given: str, user_agent: str) -> str:
     """The name a token is listed under: the one the device gave, else its User-Agent."""
-    label = clean_text(str(given or "")).strip()[:100]
-    return label or clean_text(user_agent or "").strip()[:100] or "device"
+    return given or clean_text(user_agent or "")[: schemas.MAX_LABEL] or "device"
 
 
 @bp.route("/auth/token", methods=["POST"])
@@ -45,11 +45,11 @@ def token():
             400,
             NO_STORE,
         )
-    username = clean_text(str(body.get("username", ""))).strip().lower()[:64]
-    password = body.get("password")
-    if not isinstance(password, str) or clean_text(password) != password:
-        password = ""  # a lone surrogate or a control character: no password has one
-    user = accounts.authenticate(username, password)
+    try:
+        asked = schemas.TokenRequest.model_validate(body)
+    except ValidationError:  # no username or no password: nobody to sign in
+        asked = None
+    user = asked and accounts.authenticate(asked.username, asked.password)
     if user is None:
         g.login_failed = True
         return json_error(401, "credentials_invalid", "wrong username or password"), 401, NO_STORE
@@ -57,11 +57,10 @@ def token():
     if roles.token_scope(user.role) is None:
         return _no_token_for_role()
     if accounts.needs_second_factor(user):
-        code = body.get("code")
-        if not isinstance(code, str) or not code.strip():
+        if not asked.code or not asked.code.strip():
             problem = ("second_factor_required", "send the code of your authenticator as code")
             return json_error(401, *problem), 401, NO_STORE
-        if accounts.check_second_factor(actor, user, clean_text(code)) is None:
+        if accounts.check_second_factor(actor, user, clean_text(asked.code)) is None:
             g.login_failed = True
             problem = ("second_factor_invalid", "wrong or already used code")
             return json_error(401, *problem), 401, NO_STORE
@@ -75,31 +74,26 @@ def token():
             403,
             NO_STORE,
         )
-    label = device_label(body.get("label"), request.headers.get("User-Agent", ""))
+    label = device_label(asked.label, request.headers.get("User-Agent", ""))
     try:
         raw, record = devices.issue_token(actor, user, label)
     except devices.NoTokenForRole:
         return _no_token_for_role()
     g.token_issued = True
-    return (
-        jsonify(
-            {
-                "token": raw,
-                "token_id": record.id,
-                "scope": record.scope,
-                "expires_at": record.expires_at.isoformat(),
-                "user": {
-                    "username": user.username,
-                    "name": user.name,
-                    "role": user.role,
-                    "team": user.team_id,
-                    "language": user.language,
-                },
-            }
+    issued = schemas.IssuedToken(
+        token=raw,
+        token_id=record.id,
+        scope=record.scope,
+        expires_at=record.expires_at,
+        user=schemas.TokenUser(
+            username=user.username,
+            name=user.name,
+            role=user.role,
+            team=user.team_id,
+            language=user.language,
         ),
-        201,
-        NO_STORE,
     )
+    return issued.to_json(), 201, NO_STORE
 
 
 def _no_token_for_role():
@@ -116,7 +110,8 @@ def tokens():
         .where(DeviceToken.user == current_user.id)
         .order_by(DeviceToken.created_at.desc())
     )
-    return jsonify({"tokens": [_token_json(t) for t in rows]}), 200, NO_STORE
+    tokens = [schemas.DeviceToken.model_validate(t, from_attributes=True) for t in rows]
+    return schemas.DeviceTokens(tokens=tokens).to_json(), 200, NO_STORE
 
 
 @bp.route("/auth/tokens/<int:token_id>", methods=["DELETE"])
@@ -131,16 +126,4 @@ def revoke(token_id):
     devices.revoke_token(
         Actor(current_user._get_current_object(), utcnow(), client_address()), record
     )
-    return jsonify(_token_json(record))
-
-
-def _token_json(t: DeviceToken) -> dict:
-    return {
-        "id": t.id,
-        "label": t.label,
-        "scope": t.scope,
-        "created_at": t.created_at.isoformat(),
-        "last_used_at": t.last_used_at and t.last_used_at.isoformat(),
-        "expires_at": t.expires_at.isoformat(),
-        "revoked_at": t.revoked_at and t.revoked_at.isoformat(),
-    }
+    return schemas.DeviceToken.model_validate(record, from_attributes=True).to_json()

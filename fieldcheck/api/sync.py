@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from fieldcheck import audit
 from fieldcheck.accounts import Actor
-from fieldcheck.api import bp
+from fieldcheck.api import bp, schemas
 from fieldcheck.audit import (  # the one vocabulary of actions
     MEDIA_READ,
     MEDIA_UPLOAD,
@@ -241,14 +241,13 @@ def media_put(sha256):
         if created:
             actor.record(MEDIA_UPLOAD, ("media", sha256), {"size": len(data), "mime": mime})
         complete_visits(completed, actor)
-    return jsonify(
-        {
-            "sha256": sha256,
-            "stored": True,
-            "new": created,
-            "completed": [o.removeprefix("visit:") for o in completed],
-        }
-    ), (201 if created else 200)
+    stored = schemas.MediaStored(
+        sha256=sha256,
+        stored=True,
+        new=created,
+        completed=[o.removeprefix("visit:") for o in completed],
+    )
+    return stored.to_json(), (201 if created else 200)
 
 
 @bp.route("/media/<sha256>", methods=["HEAD"])

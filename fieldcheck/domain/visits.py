@@ -5,10 +5,13 @@ the phone checks only what HTML can, so everything is judged here, once. `valida
 takes the JSON payload as decoded and returns either the clean visit or every error at once,
 so the officer mends them all in one go. It never raises on any JSON value.
 
-Errors are `{"field": "family.1.nik", "code": "nik_invalid", "params": {...}}`: the field is a
-dotted path into the payload (list items by index, "" for the payload itself), the code is one
-of `ERROR_CODES`, and `params` (only when there are some) hold plain JSON values, never the
-number or text that was wrong, so logs do not collect NIKs.
+The visit is the pydantic model `VisitPayload` (built from fieldcheck.domain.payloads): the same
+model gives the JSON Schema of the API document, so what the document says and what the server
+judges are one description. The clock is its validation context. Errors are
+`{"field": "family.1.nik", "code": "nik_invalid", "params": {...}}`: the field is a dotted path
+into the payload (list items by index, "" for the payload itself), the code is one of
+`ERROR_CODES`, and `params` (only when there are some) hold plain JSON values, never the number
+or text that was wrong, so logs do not collect NIKs.
 
 Relations. A family tree is drawn around the applicant, and a household member is met as
 "her mother", so `relation` (and `household.met_relation`) say who a person is *to the
@@ -28,12 +31,28 @@ is blank once cleaned, as a form's empty input may send) is None, lists not give
 (`+6281234567890`). Numbers of a GPS fix are floats.
 """
 
-import math
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Annotated
+
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic.functional_validators import AfterValidator, BeforeValidator
 
 from fieldcheck.domain.identity import decode_nik, parse_phone
+from fieldcheck.domain.payloads import (
+    Code,
+    Entries,
+    Flag,
+    Integer,
+    Matching,
+    Number,
+    Payload,
+    Text,
+    clean_text,
+    field_errors,
+    now_of,
+    problem,
+)
 
 # SHDK codes and numbers, in the order of the family card's own list.
 KK_RELATIONS = {
@@ -120,12 +139,8 @@ LAT_RANGE = (-11.5, 6.5)  # Indonesia's bounding box
 LON_RANGE = (94.5, 141.5)
 MAX_ACCURACY_M = 10_000
 
-# Text from a phone: a textarea may give CRLF; other control characters (and lone surrogates,
-# which JSON can carry but UTF-8 cannot store) are dropped rather than refused.
-LINE_BREAKS = re.compile(r"\r\n?")
-UNWANTED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
-SHA256 = re.compile(r"[0-9a-f]{64}")
+UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+SHA256_PATTERN = "^[0-9a-f]{64}$"
 
 
 @dataclass(frozen=True)
@@ -144,11 +159,11 @@ def validate_visit(payload: dict, *, now: datetime) -> VisitCheck:
     """Judge a pushed visit as of `now` (aware): its clean form, or all its errors."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    check = _Checker(now)
-    clean = check.fields(payload, "", VISIT_FIELDS)
-    if check.errors or clean is None:
-        return VisitCheck(clean=None, errors=check.errors)
-    return VisitCheck(clean=clean)
+    try:
+        visit = VisitPayload.model_validate(payload, context={"now": now})
+    except ValidationError as error:
+        return VisitCheck(errors=field_errors(error))
+    return VisitCheck(clean=visit.model_dump())
 
 
 def facts_from_visit(clean: dict) -> dict:
@@ -165,304 +180,169 @@ def facts_from_visit(clean: dict) -> dict:
     return {key: value for key, value in facts.items() if value is not None}
 
 
-def clean_text(text: str) -> str:
-    """Text as stored: LF line breaks, no other control characters, no surrounding space."""
-    return UNWANTED.sub("", LINE_BREAKS.sub("\n", text)).strip()
+# -- what each part of a visit is ----------------------------------------------------------------
 
 
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not clean_text(value))
+def _today(info: ValidationInfo) -> date:
+    return now_of(info).astimezone(LATEST_INDONESIAN_TIME).date()
 
 
-def _path(parent: str, key) -> str:
-    return f"{parent}.{key}" if parent else str(key)
+def _iso_date(value) -> date:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise problem("not_a_date") from None
 
 
-class _Checker:
-    """Collects errors while cleaning; each method returns the clean value or None."""
+def _not_in_the_future(day: date, info: ValidationInfo) -> date:
+    if day > _today(info):
+        raise problem("in_the_future")
+    return day
 
-    def __init__(self, now: datetime):
-        self.now = now
-        self.today = now.astimezone(LATEST_INDONESIAN_TIME).date()
-        self.errors: list[dict] = []
 
-    def error(self, path: str, code: str, **params) -> None:
-        self.errors.append(
-            {"field": path, "code": code, "params": params}
-            if params
-            else {"field": path, "code": code}
+def _aware_moment(value) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        # Without a timezone the phone's local time could be 7 to 9 hours off UTC.
+        raise problem("not_a_datetime")
+    return moment
+
+
+def _recent(moment: datetime, info: ValidationInfo) -> datetime:
+    now = now_of(info)
+    # Compared before converting: year 1 or 9999 in another zone cannot be put in UTC.
+    if moment > now + CLOCK_DRIFT:
+        raise problem("in_the_future")
+    if moment < now - MAX_VISIT_AGE:
+        raise problem("out_of_range", max_age_days=MAX_VISIT_AGE.days)
+    return moment.astimezone(UTC)
+
+
+def _identifier(value) -> str:
+    """Text of any length for a parser that judges it (its length is its own error)."""
+    if not isinstance(value, str):
+        raise problem("not_text")
+    return clean_text(value)
+
+
+def _valid_nik(text: str, info: ValidationInfo) -> str:
+    nik = decode_nik(text, on=_today(info))
+    if not nik.valid:
+        # The problems' codes say what is wrong; their params could rebuild the NIK.
+        raise problem("nik_invalid", reasons=[p.code for p in nik.errors])
+    return nik.nik
+
+
+def _valid_phone(text: str) -> str:
+    phone = parse_phone(text)
+    if phone.number is None:
+        raise problem("phone_invalid", reason=phone.problem.code)
+    return phone.number
+
+
+Name = Text(MAX_NAME)
+Uuid = Matching(UUID_PATTERN, "not_a_uuid", lower=True, format="uuid")
+Sha256 = Matching(SHA256_PATTERN, "not_a_sha256")
+PastDate = Annotated[date, BeforeValidator(_iso_date), AfterValidator(_not_in_the_future)]
+VisitTime = Annotated[datetime, BeforeValidator(_aware_moment), AfterValidator(_recent)]
+Nik = Annotated[str, BeforeValidator(_identifier), AfterValidator(_valid_nik)]
+Phone = Annotated[str, BeforeValidator(_identifier), AfterValidator(_valid_phone)]
+
+
+class Household(Payload):
+    """Whether the address was found, who was met there and what they said."""
+
+    address_found: Flag
+    met_name: Name | None = None
+    met_relation: Code(MET_RELATIONS) | None = None
+    applicant_lives_there: Flag | None = None
+    aware_of_trip: Flag | None = None
+    purpose_matches: Flag | None = None
+    account: Text(4000) | None = None
+    living_conditions: Text(2000) | None = None
+
+
+class Gps(Payload):
+    """A fix inside Indonesia with its numbers, or why there is none (and then no numbers)."""
+
+    status: Code(GPS_STATUSES)
+    lat: Number(*LAT_RANGE) | None = Field(None, validate_default=True)
+    lon: Number(*LON_RANGE) | None = Field(None, validate_default=True)
+    accuracy_m: Number(0, MAX_ACCURACY_M, above=True) | None = Field(None, validate_default=True)
+
+    @field_validator("lat", "lon", "accuracy_m", mode="before")
+    @classmethod
+    def _as_the_status_says(cls, value, info: ValidationInfo):
+        status = info.data.get("status")  # there when it is a known one
+        if status == GPS_FIXED and value is None:
+            raise problem("required")
+        if status in GPS_STATUSES and status != GPS_FIXED and value is not None:
+            # A position sent with "denied" means the form and the script disagree.
+            raise problem("unexpected_field")
+        return value
+
+
+class FamilyMember(Payload):
+    """A person of the applicant's family, as met or told of at the visit."""
+
+    uuid: Uuid
+    relation: Code(RELATIONS) = Field(description="who the person is to the applicant")
+    kk_relation: Code(KK_RELATIONS) | None = Field(
+        None, description="SHDK: the relationship to the head of the family on the KK"
+    )
+    name: Text(MAX_NAME, required=True)
+    nik: Nik | None = Field(None, description="16 digits; spaces, dots and dashes are dropped")
+    birth_date: PastDate | None = Field(None, description="not in the future")
+    alive: Flag | None = True
+    present: Flag | None = False
+
+
+class Interview(Payload):
+    """What the applicant's household knows of the trip and of who arranged it."""
+
+    purpose: Code(PURPOSES)
+    job_offer_channel: Code(CHANNELS) | None = None
+    recruiter_name: Name | None = None
+    recruiter_phone: Phone | None = Field(
+        None, description="Indonesian (08..., 62..., +62...) or +country number"
+    )
+    promised_salary_idr: Integer(0, MAX_SALARY_IDR) | None = None
+    costs_paid_by: Code(COSTS) | None = None
+    contract_seen: Flag | None = None
+    visa_type: Code(VISA_TYPES) | None = None
+    knowledge: Text(2000) | None = None
+
+
+class Photo(Payload):
+    """A photo of the visit, by the SHA-256 of its bytes (uploaded with PUT /media/{sha256})."""
+
+    sha256: Sha256
+    caption: Name | None = None
+
+
+class VisitPayload(Payload):
+    """A field verification (fieldcheck.domain.visits). Every error is reported at once, each
+    as {field, code, params?}."""
+
+    case_id: Integer(1, MAX_CASE_ID)
+    visited_at: VisitTime = Field(
+        description=(
+            f"with a time zone; at most {CLOCK_DRIFT.seconds // 60} minutes after and "
+            f"{MAX_VISIT_AGE.days} days before the server's time"
         )
-
-    def missing(self, value, path: str, required: bool) -> bool:
-        """Whether no value is given (a form's blank field may come as ""): an error if required."""
-        if _blank(value):
-            if required:
-                self.error(path, "required")
-            return True
-        return False
-
-    def fields(self, value, path: str, spec: dict) -> dict | None:
-        """A required object with the fields in `spec` (name -> check), each cleaned."""
-        if not self.object(value, path, spec):
-            return None
-        return {
-            name: check(self, value.get(name), _path(path, name)) for name, check in spec.items()
-        }
-
-    def object(self, value, path: str, names) -> bool:
-        """Whether `value` is an object; a field not in `names` is an error, not dropped."""
-        if self.missing(value, path, required=True):
-            return False
-        if not isinstance(value, dict):
-            self.error(path, "not_an_object")
-            return False
-        for key in value:
-            if key not in names:
-                self.error(_path(path, key), "unexpected_field")
-        return True
-
-    def items(self, value, path: str, item_spec: dict, max_items: int, unique: str) -> list:
-        """A list of objects, each cleaned, with `unique` told apart; absent is empty."""
-        if _blank(value):
-            return []
-        if not isinstance(value, list):
-            self.error(path, "not_a_list")
-            return []
-        if len(value) > max_items:
-            self.error(path, "too_many", max=max_items)
-        cleaned, first_at = [], {}
-        for index, item in enumerate(value):
-            clean = self.fields(item, _path(path, index), item_spec)
-            key = clean[unique] if clean else None
-            if key is not None and key in first_at:
-                self.error(_path(_path(path, index), unique), "duplicate", first=first_at[key])
-            elif key is not None:
-                first_at[key] = index
-            cleaned.append(clean)
-        return cleaned
-
-    def text(self, value, path: str, max_length: int, required: bool = False) -> str | None:
-        if self.missing(value, path, required):
-            return None
-        if not isinstance(value, str):
-            self.error(path, "not_text")
-            return None
-        text = clean_text(value)
-        if len(text) > max_length:
-            self.error(path, "too_long", max=max_length, length=len(text))
-            return None
-        return text
-
-    def boolean(self, value, path: str, required: bool = False, default=None) -> bool | None:
-        if self.missing(value, path, required and default is None):
-            return default
-        if not isinstance(value, bool):
-            self.error(path, "not_a_boolean")
-            return None
-        return value
-
-    def code(self, value, path: str, allowed, required: bool = False) -> str | None:
-        if self.missing(value, path, required):
-            return None
-        if not isinstance(value, str) or value not in allowed:
-            self.error(path, "unknown_code")
-            return None
-        return value
-
-    def integer(self, value, path: str, low: int, high: int, required: bool = False) -> int | None:
-        if self.missing(value, path, required):
-            return None
-        # JSON has one number type; 3.0 or true for a count or an id is a mistake, not a 3 or 1.
-        if not isinstance(value, int) or isinstance(value, bool):
-            self.error(path, "not_an_integer")
-            return None
-        if not low <= value <= high:
-            self.error(path, "out_of_range", min=low, max=high)
-            return None
-        return value
-
-    def number(
-        self, value, path: str, low: float, high: float, required: bool = False, above=False
-    ) -> float | None:
-        """A finite number in [low, high] (in (low, high] when `above`)."""
-        if self.missing(value, path, required):
-            return None
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            self.error(path, "not_a_number")
-            return None
-        try:
-            number = float(value)
-        except OverflowError:  # an integer too big for a float is out of any range we take
-            number = math.inf if value > 0 else -math.inf
-        if math.isnan(number):
-            self.error(path, "not_a_number")
-            return None
-        if not (low < number if above else low <= number) or number > high:
-            self.error(path, "out_of_range", min=low, max=high)
-            return None
-        return number
-
-    def uuid(self, value, path: str, required: bool = False) -> str | None:
-        if self.missing(value, path, required):
-            return None
-        if not isinstance(value, str) or not UUID.fullmatch(value):
-            self.error(path, "not_a_uuid")
-            return None
-        return value.lower()
-
-    def visited_at(self, value, path: str) -> datetime | None:
-        if self.missing(value, path, required=True):
-            return None
-        try:
-            moment = datetime.fromisoformat(value)
-        except (TypeError, ValueError):
-            moment = None
-        if moment is None or moment.tzinfo is None:
-            # Without a timezone the phone's local time could be 7 to 9 hours off UTC.
-            self.error(path, "not_a_datetime")
-            return None
-        # Compared before converting: year 1 or 9999 in another zone cannot be put in UTC.
-        if moment > self.now + CLOCK_DRIFT:
-            self.error(path, "in_the_future")
-            return None
-        if moment < self.now - MAX_VISIT_AGE:
-            self.error(path, "out_of_range", max_age_days=MAX_VISIT_AGE.days)
-            return None
-        return moment.astimezone(UTC)
-
-    def birth_date(self, value, path: str) -> date | None:
-        if self.missing(value, path, required=False):
-            return None
-        try:
-            day = date.fromisoformat(value)
-        except (TypeError, ValueError):
-            self.error(path, "not_a_date")
-            return None
-        if day > self.today:
-            self.error(path, "in_the_future")
-            return None
-        return day
-
-    def nik(self, value, path: str) -> str | None:
-        text = self.identifier(value, path)
-        if text is None:
-            return None
-        nik = decode_nik(text, on=self.today)
-        if not nik.valid:
-            # The problems' codes say what is wrong; their params could rebuild the NIK.
-            self.error(path, "nik_invalid", reasons=[problem.code for problem in nik.errors])
-            return None
-        return nik.nik
-
-    def phone(self, value, path: str) -> str | None:
-        text = self.identifier(value, path)
-        if text is None:
-            return None
-        phone = parse_phone(text)
-        if phone.number is None:
-            self.error(path, "phone_invalid", reason=phone.problem.code)
-        return phone.number
-
-    def identifier(self, value, path: str) -> str | None:
-        """Text of any length for a parser that judges it (its length is its own error)."""
-        if self.missing(value, path, required=False):
-            return None
-        if not isinstance(value, str):
-            self.error(path, "not_text")
-            return None
-        return clean_text(value) or None
-
-    def sha256(self, value, path: str) -> str | None:
-        if self.missing(value, path, required=True):
-            return None
-        if not isinstance(value, str) or not SHA256.fullmatch(value):
-            self.error(path, "not_a_sha256")
-            return None
-        return value
-
-    def gps(self, value, path: str) -> dict | None:
-        """A GPS fix needs its numbers; a denied or unavailable one must not carry any."""
-        ranges = {
-            "lat": (*LAT_RANGE, False),
-            "lon": (*LON_RANGE, False),
-            "accuracy_m": (0, MAX_ACCURACY_M, True),
-        }
-        if not self.object(value, path, ("status", *ranges)):
-            return None
-        status = self.code(value.get("status"), _path(path, "status"), GPS_STATUSES, True)
-        fixed = status == GPS_FIXED
-        clean = {"status": status}
-        for name, (low, high, above) in ranges.items():
-            number, where = value.get(name), _path(path, name)
-            if status in GPS_STATUSES and not fixed and not _blank(number):
-                # A position sent with "denied" means the form and the script disagree.
-                self.error(where, "unexpected_field")
-                clean[name] = None
-            else:
-                clean[name] = self.number(number, where, low, high, required=fixed, above=above)
-        return clean
-
-
-def _text(max_length: int, required: bool = False):
-    return lambda c, v, p: c.text(v, p, max_length, required)
-
-
-def _boolean(required: bool = False, default=None):
-    return lambda c, v, p: c.boolean(v, p, required, default)
-
-
-def _code(allowed, required: bool = False):
-    return lambda c, v, p: c.code(v, p, allowed, required)
-
-
-HOUSEHOLD_FIELDS = {
-    "address_found": _boolean(required=True),
-    "met_name": _text(MAX_NAME),
-    "met_relation": _code(MET_RELATIONS),
-    "applicant_lives_there": _boolean(),
-    "aware_of_trip": _boolean(),
-    "purpose_matches": _boolean(),
-    "account": _text(4000),
-    "living_conditions": _text(2000),
-}
-
-FAMILY_MEMBER_FIELDS = {
-    "uuid": lambda c, v, p: c.uuid(v, p, required=True),
-    "relation": _code(RELATIONS, required=True),
-    "kk_relation": _code(KK_RELATIONS),
-    "name": _text(MAX_NAME, required=True),
-    "nik": _Checker.nik,
-    "birth_date": _Checker.birth_date,
-    "alive": _boolean(default=True),
-    "present": _boolean(default=False),
-}
-
-INTERVIEW_FIELDS = {
-    "purpose": _code(PURPOSES, required=True),
-    "job_offer_channel": _code(CHANNELS),
-    "recruiter_name": _text(MAX_NAME),
-    "recruiter_phone": _Checker.phone,
-    "promised_salary_idr": lambda c, v, p: c.integer(v, p, 0, MAX_SALARY_IDR),
-    "costs_paid_by": _code(COSTS),
-    "contract_seen": _boolean(),
-    "visa_type": _code(VISA_TYPES),
-    "knowledge": _text(2000),
-}
-
-PHOTO_FIELDS = {
-    "sha256": _Checker.sha256,
-    "caption": _text(MAX_NAME),
-}
-
-VISIT_FIELDS = {
-    "case_id": lambda c, v, p: c.integer(v, p, 1, MAX_CASE_ID, required=True),
-    "visited_at": _Checker.visited_at,
-    "household": lambda c, v, p: c.fields(v, p, HOUSEHOLD_FIELDS),
-    "gps": _Checker.gps,
-    "family": lambda c, v, p: c.items(v, p, FAMILY_MEMBER_FIELDS, MAX_FAMILY, unique="uuid"),
-    "interview": lambda c, v, p: c.fields(v, p, INTERVIEW_FIELDS),
-    "photos": lambda c, v, p: c.items(v, p, PHOTO_FIELDS, MAX_PHOTOS, unique="sha256"),
-    "assessment": _text(8000),
-    "recommendation": _code(RECOMMENDATIONS, required=True),
-    "amends": _Checker.uuid,
-}
+    )
+    household: Household
+    gps: Gps
+    family: Annotated[list[FamilyMember], Entries(MAX_FAMILY, unique="uuid")] | None = Field(
+        default_factory=list, description="each member's uuid once"
+    )
+    interview: Interview
+    photos: Annotated[list[Photo], Entries(MAX_PHOTOS, unique="sha256")] | None = Field(
+        default_factory=list, description="each sha256 once; upload with PUT /media/{sha256}"
+    )
+    assessment: Text(8000) | None = None
+    recommendation: Code(RECOMMENDATIONS)
+    amends: Uuid | None = Field(None, description="visit.amend: the visit it corrects")

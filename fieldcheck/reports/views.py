@@ -7,9 +7,11 @@ import json
 from flask import abort, current_app, g, jsonify, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
+from pydantic import ValidationError
 
 from fieldcheck import ROOT, audit, labels, signing
 from fieldcheck.accounts import Actor
+from fieldcheck.api import schemas
 from fieldcheck.clock import utcnow
 from fieldcheck.db import database
 from fieldcheck.domain import qr, roles
@@ -137,11 +139,12 @@ def verify_json():
     # JSON only (a cross-site form cannot send it without a CORS preflight, which we never
     # allow): no CSRF token needed, like the rest of the API.
     """The same check as JSON: {"qr": "FC1...."} → status, reason, summary."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("qr"), str):
+    try:
+        asked = schemas.VerifyRequest.model_validate(request.get_json(silent=True))
+    except ValidationError:
         return json_error(400, "body_invalid", 'send {"qr": "<the QR text>"} as JSON')
-    text = body["qr"]
-    return jsonify(_verify(text).to_dict())
+    result = _verify(asked.qr)
+    return schemas.Verification.model_validate(result, from_attributes=True).to_json()
 
 
 @bp.route("/.well-known/fieldcheck-keys.json")
@@ -159,13 +162,11 @@ def revocations():
     """The ids of revoked reports and keys, and when this list was made (offline verifiers
     show its age)."""
     folder = current_app.instance_path
-    return jsonify(
-        {
-            "generated_at": utcnow().isoformat(),
-            "reports": sorted(service.revoked_report_ids()),
-            "keys": sorted(signing.revoked_key_ids(folder)),
-        }
-    )
+    return schemas.Revocations(
+        generated_at=utcnow(),
+        reports=sorted(service.revoked_report_ids()),
+        keys=sorted(signing.revoked_key_ids(folder)),
+    ).to_json()
 
 
 csrf.exempt(verify_json)

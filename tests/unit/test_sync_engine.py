@@ -20,6 +20,7 @@ from sync import (
     Rejected,
     SyncEngine,
 )
+from sync.envelope import parse_envelope
 from sync.store import create_tables
 
 
@@ -375,3 +376,51 @@ def test_the_same_operations_pushed_in_opposite_orders_at_once_never_deadlock(en
     assert [r["status"] for r in results["ab"]] == [APPLIED, APPLIED]
     assert [r["status"] for r in results["ba"]] == [DUPLICATE, DUPLICATE]
     assert Note.select().count() == 2
+
+
+@pytest.mark.parametrize(
+    ("changed", "code"),
+    [
+        ({"op_id": "op-1"}, "op_id_invalid"),
+        ({"type": ""}, "type_missing"),
+        ({"type": 7}, "type_missing"),
+        ({"record_id": "rec-1"}, "record_id_invalid"),
+        ({"base_version": -1}, "base_version_invalid"),
+        ({"base_version": 2**31}, "base_version_invalid"),
+        ({"base_version": True}, "base_version_invalid"),
+        ({"payload": None}, "payload_invalid"),
+        ({"payload": ["text"]}, "payload_invalid"),
+        ({"record_id": "rec-1", "payload": None}, "record_id_invalid"),  # the first one wrong
+    ],
+)
+def test_an_unreadable_operation_is_rejected_by_its_first_wrong_field(engine, changed, code):
+    bad = {**op(), **changed}
+    [result] = push(engine, bad)
+    assert (result["status"], result["code"]) == (REJECTED, code)
+    assert result["op_id"] == (None if code == "op_id_invalid" else bad["op_id"])
+
+
+def test_an_operation_is_read_as_it_comes_with_its_ids_in_canonical_form():
+    """Any form of UUID; a type with a lone surrogate is a name (of no operation, as the engine
+    answers); other names are ignored; no payload is an empty one; `created_at` is kept as text
+    (not judged), cut to 40 characters; the device label to its first 50 printable ones."""
+    op_id, record_id = uuid.uuid4(), uuid.uuid4()
+    body = {
+        "version": 1,
+        "device": "Android\x00 " + "x" * 60,
+        "operations": [
+            {
+                "op_id": op_id.hex.upper(),
+                "type": "note.\ud800",
+                "record_id": f"{{{record_id}}}",
+                "created_at": 1.5,
+                "via": "sms",
+            },
+            {"op_id": str(op_id), "type": "note.add", "created_at": "9" * 50},
+        ],
+    }
+    [strange, bare], device = parse_envelope(body)
+    assert (strange.op_id, strange.record_id) == (str(op_id), str(record_id))
+    assert (strange.type, strange.created_at, strange.payload) == ("note.\ud800", "1.5", {})
+    assert (bare.record_id, bare.base_version, bare.created_at) == (None, None, "9" * 40)
+    assert device == "Android " + "x" * 42

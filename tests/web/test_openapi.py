@@ -1,15 +1,22 @@
 """The OpenAPI document at /api/v1/openapi.json: a valid document, the same routes as the app,
 and schemas that real responses of real calls match."""
 
+import ast
 import hashlib
 import re
 import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
 
 import jsonschema
 import pytest
 from openapi_spec_validator import validate as validate_openapi
+from pydantic import Field, ValidationError
 
-from fieldcheck.api import openapi
+from fieldcheck.api import openapi, schemas
+from fieldcheck.domain import visits
+from fieldcheck.domain.payloads import Entries, field_errors
 from fieldcheck.models import Case, DeviceToken, FieldVisit, User
 from tests import factories
 from tests.helpers import DOC_URI, Checker, Web, deref, schema_registry
@@ -442,3 +449,86 @@ def test_report_verification_responses_match(app, client, check, officers):
     check("post", "/reports/verify", client.post(verify, json={"qr": "x"}, headers=scanner), 200)
     limited = client.post(verify, json={"qr": "x"}, headers=scanner)
     assert check("post", "/reports/verify", limited, 429).json["error"]["code"] == "rate_limited"
+
+
+# -- the document's schemas are the models' own -----------------------------------------------
+
+
+def _models_schemas() -> dict:
+    """Every schema the models give of themselves: their own, and each one they refer to."""
+    own = {}
+    for models, mode in ((schemas.REQUESTS, "validation"), (schemas.ANSWERS, "serialization")):
+        for model in models:
+            schema = model.model_json_schema(ref_template=openapi.REF_TEMPLATE, mode=mode)
+            for name, defined in schema.pop("$defs", {}).items():
+                assert own.setdefault(name, defined) == defined, name  # one schema a name
+            assert own.setdefault(model.__name__, schema) == schema, model.__name__
+    return own
+
+
+def test_the_documents_schemas_are_the_models_own_and_nothing_else(doc):
+    assert doc["components"]["schemas"] == _models_schemas()
+
+
+def test_every_json_body_in_the_document_is_a_models_schema(doc):
+    components = doc["components"]["schemas"]
+
+    def named(schema) -> list[str]:
+        refs = schema.get("allOf", [schema])  # an error answer: Error and its codes
+        assert all(set(r) == {"$ref"} for r in refs), schema
+        return [r["$ref"].removeprefix("#/components/schemas/") for r in refs]
+
+    bodies = 0
+    for path, method, operation in _operations(doc):
+        answers = [deref(doc, r) for r in operation["responses"].values()]
+        for part in [operation.get("requestBody", {}), *answers]:
+            content = part.get("content", {}).get("application/json")
+            if content is not None:
+                assert set(named(content["schema"])) <= set(components), (method, path)
+                bodies += 1
+    assert bodies > 40
+
+
+def test_openapi_writes_no_body_schema_by_hand():
+    """openapi.py only says which route takes and answers which model: no dict in it shapes
+    an object or a list (parameters and photo bytes are simple strings and numbers)."""
+    shaping = {"properties", "items", "additionalProperties", "enum", "const", "oneOf", "anyOf"}
+    tree = ast.parse(Path(openapi.__file__).read_text())
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Dict):
+            continue
+        keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+        types = {
+            v.value
+            for k, v in zip(node.keys, node.values, strict=True)
+            if isinstance(k, ast.Constant) and k.value == "type" and isinstance(v, ast.Constant)
+        }
+        assert not keys & shaping and not types & {"object", "array"}, ast.unparse(node)
+
+
+def test_a_change_to_a_model_changes_both_its_judgement_and_the_document(monkeypatch):
+    photos = [{"sha256": "ab" * 32}, {"sha256": "cd" * 32}]
+    payload = factories.visit_payload(7, photos=photos)
+    now = datetime.fromisoformat(payload["visited_at"])
+
+    class VisitPayload(visits.VisitPayload):
+        """The visit with one photo at most: a model changed."""
+
+        photos: Annotated[list[visits.Photo], Entries(1, unique="sha256")] | None = Field(
+            default_factory=list
+        )
+
+    def photos_schema(components):
+        [array, _null] = components["VisitPayload"]["properties"]["photos"]["anyOf"]
+        return array
+
+    assert visits.validate_visit(payload, now=now).valid
+    assert photos_schema(openapi.component_schemas())["maxItems"] == visits.MAX_PHOTOS
+
+    with pytest.raises(ValidationError) as refused:
+        VisitPayload.model_validate(payload, context={"now": now})
+    assert field_errors(refused.value) == [
+        {"field": "photos", "code": "too_many", "params": {"max": 1}}
+    ]
+    monkeypatch.setattr(schemas, "REQUESTS", (VisitPayload,))
+    assert photos_schema(openapi.component_schemas())["maxItems"] == 1
