@@ -834,23 +834,6 @@ def test_field_officers_cannot_create_or_assign(app, web):
     assert web.get("/cases/import").status_code == 403
 
 
-@pytest.mark.parametrize("chosen", ["", "1", "2", "9"])
-def test_the_quick_select_draws_what_wtforms_select_draws(chosen):
-    """The case page's team and officer lists use a faster widget: the very same HTML."""
-    from wtforms import Form, SelectField
-
-    from fieldcheck.cases.forms import QuickSelect
-
-    choices = [("", "Any <officer>"), ("1", 'Siti "Ani" & Co'), ("2", "Budi — Tim 'A'")]
-
-    class Both(Form):
-        plain = SelectField("Officer", choices=choices)
-        quick = SelectField("Officer", choices=choices, widget=QuickSelect())
-
-    form = Both(data={"plain": chosen, "quick": chosen})
-    assert str(form.quick()).replace("quick", "plain") == str(form.plain())
-
-
 def test_the_lists_prepared_are_read_in_order_from_an_index():
     """query.IN_INDEX_ORDER: each list prepared on PostgreSQL has an index of Case that holds
     the office, its filter and its sort's first column in that order (so its plan is fixed)."""
