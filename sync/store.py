@@ -95,3 +95,123 @@ def create_tables(db: peewee.Database):
     """Create the engine's tables (idempotent); apps call it from their own migrations."""
     with db.bind_ctx(TABLES):
         db.create_tables(TABLES, safe=True)
+
+
+def _target(db: peewee.Database) -> peewee.Database:
+    return db.obj if isinstance(db, peewee.DatabaseProxy) else db
+
+
+def _columns(model: type[peewee.Model], given) -> list[tuple]:
+    """(field, name, db_value, default, default is callable) for the fields a row fills: those
+    given, and every other but an auto primary key (its default, or NULL)."""
+    meta = model._meta
+    plan = []
+    for f in meta.sorted_fields:
+        if f.name not in given and (isinstance(f, peewee.AutoField) or f.primary_key):
+            continue
+        default = meta.defaults.get(f)
+        plan.append((f, f.name, f.db_value, default, callable(default)))
+    return plan
+
+
+def _values(plan, row: dict) -> tuple:
+    return tuple(
+        convert(row[name] if name in row else (default() if is_callable else default))
+        for _, name, convert, default, is_callable in plan
+    )
+
+
+def _insert_sql(model: type[peewee.Model], plan) -> str:
+    columns = ", ".join(f'"{f.column_name}"' for f, *_ in plan)  # SQLite and PostgreSQL quoting
+    return f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES '  # noqa: S608  (model names)
+
+
+# SQLite allows 32,766 variables a statement; PostgreSQL 65,535.
+MAX_VARIABLES = 32_000
+
+
+def _mark(db: peewee.Database) -> str:
+    return "%s" if isinstance(_target(db), peewee.PostgresqlDatabase) else "?"
+
+
+def insert_rows(db: peewee.Database, model: type[peewee.Model], rows: list[dict]):
+    """Insert many rows (dicts by field name) in few multi-row statements, without building a
+    query per value: each goes through its field's db_value, a missing one takes the field's
+    default. It is peewee's insert_many without its per-value query nodes, which cost more
+    than the database's own work for a push's hundreds of rows."""
+    if not rows:
+        return
+    plan = _columns(model, set().union(*rows))
+    one = "(" + ", ".join([_mark(db)] * len(plan)) + ")"
+    per_statement = max(1, MAX_VARIABLES // len(plan))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        params = [value for row in chunk for value in _values(plan, row)]
+        db.execute_sql(_insert_sql(model, plan) + ", ".join([one] * len(chunk)), params)
+
+
+def insert_returning(db: peewee.Database, model: type[peewee.Model], rows: list[dict]) -> list:
+    """Insert rows (dicts by field name, as insert_rows) and return their primary keys in
+    order: one statement on PostgreSQL (RETURNING gives the rows in the order of VALUES, which
+    Django's bulk_create relies on too), one insert a row on SQLite (in-process, cheap)."""
+    if not rows:
+        return []
+    if not isinstance(_target(db), peewee.PostgresqlDatabase):
+        return [insert_row(db, model, row) for row in rows]
+    plan = _columns(model, set().union(*rows))
+    one = "(" + ", ".join(["%s"] * len(plan)) + ")"  # a push's few rows: within the limit
+    params = [value for row in rows for value in _values(plan, row)]
+    sql = _insert_sql(model, plan) + ", ".join([one] * len(rows))
+    pk = model._meta.primary_key.column_name
+    return [r[0] for r in db.execute_sql(f'{sql} RETURNING "{pk}"', params).fetchall()]
+
+
+def insert_row(db: peewee.Database, model: type[peewee.Model], row: dict):
+    """Insert one row (a dict by field name, as insert_rows) and return its primary key."""
+    plan = _columns(model, row)
+    postgres = isinstance(_target(db), peewee.PostgresqlDatabase)
+    mark = "%s" if postgres else "?"
+    sql = _insert_sql(model, plan) + "(" + ", ".join([mark] * len(plan)) + ")"
+    pk = model._meta.primary_key
+    if pk.name in row:
+        db.execute_sql(sql, _values(plan, row))
+        return row[pk.name]
+    if postgres:
+        return db.execute_sql(f'{sql} RETURNING "{pk.column_name}"', _values(plan, row)).fetchone()[
+            0
+        ]
+    return db.execute_sql(sql, _values(plan, row)).lastrowid
+
+
+def _update_sql(model: type[peewee.Model], pk, row: dict, mark: str) -> tuple[str, tuple]:
+    meta = model._meta
+    fields = [meta.fields[name] for name in row]
+    sets = ", ".join(f'"{f.column_name}" = {mark}' for f in fields)
+    sql = (
+        f'UPDATE "{meta.table_name}" SET {sets}'  # noqa: S608  (model names)
+        f' WHERE "{meta.primary_key.column_name}" = {mark}'
+    )
+    return sql, (*(f.db_value(row[f.name]) for f in fields), meta.primary_key.db_value(pk))
+
+
+def update_row(db: peewee.Database, model: type[peewee.Model], pk, row: dict) -> int:
+    """UPDATE one row by primary key with these fields (by name); the rows changed (0 or 1)."""
+    if not row:
+        return 0
+    mark = "%s" if isinstance(_target(db), peewee.PostgresqlDatabase) else "?"
+    return db.execute_sql(*_update_sql(model, pk, row, mark)).rowcount
+
+
+def update_rows(db: peewee.Database, model: type[peewee.Model], rows: dict):
+    """update_row for many rows ({pk: {field name: value}}): on PostgreSQL in one round trip
+    (the UPDATEs sent together), on SQLite one after the other (in-process, cheap)."""
+    rows = {pk: row for pk, row in rows.items() if row}
+    if not isinstance(_target(db), peewee.PostgresqlDatabase):
+        for pk, row in rows.items():
+            update_row(db, model, pk, row)
+        return
+    cursor = db.cursor()
+    statements = [cursor.mogrify(*_update_sql(model, pk, row, "%s")) for pk, row in rows.items()]
+    for start in range(0, len(statements), 500):
+        # The values are in the text already; "%" is escaped for the driver's own pass.
+        db.execute_sql(b"; ".join(statements[start : start + 500]).decode().replace("%", "%%"))
