@@ -40,11 +40,10 @@ must be a 200 holding the page's marker, or the bench fails. Printed beside the 
 request: the server's CPU time (its processes, SQLite included), PostgreSQL's (the backends
 serving the bench's database) and the clients'.
 
-Floor: GET /bench/floor/<random id>, one SELECT of a case by primary key (compiled once, as the
-app's pages compile theirs: fieldcheck.db.CompiledSelect) and a template extending base.html,
-behind the same sign-in (fieldcheck.security.signed_in): it pays what every page pays (the
-connection, the session's server-side record with its user and office, the base template) and
-nothing else. Targets: the case list and the case page within 2x the floor's p95.
+Floor: GET /bench/floor/<random id>, one SELECT of a case by primary key and a template extending
+base.html, behind the same sign-in (fieldcheck.security.signed_in): it pays what every page pays
+(the connection, the session's server-side record with its user and office, the base template)
+and nothing else. Targets: the case list and the case page within 2x the floor's p95.
 """
 
 import http.client
@@ -126,20 +125,16 @@ def floor_blueprint():
     from flask import Blueprint, abort, render_template
     from jinja2 import DictLoader
 
-    from fieldcheck.db import CompiledSelect, Slot
     from fieldcheck.models import Case
     from fieldcheck.security import signed_in
 
     bp = Blueprint("bench_floor", __name__, url_prefix="/bench")
     bp.jinja_loader = DictLoader({FLOOR_TEMPLATE_NAME: FLOOR_TEMPLATE})
-    # One SELECT by primary key, compiled once as the app's own pages run theirs: the floor pays
-    # for running a query, not for peewee building its SQL anew.
-    by_id = CompiledSelect(lambda: Case.select().where(Case.id == Slot("id")).limit(1))
 
     @bp.route("/floor/<int:case_id>")
     @signed_in
     def floor(case_id):
-        case = by_id.first(id=case_id)
+        case = Case.get_or_none(Case.id == case_id)
         if case is None:
             abort(404)
         return render_template(FLOOR_TEMPLATE_NAME, case=case)

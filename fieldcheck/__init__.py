@@ -13,12 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config=None):
     """Build the Flask app: config, database, security, request sizes, languages, blueprints."""
+    from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from fieldcheck import cli, config, db, files, i18n, limits, security, views
     from fieldcheck.clock import SystemClock
 
-    app = views.FieldCheckFlask(
+    app = Flask(
         __name__,
         instance_path=(test_config or {}).get("INSTANCE_PATH")
         or os.environ.get("FIELDCHECK_INSTANCE_PATH", str(ROOT / "instance")),

@@ -23,9 +23,8 @@ from fieldcheck.audit_checkpoints import (
     read_witness,
 )
 from fieldcheck.clock import utcnow
-from fieldcheck.db import Slot, database, is_postgres
+from fieldcheck.db import database, is_postgres
 from fieldcheck.models import AuditEvent
-from sync.store import insert_row
 
 # Actions, as `noun.verb`. Every audited thing FieldCheck does is named here.
 USER_LOGIN = "user.login"
@@ -119,9 +118,7 @@ def record(action, *, actor=None, subject=None, details=None, address=None, at):
     if writer is not None:
         writer(AuditEvent, row)
         return None
-    event = AuditEvent(**row)  # one plain INSERT: audited reads write one on every page
-    event.id = insert_row(database, AuditEvent, event.__data__)
-    return event
+    return AuditEvent.create(**row)
 
 
 def record_list_read(reader, action: str, filters: dict, rows: int, **shown):
@@ -133,24 +130,19 @@ def record_list_read(reader, action: str, filters: dict, rows: int, **shown):
     return reader.record(action, None, {"filters": filters, "rows": rows, **shown})
 
 
-def event_for_each(model: type[peewee.Model], where, action: str) -> peewee.Insert:
-    """An INSERT of one `action` event about each `model` row that `where` selects (its primary
-    key the subject id), as `record` would write it with empty details; the actor, the moment
-    and the address are left open as Slots, given by `event_slots` (compile it once with
-    fieldcheck.db.CompiledSelect).
-
-    For an audited read written only when the thing read is there for the reader, and in the
-    same round trip as reading it (CompiledSelect.rows_after)."""
-    pk = model._meta.primary_key
+def record_for_each(action, model: type[peewee.Model], where, *, actor=None, address=None, at):
+    """Write one `action` event about each `model` row that `where` selects (its primary key
+    the subject id), as `record` would write it with empty details, in one INSERT ... SELECT:
+    for an audited read written only when the thing read is there for the reader."""
     found = model.select(
-        Slot("at"),
-        Slot("actor"),
-        Slot("actor_name"),
+        peewee.Value(AuditEvent.at.db_value(at)),
+        peewee.Value(actor.id if actor is not None else None),
+        peewee.Value(actor.username if actor is not None else None),
         peewee.Value(action),
         peewee.Value(model.__name__.lower()),  # as _subject() names a model's rows
-        pk.cast("TEXT"),
+        model._meta.primary_key.cast("TEXT"),
         peewee.Value(canonical_json({})),
-        Slot("address"),
+        peewee.Value(address),
     ).where(where)
     fields = [
         AuditEvent.at,
@@ -162,17 +154,7 @@ def event_for_each(model: type[peewee.Model], where, action: str) -> peewee.Inse
         AuditEvent.details,
         AuditEvent.address,
     ]
-    return AuditEvent.insert_from(found, fields)
-
-
-def event_slots(actor, *, at, address) -> dict:
-    """The values of event_for_each's Slots: who, when (aware, stored as naive UTC), from where."""
-    return {
-        "at": AuditEvent.at.db_value(at),
-        "actor": actor.id,
-        "actor_name": actor.username,
-        "address": address,
-    }
+    AuditEvent.insert_from(found, fields).execute()
 
 
 @contextmanager

@@ -55,8 +55,8 @@ def local_time(value: datetime | None, style: str = "medium") -> str:
 
 @functools.lru_cache(maxsize=8192)
 def _moment_text(value: datetime, style: str, language: str, tz_name: str, zone: str) -> str:
-    """What Flask-Babel's format_datetime gives in that language and zone, remembered: Babel
-    takes some 35 µs a moment, and a case's timeline shows the same moments at every view."""
+    """What Flask-Babel's format_datetime gives in that language and zone, remembered: a case's
+    timeline shows the same moments at every view."""
     return f"{dates.format_datetime(value, style, tzinfo=tz_name, locale=language)} {zone}"
 
 
@@ -73,8 +73,8 @@ def local_date(context, value) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def medium_date(value: date, language: str) -> str:
-    """A calendar date as local_date shows it in a language, remembered: formatting a date with
-    Babel takes tens of microseconds, and lists repeat their dates."""
+    """A calendar date as local_date shows it in a language, remembered: lists repeat their
+    dates."""
     return dates.format_date(value, "medium", locale=language)
 
 

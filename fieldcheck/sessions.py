@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import peewee
 
-from fieldcheck.db import CompiledSelect, Slot, database
+from fieldcheck.db import database
 from fieldcheck.models import Office, User, UserSession
 
 # Why a session ended (user_session.end_reason).
@@ -52,18 +52,6 @@ def start(user: User, *, at, address: str | None, user_agent: str) -> str:
     return raw
 
 
-# Every request of a signed-in user runs this: compiled once (fieldcheck.db.CompiledSelect).
-SESSION_WITH_USER = CompiledSelect(
-    lambda: (
-        UserSession.select(UserSession, User, Office)
-        .join(User)
-        .join(Office, peewee.JOIN.LEFT_OUTER, on=(User.office == Office.id))
-        .where(UserSession.sid_hash == Slot("sid_hash"))
-        .limit(1)
-    )
-)
-
-
 def find(raw: str, *, now, idle: timedelta, lifetime: timedelta, address, user_agent: str):
     """The open session with this id, with its user and office; or (record or None, why not).
 
@@ -71,7 +59,13 @@ def find(raw: str, *, now, idle: timedelta, lifetime: timedelta, address, user_a
     elsewhere ends it). The problem is one of "unknown", "ended", "inactive", MOVED, IDLE or
     EXPIRED.
     """
-    found = SESSION_WITH_USER.first(sid_hash=sid_hash(raw))
+    found = (
+        UserSession.select(UserSession, User, Office)
+        .join(User)
+        .join(Office, peewee.JOIN.LEFT_OUTER, on=(User.office == Office.id))
+        .where(UserSession.sid_hash == sid_hash(raw))
+        .first()
+    )
     if found is None:
         return None, "unknown"
     if found.ended_at is not None:

@@ -63,93 +63,76 @@ def _locked(query):
 
 
 class Lookups:
-    """What a push has looked up, kept up to date as it is applied, so that each submission
-    asks the database only to store what it brings (prepare_submissions fills it for all the
-    push's submissions in a few queries; what it lacks is read when first needed).
+    """What a push has looked up, so that each submission asks the database only to store what
+    it brings (prepare_submissions fills it for all the push's submissions in a few queries;
+    what it lacks is read when first needed).
 
-    The push writes its visits, questions and case changes at its end (SyncEngine.insert and
-    update), so while it runs this is the truth about them, not the database. An operation
-    that fails is undone here as its savepoint is in the database (see `undo`).
+    The handlers write the visits, questions and case changes at once, in their operation's
+    savepoint, and keep this up to date as they go. When an operation fails its savepoint
+    takes back what it wrote, and what it looked up or changed here is forgotten (`forget`):
+    read again from the database when next needed.
     """
 
     def __init__(self):
-        self.prepared = False  # whether stored_visits holds the push's record ids
         self.cases = {}  # case id -> Case (locked on PostgreSQL), as changed by the push
         self.checks = {}  # op id -> visits.validate_visit's result
-        self.stored_visits = set()  # record ids stored before the push
-        self.new_visits = {}  # record id -> FieldVisit stored by the push
+        self.looked_up = set()  # record ids prepare_submissions looked for
+        self.stored_visits = set()  # of those and the push's own, the record ids stored
         self.questions = {}  # case id -> {(kind, subject): RegistryQuestion}
         self.findings = {}  # case id -> [CaseFinding]
         self.recruiters = {}  # recruiter phone -> ids of cases visited naming it (capped)
-        self.ids = {}  # model -> primary keys drawn for rows the push will write
-        self.undo = []  # how to take back what the operation under way changed here
-
-    def take_id(self, engine, model, ahead: int = 100) -> int:
-        pool = self.ids.setdefault(model, [])
-        if not pool:
-            pool.extend(reversed(engine.new_ids(model, ahead)))
-        return pool.pop()
+        self.touched = set()  # (what, key) the operation under way used: what `forget` drops
 
     def case(self, case_id) -> Case | None:
-        case = self.cases.get(case_id)
-        if case is None and case_id not in self.cases:
-            case = self.cases[case_id] = _locked(Case.select().where(Case.id == case_id)).first()
-        if case is not None:
-            data, dirty = dict(case.__data__), set(case._dirty)
-            self.undo.append(
-                lambda: (setattr(case, "__data__", data), setattr(case, "_dirty", dirty))
-            )
-        return case
+        self.touched.add(("case", case_id))
+        if case_id not in self.cases:
+            self.cases[case_id] = _locked(Case.select().where(Case.id == case_id)).first()
+        return self.cases[case_id]
 
     def questions_of(self, case_id) -> dict:
+        self.touched.add(("case", case_id))
         if case_id not in self.questions:
             query = RegistryQuestion.select().where(RegistryQuestion.case == case_id)
             self.questions[case_id] = {(q.kind, q.subject): q for q in query}
-        questions = self.questions[case_id]
-        before = dict(questions), [(q, dict(q.__data__)) for q in questions.values()]
-
-        def restore():
-            questions.clear()
-            questions.update(before[0])
-            for question, data in before[1]:
-                question.__data__ = data
-
-        self.undo.append(restore)
-        return questions
+        return self.questions[case_id]
 
     def findings_of(self, case_id) -> list:
+        self.touched.add(("case", case_id))
         if case_id not in self.findings:
             self.findings[case_id] = list(CaseFinding.select().where(CaseFinding.case == case_id))
         return self.findings[case_id]
 
     def recruiter_cases(self, phone) -> set:
+        self.touched.add(("phone", phone))
         if phone not in self.recruiters:
             self.recruiters[phone] = {case_id for _, case_id in _recruiter_cases([phone])}
         return self.recruiters[phone]
 
     def visit_stored(self, uuid) -> bool:
-        if uuid in self.new_visits or (self.prepared and uuid in self.stored_visits):
+        if uuid in self.stored_visits:
             return True
-        return not self.prepared and FieldVisit.select().where(FieldVisit.uuid == uuid).exists()
+        if uuid in self.looked_up:
+            return False
+        return FieldVisit.select().where(FieldVisit.uuid == uuid).exists()
 
     def stored_visit(self, visit: FieldVisit):
-        self.new_visits[visit.uuid] = visit
-        self.undo.append(lambda: self.new_visits.pop(visit.uuid, None))
+        self.touched.add(("visit", visit.uuid))
+        self.stored_visits.add(visit.uuid)
         if visit.recruiter_phone:
-            cases = self.recruiter_cases(visit.recruiter_phone)
-            if visit.case_id not in cases:
-                cases.add(visit.case_id)
-                self.undo.append(lambda: cases.discard(visit.case_id))
+            self.recruiter_cases(visit.recruiter_phone).add(visit.case_id)
 
-    def visit(self, uuid) -> FieldVisit | None:
-        """A visit stored before the push or by it."""
-        return self.new_visits.get(uuid) or FieldVisit.get_or_none(FieldVisit.uuid == uuid)
-
-    def operation_failed(self):
-        """The operation's savepoint was rolled back: what it changed here goes back too."""
-        for step in reversed(self.undo):
-            step()
-        self.undo = []
+    def forget(self):
+        """The operation under way failed and its savepoint was rolled back: what it used here
+        may hold what the rollback took back, so it is dropped, to be read again."""
+        for what, key in self.touched:
+            if what == "case":
+                for held in (self.cases, self.questions, self.findings):
+                    held.pop(key, None)
+            elif what == "phone":
+                self.recruiters.pop(key, None)
+            else:
+                self.stored_visits.discard(key)
+        self.touched = set()
 
 
 def _lookups(ctx) -> Lookups:
@@ -166,10 +149,10 @@ def prepare_submissions(ops, ctx, engine):
     """Before a push's submissions are applied, for all of them at once: each one checked;
     their cases (locked in id order, so that two pushes naming the same cases wait for each
     other rather than deadlock), the cases' registry questions and findings; which record ids
-    are stored already; which cases name each recruiter phone; ids for the new rows."""
+    are stored already; which cases name each recruiter phone."""
     found = _lookups(ctx)
     now = current_app.extensions["clock"].now()
-    case_ids, uuids, phones, asks = set(), set(), set(), 0
+    case_ids, uuids, phones = set(), set(), set()
     for op in ops:
         check = found.checks[op.op_id] = visits.validate_visit(op.payload, now=now)
         if check.errors:
@@ -179,7 +162,6 @@ def prepare_submissions(ops, ctx, engine):
             uuids.add(op.record_id)
         if check.clean["interview"].get("recruiter_phone"):
             phones.add(check.clean["interview"]["recruiter_phone"])
-        asks += 1 + sum(1 for m in check.clean.get("family", []) if m.get("nik"))
     for chunk in _chunks(case_ids - found.cases.keys()):
         query = Case.select().where(Case.id.in_(chunk)).order_by(Case.id)
         found.cases.update((case.id, case) for case in _locked(query))
@@ -198,14 +180,7 @@ def prepare_submissions(ops, ctx, engine):
         found.recruiters.update((phone, set()) for phone in chunk)
         for phone, case_id in _recruiter_cases(chunk):
             found.recruiters[phone].add(case_id)
-    found.prepared = True
-    if uuids:  # ids for the visits and questions to come, drawn in one go
-        found.ids.setdefault(FieldVisit, []).extend(
-            reversed(engine.new_ids(FieldVisit, len(uuids)))
-        )
-        found.ids.setdefault(RegistryQuestion, []).extend(
-            reversed(engine.new_ids(RegistryQuestion, asks))
-        )
+    found.looked_up |= uuids
 
 
 def _recruiter_cases(phones: list[str]):
@@ -317,13 +292,11 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
         assessment=clean.get("assessment") or "",
         recommendation=clean["recommendation"],
     )
-    found = _lookups(ctx)
-    visit.id = found.take_id(engine, FieldVisit)
-    engine.insert(FieldVisit, visit.__data__)  # before its family rows, which point at it
-    found.stored_visit(visit)
+    visit.save(force_insert=True)  # at once: its family rows point at it
+    _lookups(ctx).stored_visit(visit)
     rows = [{"visit": visit.id, **row} for row in member_rows(clean)]
     for row in rows:
-        engine.insert(FamilyMember, row)
+        engine.insert(FamilyMember, row)  # with the push's other rows, at its end
     visit.members = [SimpleNamespace(**row) for row in rows]  # read as FamilyMembers are
     visit.missing_photos = missing
     return visit
@@ -373,19 +346,13 @@ def _outcome(visit: FieldVisit, case: Case, action: str, actor: Actor) -> Outcom
     return Outcome(APPLIED, result)
 
 
-def _take_in(actor: Actor, case: Case, visit: FieldVisit, action: str, role: str, ctx, engine):
+def _take_in(actor: Actor, case: Case, visit: FieldVisit, action: str, role: str, ctx):
     """An unflagged submission moves the case on: submitted, its family asked of the registry,
     then registry check or review, risk evaluated again; the case row written once."""
     found = _lookups(ctx)
     service.move(actor, case, action, role=role, save=False)
-
-    def store(questions):  # written with the push's other rows, at its end
-        for question in questions:
-            question.id = found.take_id(engine, RegistryQuestion, ahead=10)
-            engine.insert(RegistryQuestion, question.__data__)
-
     questions = found.questions_of(case.id)
-    registry.after_submission(actor, case, visit, visit.members, questions, store=store, save=False)
+    registry.after_submission(actor, case, visit, visit.members, questions, save=False)
     known = service.Known(
         findings=found.findings_of(case.id),
         latest_visit=visit,
@@ -394,30 +361,28 @@ def _take_in(actor: Actor, case: Case, visit: FieldVisit, action: str, role: str
         else None,
     )
     service.reevaluate(actor, case, source="field", known=known, save=False)
-    changed = {f.name: case.__data__.get(f.name) for f in case.dirty_fields}
-    engine.update(Case, case.id, changed)  # with the push's other writes, at its end
-    case._dirty.clear()
+    service.save_case(case)
 
 
-def _undone_on_error(handler):
-    """A handler that fails has its savepoint rolled back: what it changed in the push's
-    Lookups goes back too, for the operations after it."""
+def _forgotten_on_error(handler):
+    """A handler that fails has its savepoint rolled back: what it used in the push's Lookups
+    is forgotten, for the operations after it to read again."""
 
     @functools.wraps(handler)
     def guarded(op, ctx, engine):
         found = _lookups(ctx)
-        found.undo = []
+        found.touched = set()
         try:
             return handler(op, ctx, engine)
         except BaseException:
-            found.operation_failed()
+            found.forget()
             raise
 
     return guarded
 
 
 @handlers.register(VISIT_SUBMIT, prepare=prepare_submissions)
-@_undone_on_error
+@_forgotten_on_error
 def submit_visit(op, ctx, engine) -> Outcome:
     """A field verification: stored; the case moves to `submitted` unless it moved on."""
     clean = _clean(op, ctx)
@@ -431,17 +396,17 @@ def submit_visit(op, ctx, engine) -> Outcome:
         flag, reason = "second", "the case has a submission already: kept for the supervisor"
     visit = _store_visit(op, ctx, engine, case, clean, flag=flag, reason=reason)
     if flag is None:
-        _take_in(actor, case, visit, "submit", officer.role, ctx, engine)
+        _take_in(actor, case, visit, "submit", officer.role, ctx)
     return _outcome(visit, case, VISIT_SUBMIT, actor)
 
 
 @handlers.register(VISIT_AMEND)
-@_undone_on_error
+@_forgotten_on_error
 def amend_visit(op, ctx, engine) -> Outcome:
     """A corrected verification for a returned one; made on an old version, it is a conflict."""
     clean = _clean(op, ctx)
     officer, actor = ctx.principal, _actor(ctx)
-    original = _lookups(ctx).visit(clean.get("amends"))
+    original = FieldVisit.get_or_none(FieldVisit.uuid == clean.get("amends"))
     if original is None:
         raise Rejected(
             "amends_unknown",
@@ -468,12 +433,12 @@ def amend_visit(op, ctx, engine) -> Outcome:
         )
     visit = _store_visit(op, ctx, engine, case, clean, flag=flag, reason=reason, amends=original)
     if flag is None:
-        _take_in(actor, case, visit, "resubmit", officer.role, ctx, engine)
+        _take_in(actor, case, visit, "resubmit", officer.role, ctx)
     return _outcome(visit, case, VISIT_AMEND, actor)
 
 
 @handlers.register(NOTE_ADD)
-@_undone_on_error
+@_forgotten_on_error
 def add_note(op, ctx, engine) -> Outcome:
     """A note on a case; on a case that moved on it is kept and flagged late."""
     text = op.payload.get("text")

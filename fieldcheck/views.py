@@ -1,88 +1,15 @@
 """Wiring of the web layer: blueprints, error pages, template helpers, audit sealing."""
 
-import functools
 import time
 
-from flask import Flask, current_app, has_request_context, render_template, request
+from flask import current_app, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
-from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
 from fieldcheck import audit
 from fieldcheck.db import database
 from fieldcheck.security import AGENCY_LABELS, ROLE_LABELS, json_error, wants_json
-
-
-class FieldCheckFlask(Flask):
-    """Flask, with the check whether a hook or view is a coroutine made once per function.
-
-    Flask asks it (inspect.iscoroutinefunction) of every hook, context processor and view of
-    every request, some twenty times a page, for an answer that never changes for a function
-    registered once. The answers are kept, at most `most_sync` (emptied when full, should
-    anything hand it new functions all the time).
-    """
-
-    most_sync = 1024
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._sync = {}
-
-    def ensure_sync(self, func):
-        sync = self._sync.get(func)
-        if sync is None:
-            if len(self._sync) >= self.most_sync:
-                self._sync.clear()
-            sync = self._sync[func] = super().ensure_sync(func)
-        return sync
-
-
-def remembering_url_for(build, most: int = 4096):
-    """`url_for` for templates, each URL built once and remembered.
-
-    Flask's url_for takes some 6 µs a call and base.html alone asks for ten URLs, the same on
-    every page. A URL depends on the endpoint, its values and where the app is mounted (the
-    request's script root, e.g. a proxy's prefix), nothing else here: FieldCheck sets no URL
-    defaults, subdomains or SERVER_NAME. Calls given anything else (_external, _anchor, a
-    relative ".endpoint", values not plain str or int) go to `build` every time. The memo is
-    emptied when it reaches `most` URLs (links to cases make many).
-    """
-    memo = {}
-
-    def url_for(endpoint: str, **values):
-        if (
-            endpoint.startswith(".")
-            or not has_request_context()
-            or not all(type(v) is str or type(v) is int for v in values.values())
-            or any(k.startswith("_") for k in values)
-        ):
-            return build(endpoint, **values)
-        key = (request.script_root, endpoint, *values.items())
-        url = memo.get(key)
-        if url is None:
-            if len(memo) >= most:
-                memo.clear()
-            url = memo[key] = build(endpoint, **values)
-        return url
-
-    return url_for
-
-
-def navigation() -> Markup:
-    """The main menu for the signed-in user's role on this page, in the reader's language."""
-    return _draw_navigation(
-        current_user.role, request.endpoint, str(get_locale()), request.script_root
-    )
-
-
-@functools.lru_cache(maxsize=512)
-def _draw_navigation(role: str, endpoint: str | None, language: str, script_root: str) -> Markup:
-    """The same for everyone with that role on that page, so drawn once for each (its dozen
-    links and words were a tenth of a page's time). `language` and `script_root` are the ones
-    render_template draws with (the caller's): they are only part of the key."""
-    return Markup(render_template("_nav.html", role=role, endpoint=endpoint))  # noqa: S704
 
 
 class DatabaseInt(IntegerConverter):
@@ -126,8 +53,6 @@ def register(app):
         return {"current_locale": str(get_locale()), "url_endpoints": app.view_functions}
 
     app.jinja_env.globals.update(
-        url_for=remembering_url_for(app.url_for),
-        navigation=navigation,
         ROLE_LABELS=ROLE_LABELS,
         AGENCY_LABELS=AGENCY_LABELS,
         htmx_js="vendor/htmx-2.0.11.min.js",

@@ -2,24 +2,16 @@
 count exactly once, however often and in whatever order it arrives."""
 
 import json
-import threading
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import peewee
 
 from sync.envelope import BadOperation, Operation, parse_envelope
-from sync.store import (
-    TABLES,
-    Change,
-    Media,
-    MediaWait,
-    OperationLog,
-    insert_rows,
-    update_row,
-    update_rows,
-)
+from sync.store import TABLES, Change, Media, MediaWait, OperationLog
 
 APPLIED = "applied"
 DUPLICATE = "duplicate"
@@ -28,6 +20,14 @@ REJECTED = "rejected"
 
 # PostgreSQL advisory-lock key that orders change-feed writers by commit (see record_change).
 _FEED_LOCK = 0x53_59_4E_43  # "SYNC"
+
+# SQLite allows 32,766 variables a statement (PostgreSQL 65,535): insert_many in chunks below it.
+MAX_VARIABLES = 32_000
+
+# The rows the push under way hands to SyncEngine.insert, to be written at its end.
+_held: ContextVar["list[tuple[type[peewee.Model], dict]] | None"] = ContextVar(
+    "sync_held_rows", default=None
+)
 
 
 class Rejected(Exception):
@@ -117,7 +117,6 @@ class SyncEngine:
         self.db = db
         self.handlers = handlers
         self.now = now
-        self._local = threading.local()  # the rows the push running in this thread holds back
         db.bind(TABLES)
 
     # -- push ---------------------------------------------------------------------------------
@@ -130,9 +129,9 @@ class SyncEngine:
         a crash anywhere leaves either the operation and its records, or neither.
 
         Rows that only accumulate (the operation log, the change feed, and whatever a handler
-        hands to `insert`) are held back and written at the end, one statement per table and
-        hundreds of rows; those of an operation that is rolled back are dropped with it.
-        `finish(results)`, when given, runs last in the same transaction (e.g. to audit the push).
+        hands to `insert`) are written at the end, one insert_many per table for the whole
+        push. `finish(results)`, when given, runs last in the same transaction (e.g. to audit
+        the push), its rows handed to `insert` written with the others.
         """
         operations, device = parse_envelope(body)
         context.device = context.device or device
@@ -141,84 +140,55 @@ class SyncEngine:
         with self._write_transaction():
             logged = self._logged([op.op_id for op in ops])
             self._lock_new(ops, logged)
-            kept: list[tuple] = []  # (model, None, row) to insert, (model, pk, row) to update
-            self._local.kept = kept
-            try:
+            with self._holding() as held:
                 self._prepare(ops, context, logged)
-                results = [self._apply_one(op, context, logged) for op in operations]
-            finally:
-                self._local.kept = self._local.rows = self._local.next_ids = None
-            self._write(kept)
-            if finish is not None:
-                finish(results)
+                results = [self._apply_one(op, context, logged, held) for op in operations]
+                if finish is not None:
+                    finish(results)
+            self._write(held)
             return results
 
+    @contextmanager
+    def _holding(self):
+        held = []
+        token = _held.set(held)
+        try:
+            yield held
+        finally:
+            _held.reset(token)
+
     def insert(self, model: type[peewee.Model], row: dict):
-        """Insert a row: at once, or, inside an operation of a push, with the push's other rows
-        at its end (dropped if the operation is rolled back). Nothing may read it back before
-        the push ends: use it for rows that only accumulate, such as audit events."""
-        rows = getattr(self._local, "rows", None)
-        if rows is None:
+        """Insert a row (a dict by field name): at once, or, inside a push, with the push's
+        other rows at its end, in one insert_many per table (dropped with its operation's
+        savepoint if that is rolled back). For rows that only accumulate, such as audit
+        events, which nothing reads back before the push ends."""
+        held = _held.get()
+        if held is None:
             if model is Change:
                 self._feed_lock()
             model.insert(row).execute()
         else:
-            rows.append((model, None, row))
+            held.append((model, row))
 
-    def update(self, model: type[peewee.Model], pk, row: dict):
-        """UPDATE a row by primary key with these fields: at once, or, inside an operation of
-        a push, at its end (dropped if the operation is rolled back; several updates of one
-        row merged). Nothing may read the row back from the database before the push ends:
-        the caller keeps the changed object (and restores it if its operation fails)."""
-        rows = getattr(self._local, "rows", None)
-        if rows is None:
-            update_row(self.db, model, pk, row)
-        elif row:
-            rows.append((model, pk, row))
-
-    def new_ids(self, model: type[peewee.Model], count: int) -> list[int]:
-        """`count` unused primary keys for rows of `model` handed to `insert` that other rows
-        must point at. Inside a push only, where the write lock is held: on SQLite they count
-        on from the largest id (so nothing else may insert into that table during the push);
-        on PostgreSQL they come from the table's sequence (unused ones are gaps, as after a
-        rollback)."""
-        if getattr(self._local, "kept", None) is None:
-            raise RuntimeError("new_ids is for rows written with a push")
-        meta = model._meta
-        table, pk = meta.table_name, meta.primary_key.column_name
-        if self._is_postgres():
-            cursor = self.db.execute_sql(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                (f'"{table}"', pk, count),
-            )
-            return [row[0] for row in cursor.fetchall()]
-        counters = getattr(self._local, "next_ids", None)
-        if counters is None:
-            counters = self._local.next_ids = {}
-        if model not in counters:
-            largest = self.db.execute_sql(f'SELECT MAX("{pk}") FROM "{table}"').fetchone()[0]  # noqa: S608  (model names)
-            counters[model] = (largest or 0) + 1
-        first = counters[model]
-        counters[model] = first + count
-        return list(range(first, first + count))
-
-    def _write(self, kept: list[tuple]):
-        inserts: dict[type, list[dict]] = {}
-        updates: dict[type, dict] = {}
-        for model, pk, row in kept:
-            if pk is None:
-                inserts.setdefault(model, []).append(row)
-            else:
-                updates.setdefault(model, {}).setdefault(pk, {}).update(row)
-        changes = inserts.get(Change)
-        if changes:  # one entry per thing changed is all a reader needs
-            unique = {(c["scope"], c["entity"], c["entity_id"]): c for c in changes}
-            inserts[Change] = sorted(unique.values(), key=changes.index)
+    def _write(self, held: list[tuple]):
+        """The held rows, by table in the order they came: peewee's insert_many, each row as
+        a tuple of the fields it gives (a missing field takes its default)."""
+        groups: dict[tuple, list[tuple]] = {}
+        changes = {}
+        for model, row in held:
+            if model is Change:  # one entry per thing changed is all a reader needs
+                changes.setdefault((row["scope"], row["entity"], row["entity_id"]), row)
+                continue
+            groups.setdefault((model, *row), []).append(tuple(row.values()))
+        if changes:
             self._feed_lock()
-        for model, rows in inserts.items():
-            insert_rows(self.db, model, rows)
-        for model, rows in updates.items():
-            update_rows(self.db, model, rows)
+            for row in changes.values():
+                groups.setdefault((Change, *row), []).append(tuple(row.values()))
+        for (model, *names), rows in groups.items():
+            fields = [model._meta.fields[name] for name in names]
+            per_statement = MAX_VARIABLES // len(model._meta.sorted_fields)
+            for start in range(0, len(rows), per_statement):
+                model.insert_many(rows[start : start + per_statement], fields=fields).execute()
 
     def _write_transaction(self):
         """A transaction that will write. On SQLite it takes the write lock at BEGIN
@@ -283,7 +253,7 @@ class SyncEngine:
             )
         return found
 
-    def _apply_one(self, op, context: PushContext, logged: dict) -> dict:
+    def _apply_one(self, op, context: PushContext, logged: dict, held: list) -> dict:
         if isinstance(op, BadOperation):
             return _result(op.op_id, REJECTED, code=op.code, message=op.message)
         seen = logged.get(op.op_id)
@@ -294,11 +264,12 @@ class SyncEngine:
             return _result(
                 op.op_id, REJECTED, code="unknown_type", message=f"no operation of type {op.type!r}"
             )
-        rows = self._local.rows = []
+        before = len(held)
         try:
-            with self.db.atomic():
+            with self.db.atomic():  # the operation's savepoint
                 outcome = handler(op, context, self)
         except Rejected as refusal:
+            del held[before:]  # what it handed to `insert` goes with what its savepoint undid
             return _result(
                 op.op_id,
                 REJECTED,
@@ -306,21 +277,19 @@ class SyncEngine:
                 message=refusal.message,
                 errors=refusal.errors or None,
             )
-        finally:
-            self._local.rows = None
-        row = OperationLog(
-            op_id=op.op_id,
-            type=op.type,
-            record_id=op.record_id,
-            content_hash=op.content_hash,
-            status=outcome.status,
-            result=json.dumps(outcome.result, sort_keys=True, default=str),
-            author=context.author,
-            device=context.device,
-            received_at=context.now,
-        )
-        self._local.kept += [*rows, (OperationLog, None, dict(row.__data__))]
-        logged[op.op_id] = row
+        row = {
+            "op_id": op.op_id,
+            "type": op.type,
+            "record_id": op.record_id,
+            "content_hash": op.content_hash,
+            "status": outcome.status,
+            "result": json.dumps(outcome.result, sort_keys=True, default=str),
+            "author": context.author,
+            "device": context.device,
+            "received_at": context.now,
+        }
+        held.append((OperationLog, row))
+        logged[op.op_id] = OperationLog(**row)
         return _result(op.op_id, outcome.status, result=outcome.result, reason=outcome.reason)
 
     def _repeat(self, op: Operation, seen: OperationLog) -> dict:

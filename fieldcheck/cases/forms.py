@@ -4,7 +4,6 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -181,30 +180,9 @@ class CaseForm(AppForm):
         return data
 
 
-_OPTION = Markup('<option value="{}">{}</option>')
-_SELECTED = Markup('<option selected value="{}">{}</option>')
-
-
-class QuickSelect(widgets.Select):
-    """WTForms' <select>, its options written directly: the same HTML, without looking up
-    render_option's signature and building attribute dicts for every option (the case page
-    draws one option per field officer of the office on every view of an open case)."""
-
-    @classmethod
-    def _dispatch_render_option(cls):
-        return cls.render_option
-
-    @classmethod
-    def render_option(cls, choice, **kwargs):
-        if kwargs or choice.render_kw or isinstance(choice.value, bool):
-            return super().render_option(choice, **kwargs)
-        template = _SELECTED if choice.selected else _OPTION
-        return template.format(choice.value, choice.label or choice.value)  # both escaped
-
-
 class AssignForm(AppForm):
-    team = SelectField(_l("Team"), choices=[], widget=QuickSelect())
-    officer = SelectField(_l("Officer (optional)"), choices=[], widget=QuickSelect())
+    team = SelectField(_l("Team"), choices=[])
+    officer = SelectField(_l("Officer (optional)"), choices=[])
     reason = TextAreaField(_l("Reason for re-assigning"), validators=[Optional(), Length(max=1000)])
 
 

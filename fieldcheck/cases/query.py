@@ -14,7 +14,7 @@ import peewee
 from fieldcheck import audit
 from fieldcheck.accounts import Actor
 from fieldcheck.audit import CASE_READ
-from fieldcheck.db import CompiledSelect, Slot, database, is_postgres
+from fieldcheck.db import database, is_postgres
 from fieldcheck.domain import case_states, roles
 from fieldcheck.models import AuditEvent, Case, CaseFinding, Office, Team, User
 
@@ -74,9 +74,6 @@ def scope_of(user: User) -> tuple[str, dict]:
     if user.role == roles.FIELD and user.team_id:
         return "team", {"team": user.team_id}
     return "none", {}  # registry clerks and passport officers: none here
-
-
-SCOPES = ("office", "team", "none")  # the kinds scope_of gives
 
 
 def _scope_condition(kind: str, office=None, team=None):
@@ -151,129 +148,67 @@ def _date(text, f, name):
         return None
 
 
-def filter_values(f: CaseFilter) -> tuple[tuple, dict]:
-    """The shape of a filter (which conditions it has: the SQL) and the values that fill it.
-
-    Digits in the search text look for NIKs (prefix) and application numbers; words look for
-    names, in any order.
-    """
-    shape, values = [], {}
-    for name in ("state", "team", "risk"):
-        if getattr(f, name):
-            shape.append(name)
-            values[name] = getattr(f, name)
-    if f.district:
-        shape.append("district")
-        values["district"], values["district_below"] = f.district, f.district + ".%"
-    for name in ("date_from", "date_to"):
-        if getattr(f, name):
-            shape.append(name)
-            values[name] = Case.application_date.db_value(getattr(f, name))
-    if f.overdue:
-        shape.append("overdue")
-        values["today"] = Case.due_date.db_value(f.today)
-    if f.q:
-        values["number"] = f.q.upper()
-        compact = re.sub(r"[\s.\-]", "", f.q)
-        if compact.isdigit() and len(compact) >= 6:
-            shape.append("nik")
-            values["nik"] = compact + "%"
-        else:
-            words = f.q.lower().split()
-            shape.append(("words", len(words)))
-            values.update({f"word{n}": f"%{_escape_like(w)}%" for n, w in enumerate(words)})
-    return tuple(shape), values
-
-
 def _escape_like(text: str) -> str:
     """Text matched literally inside a LIKE pattern (see _like): % and _ are not wildcards."""
     return text.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
 
 
-def _like(column, slot: str):
-    """The column matches the LIKE pattern in the slot, case-insensitively, \\ escaping."""
+def _like(column, pattern: str):
+    """The column matches the LIKE pattern, case-insensitively, \\ escaping."""
     escape = peewee.NodeList((peewee.SQL("ESCAPE"), peewee.Value("\\", converter=False)))
-    return peewee.Expression(column, peewee.OP.ILIKE, peewee.NodeList((Slot(slot), escape)))
+    return peewee.Expression(
+        column, peewee.OP.ILIKE, peewee.NodeList((peewee.Value(pattern, converter=False), escape))
+    )
 
 
-def _conditions(shape: tuple):
-    """The WHERE of a filter's shape, with a Slot for each value (see filter_values)."""
-    for part in shape:
-        if part in ("state", "team", "risk"):
-            column = {"state": Case.state, "team": Case.team, "risk": Case.risk_level}[part]
-            yield column == Slot(part)
-        elif part == "district":
-            yield (Case.district_code == Slot("district")) | _like(
-                Case.district_code, "district_below"
-            )
-        elif part == "date_from":
-            yield Case.application_date >= Slot("date_from")
-        elif part == "date_to":
-            yield Case.application_date <= Slot("date_to")
-        elif part == "overdue":  # as case_states.overdue says
-            # Parameters, not OPEN_STATES_SQL: read in the list's order (created_at, say) up to
-            # a page of them, not all overdue cases from the open cases' index and then sorted.
-            yield Case.state.in_(case_states.OPEN_STATES) & (Case.due_date < Slot("today"))
-        elif part == "nik":
-            yield _like(Case.nik, "nik") | (Case.application_number == Slot("number"))
-        else:  # ("words", n): every word somewhere in the name, or the application number
-            words = (_like(Case.search_name, f"word{n}") for n in range(part[1]))
-            name = functools.reduce(operator.and_, words)
-            yield (Case.application_number == Slot("number")) | name
+def _conditions(f: CaseFilter):
+    """The WHERE of a filter, a condition for each filter given.
 
-
-@functools.lru_cache(maxsize=256)
-def _list_select(kind: str, shape: tuple, sort: str) -> CompiledSelect:
-    """The case list's query for a scope, a filter's shape and a sort, compiled once."""
-
-    def build():
-        query = (
-            Case.select(*LIST_COLUMNS)
-            .join(Team, peewee.JOIN.LEFT_OUTER, on=(Case.team == Team.id))
-            .where(_scope_condition(kind, office=Slot("office"), team=Slot("team")))
-        )
-        for condition in _conditions(shape):
-            query = query.where(condition)
-        return (
-            query.order_by(*SORTS[sort])
-            .limit(Slot("limit"))
-            .offset(Slot("offset"))
-            .objects(SimpleNamespace)
-        )
-
-    return CompiledSelect(build, prepare=_plan_fixed(kind, shape, sort))
-
-
-# An office's lists whose filter and sort one index of Case serves in order: read along that
-# index up to the page's end is their best plan whatever the values.
-IN_INDEX_ORDER = {
-    *(((), sort) for sort in SORTS),  # (office, created_at), (office, due_date)...
-    *((("state",), sort) for sort in ("newest", "oldest")),  # (office, state, created_at)
-    *((("risk",), sort) for sort in ("newest", "oldest")),  # (office, risk_level, created_at)
-    (("risk",), "risk"),  # (office, risk_level, risk_score, id): migration 7
-}
-
-
-def _plan_fixed(kind: str, shape: tuple, sort: str) -> bool:
-    """Whether a list's best plan is the same for all its values, so that it may be prepared
-    and planned once a connection. Otherwise it depends on them (a state few cases have is
-    best found by the state's index and then sorted; a common one by reading in the sort's
-    order and skipping the others): planned each time."""
-    if kind == "office":
-        return (shape, sort) in IN_INDEX_ORDER
-    return not shape  # a team's cases, by (team, state): only the page varies
+    Digits in the search text look for NIKs (prefix) and application numbers; words look for
+    names, in any order.
+    """
+    if f.state:
+        yield Case.state == f.state
+    if f.team:
+        yield Case.team == f.team
+    if f.risk:
+        yield Case.risk_level == f.risk
+    if f.district:
+        yield (Case.district_code == f.district) | _like(Case.district_code, f.district + ".%")
+    if f.date_from:
+        yield Case.application_date >= f.date_from
+    if f.date_to:
+        yield Case.application_date <= f.date_to
+    if f.overdue:  # as case_states.overdue says
+        # Parameters, not OPEN_STATES_SQL: read in the list's order (created_at, say) up to
+        # a page of them, not all overdue cases from the open cases' index and then sorted.
+        yield Case.state.in_(case_states.OPEN_STATES) & (Case.due_date < f.today)
+    if f.q:
+        number = Case.application_number == f.q.upper()
+        compact = re.sub(r"[\s.\-]", "", f.q)
+        if compact.isdigit() and len(compact) >= 6:
+            yield _like(Case.nik, compact + "%") | number
+        else:
+            words = (_like(Case.search_name, f"%{_escape_like(w)}%") for w in f.q.lower().split())
+            yield number | functools.reduce(operator.and_, words)
 
 
 def case_list(user: User, f: CaseFilter) -> tuple[list, bool]:
     """A page of the case list, rows with LIST_COLUMNS as attributes; whether there is a next
     (no COUNT over the whole table)."""
-    kind, scope = scope_of(user)
-    shape, values = filter_values(f)
-    rows = list(
-        _list_select(kind, shape, f.sort).rows(
-            **scope, **values, limit=PAGE_SIZE + 1, offset=(f.page - 1) * PAGE_SIZE
-        )
+    query = in_scope(
+        Case.select(*LIST_COLUMNS).join(Team, peewee.JOIN.LEFT_OUTER, on=(Case.team == Team.id)),
+        user,
     )
+    for condition in _conditions(f):
+        query = query.where(condition)
+    page = (
+        query.order_by(*SORTS[f.sort])
+        .limit(PAGE_SIZE + 1)
+        .offset((f.page - 1) * PAGE_SIZE)
+        .objects(SimpleNamespace)
+    )
+    rows = list(page)
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
@@ -301,33 +236,25 @@ def desk_counts_query(office_id: int, today: date) -> peewee.ModelSelect:
     ).where((Case.office == office_id) & Case.state.in_(OPEN_STATES_SQL))
 
 
-def _case_query(kind: str) -> peewee.ModelSelect:
-    """A case the user may see, with its team and its officer's name, and whether it has any
-    findings: most cases have none until the field visit, and for those the case page need not
-    ask for them (see findings())."""
+def _case_query(user: User) -> peewee.ModelSelect:
+    """The cases the user may see, each with its team and its officer's name, and whether it
+    has any findings: most cases have none until the field visit, and for those the case page
+    need not ask for them (see findings())."""
     has_findings = peewee.fn.EXISTS(
         CaseFinding.select(peewee.SQL("1")).where(CaseFinding.case == Case.id)
     )
-    return (
+    query = (
         Case.select(Case, Team, Officer.id, Officer.name, has_findings.alias("has_findings"))
         .join(Team, peewee.JOIN.LEFT_OUTER, on=(Case.team == Team.id))
         .switch(Case)
         .join(Officer, peewee.JOIN.LEFT_OUTER, on=(Case.officer == Officer.id))
-        .where(_visible(kind))
-        .limit(1)
     )
+    return in_scope(query, user)
 
 
-def _visible(kind: str):
-    """The case (Slot "case_id") if the user may see it (Slots "office" or "team")."""
-    return _scope_condition(kind, office=Slot("office"), team=Slot("team")) & (
-        Case.id == Slot("case_id")
-    )
-
-
-def _case_page_query(kind: str) -> peewee.ModelSelect:
-    """The case as _case_query gives it, with its history in two more columns, so that the
-    page has all it shows in one statement: `history`, its audited events other than reads, as
+def _case_page_query(user: User) -> peewee.ModelSelect:
+    """The cases as _case_query gives them, each with its history in two more columns, so that
+    the page has all it shows in one statement: `history`, its audited events other than reads, as
     a JSON array of [id, at, actor's username, action, details, actor's name] (in no order:
     see timeline()), and
     `reads`, [how often it was opened, by how many people]. JSON is how both databases hand
@@ -353,42 +280,20 @@ def _case_page_query(kind: str) -> peewee.ModelSelect:
     reads = read.select(array(fn.COUNT(read.id), fn.COUNT(read.actor.distinct()))).where(
         about(read) & (read.action == CASE_READ)
     )
-    return _case_query(kind).select_extend(history.alias("history"), reads.alias("reads"))
+    return _case_query(user).select_extend(history.alias("history"), reads.alias("reads"))
 
 
-# The case queries, compiled once (fieldcheck.db.CompiledSelect), one per scope: the case alone
-# (for the routes that change it) and the case page's, with its history; and the audit event
-# of a read of the case page, written only if the user may see the case.
-CASE = {kind: CompiledSelect(functools.partial(_case_query, kind)) for kind in SCOPES}
-CASE_PAGE = {kind: CompiledSelect(functools.partial(_case_page_query, kind)) for kind in SCOPES}
-CASE_PAGE_READ = {
-    kind: CompiledSelect(functools.partial(audit.event_for_each, Case, _visible(kind), CASE_READ))
-    for kind in SCOPES
-}
-FINDINGS = CompiledSelect(
-    lambda: CaseFinding.select().where(CaseFinding.case == Slot("case_id")).order_by(CaseFinding.id)
-)
-
-
-TEAMS = CompiledSelect(
-    lambda: Team.select().where(Team.office == Slot("office")).order_by(Team.name)
-)
-
-
-def _assignable_query() -> peewee.ModelSelect:
+def _assignable_query(office_id: int) -> peewee.ModelSelect:
     """An office's active teams, each joined to its active field officers (a team without any
     still comes, once)."""
     officer = (User.team == Team.id) & User.active & (User.role == roles.FIELD)
     return (
         Team.select(Team.id, Team.name, User.id, User.name)
         .join(User, peewee.JOIN.LEFT_OUTER, on=officer)
-        .where((Team.office == Slot("office")) & Team.active)
+        .where((Team.office == office_id) & Team.active)
         .order_by(Team.name, Team.id, User.name)
         .tuples()
     )
-
-
-ASSIGNABLE = CompiledSelect(_assignable_query)
 
 
 # Each process's copy of offices' teams: database -> office id -> (teams version, teams).
@@ -403,7 +308,7 @@ def office_teams(office: Office) -> list[Team]:
     held = _teams_held.setdefault(database.obj, {})
     version, teams = held.get(office.id, (None, None))
     if version != office.teams_version:
-        teams = list(TEAMS.rows(office=office.id))
+        teams = list(Team.select().where(Team.office == office.id).order_by(Team.name))
         held[office.id] = (office.teams_version, teams)
     return teams
 
@@ -421,7 +326,7 @@ def assignable(office_id: int) -> Assignable:
     """The teams and officers a case of this office can be assigned to, in one statement (an
     officer of an inactive team could not take the case, so is not offered)."""
     teams, officers = {}, []
-    for team_id, team_name, officer_id, officer_name in ASSIGNABLE.rows(office=office_id):
+    for team_id, team_name, officer_id, officer_name in _assignable_query(office_id):
         teams.setdefault(team_id, team_name)
         if officer_id is not None:
             officers.append((officer_id, officer_name, team_name))
@@ -431,21 +336,23 @@ def assignable(office_id: int) -> Assignable:
 
 def visible_case(user: User, case_id: int) -> Case | None:
     """One case the user may see, with its team and its officer's name (no lazy loads later)."""
-    kind, values = scope_of(user)
-    return CASE[kind].first(case_id=case_id, **values)
+    return _case_query(user).where(Case.id == case_id).first()
 
 
 def case_page(user: User, case_id: int, reader: Actor) -> Case | None:
     """A case the user may see with all its page shows but its findings (see
-    _case_page_query), its opening audited as `reader`'s: one round trip on PostgreSQL, the
-    read event written only when the case is there for the user (so never for a 404)."""
+    _case_page_query), its opening audited as `reader`'s: the read event written only when the
+    case is there for the user (so never for a 404)."""
     kind, values = scope_of(user)
-    read = CASE_PAGE_READ[kind].statement(
-        case_id=case_id,
-        **values,
-        **audit.event_slots(reader.user, at=reader.at, address=reader.address),
+    audit.record_for_each(
+        CASE_READ,
+        Case,
+        _scope_condition(kind, **values) & (Case.id == case_id),
+        actor=reader.user,
+        address=reader.address,
+        at=reader.at,
     )
-    return next(iter(CASE_PAGE[kind].rows_after(read, case_id=case_id, **values)), None)
+    return _case_page_query(user).where(Case.id == case_id).first()
 
 
 def findings(case: Case) -> list[CaseFinding]:
@@ -453,7 +360,7 @@ def findings(case: Case) -> list[CaseFinding]:
     query found there are none)."""
     if not getattr(case, "has_findings", True):
         return []
-    return list(FINDINGS.rows(case_id=case.id))
+    return list(CaseFinding.select().where(CaseFinding.case == case.id).order_by(CaseFinding.id))
 
 
 @dataclass

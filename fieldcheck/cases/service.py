@@ -22,7 +22,6 @@ from fieldcheck.audit import (  # the one vocabulary of actions
 from fieldcheck.db import database, transaction
 from fieldcheck.domain import case_states, identity, signals
 from fieldcheck.models import Case, CaseFinding, Office, Region, Team, User
-from sync.store import update_row
 
 # The fields of a case that intake fills in (by hand or from the passport system's export).
 INTAKE_FIELDS = (
@@ -231,11 +230,9 @@ def evaluate_risk(case: Case, known: Known | None = None) -> signals.Evaluation:
 
 
 def save_case(case: Case):
-    """Store what changed on a case (only the changed columns, in one plain UPDATE)."""
-    changed = {f.name: case.__data__.get(f.name) for f in case.dirty_fields}
-    if changed:
-        update_row(database, Case, case.id, changed)
-        case._dirty.clear()
+    """Store what changed on a case (only the changed columns)."""
+    if case.is_dirty():
+        case.save(only=case.dirty_fields)
 
 
 def record_case_change(case: Case, *other_teams):

@@ -1,8 +1,6 @@
 """Routes of the cases blueprint: list and search, intake, the case page, assignment."""
 
-import functools
 import json
-from types import SimpleNamespace
 
 from flask import (
     abort,
@@ -18,7 +16,6 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
@@ -77,65 +74,32 @@ def index():
             page=f.page,
             scope=scope,
         )
-    teams = query.office_teams(current_user.office)
     return render(
         "cases/index.html",
         "cases/_results.html",
         cases=cases,
         f=f,
         has_next=has_next,
-        filters=_filters_html(f, teams),
-    )
-
-
-def _filters_html(f: query.CaseFilter, teams: list) -> Markup:
-    """The list's filters and sort as HTML: the same for every view with the same filters, teams
-    and language, so drawn once for each (its thirty options were a third of the page's
-    template time)."""
-    chosen = (f.state, f.risk, f.team, f.district, f.date_from, f.date_to, f.overdue, f.sort)
-    return _draw_filters(str(get_locale()), chosen, tuple((t.id, t.name) for t in teams))
-
-
-@functools.lru_cache(maxsize=256)
-def _draw_filters(language: str, chosen: tuple, teams: tuple) -> Markup:
-    """`language` is the one render_template draws in (the caller's): it is only part of the key."""
-    names = ("state", "risk", "team", "district", "date_from", "date_to", "overdue", "sort")
-    html = render_template(
-        "cases/_filters.html",
-        f=SimpleNamespace(**dict(zip(names, chosen, strict=True))),
-        teams=[SimpleNamespace(id=i, name=name) for i, name in teams],
+        teams=query.office_teams(current_user.office),
         labels=labels.for_reader(),
         states=case_states.STATES,
     )
-    return Markup(html)  # noqa: S704  (a template's autoescaped output)
 
 
 def _show_in_words(rows: list):
     """Give each row of the list what it shows in the reader's words, and its link: worked out
     here once for the page, where the template would call a lookup for every cell."""
-    link = case_link()
     states, risks = labels.in_words(labels.STATES), labels.in_words(labels.RISK_LEVELS)
     countries = labels.country_names()
     language, today = str(get_locale()), local_today()
     for row in rows:
-        row.href = link(row.id)
+        row.href = url_for("cases.show", case_id=row.id)
         row.overdue = case_states.overdue(row.state, row.due_date, today)
         row.state_word = states[row.state]
         row.risk_word = risks[row.risk_level]
         row.destination = countries.get(row.destination_country, row.destination_country)
         row.applied_on = medium_date(row.application_date, language)
         row.due_on = medium_date(row.due_date, language) if row.due_date else "—"
-
-
-# A case id no case has: stands for the id in the link case_link builds on.
-_ANY_CASE_ID = 2**31 - 1
-
-
-def case_link():
-    """`url_for("cases.show", case_id=n)` for many n: built once, each id put in its place
-    (url_for takes some 7 µs a call; a list page would pay it for each of its rows)."""
-    head, _, tail = url_for("cases.show", case_id=_ANY_CASE_ID).rpartition(str(_ANY_CASE_ID))
-    return lambda case_id: f"{head}{int(case_id)}{tail}"
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -20,7 +20,6 @@ from fieldcheck.cases import service as cases
 from fieldcheck.db import database
 from fieldcheck.domain import case_states, identity
 from fieldcheck.models import Case, CaseFinding, FamilyMember, FieldVisit, RegistryQuestion, User
-from sync.store import insert_returning
 
 KINDS = ("nik_identity", "kk_membership", "birth_certificate", "member_identity")
 ANSWERS = ("match", "mismatch", "not_found")
@@ -51,9 +50,26 @@ class Ask:
 
 
 def _insert(questions: list[RegistryQuestion]):
-    ids = insert_returning(database, RegistryQuestion, [q.__data__ for q in questions])
-    for question, question_id in zip(questions, ids, strict=True):
-        question.id = question_id
+    """Store new questions of one case in one statement, each given its id."""
+    rows = [
+        {
+            "case": q.case_id,
+            "kind": q.kind,
+            "subject": q.subject,
+            "region_code": q.region_code,
+            "claimed": q.claimed,
+            "source": q.source,
+            "status": q.status,
+            "created_at": q.created_at,
+        }
+        for q in questions
+    ]
+    query = RegistryQuestion.insert_many(rows).returning(
+        RegistryQuestion.id, RegistryQuestion.kind, RegistryQuestion.subject
+    )
+    ids = {(kind, subject): question_id for question_id, kind, subject in query.tuples().execute()}
+    for question in questions:
+        question.id = ids[(question.kind, question.subject)]
 
 
 def _ask(
@@ -62,14 +78,12 @@ def _ask(
     asks: list[Ask],
     source: str,
     before: dict | None = None,
-    store=_insert,
 ) -> tuple[list, int]:
     """Ask each once per (case, kind, subject); a changed claim reopens the question.
 
     Returns the questions asked now (new or reopened) and how many of the case's questions
     are open after that. `before`: the case's questions by (kind, subject) when the caller
-    looked them up already (kept up to date here), else they are read. `store(questions)`
-    writes the new ones and sets their ids (by default at once).
+    looked them up already (kept up to date here), else they are read.
     """
     if before is None:
         before = {
@@ -100,7 +114,7 @@ def _ask(
         before[(ask.kind, ask.subject)] = question
         asked.append(question)
     if new:
-        store(new)
+        _insert(new)
     for question in asked:
         actor.record(
             REGISTRY_ASK,
@@ -163,12 +177,12 @@ def ask_at_intake(actor: Actor, case: Case) -> list[RegistryQuestion]:
 
 
 def ask_from_visit(
-    actor: Actor, case: Case, visit: FieldVisit, members=None, before=None, store=_insert
+    actor: Actor, case: Case, visit: FieldVisit, members=None, before=None
 ) -> tuple[list, int]:
     """Each family member's NIK and relationship; the household's family card.
 
     `members`: the visit's family members when the caller holds them (else they are read);
-    `before` and `store` as for _ask. Returns the questions asked and how many are open.
+    `before` as for _ask. Returns the questions asked and how many are open.
     """
     on, region = case.application_date, case.district_code or ""
     if members is None:
@@ -209,7 +223,7 @@ def ask_from_visit(
                 },
             )
         )
-    return _ask(actor, case, asks, "field", before, store)
+    return _ask(actor, case, asks, "field", before)
 
 
 def open_questions(case: Case) -> int:
@@ -297,13 +311,13 @@ def proceed_without(actor: Actor, case: Case, reason: str) -> Case:
 
 
 def after_submission(
-    actor: Actor, case: Case, visit: FieldVisit, members=None, before=None, store=_insert, save=True
+    actor: Actor, case: Case, visit: FieldVisit, members=None, before=None, save=True
 ):
     """A stored verification: ask about its family, then registry check or straight to review.
 
-    `members`, `before`, `store` and `save` as for ask_from_visit and cases.service.move."""
+    `members`, `before` and `save` as for ask_from_visit and cases.service.move."""
 
-    _, still_open = ask_from_visit(actor, case, visit, members, before, store)
+    _, still_open = ask_from_visit(actor, case, visit, members, before)
     action = "begin_registry_check" if still_open else "begin_review"
     cases.move(actor, case, action, role=case_states.SYSTEM, save=save)
 

@@ -245,7 +245,7 @@ def test_sync_package_imports_neither_flask_nor_fieldcheck():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-# -- rows held back to the end of a push, and the bulk helpers ------------------------------------
+# -- rows handed to engine.insert: written at the end of a push --------------------------------
 
 
 class Tally(peewee.Model):
@@ -256,7 +256,7 @@ class Tally(peewee.Model):
 
 
 def tallying_handler(op, ctx, engine):
-    """Holds a row back, bumps a counter row later, and fails after that when told to."""
+    """Hands a row over, and fails after that when told to."""
     engine.insert(Tally, {"record_id": op.record_id, "words": op.payload["text"]})
     ctx.cache.setdefault("seen", []).append(op.op_id)
     if op.payload.get("fail"):
@@ -266,7 +266,6 @@ def tallying_handler(op, ctx, engine):
 
 def prepare_tallies(ops, ctx, engine):
     ctx.cache["prepared"] = sorted(o.op_id for o in ops)
-    ctx.cache["ids"] = engine.new_ids(Tally, len(ops))
 
 
 @pytest.fixture
@@ -291,26 +290,13 @@ def test_rows_held_back_are_written_at_the_end_and_dropped_with_a_failed_operati
     assert again[0]["status"] == DUPLICATE and Tally.select().count() == 2
 
 
-def test_new_ids_are_unused_and_only_for_a_push(tally_engine):
-    with pytest.raises(RuntimeError):
-        tally_engine.new_ids(Tally, 3)
-    Tally.create(record_id="r", words="sudah ada")
-    before = Tally.select(peewee.fn.MAX(Tally.id)).scalar()
-    captured = {}
-
-    def capture(ops, ctx, engine):
-        captured["ids"] = engine.new_ids(Tally, 2) + engine.new_ids(Tally, 2)
-
-    tally_engine.handlers._prepare["tally.add"] = capture
-    push(tally_engine, op("tally.add", "x"))
-    ids = captured["ids"]
-    assert len(set(ids)) == 4 and min(ids) > before  # two calls in one push never overlap
-
-
-def test_bulk_helpers_store_what_peewee_would(blank_database):
+def test_rows_handed_to_insert_are_stored_as_peewee_stores_them(engine):
+    """Converted by their fields (an aware datetime stored as naive UTC), defaults for what a
+    row leaves out, rows of one table with different fields, more rows than one statement
+    takes; outside a push, written at once."""
     from datetime import UTC, datetime
 
-    from sync.store import UTCDateTime, insert_returning, insert_rows, update_row, update_rows
+    from sync.store import UTCDateTime
 
     class Row(peewee.Model):
         name = peewee.TextField()
@@ -318,24 +304,25 @@ def test_bulk_helpers_store_what_peewee_would(blank_database):
         flag = peewee.BooleanField(null=True)
         at = UTCDateTime(null=True)
 
-    db = blank_database
-    db.bind([Row])
-    db.create_tables([Row])
+    engine.db.bind([Row])
+    engine.db.create_tables([Row])
     at = datetime(2026, 11, 28, 8, 30, tzinfo=UTC)
     tricky = "100% 'kutip' %s %(x)s \\ \"dua\" ✓"
-    insert_rows(db, Row, [{"name": tricky, "flag": True, "at": at}, {"name": "b", "count": 2}])
-    ids = insert_returning(db, Row, [{"name": "c"}, {"name": "d", "flag": False}])
-    assert [r.name for r in Row.select().where(Row.id.in_(ids)).order_by(Row.id)] == ["c", "d"]
+
+    def many_rows(op, ctx, engine_):
+        engine_.insert(Row, {"name": tricky, "flag": True, "at": at})
+        engine_.insert(Row, {"name": "b", "count": 2})
+        for i in range(12_000):  # more than one statement's variables
+            engine_.insert(Row, {"name": f"n{i}"})
+        return Outcome(APPLIED, {})
+
+    engine.handlers.register("rows.add", many_rows)
+    assert push(engine, op("rows.add"))[0]["status"] == APPLIED
     first = Row.get(Row.name == tricky)
     assert (first.count, first.flag, first.at) == (7, True, at)
-    update_rows(db, Row, {first.id: {"name": "x%y", "count": 3}, ids[0]: {"flag": None}})
-    assert update_row(db, Row, ids[1], {"name": tricky}) == 1
-    got = {r.id: (r.name, r.count, r.flag) for r in Row.select()}
-    assert got[first.id] == ("x%y", 3, True)
-    assert got[ids[0]] == ("c", 7, None) and got[ids[1]] == (tricky, 7, False)
-    many = [{"name": f"n{i}"} for i in range(12_000)]  # more than one statement's variables
-    insert_rows(db, Row, many)
-    assert Row.select().count() == 4 + 12_000
+    assert (Row.get(Row.name == "b").count, Row.select().count()) == (2, 12_002)
+    engine.insert(Row, {"name": "alone"})
+    assert Row.get(Row.name == "alone").count == 7
 
 
 def test_the_same_operations_pushed_in_opposite_orders_at_once_never_deadlock(engine):

@@ -434,10 +434,6 @@ def test_event_details_say_only_what_the_event_recorded(app, action, details, sa
         assert event_details(action, details) == said
 
 
-# What each statement prepared on PostgreSQL is (name -> SELECT, INSERT...), whenever prepared.
-PREPARED, PREPARED_SQL = {}, []
-
-
 def statements_of(monkeypatch, app) -> list[str]:
     """The SQL statements the app's database runs from now on (sealing the audit chain off)."""
     from fieldcheck.db import database
@@ -448,40 +444,23 @@ def statements_of(monkeypatch, app) -> list[str]:
 
     def counting(sql, *args, **kwargs):
         ran.append(" ".join(sql.split()))
-        if sql.startswith("PREPARE "):
-            _, name, _, kind = sql.split(None, 4)[:4]
-            PREPARED[name] = kind.upper()
-            PREPARED_SQL.append(sql)
         return execute_sql(sql, *args, **kwargs)
 
     monkeypatch.setattr(database.obj, "execute_sql", counting)
     return ran
 
 
-TRANSACTIONS = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PREPARE")
+TRANSACTIONS = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 def kinds(statements: list[str]) -> dict:
-    """How many statements of each kind (SELECT, INSERT...), transactions left out.
-
-    On PostgreSQL a compiled query is prepared once per connection (PREPARE, not counted)
-    and then run as EXECUTE: counted as the statement it runs. Statements sent together in one
-    round trip (fieldcheck.db.CompiledSelect.rows_after) are counted one by one.
-    """
+    """How many statements of each kind (SELECT, INSERT...), transactions left out."""
     counted = {}
     for sql in statements:
-        for one in re.split(r"; (?=INSERT |SELECT |EXECUTE |UPDATE |DELETE )", sql):
-            kind = one.split()[0].upper()
-            if kind == "EXECUTE":
-                kind = PREPARED.get(one.split()[1], "SELECT")
-            if kind not in TRANSACTIONS:
-                counted[kind] = counted.get(kind, 0) + 1
+        kind = sql.split()[0].upper()
+        if kind not in TRANSACTIONS:
+            counted[kind] = counted.get(kind, 0) + 1
     return counted
-
-
-def round_trips(statements: list[str]) -> int:
-    """How many times the app asked the database (transactions and PREPAREs left out)."""
-    return sum(1 for sql in statements if sql.split()[0].upper() not in TRANSACTIONS)
 
 
 def test_case_list_runs_two_selects_and_its_audit_insert_however_many_cases(app, web, monkeypatch):
@@ -504,9 +483,6 @@ def test_case_list_runs_two_selects_and_its_audit_insert_however_many_cases(app,
         # only the first time (while the office's teams version stays the same); and the
         # audit event of the list's read.
         assert kinds(ran) == {"SELECT": 3 if url == "/cases" else 2, "INSERT": 1}, ran
-        if is_postgres():  # prepared where one index serves filter and sort, else planned
-            planned = [sql for sql in ran if sql.startswith("SELECT")]
-            assert len(planned) == (1 if "name" in url else 0), ran
     rows = list_rows(web.get("/cases?sort=name", headers=EN).get_data(as_text=True))
     assert rows[0][1:] == ["Siti Nomor 0", "Cambodia", rows[0][3], "Referred", teams[0].name, "—"]
 
@@ -553,18 +529,16 @@ def test_case_page_runs_the_same_statements_however_long_its_history(app, web, m
     ran = statements_of(monkeypatch, app)
     web.get(page)
     first = kinds(ran)
-    # The user with its office; the case with its team, its officer, whether it has any
-    # findings (it has none), its timeline and its read count, in one statement, with the
-    # audited read (sent together on PostgreSQL); the teams with their officers to assign to.
+    # The user with its office; the audited read; the case with its team, its officer,
+    # whether it has any findings (it has none), its timeline and its read count, in one
+    # statement; the teams with their officers to assign to.
     assert first == {"SELECT": 3, "INSERT": 1}, ran
-    assert round_trips(ran) == (3 if is_postgres() else 4), ran
     for _ in range(3):
         web.get(page)
     ran.clear()
     web.get(page)
     assert kinds(ran) == first
-    inserts = [sql for sql in ran if sql.startswith("INSERT")]  # on SQLite; prepared on PG
-    inserts += [sql for sql in PREPARED_SQL if " AS INSERT " in sql]
+    inserts = [sql for sql in ran if sql.startswith("INSERT")]
     assert inserts and all('INSERT INTO "audit_event"' in sql for sql in inserts)
 
     web.post(f"{page}/cancel", {"reason": "Applicant withdrew"}, page=page)
@@ -866,35 +840,3 @@ def test_field_officers_cannot_create_or_assign(app, web):
     signed_in(web, "field", "field1")
     assert web.get("/cases/new").status_code == 403
     assert web.get("/cases/import").status_code == 403
-
-
-@pytest.mark.parametrize("chosen", ["", "1", "2", "9"])
-def test_the_quick_select_draws_what_wtforms_select_draws(chosen):
-    """The case page's team and officer lists use a faster widget: the very same HTML."""
-    from wtforms import Form, SelectField
-
-    from fieldcheck.cases.forms import QuickSelect
-
-    choices = [("", "Any <officer>"), ("1", 'Siti "Ani" & Co'), ("2", "Budi — Tim 'A'")]
-
-    class Both(Form):
-        plain = SelectField("Officer", choices=choices)
-        quick = SelectField("Officer", choices=choices, widget=QuickSelect())
-
-    form = Both(data={"plain": chosen, "quick": chosen})
-    assert str(form.quick()).replace("quick", "plain") == str(form.plain())
-
-
-def test_the_lists_prepared_are_read_in_order_from_an_index():
-    """query.IN_INDEX_ORDER: each list prepared on PostgreSQL has an index of Case that holds
-    the office, its filter and its sort's first column in that order (so its plan is fixed)."""
-    from fieldcheck.cases.query import IN_INDEX_ORDER, SORTS
-
-    indexes = [
-        tuple(field.column_name for field in index._expressions)
-        for index in Case._meta.fields_to_index()
-    ]
-    filtered = {"state": "state", "risk": "risk_level"}
-    for shape, sort in IN_INDEX_ORDER:
-        wanted = ("office_id", *(filtered[f] for f in shape), SORTS[sort][0].node.column_name)
-        assert any(index[: len(wanted)] == wanted for index in indexes), (shape, sort)

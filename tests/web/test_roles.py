@@ -117,8 +117,7 @@ def menu(web, page, language):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_has_its_menu_with_the_current_page_marked(app, web, role):
-    """The menu is drawn once per role, page and language (fieldcheck.views.navigation): each
-    role still gets its own, the page it is on marked, in the reader's language."""
+    """Each role gets its own menu, the page it is on marked, in the reader's language."""
     factories.user(role, role)
     web.login(role)
     home = menu(web, "/", "en")
