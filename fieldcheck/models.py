@@ -216,6 +216,15 @@ class Case(BaseModel):
             .count()
         )
 
+    def latest_visit(self) -> "FieldVisit | None":
+        """The submission that counts: the newest one not flagged late, second or conflict."""
+        return (
+            FieldVisit.select()
+            .where((FieldVisit.case == self) & FieldVisit.flag.is_null())
+            .order_by(FieldVisit.received_at.desc(), FieldVisit.id.desc())
+            .first()
+        )
+
 
 class CaseFinding(BaseModel):
     """Something found about a case: by its identity numbers, in the field, or by the registry."""

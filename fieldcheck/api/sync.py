@@ -32,7 +32,6 @@ from sync import EnvelopeError, PushContext
 from sync.media import sha256_of, sniff_type
 
 # The cases a field officer holds on the phone: the ones to visit, or to correct.
-ON_PHONE = (case_states.ASSIGNED, case_states.IN_FIELD, case_states.RETURNED)
 MAX_PULL = 2000
 MAX_CURSOR = 2**62
 
@@ -100,7 +99,7 @@ def pull():
         cursor = engine().cursor_now()  # read first: what changes during this pull comes again
         cases = list(
             query.visible_cases(officer)
-            .where(Case.state.in_(ON_PHONE))
+            .where(Case.state.in_(case_states.ON_PHONE))
             .order_by(Case.id)
             .limit(limit + 1)
         )
@@ -117,7 +116,7 @@ def pull():
             {
                 c.id: c
                 for c in query.visible_cases(officer).where(
-                    Case.id.in_(ids) & Case.state.in_(ON_PHONE)
+                    Case.id.in_(ids) & Case.state.in_(case_states.ON_PHONE)
                 )
             }
             if ids

@@ -166,14 +166,7 @@ def _visit_facts(case: Case, known: Known) -> dict:
 
     if not case.id:
         return {}
-    visit = known.latest_visit
-    if visit is None:
-        visit = (
-            FieldVisit.select()
-            .where((FieldVisit.case == case) & FieldVisit.flag.is_null())
-            .order_by(FieldVisit.received_at.desc(), FieldVisit.id.desc())
-            .first()
-        )
+    visit = known.latest_visit or case.latest_visit()
     if visit is None:
         return {}
     facts = visits.facts_from_visit(

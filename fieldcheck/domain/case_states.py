@@ -36,6 +36,8 @@ STATES = (
     REVOKED,
     CANCELLED,
 )
+# The cases a field officer's phone holds: the team's work still to be visited or corrected.
+ON_PHONE = (ASSIGNED, IN_FIELD, RETURNED)
 OPEN_STATES = (REFERRED, ASSIGNED, IN_FIELD, SUBMITTED, REGISTRY_CHECK, UNDER_REVIEW, RETURNED)
 FINAL_STATES = (REFUSED, REVOKED, CANCELLED)
 

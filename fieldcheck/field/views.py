@@ -20,7 +20,6 @@ from fieldcheck.models import Case, FamilyMember, FieldVisit
 from fieldcheck.security import client_address, public, roles_required, token_issuance, token_scope
 
 field_only = roles_required(roles.FIELD)
-ON_PHONE = (case_states.ASSIGNED, case_states.IN_FIELD, case_states.RETURNED)
 
 # What the service worker keeps so the app opens with no network at all.
 SHELL = (
@@ -56,7 +55,7 @@ def index():
     """The officer's cases, with what is on the phone, the outbox and the sync status."""
     cases = list(
         query.visible_cases(current_user)
-        .where(Case.state.in_(ON_PHONE))
+        .where(Case.state.in_(case_states.ON_PHONE))
         .order_by(Case.due_date.asc(nulls="LAST"), Case.id)
     )
     # The phone fetches this list after each pull, with its token: audited as the token's officer.

@@ -26,15 +26,6 @@ class Comparison:
         return family.mismatch_count(self.rows)
 
 
-def latest_visit(case: Case) -> FieldVisit | None:
-    return (
-        FieldVisit.select()
-        .where((FieldVisit.case == case) & FieldVisit.flag.is_null())
-        .order_by(FieldVisit.received_at.desc(), FieldVisit.id.desc())
-        .first()
-    )
-
-
 def recorded_members(case: Case, visit: FieldVisit | None) -> list[dict]:
     """The applicant, then the members the officer recorded."""
     people = [
@@ -63,7 +54,7 @@ def recorded_members(case: Case, visit: FieldVisit | None) -> list[dict]:
 
 
 def compare_case(case: Case) -> Comparison:
-    visit = latest_visit(case)
+    visit = case.latest_visit()
     extract, card = extracts.card_members(case.kk) if case.kk else (None, [])
     result = Comparison(case, visit, extract, recorded_members(case, visit), card)
     if visit is not None and card:

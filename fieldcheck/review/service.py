@@ -41,19 +41,9 @@ def keys_folder():
     return current_app.instance_path
 
 
-def latest_visit(case: Case) -> FieldVisit | None:
-    """The submission under review: the newest one not flagged late or second or conflict."""
-    return (
-        FieldVisit.select()
-        .where((FieldVisit.case == case) & FieldVisit.flag.is_null())
-        .order_by(FieldVisit.received_at.desc(), FieldVisit.id.desc())
-        .first()
-    )
-
-
 def decision_data(case: Case, decision: Decision, report_id: str) -> dict:
     """What the report's QR vouches for: the fields a passport officer relies on (no NIK)."""
-    visit = latest_visit(case)
+    visit = case.latest_visit()
     return {
         "report_id": report_id,
         "application_number": case.application_number,
@@ -164,7 +154,7 @@ def refuse(
 
 def return_for_correction(actor: Actor, case: Case, comment: str) -> FieldVisit:
     """Back to the officer who submitted, with the comment; it reaches the phone on its pull."""
-    visit = latest_visit(case)
+    visit = case.latest_visit()
     if visit is None:
         raise ReviewError("nothing_to_return")
     with database.atomic():

@@ -129,7 +129,7 @@ def show(case_id):
     visits = list(
         FieldVisit.select().where(FieldVisit.case == case).order_by(FieldVisit.received_at.desc())
     )
-    current = service.latest_visit(case)
+    current = case.latest_visit()
     family = list(current.family.order_by(FamilyMember.id)) if current else []
     questions = list(
         RegistryQuestion.select().where(RegistryQuestion.case == case).order_by(RegistryQuestion.id)
