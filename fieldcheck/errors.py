@@ -6,6 +6,7 @@ turn them into words here. The API sends `{"error": {"code": ..., "message": ...
 
 from datetime import date
 
+from flask import jsonify
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
@@ -144,7 +145,29 @@ MESSAGES = {
         "%(open_questions)s registry questions are still open: only a "
         "supervisor may go on without them, with a reason."
     ),
+    # A device's sign-in (fieldcheck.security.TOKEN_PROBLEMS) and a browser's session.
+    "token_unknown": _l("This device is not signed in. Sign in again."),
+    "token_revoked": _l(
+        "This device was signed out by an administrator or by you. Sign in "
+        "again; case data on the device is removed, unsent findings are kept."
+    ),
+    "token_expired": _l(
+        "This device's sign-in has expired. Sign in again: nothing unsent is lost."
+    ),
+    "account_inactive": _l("This account is no longer active."),
+    "token_scope": _l("This device's sign-in does not open this. Sign in on the right device."),
+    "token_not_accepted": _l("A device sign-in does not open this. Sign in with your password."),
+    "unauthenticated": _l("Sign in first."),
+    "session_expired": _l("Your session has expired. Sign in again."),
 }
+
+
+def api_error(status: int, code: str, params: dict | None = None, **extra):
+    """The API's answer for an error: {"error": {"code", "message", ...}}, the message the
+    catalogue's for `code` in the reader's language."""
+    response = jsonify({"error": {"code": code, "message": message(code, params), **extra}})
+    response.status_code = status
+    return response
 
 
 def message(code: str, params: dict | None = None) -> str:

@@ -28,6 +28,7 @@ from fieldcheck.accounts import Actor
 from fieldcheck.clock import utcnow
 from fieldcheck.db import database
 from fieldcheck.domain import roles
+from fieldcheck.errors import api_error
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -59,6 +60,7 @@ def wants_json() -> bool:
 
 
 def json_error(status: int, code: str, message: str):
+    """Being replaced by fieldcheck.errors.api_error, whose message comes from the catalogue."""
     response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = status
     return response
@@ -224,19 +226,15 @@ def _load_user_from_bearer(request):
     return token.user
 
 
-TOKEN_PROBLEMS = {
-    "token_unknown": _l("This device is not signed in. Sign in again."),
-    "token_revoked": _l(
-        "This device was signed out by an administrator or by you. Sign in "
-        "again; case data on the device is removed, unsent findings are kept."
-    ),
-    "token_expired": _l(
-        "This device's sign-in has expired. Sign in again: nothing unsent is lost."
-    ),
-    "account_inactive": _l("This account is no longer active."),
-    "token_scope": _l("This device's sign-in does not open this. Sign in on the right device."),
-    "token_not_accepted": _l("A device sign-in does not open this. Sign in with your password."),
-}
+# Why a device's token opened nothing, each a code of the error catalogue (fieldcheck.errors).
+TOKEN_PROBLEMS = (
+    "token_unknown",
+    "token_revoked",
+    "token_expired",
+    "account_inactive",
+    "token_scope",
+    "token_not_accepted",
+)
 
 
 def device_required(*allowed: str, scope: str = roles.SYNC_SCOPE):
@@ -247,9 +245,7 @@ def device_required(*allowed: str, scope: str = roles.SYNC_SCOPE):
         @wraps(view)
         def guarded(*args, **kwargs):
             if g.get("device_token") is None or not current_user.is_authenticated:
-                code = g.get("token_problem", "unauthenticated")
-                message = TOKEN_PROBLEMS.get(code, _l("Sign in first."))
-                return json_error(401, code, str(message))
+                return api_error(401, g.get("token_problem", "unauthenticated"))
             if allowed and not current_user.has_role(*allowed):
                 return forbidden(allowed)
             return view(*args, **kwargs)
@@ -266,9 +262,8 @@ def _unauthorized():
     ended = g.get("session_ended")
     if wants_json():
         if ended:
-            return json_error(401, "session_expired", _("Your session has expired. Sign in again."))
-        code = g.get("token_problem", "unauthenticated")
-        return json_error(401, code, str(TOKEN_PROBLEMS.get(code, _l("Sign in first."))))
+            return api_error(401, "session_expired")
+        return api_error(401, g.get("token_problem", "unauthenticated"))
     if ended == sessions.IDLE:
         minutes = int(current_app.config["IDLE_TIMEOUT"].total_seconds() // 60)
         flash(
