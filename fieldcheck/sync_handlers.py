@@ -67,10 +67,12 @@ class Lookups:
     it brings (prepare_submissions fills it for all the push's submissions in a few queries;
     what it lacks is read when first needed).
 
-    The handlers write the visits, questions and case changes at once, in their operation's
-    savepoint, and keep this up to date as they go. When an operation fails its savepoint
-    takes back what it wrote, and what it looked up or changed here is forgotten (`forget`):
-    read again from the database when next needed.
+    The handlers write the visits and questions at once, in their operation's savepoint, and
+    hand the case's changes to the engine (SyncEngine.update), written at the push's end; they
+    keep this up to date as they go. When an operation fails its savepoint takes back what it
+    wrote and the engine drops what it was handed; what the operation looked up or changed here
+    is forgotten (`forget`), to be read again: from the database, with the changes the push's
+    other operations will still write (SyncEngine.held_updates).
     """
 
     def __init__(self):
@@ -83,10 +85,16 @@ class Lookups:
         self.recruiters = {}  # recruiter phone -> ids of cases visited naming it (capped)
         self.touched = set()  # (what, key) the operation under way used: what `forget` drops
 
-    def case(self, case_id) -> Case | None:
+    def case(self, case_id, engine) -> Case | None:
+        """The case as the push has changed it so far: the database's row (locked) with what
+        the push's operations will still write to it."""
         self.touched.add(("case", case_id))
         if case_id not in self.cases:
-            self.cases[case_id] = _locked(Case.select().where(Case.id == case_id)).first()
+            case = _locked(Case.select().where(Case.id == case_id)).first()
+            if case is not None:
+                for name, value in engine.held_updates(Case, case_id).items():
+                    setattr(case, name, value)
+            self.cases[case_id] = case
         return self.cases[case_id]
 
     def questions_of(self, case_id) -> dict:
@@ -208,7 +216,7 @@ def _recruiter_cases(phones: list[str]):
 
 def _officers_case(case_id, officer, engine, ctx) -> Case:
     """The case, if it is or ever was with the officer's team; anything else is not theirs."""
-    case = _lookups(ctx).case(case_id)
+    case = _lookups(ctx).case(case_id, engine)
     if case is None or officer.team_id is None:
         raise Rejected(
             "case_not_found",
@@ -261,7 +269,7 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
     photos = clean.get("photos", [])
     shas = [p["sha256"] for p in photos]
     missing = engine.await_media(f"visit:{op.record_id}", shas, ctx.now) if shas else []
-    visit = FieldVisit(
+    row = dict(
         uuid=op.record_id,
         case=case,
         officer=ctx.principal,
@@ -292,7 +300,8 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
         assessment=clean.get("assessment") or "",
         recommendation=clean["recommendation"],
     )
-    visit.save(force_insert=True)  # at once: its family rows point at it
+    visit = FieldVisit(**row)
+    visit.id = engine.insert_now(FieldVisit, row)  # at once: its family rows point at it
     _lookups(ctx).stored_visit(visit)
     rows = [{"visit": visit.id, **row} for row in member_rows(clean)]
     for row in rows:
@@ -346,13 +355,15 @@ def _outcome(visit: FieldVisit, case: Case, action: str, actor: Actor) -> Outcom
     return Outcome(APPLIED, result)
 
 
-def _take_in(actor: Actor, case: Case, visit: FieldVisit, action: str, role: str, ctx):
+def _take_in(actor: Actor, case: Case, visit: FieldVisit, action: str, role: str, ctx, engine):
     """An unflagged submission moves the case on: submitted, its family asked of the registry,
     then registry check or review, risk evaluated again; the case row written once."""
     found = _lookups(ctx)
     service.move(actor, case, action, role=role, save=False)
     questions = found.questions_of(case.id)
-    registry.after_submission(actor, case, visit, visit.members, questions, save=False)
+    registry.after_submission(
+        actor, case, visit, visit.members, questions, save=False, insert=_inserter(engine)
+    )
     known = service.Known(
         findings=found.findings_of(case.id),
         latest_visit=visit,
@@ -361,7 +372,19 @@ def _take_in(actor: Actor, case: Case, visit: FieldVisit, action: str, role: str
         else None,
     )
     service.reevaluate(actor, case, source="field", known=known, save=False)
-    service.save_case(case)
+    # Written with the push's other rows at its end; a field changed by an earlier operation
+    # is handed again with its value now (the engine merges a row's updates).
+    engine.update(Case, case.id, {f.name: getattr(case, f.name) for f in case.dirty_fields})
+
+
+def _inserter(engine):
+    """Registry questions stored at once through the engine (each given its id)."""
+
+    def insert(questions):
+        for question in questions:
+            question.id = engine.insert_now(RegistryQuestion, registry.question_row(question))
+
+    return insert
 
 
 def _forgotten_on_error(handler):
@@ -396,7 +419,7 @@ def submit_visit(op, ctx, engine) -> Outcome:
         flag, reason = "second", "the case has a submission already: kept for the supervisor"
     visit = _store_visit(op, ctx, engine, case, clean, flag=flag, reason=reason)
     if flag is None:
-        _take_in(actor, case, visit, "submit", officer.role, ctx)
+        _take_in(actor, case, visit, "submit", officer.role, ctx, engine)
     return _outcome(visit, case, VISIT_SUBMIT, actor)
 
 
@@ -433,7 +456,7 @@ def amend_visit(op, ctx, engine) -> Outcome:
         )
     visit = _store_visit(op, ctx, engine, case, clean, flag=flag, reason=reason, amends=original)
     if flag is None:
-        _take_in(actor, case, visit, "resubmit", officer.role, ctx)
+        _take_in(actor, case, visit, "resubmit", officer.role, ctx, engine)
     return _outcome(visit, case, VISIT_AMEND, actor)
 
 

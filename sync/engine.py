@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 
 import peewee
 
+from sync import bulk
 from sync.envelope import BadOperation, Operation, parse_envelope
-from sync.store import TABLES, Change, Media, MediaWait, OperationLog
+from sync.store import TABLES, Change, Media, MediaWait, OperationLog, is_postgres
 
 APPLIED = "applied"
 DUPLICATE = "duplicate"
@@ -21,11 +22,8 @@ REJECTED = "rejected"
 # PostgreSQL advisory-lock key that orders change-feed writers by commit (see record_change).
 _FEED_LOCK = 0x53_59_4E_43  # "SYNC"
 
-# SQLite allows 32,766 variables a statement (PostgreSQL 65,535): insert_many in chunks below it.
-MAX_VARIABLES = 32_000
-
 # The rows the push under way hands to SyncEngine.insert, to be written at its end.
-_held: ContextVar["list[tuple[type[peewee.Model], dict]] | None"] = ContextVar(
+_held: ContextVar["list[tuple[type[peewee.Model], object, dict]] | None"] = ContextVar(
     "sync_held_rows", default=None
 )
 
@@ -159,36 +157,62 @@ class SyncEngine:
 
     def insert(self, model: type[peewee.Model], row: dict):
         """Insert a row (a dict by field name): at once, or, inside a push, with the push's
-        other rows at its end, in one insert_many per table (dropped with its operation's
-        savepoint if that is rolled back). For rows that only accumulate, such as audit
-        events, which nothing reads back before the push ends."""
+        other rows at its end, a few statements per table (dropped with its operation's
+        savepoint if that is rolled back). For rows nothing reads back from the database
+        before the push ends, such as audit events."""
         held = _held.get()
         if held is None:
             if model is Change:
                 self._feed_lock()
-            model.insert(row).execute()
+            bulk.insert_rows(self.db, model, [row])
         else:
-            held.append((model, row))
+            held.append((model, None, row))
+
+    def insert_now(self, model: type[peewee.Model], row: dict):
+        """Insert a row at once (it is in the operation's savepoint) and return its primary
+        key: for a row that others point at."""
+        return bulk.insert_row(self.db, model, row)
+
+    def update(self, model: type[peewee.Model], pk, row: dict):
+        """UPDATE a row by primary key with these fields (by name): at once, or, inside a push,
+        at its end, several updates of a row merged (dropped with its operation's savepoint if
+        that is rolled back). The caller keeps the changed object: nothing may read the row
+        from the database before the push ends."""
+        held = _held.get()
+        if held is None:
+            bulk.update_rows(self.db, model, {pk: row})
+        elif row:
+            held.append((model, pk, row))
+
+    def held_updates(self, model: type[peewee.Model], pk) -> dict:
+        """What the push's operations applied so far will still write to this row: its fields
+        by name (for a caller that reads the row again after an operation failed)."""
+        changed = {}
+        for held_model, key, row in _held.get() or ():
+            if held_model is model and key == pk:
+                changed.update(row)
+        return changed
 
     def _write(self, held: list[tuple]):
-        """The held rows, by table in the order they came: peewee's insert_many, each row as
-        a tuple of the fields it gives (a missing field takes its default)."""
-        groups: dict[tuple, list[tuple]] = {}
+        """The held rows, by table in the order they came; the updates merged by row."""
+        inserts: dict[tuple, list[dict]] = {}
+        updates: dict[type, dict] = {}
         changes = {}
-        for model, row in held:
-            if model is Change:  # one entry per thing changed is all a reader needs
+        for model, pk, row in held:
+            if pk is not None:
+                updates.setdefault(model, {}).setdefault(pk, {}).update(row)
+            elif model is Change:  # one entry per thing changed is all a reader needs
                 changes.setdefault((row["scope"], row["entity"], row["entity_id"]), row)
-                continue
-            groups.setdefault((model, *row), []).append(tuple(row.values()))
+            else:
+                inserts.setdefault((model, *row), []).append(row)
         if changes:
             self._feed_lock()
             for row in changes.values():
-                groups.setdefault((Change, *row), []).append(tuple(row.values()))
-        for (model, *names), rows in groups.items():
-            fields = [model._meta.fields[name] for name in names]
-            per_statement = MAX_VARIABLES // len(model._meta.sorted_fields)
-            for start in range(0, len(rows), per_statement):
-                model.insert_many(rows[start : start + per_statement], fields=fields).execute()
+                inserts.setdefault((Change, *row), []).append(row)
+        for (model, *_), rows in inserts.items():
+            bulk.insert_rows(self.db, model, rows)
+        for model, rows in updates.items():
+            bulk.update_rows(self.db, model, rows)
 
     def _write_transaction(self):
         """A transaction that will write. On SQLite it takes the write lock at BEGIN
@@ -200,8 +224,7 @@ class SyncEngine:
         return self.db.atomic()
 
     def _is_postgres(self) -> bool:
-        db = self.db.obj if isinstance(self.db, peewee.DatabaseProxy) else self.db
-        return isinstance(db, peewee.PostgresqlDatabase)
+        return is_postgres(self.db)
 
     def lock(self, key: str):
         """Serialise the work on one key (an op id, a photo) until this transaction ends.
@@ -288,7 +311,7 @@ class SyncEngine:
             "device": context.device,
             "received_at": context.now,
         }
-        held.append((OperationLog, row))
+        held.append((OperationLog, None, row))
         logged[op.op_id] = OperationLog(**row)
         return _result(op.op_id, outcome.status, result=outcome.result, reason=outcome.reason)
 

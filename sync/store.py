@@ -91,6 +91,12 @@ class MediaWait(_Base):
 TABLES = (OperationLog, Change, Media, MediaWait)
 
 
+def is_postgres(db: peewee.Database) -> bool:
+    """Whether `db` (or the database a proxy stands for) is PostgreSQL."""
+    target = db.obj if isinstance(db, peewee.DatabaseProxy) else db
+    return isinstance(target, peewee.PostgresqlDatabase)
+
+
 def create_tables(db: peewee.Database):
     """Create the engine's tables (idempotent); apps call it from their own migrations."""
     with db.bind_ctx(TABLES):

@@ -49,21 +49,23 @@ class Ask:
         self.kind, self.subject, self.region, self.claimed = kind, subject, region, claimed
 
 
+def question_row(q: RegistryQuestion) -> dict:
+    """A new question's row, by field name."""
+    return {
+        "case": q.case_id,
+        "kind": q.kind,
+        "subject": q.subject,
+        "region_code": q.region_code,
+        "claimed": q.claimed,
+        "source": q.source,
+        "status": q.status,
+        "created_at": q.created_at,
+    }
+
+
 def _insert(questions: list[RegistryQuestion]):
     """Store new questions of one case in one statement, each given its id."""
-    rows = [
-        {
-            "case": q.case_id,
-            "kind": q.kind,
-            "subject": q.subject,
-            "region_code": q.region_code,
-            "claimed": q.claimed,
-            "source": q.source,
-            "status": q.status,
-            "created_at": q.created_at,
-        }
-        for q in questions
-    ]
+    rows = [question_row(q) for q in questions]
     query = RegistryQuestion.insert_many(rows).returning(
         RegistryQuestion.id, RegistryQuestion.kind, RegistryQuestion.subject
     )
@@ -78,12 +80,14 @@ def _ask(
     asks: list[Ask],
     source: str,
     before: dict | None = None,
+    insert=_insert,
 ) -> tuple[list, int]:
     """Ask each once per (case, kind, subject); a changed claim reopens the question.
 
     Returns the questions asked now (new or reopened) and how many of the case's questions
     are open after that. `before`: the case's questions by (kind, subject) when the caller
-    looked them up already (kept up to date here), else they are read.
+    looked them up already (kept up to date here), else they are read. `insert(questions)`
+    stores new questions, each given its id.
     """
     if before is None:
         before = {
@@ -114,7 +118,7 @@ def _ask(
         before[(ask.kind, ask.subject)] = question
         asked.append(question)
     if new:
-        _insert(new)
+        insert(new)
     for question in asked:
         actor.record(
             REGISTRY_ASK,
@@ -177,12 +181,12 @@ def ask_at_intake(actor: Actor, case: Case) -> list[RegistryQuestion]:
 
 
 def ask_from_visit(
-    actor: Actor, case: Case, visit: FieldVisit, members=None, before=None
+    actor: Actor, case: Case, visit: FieldVisit, members=None, before=None, insert=_insert
 ) -> tuple[list, int]:
     """Each family member's NIK and relationship; the household's family card.
 
     `members`: the visit's family members when the caller holds them (else they are read);
-    `before` as for _ask. Returns the questions asked and how many are open.
+    `before` and `insert` as for _ask. Returns the questions asked and how many are open.
     """
     on, region = case.application_date, case.district_code or ""
     if members is None:
@@ -223,7 +227,7 @@ def ask_from_visit(
                 },
             )
         )
-    return _ask(actor, case, asks, "field", before)
+    return _ask(actor, case, asks, "field", before, insert)
 
 
 def open_questions(case: Case) -> int:
@@ -311,13 +315,19 @@ def proceed_without(actor: Actor, case: Case, reason: str) -> Case:
 
 
 def after_submission(
-    actor: Actor, case: Case, visit: FieldVisit, members=None, before=None, save=True
+    actor: Actor,
+    case: Case,
+    visit: FieldVisit,
+    members=None,
+    before=None,
+    save=True,
+    insert=_insert,
 ):
     """A stored verification: ask about its family, then registry check or straight to review.
 
-    `members`, `before` and `save` as for ask_from_visit and cases.service.move."""
+    `members`, `before`, `insert` and `save` as for ask_from_visit and cases.service.move."""
 
-    _, still_open = ask_from_visit(actor, case, visit, members, before)
+    _, still_open = ask_from_visit(actor, case, visit, members, before, insert)
     action = "begin_registry_check" if still_open else "begin_review"
     cases.move(actor, case, action, role=case_states.SYSTEM, save=save)
 

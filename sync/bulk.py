@@ -1,0 +1,116 @@
+"""Many rows written in few calls, through public APIs only: peewee renders each statement
+once (Query.sql()), each value goes through its field's own db_value, and the driver runs
+the statement for all the rows (DB-API executemany on SQLite; psycopg2.extras'
+execute_values and execute_batch on PostgreSQL, one round trip a page of rows).
+
+Why: peewee's insert_many builds a query node for every value, which for a push's thousands
+of values costs more than the database's own work (make bench, sync: the push's throughput).
+What it relies on, each public and tested in tests/unit/test_bulk.py: that an INSERT peewee
+renders for the fields it is handed names those fields in that order, adds the defaults of
+no other field when every field with a default is handed, and puts its VALUES last; that an
+UPDATE by primary key sets the fields in the model's order, then takes the key.
+"""
+
+import peewee
+
+from sync.store import is_postgres
+
+_statements: dict[tuple, tuple] = {}  # (model, field names, kind) -> (SQL text, fields)
+
+
+def _insert_fields(model: type[peewee.Model], names) -> list[peewee.Field]:
+    """The fields an inserted row fills: those named, then every other with a default."""
+    meta = model._meta
+    fields = [meta.fields[name] for name in names]
+    fields += [f for f in meta.sorted_fields if f.name not in names and f in meta.defaults]
+    return fields
+
+
+def _insert_statement(model: type[peewee.Model], names: tuple) -> tuple[str, list]:
+    key = (model, names, "insert", is_postgres(model._meta.database))
+    if key not in _statements:
+        fields = _insert_fields(model, names)
+        query = model.insert_many([[None] * len(fields)], fields=fields)
+        sql, params = query.returning().sql()  # no RETURNING (PostgreSQL's default)
+        if len(params) != len(fields) or not sql.endswith(")"):
+            raise RuntimeError(f"peewee rendered an unexpected INSERT: {sql}")
+        returning, _ = query.returning(model._meta.primary_key).sql()
+        _statements[key] = (sql, returning, fields)
+    return _statements[key]
+
+
+def _params(fields: list[peewee.Field], row: dict) -> tuple:
+    meta = fields[0].model._meta
+    values = []
+    for f in fields:
+        if f.name in row:
+            value = row[f.name]
+        else:
+            default = meta.defaults[f]
+            value = default() if callable(default) else default
+        values.append(f.db_value(value))
+    return tuple(values)
+
+
+def insert_rows(db: peewee.Database, model: type[peewee.Model], rows: list[dict]):
+    """INSERT rows (dicts by field name, all naming the same fields; a missing field takes its
+    default, as with peewee's insert)."""
+    if not rows:
+        return
+    sql, _, fields = _insert_statement(model, tuple(rows[0]))
+    params = [_params(fields, row) for row in rows]
+    cursor = db.cursor()
+    if is_postgres(db):
+        from psycopg2.extras import execute_values
+
+        head = sql[: sql.rindex(" VALUES ")]
+        execute_values(cursor, head + " VALUES %s", params, page_size=1000)
+    else:
+        cursor.executemany(sql, params)
+
+
+def insert_row(db: peewee.Database, model: type[peewee.Model], row: dict):
+    """INSERT one row (a dict by field name) and return its primary key."""
+    sql, returning, fields = _insert_statement(model, tuple(row))
+    pk = model._meta.primary_key
+    if pk.name in row:
+        db.execute_sql(sql, _params(fields, row))
+        return row[pk.name]
+    if is_postgres(db):
+        return db.execute_sql(returning, _params(fields, row)).fetchone()[0]
+    return db.execute_sql(sql, _params(fields, row)).lastrowid
+
+
+def _update_statement(model: type[peewee.Model], names: tuple) -> tuple[str, list]:
+    key = (model, names, "update", is_postgres(model._meta.database))
+    if key not in _statements:
+        meta = model._meta
+        fields = [f for f in meta.sorted_fields if f.name in names]  # as peewee orders SET
+        query = model.update({f: None for f in fields}).where(meta.primary_key == 0)
+        sql, params = query.sql()
+        if len(params) != len(fields) + 1:
+            raise RuntimeError(f"peewee rendered an unexpected UPDATE: {sql}")
+        _statements[key] = (sql, fields)
+    return _statements[key]
+
+
+def update_rows(db: peewee.Database, model: type[peewee.Model], rows: dict):
+    """UPDATE rows by primary key ({pk: {field name: value}}), those naming the same fields
+    in one call."""
+    groups: dict[tuple, list] = {}
+    pk = model._meta.primary_key
+    for key, row in rows.items():
+        if row:
+            groups.setdefault(tuple(sorted(row)), []).append((key, row))
+    cursor = db.cursor()
+    for names, group in groups.items():
+        sql, fields = _update_statement(model, names)
+        params = [
+            (*(f.db_value(row[f.name]) for f in fields), pk.db_value(key)) for key, row in group
+        ]
+        if is_postgres(db):
+            from psycopg2.extras import execute_batch
+
+            execute_batch(cursor, sql, params, page_size=100)
+        else:
+            cursor.executemany(sql, params)

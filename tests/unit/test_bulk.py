@@ -1,0 +1,94 @@
+"""sync.bulk: what it relies on of peewee's rendering, and that the rows it writes are what
+peewee's own insert and update would write. On SQLite and PostgreSQL."""
+
+import datetime as dt
+import json
+
+import peewee
+import pytest
+
+from sync import bulk
+from sync.store import UTCDateTime
+
+
+class Thing(peewee.Model):
+    name = peewee.CharField()
+    size = peewee.IntegerField(null=True)
+    shiny = peewee.BooleanField(default=False)
+    tags = peewee.TextField(default=lambda: json.dumps([]))
+    seen_at = UTCDateTime(null=True)
+
+
+class Part(peewee.Model):
+    thing = peewee.ForeignKeyField(Thing, backref="parts")
+    label = peewee.CharField()
+
+
+@pytest.fixture
+def db(blank_database):
+    blank_database.bind([Thing, Part])
+    blank_database.create_tables([Thing, Part])
+    return blank_database
+
+
+def rows_of(model):
+    return sorted(model.select().dicts(), key=lambda row: row["id"])
+
+
+def test_peewee_renders_an_insert_with_the_fields_handed_in_their_order_and_values_last(db):
+    fields = [Thing.size, Thing.name, Thing.shiny, Thing.tags]
+    sql, params = Thing.insert_many([[None] * len(fields)], fields=fields).returning().sql()
+    assert sql.index('"size"') < sql.index('"name"') < sql.index('"shiny"') < sql.index('"tags"')
+    assert len(params) == len(fields)  # no default of its own added
+    assert sql.rstrip().endswith(")") and " VALUES " in sql
+
+
+def test_peewee_renders_an_update_by_key_setting_in_the_models_order_then_the_key(db):
+    sql, params = Thing.update({Thing.size: 7, Thing.name: "x"}).where(Thing.id == 3).sql()
+    assert params == ["x", 7, 3]
+    assert sql.index("SET") < sql.index("WHERE")
+
+
+def test_bulk_rows_are_the_rows_peewee_would_write(db):
+    at = dt.datetime(2026, 12, 4, 20, 0, tzinfo=dt.UTC)
+    given = [
+        {"name": "a", "size": 1, "seen_at": at},
+        {"name": "b", "size": None, "seen_at": None},
+        {"name": "c", "size": 3, "seen_at": at},
+    ]
+    with db.atomic():
+        bulk.insert_rows(db, Thing, given)
+    mine = [{k: v for k, v in row.items() if k != "id"} for row in rows_of(Thing)]
+    Thing.delete().execute()
+    Thing.insert_many(given).execute()
+    theirs = [{k: v for k, v in row.items() if k != "id"} for row in rows_of(Thing)]
+    assert mine == theirs
+    assert mine[0]["tags"] == "[]" and mine[0]["shiny"] is False  # the defaults filled in
+    assert mine[0]["seen_at"] == at
+
+
+def test_insert_row_returns_the_key_others_point_at(db):
+    with db.atomic():
+        first = bulk.insert_row(db, Thing, {"name": "one"})
+        second = bulk.insert_row(db, Thing, {"name": "two", "size": 2})
+        bulk.insert_rows(
+            db, Part, [{"thing": first, "label": "x"}, {"thing": second, "label": "y"}]
+        )
+    assert first != second
+    assert {p.label: p.thing.name for p in Part.select()} == {"x": "one", "y": "two"}
+
+
+def test_update_rows_changes_only_the_fields_named_each_row_its_own(db):
+    with db.atomic():
+        ids = [bulk.insert_row(db, Thing, {"name": n, "size": 0}) for n in ("a", "b", "c")]
+        bulk.update_rows(db, Thing, {ids[0]: {"size": 5}, ids[1]: {"size": 6, "name": "B"}})
+    assert [(r["name"], r["size"]) for r in rows_of(Thing)] == [("a", 5), ("B", 6), ("c", 0)]
+
+
+def test_rows_written_in_a_savepoint_that_is_rolled_back_are_gone(db):
+    with db.atomic():
+        bulk.insert_row(db, Thing, {"name": "kept"})
+        with pytest.raises(RuntimeError), db.atomic():
+            bulk.insert_rows(db, Thing, [{"name": "dropped"}, {"name": "dropped too"}])
+            raise RuntimeError
+    assert [r["name"] for r in rows_of(Thing)] == ["kept"]
