@@ -145,6 +145,43 @@ MESSAGES = {
         "%(open_questions)s registry questions are still open: only a "
         "supervisor may go on without them, with a reason."
     ),
+    # The supervisor's decisions (fieldcheck.review.service.ReviewError).
+    "no_signing_key": _l(
+        "No report-signing key exists: the administrator must run "
+        "`fieldcheck keys create` first. Nothing was decided."
+    ),
+    "reasons_required": _l("Choose at least one reason for the refusal."),
+    "police_unit_required": _l("Name the Police unit the case is referred to."),
+    "nothing_to_return": _l("There is no submission to return."),
+    "no_decision": _l(
+        "This case was marked verified without a decision record or a field report, so "
+        "there is nothing to revoke. Nothing was changed."
+    ),
+    # The registry clerk's answers (fieldcheck.registry.service.RegistryError).
+    "answer_invalid": _l("Choose match, mismatch or not found."),
+    "registry_value_required": _l("For a mismatch, write what the registry holds."),
+    # A registry extract's file and rows (fieldcheck.registry.extracts).
+    "extract_no_file": _l("Choose a CSV file."),
+    "extract_empty": _l("The file is empty."),
+    "extract_encoding": _l("The file is not UTF-8 text."),
+    "extract_columns": _l(
+        "The header must be: %(columns)s (missing: %(missing)s; unknown: %(unknown)s)."
+    ),
+    "extract_too_many": _l("The file has more than %(max)d rows."),
+    "extract_not_csv": _l(
+        "Line %(line)s cannot be read as CSV: a quotation mark left open, or a cell too long."
+    ),
+    "extract_cells": _l("The row has more cells than the header."),
+    "extract_nik": _l("Not a valid NIK."),
+    "extract_outside": _l("The NIK's district %(district)s is outside your regions."),
+    "extract_kk": _l("A family-card number has 16 digits."),
+    "extract_name": _l("The name is required."),
+    "extract_sex": _l("Sex is F/M or P/L."),
+    "extract_birth_date": _l("The date is not in the form YYYY-MM-DD."),
+    "extract_relationship": _l(
+        "Not an SHDK relationship (a code such as head, wife, child, or 1-11)."
+    ),
+    "extract_too_long": _l("Too long."),
     # A device's sign-in (fieldcheck.security.TOKEN_PROBLEMS) and a browser's session.
     "token_unknown": _l("This device is not signed in. Sign in again."),
     "token_revoked": _l(

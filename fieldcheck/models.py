@@ -7,7 +7,7 @@ from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from fieldcheck.db import UTCDateTimeField, database
-from fieldcheck.domain import roles
+from fieldcheck.domain import case_states, roles
 
 
 class BaseModel(peewee.Model):
@@ -224,6 +224,12 @@ class Case(BaseModel):
             .order_by(FieldVisit.received_at.desc(), FieldVisit.id.desc())
             .first()
         )
+
+    @classmethod
+    def overdue_on(cls, today):
+        """The one 'overdue' rule as SQL (case_states.overdue): still open and past its due date
+        on `today`, the office's day (i18n.local_today); a case without a due date never is."""
+        return cls.state.in_(case_states.OPEN_STATES) & (cls.due_date < today)
 
 
 class CaseFinding(BaseModel):

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from fieldcheck.accounts import Actor
 from fieldcheck.audit import (  # the one vocabulary of actions
@@ -22,7 +21,9 @@ from fieldcheck.audit import (  # the one vocabulary of actions
 )
 from fieldcheck.db import database
 from fieldcheck.domain import family, identity, names, roles
+from fieldcheck.errors import message
 from fieldcheck.models import RegistryExtract, RegistryPerson, RegistryQuestion, User
+from fieldcheck.registry import queries
 
 COLUMNS = (
     "nik",
@@ -38,25 +39,6 @@ COLUMNS = (
 MAX_ROWS = 500_000
 CHUNK = 80  # rows per INSERT: 11 columns stay under SQLite's 999 variables
 SEXES = {"F": "F", "M": "M", "P": "F", "L": "M"}
-
-MESSAGES = {
-    "empty": _l("The file is empty."),
-    "encoding": _l("The file is not UTF-8 text."),
-    "columns": _l("The header must be: %(columns)s (missing: %(missing)s; unknown: %(unknown)s)."),
-    "too_many": _l("The file has more than %(max)d rows."),
-    "not_csv": _l(
-        "Line %(line)s cannot be read as CSV: a quotation mark left open, or a cell too long."
-    ),
-    "cells": _l("The row has more cells than the header."),
-    "nik": _l("Not a valid NIK."),
-    "outside": _l("The NIK's district %(district)s is outside your regions."),
-    "kk": _l("A family-card number has 16 digits."),
-    "name": _l("The name is required."),
-    "sex": _l("Sex is F/M or P/L."),
-    "birth_date": _l("The date is not in the form YYYY-MM-DD."),
-    "relationship": _l("Not an SHDK relationship (a code such as head, wife, child, or 1-11)."),
-    "too_long": _l("Too long."),
-}
 
 
 @dataclass
@@ -85,9 +67,10 @@ class LoadResult:
     suggested: dict = field(default_factory=dict)  # answer -> questions pre-answered
     purged: dict = field(default_factory=dict)
 
-
-def _within(code: str | None, regions) -> bool:
-    return bool(code) and any(code == r or code.startswith(r + ".") for r in regions)
+    @property
+    def failed(self) -> bool:
+        """Nothing was loaded: the file was refused, or none of its rows were good."""
+        return bool(self.parsed.file_error) or self.extract is None
 
 
 def loader_regions(user: User) -> list[str]:
@@ -117,12 +100,12 @@ def parse(data: bytes, regions, today: date) -> ParsedExtract:
     cap, or one that is not CSV, has none of its rows checked."""
     result = ParsedExtract()
     if not data.strip():
-        result.file_error = str(MESSAGES["empty"])
+        result.file_error = message("extract_empty")
         return result
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        result.file_error = str(MESSAGES["encoding"])
+        result.file_error = message("extract_encoding")
         return result
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
@@ -130,7 +113,7 @@ def parse(data: bytes, regions, today: date) -> ParsedExtract:
         if result.file_error is None:
             _check_rows(reader, regions, today, result)
     except csv.Error:  # a quote left open, or a cell longer than csv takes (128 K)
-        result.file_error = str(MESSAGES["not_csv"]) % {"line": reader.line_num}
+        result.file_error = message("extract_not_csv", {"line": reader.line_num})
         result.valid, result.problems = [], []
     return result
 
@@ -141,13 +124,16 @@ def _file_error(reader: csv.DictReader, text: str) -> str | None:
     missing = [c for c in COLUMNS if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
     if missing or unknown:
-        return str(MESSAGES["columns"]) % {
-            "columns": ",".join(COLUMNS),
-            "missing": ", ".join(missing) or "—",
-            "unknown": ", ".join(unknown) or "—",
-        }
+        return message(
+            "extract_columns",
+            {
+                "columns": ",".join(COLUMNS),
+                "missing": ", ".join(missing) or "—",
+                "unknown": ", ".join(unknown) or "—",
+            },
+        )
     if _too_many_rows(text):
-        return str(MESSAGES["too_many"]) % {"max": MAX_ROWS}
+        return message("extract_too_many", {"max": MAX_ROWS})
     reader.fieldnames = header
     return None
 
@@ -157,7 +143,7 @@ def _check_rows(reader: csv.DictReader, regions, today: date, result: ParsedExtr
         line = reader.line_num
         result.total += 1
         if None in row:
-            result.problems.append(RowProblem(line, None, str(MESSAGES["cells"])))
+            result.problems.append(RowProblem(line, None, message("extract_cells")))
             continue
         person, problems = _row(row, line, regions, today)
         if problems:
@@ -171,13 +157,12 @@ def _row(row: dict, line: int, regions, today: date):
     problems = []
 
     def bad(column, key, **params):
-        text = str(MESSAGES[key])
-        problems.append(RowProblem(line, column, text % params if params else text))
+        problems.append(RowProblem(line, column, message(f"extract_{key}", params)))
 
     decoded = identity.decode_nik(cell["nik"], today)
     if not decoded.valid:
         bad("nik", "nik")
-    elif not _within(decoded.district_code, regions):
+    elif not queries.in_regions(decoded.district_code, regions):
         bad("nik", "outside", district=decoded.district_code)
     kk = cell["kk"].replace(" ", "")
     if kk and not (len(kk) == 16 and kk.isdigit()):
@@ -253,26 +238,9 @@ def load(actor: Actor, filename: str, data: bytes, regions) -> LoadResult:
     return result
 
 
-def _scope(regions):
-    condition = RegistryQuestion.id.is_null()
-    for code in regions:
-        within = RegistryQuestion.region_code.startswith(code + ".")
-        condition |= (RegistryQuestion.region_code == code) | within
-    return condition
-
-
-def extract_people(extract: RegistryExtract) -> list[dict]:
-    return list(
-        RegistryPerson.select()
-        .where(RegistryPerson.extract == extract)
-        .order_by(RegistryPerson.id)
-        .dicts()
-    )
-
-
 def pre_answer(actor: Actor, extract: RegistryExtract, regions, people=None) -> dict:
     """Store a suggestion on every open question in `regions` the extract can answer."""
-    people = extract_people(extract) if people is None else people
+    people = queries.extract_people(extract) if people is None else people
     index = names.NameIndex(people)
     by_kk: dict[str, list[dict]] = {}
     for person in people:
@@ -281,9 +249,7 @@ def pre_answer(actor: Actor, extract: RegistryExtract, regions, people=None) -> 
     covered = {p["region_code"] for p in people}
     note = f"Matched against extract {extract.id}"
     counts: dict[str, int] = {}
-    questions = list(
-        RegistryQuestion.select().where((RegistryQuestion.status == "open") & _scope(regions))
-    )
+    questions = queries.open_questions_in_regions(regions)
     with database.atomic():
         for question in questions:
             claimed = json.loads(question.claimed)
@@ -398,12 +364,7 @@ def suggest_card(claimed: dict, card: list[dict]) -> dict:
 
 def purge_extracts(now, actor: Actor | None = None) -> dict:
     """Delete the extracts (and their people) past purge_after; audited when any went."""
-    expired = [
-        e.id
-        for e in RegistryExtract.select(RegistryExtract.id).where(
-            RegistryExtract.purge_after <= now
-        )
-    ]
+    expired = queries.expired_extract_ids(now)
     if not expired:
         return {"extracts": 0, "people": 0}
     with database.atomic():
@@ -412,24 +373,3 @@ def purge_extracts(now, actor: Actor | None = None) -> dict:
         counts = {"extracts": len(expired), "people": people}
         (actor or Actor(None, now, None)).record(EXTRACT_PURGE, None, {**counts, "ids": expired})
     return counts
-
-
-def card_members(kk: str) -> tuple[RegistryExtract | None, list[dict]]:
-    """The people of a family card in the newest extract that holds it."""
-    newest = (
-        RegistryPerson.select(RegistryPerson.extract)
-        .join(RegistryExtract)
-        .where(RegistryPerson.kk == kk)
-        .order_by(RegistryExtract.loaded_at.desc(), RegistryExtract.id.desc())
-        .first()
-    )
-    if newest is None:
-        return None, []
-    extract = RegistryExtract.get_by_id(newest.extract_id)
-    people = list(
-        RegistryPerson.select()
-        .where((RegistryPerson.extract == extract) & (RegistryPerson.kk == kk))
-        .order_by(RegistryPerson.id)
-        .dicts()
-    )
-    return extract, people

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from fieldcheck.accounts import Actor
 from fieldcheck.db import database
 from fieldcheck.domain import family, identity
-from fieldcheck.models import Case, CaseFinding, FamilyMember, FieldVisit, RegistryExtract
-from fieldcheck.registry import extracts
+from fieldcheck.models import Case, CaseFinding, FieldVisit, RegistryExtract
+from fieldcheck.registry import queries
 
 FAMILY_SOURCE = "family"
 
@@ -38,7 +38,7 @@ def recorded_members(case: Case, visit: FieldVisit | None) -> list[dict]:
         }
     ]
     if visit is not None:
-        for m in visit.family.order_by(FamilyMember.id):
+        for m in queries.visit_family(visit):
             people.append(
                 {
                     "name": m.name,
@@ -55,7 +55,7 @@ def recorded_members(case: Case, visit: FieldVisit | None) -> list[dict]:
 
 def compare_case(case: Case) -> Comparison:
     visit = case.latest_visit()
-    extract, card = extracts.card_members(case.kk) if case.kk else (None, [])
+    extract, card = queries.card_members(case.kk) if case.kk else (None, [])
     result = Comparison(case, visit, extract, recorded_members(case, visit), card)
     if visit is not None and card:
         result.rows = family.compare(result.recorded, card)

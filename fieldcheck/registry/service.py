@@ -19,7 +19,8 @@ from fieldcheck.audit import (  # the one vocabulary of actions
 from fieldcheck.cases import service as cases
 from fieldcheck.db import database
 from fieldcheck.domain import case_states, identity
-from fieldcheck.models import Case, CaseFinding, FamilyMember, FieldVisit, RegistryQuestion, User
+from fieldcheck.models import Case, CaseFinding, FieldVisit, RegistryQuestion
+from fieldcheck.registry import queries
 
 KINDS = ("nik_identity", "kk_membership", "birth_certificate", "member_identity")
 ANSWERS = ("match", "mismatch", "not_found")
@@ -30,14 +31,6 @@ class RegistryError(Exception):
         super().__init__(code)
         self.code = code
         self.params = params
-
-
-def _district(number: str | None, on, fallback: str | None, decode=identity.decode_nik) -> str:
-    if number:
-        decoded = decode(number, on)
-        if decoded.valid:
-            return decoded.district_code
-    return fallback or ""
 
 
 class Ask:
@@ -90,10 +83,7 @@ def _ask(
     stores new questions, each given its id.
     """
     if before is None:
-        before = {
-            (q.kind, q.subject): q
-            for q in RegistryQuestion.select().where(RegistryQuestion.case == case)
-        }
+        before = queries.case_questions(case)
     asked, new = [], []
     for ask in asks:
         text = json.dumps(ask.claimed, sort_keys=True, default=str, ensure_ascii=False)
@@ -155,7 +145,7 @@ def ask_at_intake(actor: Actor, case: Case) -> list[RegistryQuestion]:
             Ask(
                 "kk_membership",
                 "applicant",
-                _district(case.kk, on, region, identity.decode_kk),
+                queries.district_of(case.kk, on, region, identity.decode_kk),
                 {
                     "kk": case.kk,
                     "members": [
@@ -190,12 +180,12 @@ def ask_from_visit(
     """
     on, region = case.application_date, case.district_code or ""
     if members is None:
-        members = list(visit.family.order_by(FamilyMember.id))
+        members = queries.visit_family(visit)
     asks = [
         Ask(
             "member_identity",
             member.uuid,
-            _district(member.nik, on, region),
+            queries.district_of(member.nik, on, region),
             {
                 "nik": member.nik,
                 "name": member.name,
@@ -212,7 +202,7 @@ def ask_from_visit(
             Ask(
                 "kk_membership",
                 "household",
-                _district(case.kk, on, region, identity.decode_kk),
+                queries.district_of(case.kk, on, region, identity.decode_kk),
                 {
                     "kk": case.kk,
                     "members": [
@@ -279,6 +269,13 @@ def answer(
     return question
 
 
+def suggested_answer(question: RegistryQuestion) -> tuple[str, str | None, str]:
+    """The pre-answer an extract left on a question, as the clerk confirms it: the verdict,
+    what the registry holds, and the note."""
+    suggestion = json.loads(question.suggestion)
+    return suggestion["answer"], suggestion.get("registry_value"), suggestion.get("note", "")
+
+
 def _refresh_findings(actor: Actor, case: Case):
     """The case's registry findings are what its current answers say (corrections included)."""
 
@@ -286,9 +283,7 @@ def _refresh_findings(actor: Actor, case: Case):
         (CaseFinding.case == case) & (CaseFinding.source == "registry")
     ).execute()
     findings = []
-    for q in RegistryQuestion.select().where(
-        (RegistryQuestion.case == case) & RegistryQuestion.answer.in_(["mismatch", "not_found"])
-    ):
+    for q in queries.unfavourable_answers(case):
         claimed = json.loads(q.claimed)
         findings.append(
             identity.Finding(
@@ -330,17 +325,3 @@ def after_submission(
     _, still_open = ask_from_visit(actor, case, visit, members, before, insert)
     action = "begin_registry_check" if still_open else "begin_review"
     cases.move(actor, case, action, role=case_states.SYSTEM, save=save)
-
-
-def clerk_scope(user: User):
-    """The questions a clerk answers: those of the districts within the clerk's regions."""
-    regions = user.region_codes()
-    if not regions:
-        return RegistryQuestion.region_code.is_null() & RegistryQuestion.id.is_null()
-    condition = None
-    for code in regions:
-        part = (RegistryQuestion.region_code == code) | RegistryQuestion.region_code.startswith(
-            code + "."
-        )
-        condition = part if condition is None else condition | part
-    return condition

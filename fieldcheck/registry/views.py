@@ -1,44 +1,31 @@
 """Routes of the registry blueprint."""
 
 import json
-from datetime import timedelta
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.utils import secure_filename
 
 from fieldcheck import audit, labels
 from fieldcheck.accounts import Actor
+from fieldcheck.audit import CASE_READ
 from fieldcheck.clock import utcnow
+from fieldcheck.domain import family as family_rules
 from fieldcheck.domain import roles
 from fieldcheck.errors import message
 from fieldcheck.limits import FORM_ALLOWANCE, body_limit
-from fieldcheck.models import Case, Office, RegistryQuestion
+from fieldcheck.models import RegistryQuestion
 from fieldcheck.pages import render
-from fieldcheck.registry import bp, service
+from fieldcheck.registry import bp, extracts, family, queries, service
 from fieldcheck.security import client_address, roles_required
 
 clerk = roles_required(roles.REGISTRY)
 
-PAGE = 50
-
-# Bounds of what the queue's filters take from a URL (a larger number is read as these).
-MAX_AGE_DAYS = 36_500
-MAX_PAGE = 100_000
-
 
 def _actor() -> Actor:
     return Actor(current_user._get_current_object(), utcnow(), client_address())
-
-
-def _scoped():
-    return (
-        RegistryQuestion.select(RegistryQuestion, Case, Office)
-        .join(Case)
-        .join(Office)
-        .where(service.clerk_scope(current_user))
-    )
 
 
 def _regions() -> dict:
@@ -47,40 +34,10 @@ def _regions() -> dict:
 
 
 def _question_or_404(question_id: int) -> RegistryQuestion:
-    question = _scoped().where(RegistryQuestion.id == question_id).first()
+    question = queries.clerk_question(current_user, question_id)
     if question is None:
         abort(404)
     return question
-
-
-def _filtered(args):
-    """The queue's status, its query, and its filters as parsed (for the audit event: the
-    application number only as given, since the box takes whatever is typed in it)."""
-    status = "answered" if args.get("status") == "answered" else "open"
-    filters = {"status": status}
-    query = _scoped().where(RegistryQuestion.status == status)
-    number = args.get("case", "").strip().upper()
-    if number:
-        query = query.where(Case.application_number == number)
-        filters["application_number"] = "given"
-    office = args.get("office", "")
-    if office.isdigit():
-        query = query.where(Case.office == int(office))
-        filters["office"] = int(office)
-    if args.get("priority") in labels.PRIORITIES:
-        query = query.where(Case.priority == args["priority"])
-        filters["priority"] = args["priority"]
-    age = args.get("age", "")
-    if age.isdigit():
-        days = min(int(age), MAX_AGE_DAYS)  # older than a century is as old as it gets
-        query = query.where(RegistryQuestion.created_at <= utcnow() - timedelta(days=days))
-        filters["age"] = days
-    order = (
-        (RegistryQuestion.created_at.asc(), RegistryQuestion.id)
-        if status == "open"
-        else (RegistryQuestion.answered_at.desc(), RegistryQuestion.id.desc())
-    )
-    return status, query.order_by(*order), filters
 
 
 def _context(**extra):
@@ -99,24 +56,20 @@ def _context(**extra):
 @clerk
 def index():
     """The clerk's queue: open questions of their regions, oldest first, answered inline."""
-    status, query, filters = _filtered(request.args)
-    given = request.args.get("page", "")
-    page = min(max(1, int(given)), MAX_PAGE) if given.isdigit() else 1
-    questions = list(query.limit(PAGE + 1).offset((page - 1) * PAGE))
-    shown = questions[:PAGE]
+    f = queries.QueueFilter.from_args(request.args)
+    questions, has_next = queries.queue_page(current_user, f, utcnow())
     audit.record_list_read(
-        _actor(), audit.REGISTRY_QUEUE, filters, len(shown), page=page, scope=_regions()
+        _actor(), audit.REGISTRY_QUEUE, f.for_audit(), len(questions), page=f.page, scope=_regions()
     )
-    offices = Office.select().order_by(Office.name)
     return render(
         "registry/index.html",
         None,
         **_context(
-            questions=shown,
-            has_next=len(questions) > PAGE,
-            page=page,
-            status=status,
-            offices=offices,
+            questions=questions,
+            has_next=has_next,
+            page=f.page,
+            status=f.status,
+            offices=queries.offices(),
             args=request.args,
         ),
     )
@@ -126,10 +79,10 @@ def index():
 @clerk
 def printable():
     """The open questions as a list to take to the paper records."""
-    _, query, filters = _filtered({**request.args, "status": "open"})
-    questions = list(query.limit(2000))
+    f = queries.QueueFilter.from_args(request.args, status="open")
+    questions = queries.printable(current_user, f, utcnow())
     audit.record_list_read(
-        _actor(), audit.REGISTRY_PRINT, filters, len(questions), scope=_regions()
+        _actor(), audit.REGISTRY_PRINT, f.for_audit(), len(questions), scope=_regions()
     )
     return render("registry/print.html", None, **_context(questions=questions))
 
@@ -138,20 +91,16 @@ def printable():
 @clerk
 def answer(question_id):
     question = _question_or_404(question_id)
-    verdict = request.form.get("answer", "")
-    error = None
     if request.form.get("confirm") == "suggestion" and question.suggestion:
-        suggestion = json.loads(question.suggestion)
-        verdict = suggestion["answer"]
-        registry_value = suggestion.get("registry_value")
-        note = suggestion.get("note", "")
+        given = service.suggested_answer(question)
     else:
-        registry_value = request.form.get("registry_value")
-        note = request.form.get("note", "")
+        form = request.form
+        given = (form.get("answer", ""), form.get("registry_value"), form.get("note", ""))
+    error = None
     try:
-        service.answer(_actor(), question, verdict, registry_value, note)
+        service.answer(_actor(), question, *given)
     except service.RegistryError as failure:
-        error = str(ERRORS.get(failure.code, failure.code))
+        error = message(failure.code, failure.params)
     question = _question_or_404(question_id)
     if request.headers.get("HX-Request"):
         return render(
@@ -161,12 +110,6 @@ def answer(question_id):
         ), (422 if error else 200)
     flash(error or _("Answer saved."), "error" if error else "success")
     return redirect(url_for("registry.index", **request.args), code=303)
-
-
-ERRORS = {
-    "answer_invalid": _l("Choose match, mismatch or not found."),
-    "registry_value_required": _l("For a mismatch, write what the registry holds."),
-}
 
 
 # --- registry extracts and the family card ----------------------------------------------------
@@ -180,55 +123,26 @@ family_readers = roles_required(roles.REGISTRY, roles.SUPERVISOR, roles.INTAKE)
 @extract_loaders
 def extracts_page():
     """Load a registry extract (CSV): bad rows by line, pre-answers for the open questions."""
-    from werkzeug.utils import secure_filename
-
-    from fieldcheck.models import RegistryExtract
-    from fieldcheck.registry import extracts
-
     regions = extracts.loader_regions(current_user)
-    result, status = None, 200
+    result, failed = None, False
     if request.method == "POST":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            flash(_("Choose a CSV file."), "error")
-            status = 422
+            flash(message("extract_no_file"), "error")
+            failed = True
         else:
-            actor = _actor()
-            result = extracts.load(
-                actor, secure_filename(upload.filename)[:120], upload.read(), regions
-            )
-            if result.parsed.file_error or result.extract is None:
-                status = 422
-    loaded = (
-        RegistryExtract.select()
-        .where(RegistryExtract.loaded_by == current_user.id)
-        .order_by(RegistryExtract.loaded_at.desc(), RegistryExtract.id.desc())
-    )
+            name = secure_filename(upload.filename)[:120]
+            result = extracts.load(_actor(), name, upload.read(), regions)
+            failed = result.failed
     return render(
         "registry/extracts.html",
         None,
         result=result,
-        loaded=list(loaded),
+        loaded=queries.extracts_loaded_by(current_user),
         regions=regions,
         columns=extracts.COLUMNS,
         answers=labels.REGISTRY_ANSWERS,
-    ), status
-
-
-def _family_case_or_404(case_id: int) -> Case:
-    """A case the user may see here: a clerk's when its district lies in their regions, office
-    staff's when it is their office's."""
-    case = Case.get_or_none(Case.id == case_id)
-    if case is None:
-        abort(404)
-    if current_user.role == roles.REGISTRY:
-        district = case.district_code or service._district(case.kk, case.application_date, None)
-        regions = current_user.region_codes()
-        if not district or not any(district == r or district.startswith(r + ".") for r in regions):
-            abort(404)
-    elif case.office_id != current_user.office_id:
-        abort(404)
-    return case
+    ), (422 if failed else 200)
 
 
 FAMILY_STATUS_LABELS = {
@@ -243,12 +157,11 @@ FAMILY_STATUS_LABELS = {
 @bp.route("/cases/<int:case_id>/family", methods=["GET", "POST"])
 @family_readers
 def family_page(case_id):
-    """The family tree recorded in the field beside the family card, and their differences."""
-    from fieldcheck.audit import CASE_READ
-    from fieldcheck.domain import family as family_rules
-    from fieldcheck.registry import family
-
-    case = _family_case_or_404(case_id)
+    """The family tree recorded in the field beside the family card, and their differences:
+    for a clerk whose regions hold the case, or its office's staff (queries.may_read_family)."""
+    case = queries.family_case(current_user, case_id)
+    if case is None:
+        abort(404)
     actor = _actor()
     comparison = family.compare_case(case)
     if request.method == "POST":

@@ -18,6 +18,7 @@ from fieldcheck.cases import service as cases
 from fieldcheck.db import database
 from fieldcheck.domain import case_states, qr
 from fieldcheck.models import Case, Decision, FieldReport, FieldVisit
+from fieldcheck.review import queries
 
 REFUSAL_REASONS = (
     "trafficking_signs",
@@ -169,16 +170,7 @@ def revoke(actor: Actor, case: Case, reason: str) -> Decision:
 
     A case marked verified without a decision (data older than decisions) has nothing to
     withdraw: ReviewError("no_decision"), and nothing changes."""
-    decision = (
-        Decision.select()
-        .where(
-            (Decision.case == case)
-            & (Decision.outcome == "verified")
-            & Decision.revoked_at.is_null()
-        )
-        .order_by(Decision.id.desc())
-        .first()
-    )
+    decision = queries.standing_verification(case)
     if decision is None and case.state == case_states.VERIFIED:
         raise ReviewError("no_decision")
     with database.atomic():
@@ -197,13 +189,8 @@ def revoke(actor: Actor, case: Case, reason: str) -> Decision:
     return decision
 
 
-def revoked_report_ids() -> set[str]:
-    return {
-        r
-        for (r,) in FieldReport.select(FieldReport.report_id)
-        .where(FieldReport.revoked_at.is_null(False))
-        .tuples()
-    }
+# The reports' pages name it here (fieldcheck.reports.views).
+revoked_report_ids = queries.revoked_report_ids
 
 
 def check_text(text: str, today) -> qr.Verification:
@@ -213,6 +200,6 @@ def check_text(text: str, today) -> qr.Verification:
         text,
         signing.public_keys(folder),
         signing.revoked_key_ids(folder),
-        revoked_report_ids(),
+        queries.revoked_report_ids(),
         today,
     )

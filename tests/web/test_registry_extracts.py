@@ -304,3 +304,19 @@ def test_the_family_page_is_scoped(app, client, desk):  # noqa: F811
     field.login("field1")
     assert field.get(url).status_code == 403
     assert Case.get_by_id(case.id).kk == KK
+
+
+def test_a_case_without_a_district_is_for_the_clerk_of_its_family_cards_district(
+    app,
+    client,
+    desk,  # noqa: F811
+):
+    """Neither its NIK nor its address gave the case a district: its family card's decides
+    which clerk may open its family page (the district the card's question went to)."""
+    case = desk["case"]
+    Case.update(district_code=None, kk="3205010101150001").where(Case.id == case.id).execute()
+    factories.user("clerk2", "registry", regions=["32.05"])
+    for username, status in (("clerk", 404), ("clerk2", 200), ("supervisor", 200)):
+        web = Web(app.test_client())
+        web.login(username)
+        assert web.get(f"/registry/cases/{case.id}/family").status_code == status, username
