@@ -9,7 +9,8 @@ from werkzeug.routing import IntegerConverter
 
 from fieldcheck import audit
 from fieldcheck.db import database
-from fieldcheck.security import AGENCY_LABELS, ROLE_LABELS, json_error, wants_json
+from fieldcheck.errors import api_error
+from fieldcheck.security import AGENCY_LABELS, ROLE_LABELS, wants_json
 
 
 class DatabaseInt(IntegerConverter):
@@ -61,7 +62,7 @@ def register(app):
     @app.errorhandler(404)
     def _not_found(error):
         if wants_json():
-            return json_error(404, "not_found", _("Not found."))
+            return api_error(404, "not_found")
         return render_template(
             "errors/error.html",
             title=_("Not found"),
@@ -71,7 +72,7 @@ def register(app):
     @app.errorhandler(405)
     def _not_allowed(error):
         if wants_json():
-            return json_error(405, "method_not_allowed", _("Method not allowed."))
+            return api_error(405, "method_not_allowed")
         return render_template(
             "errors/error.html",
             title=_("Not allowed"),
@@ -81,7 +82,7 @@ def register(app):
     @app.errorhandler(500)
     def _server_error(error):
         if wants_json():
-            return json_error(500, "server_error", _("Something went wrong on the server."))
+            return api_error(500, "server_error")
         return render_template(
             "errors/error.html",
             title=_("Something went wrong"),
