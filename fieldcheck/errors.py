@@ -134,6 +134,26 @@ MESSAGES = {
     "duplicate_application": _l("Application %(number)s is already a case of this office."),
     "team_not_in_office": _l("Choose an active team of this office."),
     "officer_not_in_team": _l("The officer must be an active member of the chosen team."),
+    # The passport system's CSV export (fieldcheck.cases.importer).
+    "import_empty": _l("The file is empty."),
+    "import_encoding": _l('The file is not UTF-8 text. Save it as "CSV UTF-8" and try again.'),
+    "import_columns": _l(
+        "The columns do not match the passport system's export. Missing: "
+        "%(missing)s. Unknown: %(unknown)s."
+    ),
+    "import_cells": _l("This line has more cells than the header has columns."),
+    "import_repeated": _l("The same application number is already on line %(line)s of this file."),
+    "import_too_many": _l("The file has more than %(max)s rows: split it."),
+    "import_too_big": _l("The file is larger than %(size)s: split it."),
+    "import_not_csv": _l(
+        "Line %(line)s cannot be read as CSV: a quotation mark left open, or a cell too long."
+    ),
+    "import_code": _l("“%(value)s” is not a code this column takes: %(codes)s."),
+    "import_flag": _l("“%(value)s” is neither yes nor no: write ya or tidak (yes or no, 1 or 0)."),
+    "import_country": _l(
+        "“%(value)s” is not a country code: write the country's two letters (ISO 3166), "
+        "such as KH for Cambodia."
+    ),
     # The case state machine (fieldcheck.domain.case_states).
     "unknown_action": _l("There is no such action."),
     "unknown_state": _l("The case is in an unknown state."),
@@ -196,6 +216,11 @@ MESSAGES = {
     "token_not_accepted": _l("A device sign-in does not open this. Sign in with your password."),
     "unauthenticated": _l("Sign in first."),
     "session_expired": _l("Your session has expired. Sign in again."),
+    # Any page's JSON answer (fieldcheck.views) and the reports' API.
+    "not_found": _l("Not found."),
+    "method_not_allowed": _l("Method not allowed."),
+    "server_error": _l("Something went wrong on the server."),
+    "body_invalid": _l("Send %(expected)s as JSON."),
 }
 
 

@@ -4,12 +4,13 @@ import time
 
 from flask import current_app, render_template
 from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
 from fieldcheck import audit
 from fieldcheck.db import database
-from fieldcheck.security import AGENCY_LABELS, ROLE_LABELS, json_error, wants_json
+from fieldcheck.errors import api_error
+from fieldcheck.security import AGENCY_LABELS, ROLE_LABELS, wants_json
 
 
 class DatabaseInt(IntegerConverter):
@@ -58,40 +59,38 @@ def register(app):
         htmx_js="vendor/htmx-2.0.11.min.js",
     )
 
-    @app.errorhandler(404)
-    def _not_found(error):
-        if wants_json():
-            return json_error(404, "not_found", _("Not found."))
-        return render_template(
-            "errors/error.html",
-            title=_("Not found"),
-            message=_("There is nothing here, or it is not yours to see."),
-        ), 404
-
-    @app.errorhandler(405)
-    def _not_allowed(error):
-        if wants_json():
-            return json_error(405, "method_not_allowed", _("Method not allowed."))
-        return render_template(
-            "errors/error.html",
-            title=_("Not allowed"),
-            message=_("This address does not take that kind of request."),
-        ), 405
-
-    @app.errorhandler(500)
-    def _server_error(error):
-        if wants_json():
-            return json_error(500, "server_error", _("Something went wrong on the server."))
-        return render_template(
-            "errors/error.html",
-            title=_("Something went wrong"),
-            message=_(
-                "Nothing you entered was lost: go back and try again. "
-                "If it happens again, tell your administrator."
-            ),
-        ), 500
-
+    for status in ERROR_PAGES:
+        app.register_error_handler(status, _error_page)
     app.teardown_request(_seal_audit_now_and_then)
+
+
+# The HTTP errors answered by the app itself: the catalogue's code for the API's JSON answer,
+# and the title and words of the page a browser is shown.
+ERROR_PAGES = {
+    404: ("not_found", _l("Not found"), _l("There is nothing here, or it is not yours to see.")),
+    405: (
+        "method_not_allowed",
+        _l("Not allowed"),
+        _l("This address does not take that kind of request."),
+    ),
+    500: (
+        "server_error",
+        _l("Something went wrong"),
+        _l(
+            "Nothing you entered was lost: go back and try again. "
+            "If it happens again, tell your administrator."
+        ),
+    ),
+}
+
+
+def _error_page(error):
+    """A 404, 405 or 500 as the API's JSON error or as a page, in the reader's language."""
+    status = error.code if error.code in ERROR_PAGES else 500
+    code, title, words = ERROR_PAGES[status]
+    if wants_json():
+        return api_error(status, code)
+    return render_template("errors/error.html", title=str(title), message=str(words)), status
 
 
 _last_seal = [0.0]

@@ -17,10 +17,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO
 
+from flask_babel import format_decimal
 from werkzeug.datastructures import MultiDict
 
+from fieldcheck import audit
+from fieldcheck.accounts import Actor
+from fieldcheck.cases import query, service
 from fieldcheck.cases.forms import CaseForm
-from fieldcheck.models import Case
+from fieldcheck.db import database
+from fieldcheck.errors import MESSAGES, message
+from fieldcheck.limits import describe_size
 
 COLUMNS = (
     "application_number",
@@ -121,6 +127,47 @@ class Caps:
     max_bytes: int
     max_rows: int
 
+    @classmethod
+    def from_config(cls, config) -> "Caps":
+        """The caps the app is configured with (IMPORT_MAX_BYTES, IMPORT_MAX_ROWS)."""
+        return cls(max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"])
+
+
+# What `parse` says of a file or a row, by its key there: the catalogue's codes
+# (fieldcheck.errors), each "import_" and the key.
+MESSAGE_KEYS = (
+    "empty",
+    "encoding",
+    "columns",
+    "cells",
+    "repeated",
+    "too_many",
+    "too_big",
+    "not_csv",
+    "code",
+    "flag",
+    "country",
+)
+
+
+def messages(caps: Caps) -> dict[str, str]:
+    """What `parse` says, in the reader's language, the caps put in words (the other
+    messages' parameters are filled in as the file is read)."""
+    words = {key: str(MESSAGES[f"import_{key}"]) for key in MESSAGE_KEYS}
+    words["too_many"] = message("import_too_many", {"max": format_decimal(caps.max_rows)})
+    words["too_big"] = message("import_too_big", {"size": describe_size(caps.max_bytes)})
+    return words
+
+
+def coded_columns() -> list[tuple[str, str, str]]:
+    """The columns whose cells are codes: each with its label and the codes it takes, as every
+    row is checked against them (the intake form's own choices, never a request's)."""
+    rows = CaseForm(formdata=None, meta={"csrf": False})
+    return [
+        (column, getattr(rows, column).label.text, codes_of(getattr(rows, column)))
+        for column in CODED_COLUMNS
+    ]
+
 
 @contextmanager
 def _text_of(stream: IO[bytes]) -> Iterator[io.TextIOWrapper]:
@@ -190,7 +237,6 @@ def parse(stream: IO[bytes], office, messages, caps: Caps) -> ParsedFile:
 
 def _check_rows(reader: csv.DictReader, office, messages, result: ParsedFile):
     reader.fieldnames = [h.strip() for h in reader.fieldnames]
-    existing = set()
     seen = {}
     for row in reader:
         line = reader.line_num
@@ -237,14 +283,7 @@ def _check_rows(reader: csv.DictReader, office, messages, result: ParsedFile):
         seen[number] = line
         result.valid.append((line, data_row))
     numbers = [d["application_number"] for _, d in result.valid]
-    for start in range(0, len(numbers), 500):
-        chunk = numbers[start : start + 500]
-        existing |= {
-            n
-            for (n,) in Case.select(Case.application_number)
-            .where((Case.office == office) & Case.application_number.in_(chunk))
-            .tuples()
-        }
+    existing = query.existing_application_numbers(office, numbers)
     if existing:
         result.duplicates = [
             (line, d["application_number"])
@@ -254,3 +293,40 @@ def _check_rows(reader: csv.DictReader, office, messages, result: ParsedFile):
         result.valid = [
             (line, d) for line, d in result.valid if d["application_number"] not in existing
         ]
+
+
+def import_rows(actor: Actor, office, report: ParsedFile, filename: str):
+    """Import the valid rows in one transaction, yielding progress as it goes: every row, or
+    none of them when one is refused (the import is audited once, as case.import)."""
+    total, done = len(report.valid), 0
+    try:
+        with database.atomic():
+            for line, row in report.valid:
+                try:
+                    service.create_case(actor, office, row)
+                except service.CaseError as error:
+                    raise ImportStopped(line, message(error.code, error.params)) from error
+                done += 1
+                if done % 50 == 0 or done == total:
+                    yield {"done": done, "total": total}
+            actor.record(
+                audit.CASE_IMPORT,
+                ("import", filename),
+                {
+                    "imported": done,
+                    "bad_lines": report.bad_lines,
+                    "duplicates": len(report.duplicates),
+                },
+            )
+    except ImportStopped as stop:
+        yield {"failed": True, "line": stop.line, "reason": stop.reason}
+        return
+    yield {"finished": True, "imported": done}
+
+
+class ImportStopped(Exception):
+    """A row the service refused while importing: the whole import is rolled back."""
+
+    def __init__(self, line, reason):
+        super().__init__(reason)
+        self.line, self.reason = line, reason

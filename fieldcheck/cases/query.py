@@ -15,7 +15,7 @@ from fieldcheck import audit
 from fieldcheck.accounts import Actor
 from fieldcheck.audit import CASE_READ
 from fieldcheck.db import database, is_postgres
-from fieldcheck.domain import case_states, roles
+from fieldcheck.domain import case_states, identity, roles
 from fieldcheck.models import AuditEvent, Case, CaseFinding, Office, Team, User
 
 PAGE_SIZE = 25
@@ -103,8 +103,10 @@ class CaseFilter:
     problems: list = field(default_factory=list)
 
     @classmethod
-    def from_form(cls, form) -> "CaseFilter":
-        f = cls()
+    def from_form(cls, form, *, today: date | None = None, search: bool = True) -> "CaseFilter":
+        """The filters the form sends, for the office's day `today`; the search text dropped
+        unless `search` (it comes only by POST, never in a URL)."""
+        f = cls(today=today)
         f.state = form.get("state", "") if form.get("state") in case_states.STATES else ""
         district = form.get("district", "").strip()
         f.district = district if re.fullmatch(r"\d{2}(\.\d{2}){0,2}", district) else ""
@@ -116,7 +118,7 @@ class CaseFilter:
         f.date_to = _date(form.get("date_to"), f, "date_to")
         f.overdue = form.get("overdue") == "1"
         f.sort = form.get("sort") if form.get("sort") in SORTS else "newest"
-        f.q = " ".join(form.get("q", "").split())[:100]
+        f.q = " ".join(form.get("q", "").split())[:100] if search else ""
         page = form.get("page", "1")
         f.page = max(1, min(int(page), 10_000)) if page.isdigit() else 1
         return f
@@ -334,6 +336,31 @@ def assignable(office_id: int) -> Assignable:
     return Assignable(list(teams.items()), officers)
 
 
+def assignment(
+    office_id: int, team_id: int, officer_id: int | None
+) -> tuple[Team | None, User | None]:
+    """The team of this office and the officer (if one is named) a case is to be given to, as
+    the assignment form names them (service.assign checks that they may take it)."""
+    team = Team.get_or_none((Team.id == team_id) & (Team.office == office_id))
+    officer = User.get_or_none(User.id == officer_id) if officer_id is not None else None
+    return team, officer
+
+
+def existing_application_numbers(office, numbers: list[str]) -> set[str]:
+    """Which of these application numbers are cases of the office already (asked 500 at a
+    time, under any database's limit of parameters)."""
+    existing = set()
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start : start + 500]
+        existing |= {
+            n
+            for (n,) in Case.select(Case.application_number)
+            .where((Case.office == office) & Case.application_number.in_(chunk))
+            .tuples()
+        }
+    return existing
+
+
 def visible_case(user: User, case_id: int) -> Case | None:
     """One case the user may see, with its team and its officer's name (no lazy loads later)."""
     return _case_query(user).where(Case.id == case_id).first()
@@ -361,6 +388,21 @@ def findings(case: Case) -> list[CaseFinding]:
     if not getattr(case, "has_findings", True):
         return []
     return list(CaseFinding.select().where(CaseFinding.case == case.id).order_by(CaseFinding.id))
+
+
+def case_page_details(case: Case) -> dict:
+    """What the case page shows besides the case read by case_page: its history and readings,
+    findings, risk signals, documents, referral reasons and what its NIK decodes to."""
+    timeline_, reads = timeline(case)
+    return {
+        "timeline": timeline_,
+        "reads": reads,
+        "findings": findings(case),
+        "signals": json.loads(case.risk_signals or "[]"),
+        "documents": json.loads(case.documents),
+        "reasons": json.loads(case.referral_reasons),
+        "decoded": identity.decode_nik(case.nik, case.application_date),
+    }
 
 
 @dataclass

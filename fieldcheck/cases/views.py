@@ -1,7 +1,5 @@
 """Routes of the cases blueprint: list and search, intake, the case page, assignment."""
 
-import json
-
 from flask import (
     abort,
     current_app,
@@ -12,9 +10,8 @@ from flask import (
     stream_template,
     url_for,
 )
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
@@ -24,12 +21,11 @@ from fieldcheck.accounts import Actor
 from fieldcheck.cases import bp, importer, query, service
 from fieldcheck.cases.forms import AssignForm, CancelForm, CaseForm, ImportForm
 from fieldcheck.clock import utcnow
-from fieldcheck.db import database
-from fieldcheck.domain import case_states, identity, roles
+from fieldcheck.domain import case_states, roles
 from fieldcheck.errors import message
 from fieldcheck.i18n import local_today, medium_date
-from fieldcheck.limits import FORM_ALLOWANCE, body_limit, describe_size, too_large
-from fieldcheck.models import Case, Team, User
+from fieldcheck.limits import FORM_ALLOWANCE, body_limit, too_large
+from fieldcheck.models import Case
 from fieldcheck.pages import render
 from fieldcheck.security import client_address, roles_required
 
@@ -54,26 +50,12 @@ def _case_or_404(case_id: int) -> Case:
 def index():
     """The case list: filters by GET or POST; the search text only ever by POST. Every showing
     of it is audited: a search as case.search, any other as case.list."""
-    source = request.form if request.method == "POST" else request.args
-    f = query.CaseFilter.from_form(source)
-    f.today = local_today()
-    if request.method == "GET":
-        f.q = ""
+    searching = request.method == "POST"
+    source = request.form if searching else request.args
+    f = query.CaseFilter.from_form(source, today=local_today(), search=searching)
     cases, has_next = query.case_list(current_user, f)
+    _record_shown(f, len(cases))
     _show_in_words(cases)
-    if f.q:  # the one read whose event keeps its text: who looked for whom (sent by POST)
-        service.record_search(_actor(), f.q, f.as_dict(), len(cases))
-    else:
-        _, scope = query.scope_of(current_user)
-        audit.record_list_read(
-            _actor(),
-            audit.CASE_LIST,
-            f.as_dict(),
-            len(cases),
-            sort=f.sort,
-            page=f.page,
-            scope=scope,
-        )
     return render(
         "cases/index.html",
         "cases/_results.html",
@@ -83,6 +65,18 @@ def index():
         teams=query.office_teams(current_user.office),
         labels=labels.for_reader(),
         states=case_states.STATES,
+    )
+
+
+def _record_shown(f: query.CaseFilter, rows: int):
+    """Audit the list shown: a search keeps its text (who looked for whom, sent by POST); any
+    other showing its filters, sort, page and the scope the rows were drawn from."""
+    if f.q:
+        service.record_search(_actor(), f.q, f.as_dict(), rows)
+        return
+    _, scope = query.scope_of(current_user)
+    audit.record_list_read(
+        _actor(), audit.CASE_LIST, f.as_dict(), rows, sort=f.sort, page=f.page, scope=scope
     )
 
 
@@ -157,19 +151,12 @@ def show(case_id):
         abort(404)
     actions = case_states.allowed_actions(case.state, current_user.role)
     assignable = "assign" in actions or "reassign" in actions
-    timeline, reads = query.timeline(case)
     return render_template(
         "cases/show.html",
         case=case,
-        signals=json.loads(case.risk_signals or "[]"),
-        decoded=identity.decode_nik(case.nik, case.application_date),
-        timeline=timeline,
-        reads=reads,
+        **query.case_page_details(case),
         labels=labels.for_reader(),
         message=message,
-        findings=query.findings(case),
-        documents=json.loads(case.documents),
-        reasons=json.loads(case.referral_reasons),
         assign_form=_assign_form(case) if assignable else None,
         cancel_form=CancelForm() if "cancel" in actions else None,
         actions=actions,
@@ -196,8 +183,8 @@ def assign(case_id):
     case = _case_or_404(case_id)
     form = _assign_form(case)
     if form.validate_on_submit():
-        team = Team.get_or_none((Team.id == int(form.team.data)) & (Team.office == case.office_id))
-        officer = User.get_or_none(User.id == int(form.officer.data)) if form.officer.data else None
+        officer_id = int(form.officer.data) if form.officer.data else None
+        team, officer = query.assignment(case.office_id, int(form.team.data), officer_id)
         try:
             service.assign(_actor(), case, team, officer, reason=form.reason.data or None)
         except service.CaseError as error:
@@ -226,38 +213,6 @@ def cancel(case_id):
     return redirect(url_for("cases.show", case_id=case.id), code=303)
 
 
-IMPORT_MESSAGES = {
-    "empty": _l("The file is empty."),
-    "encoding": _l('The file is not UTF-8 text. Save it as "CSV UTF-8" and try again.'),
-    "columns": _l(
-        "The columns do not match the passport system's export. Missing: "
-        "%(missing)s. Unknown: %(unknown)s."
-    ),
-    "cells": _l("This line has more cells than the header has columns."),
-    "repeated": _l("The same application number is already on line %(line)s of this file."),
-    "too_many": _l("The file has more than %(max)s rows: split it."),
-    "too_big": _l("The file is larger than %(size)s: split it."),
-    "not_csv": _l(
-        "Line %(line)s cannot be read as CSV: a quotation mark left open, or a cell too long."
-    ),
-    "code": _l("“%(value)s” is not a code this column takes: %(codes)s."),
-    "flag": _l("“%(value)s” is neither yes nor no: write ya or tidak (yes or no, 1 or 0)."),
-    "country": _l(
-        "“%(value)s” is not a country code: write the country's two letters (ISO 3166), "
-        "such as KH for Cambodia."
-    ),
-}
-
-
-def _import_messages() -> dict:
-    """The importer's messages in the reader's language, the caps put in words."""
-    config = current_app.config
-    messages = {k: str(v) for k, v in IMPORT_MESSAGES.items()}
-    messages["too_many"] %= {"max": format_decimal(config["IMPORT_MAX_ROWS"])}
-    messages["too_big"] %= {"size": describe_size(config["IMPORT_MAX_BYTES"])}
-    return messages
-
-
 @bp.route("/import", methods=["GET", "POST"])
 @body_limit("IMPORT_MAX_BYTES", extra=FORM_ALLOWANCE)
 @desk
@@ -266,18 +221,16 @@ def import_csv():
     form = ImportForm()
     if not form.validate_on_submit():
         return _import_page(form, report=None), (422 if form.errors else 200)
-    config = current_app.config
-    caps = importer.Caps(max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"])
-    report = importer.parse(form.file.data.stream, current_user.office_id, _import_messages(), caps)
+    caps = importer.Caps.from_config(current_app.config)
+    words = importer.messages(caps)
+    report = importer.parse(form.file.data.stream, current_user.office_id, words, caps)
     dry_run = "check" in request.form
     blocked = report.file_error or (form.mode.data == "all_or_nothing" and report.problems)
     if dry_run or blocked or not report.valid:
         return _import_page(form, report=report, dry_run=dry_run, blocked=blocked)
-    actor, office = _actor(), current_user.office
     filename = secure_filename(form.file.data.filename or "export.csv")[:64]
-    return stream_template(
-        "cases/import_run.html", report=report, steps=_import_steps(actor, office, report, filename)
-    )
+    steps = importer.import_rows(_actor(), current_user.office, report, filename)
+    return stream_template("cases/import_run.html", report=report, steps=steps)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -285,53 +238,18 @@ def _too_large(error):
     """An upload over the cap is refused before it is read: the import page says so."""
     if request.endpoint != "cases.import_csv":
         return too_large(error)
-    report = importer.ParsedFile(file_error=_import_messages()["too_big"])
+    words = importer.messages(importer.Caps.from_config(current_app.config))
+    report = importer.ParsedFile(file_error=words["too_big"])
     form = ImportForm(formdata=None)  # the body that was refused is never read
     return _import_page(form, report=report), 413
 
 
 def _import_page(form: ImportForm, **context) -> str:
     """The import page, with the file's columns and the codes each coded column takes."""
-    # The choices every row is checked against (never the request's own form).
-    rows = CaseForm(formdata=None, meta={"csrf": False})
-    codes = [
-        (column, getattr(rows, column).label.text, importer.codes_of(getattr(rows, column)))
-        for column in importer.CODED_COLUMNS
-    ]
     return render_template(
-        "cases/import.html", form=form, columns=importer.COLUMNS, codes=codes, **context
+        "cases/import.html",
+        form=form,
+        columns=importer.COLUMNS,
+        codes=importer.coded_columns(),
+        **context,
     )
-
-
-def _import_steps(actor: Actor, office, report, filename: str):
-    """Import the valid rows in one transaction, yielding progress as it goes."""
-    total, done = len(report.valid), 0
-    try:
-        with database.atomic():
-            for line, row in report.valid:
-                try:
-                    service.create_case(actor, office, row)
-                except service.CaseError as error:
-                    raise ImportStopped(line, message(error.code, error.params)) from error
-                done += 1
-                if done % 50 == 0 or done == total:
-                    yield {"done": done, "total": total}
-            actor.record(
-                audit.CASE_IMPORT,
-                ("import", filename),
-                {
-                    "imported": done,
-                    "bad_lines": report.bad_lines,
-                    "duplicates": len(report.duplicates),
-                },
-            )
-    except ImportStopped as stop:
-        yield {"failed": True, "line": stop.line, "reason": stop.reason}
-        return
-    yield {"finished": True, "imported": done}
-
-
-class ImportStopped(Exception):
-    def __init__(self, line, reason):
-        super().__init__(reason)
-        self.line, self.reason = line, reason

@@ -11,12 +11,11 @@ from flask_login import current_user
 
 from fieldcheck import ROOT, audit, devices, labels
 from fieldcheck.accounts import Actor
-from fieldcheck.cases import query, service
+from fieldcheck.cases import service
 from fieldcheck.clock import utcnow
-from fieldcheck.domain import case_states, roles, visits
-from fieldcheck.field import bp
+from fieldcheck.domain import roles, visits
+from fieldcheck.field import bp, queries
 from fieldcheck.field.texts import script_texts
-from fieldcheck.models import Case, FamilyMember, FieldVisit
 from fieldcheck.security import client_address, public, roles_required, token_issuance, token_scope
 
 field_only = roles_required(roles.FIELD)
@@ -53,11 +52,7 @@ def _actor() -> Actor:
 @field_only
 def index():
     """The officer's cases, with what is on the phone, the outbox and the sync status."""
-    cases = list(
-        query.visible_cases(current_user)
-        .where(Case.state.in_(case_states.ON_PHONE))
-        .order_by(Case.due_date.asc(nulls="LAST"), Case.id)
-    )
+    cases = queries.phone_cases(current_user)
     # The phone fetches this list after each pull, with its token: audited as the token's officer.
     audit.record_list_read(
         _actor(), audit.FIELD_LIST, {}, len(cases), scope={"team": current_user.team_id}
@@ -76,68 +71,21 @@ def index():
 @field_only
 def case(case_id):
     """A case and its field verification form (prefilled when it was returned)."""
-    found = query.visible_cases(current_user).where(Case.id == case_id).first()
+    found = queries.team_case(current_user, case_id)
     if found is None:
         abort(404)
     service.record_read(_actor(), found)
-    returned = None
-    if found.state == case_states.RETURNED:
-        returned = (
-            FieldVisit.select()
-            .where((FieldVisit.case == found) & FieldVisit.returned_comment.is_null(False))
-            .order_by(FieldVisit.id.desc())
-            .first()
-        )
+    returned = queries.returned_visit(found)
     return render_template(
         "field/case.html",
         case=found,
         labels=labels.for_reader(),
         vocab=visits,
         returned=returned,
-        prefill=_prefill(returned) if returned else None,
+        prefill=queries.prefill(returned) if returned else None,
         texts=script_texts(),
         retention_days=_retention_days(),
     )
-
-
-def _prefill(visit: FieldVisit) -> dict:
-    """The returned visit as the form's values, so the officer corrects instead of retyping."""
-    interview = json.loads(visit.interview or "{}")
-    return {
-        "household": {
-            "address_found": visit.address_found,
-            "met_name": visit.met_name,
-            "met_relation": visit.met_relation,
-            "applicant_lives_there": visit.applicant_lives_there,
-            "aware_of_trip": visit.household_aware_of_trip,
-            "purpose_matches": visit.household_purpose_matches,
-            "account": visit.household_account,
-            "living_conditions": visit.living_conditions,
-        },
-        "gps": {
-            "status": visit.gps_status,
-            "lat": visit.gps_lat,
-            "lon": visit.gps_lon,
-            "accuracy_m": visit.gps_accuracy_m,
-        },
-        "family": [
-            {
-                "uuid": m.uuid,
-                "relation": m.relation,
-                "kk_relation": m.kk_relation,
-                "name": m.name,
-                "nik": m.nik,
-                "birth_date": m.birth_date.isoformat() if m.birth_date else None,
-                "alive": m.alive,
-                "present": m.present,
-            }
-            for m in visit.family.order_by(FamilyMember.id)
-        ],
-        "interview": interview,
-        "photos": json.loads(visit.photos or "[]"),
-        "assessment": visit.assessment,
-        "recommendation": visit.recommendation,
-    }
 
 
 @bp.route("/offline")

@@ -15,13 +15,13 @@ from fieldcheck.api import schemas
 from fieldcheck.clock import utcnow
 from fieldcheck.db import database
 from fieldcheck.domain import qr, roles
-from fieldcheck.models import Case, FieldReport
-from fieldcheck.reports import bp, scans
+from fieldcheck.errors import api_error
+from fieldcheck.models import FieldReport
+from fieldcheck.reports import bp, queries, scans
 from fieldcheck.review import service
 from fieldcheck.security import (
     client_address,
     csrf,
-    json_error,
     public,
     roles_required,
     token_scope,
@@ -37,15 +37,17 @@ def _actor() -> Actor:
 
 
 def _report_or_404(report_id: str) -> FieldReport:
-    report = (
-        FieldReport.select(FieldReport, Case)
-        .join(Case)
-        .where((FieldReport.report_id == report_id) & (Case.office == current_user.office_id))
-        .first()
-    )
+    report = queries.office_report(report_id, current_user.office_id)
     if report is None:
         abort(404)
     return report
+
+
+def _record_read(report: FieldReport, form: str):
+    """Reading a report is reading personal data: audited, as `form` ("html" or "pdf")."""
+    details = {"report": report.report_id, "format": form}
+    with database.atomic():
+        _actor().record(audit.REPORT_READ, ("case", report.case_id), details)
 
 
 @functools.lru_cache(maxsize=512)
@@ -70,12 +72,7 @@ def _report_context(report: FieldReport) -> dict:
 def show(report_id):
     """The field report as a page, with print CSS: what is attached to the application."""
     report = _report_or_404(report_id)
-    with database.atomic():
-        _actor().record(
-            audit.REPORT_READ,
-            ("case", report.case_id),
-            {"report": report.report_id, "format": "html"},
-        )
+    _record_read(report, "html")
     return render_template("reports/report.html", pdf=False, **_report_context(report))
 
 
@@ -89,12 +86,7 @@ def pdf(report_id):
     html = render_template("reports/report.html", pdf=True, **_report_context(report))
     css = weasyprint.CSS(filename=str(ROOT / "static" / "css" / "report.css"))
     document = weasyprint.HTML(string=html).write_pdf(stylesheets=[css])
-    with database.atomic():
-        _actor().record(
-            audit.REPORT_READ,
-            ("case", report.case_id),
-            {"report": report.report_id, "format": "pdf"},
-        )
+    _record_read(report, "pdf")
     response = current_app.response_class(document, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'inline; filename="field-report-{report.case.application_number}.pdf"'
@@ -142,7 +134,7 @@ def verify_json():
     try:
         asked = schemas.VerifyRequest.model_validate(request.get_json(silent=True))
     except ValidationError:
-        return json_error(400, "body_invalid", 'send {"qr": "<the QR text>"} as JSON')
+        return api_error(400, "body_invalid", {"expected": '{"qr": "<the QR text>"}'})
     result = _verify(asked.qr)
     return schemas.Verification.model_validate(result, from_attributes=True).to_json()
 

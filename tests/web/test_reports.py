@@ -73,6 +73,8 @@ def test_the_same_check_as_json(app, issued):
     assert response.json["summary"]["application_number"] == issued["case"].application_number
     bad = client.post("/api/v1/reports/verify", json={"nope": 1})
     assert bad.status_code == 400 and bad.json["error"]["code"] == "body_invalid"
+    english = client.post("/api/v1/reports/verify", json={"nope": 1}, headers=EN)
+    assert english.json["error"]["message"] == 'Send {"qr": "<the QR text>"} as JSON.'
 
 
 def test_the_passport_officer_sees_nothing_else_of_a_case(app, issued):
