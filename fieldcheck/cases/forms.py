@@ -17,10 +17,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from fieldcheck import labels
-from fieldcheck.clock import utcnow
 from fieldcheck.domain import identity
 from fieldcheck.errors import message
 from fieldcheck.forms import AppForm
+from fieldcheck.i18n import local_today
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -38,7 +38,7 @@ def _choices(mapping):
 
 
 def not_in_future(form, field):
-    if field.data and field.data > utcnow().date():
+    if field.data and field.data > local_today():
         raise ValidationError(_l("This date is in the future."))
 
 
@@ -123,7 +123,7 @@ class CaseForm(AppForm):
     def validate_nik(self, field):
         from fieldcheck.cases.service import known_district
 
-        on = self.application_date.data or utcnow().date()
+        on = self.application_date.data or local_today()
         result = identity.decode_nik(field.data, on, known_district=known_district)
         if not result.valid:
             raise ValidationError(" ".join(message(p.code, p.params) for p in result.errors))
@@ -131,7 +131,7 @@ class CaseForm(AppForm):
     def validate_kk(self, field):
         if not field.data:
             return
-        on = self.application_date.data or utcnow().date()
+        on = self.application_date.data or local_today()
         result = identity.decode_kk(field.data, on)
         if not result.valid:
             raise ValidationError(" ".join(message(p.code, p.params) for p in result.errors))

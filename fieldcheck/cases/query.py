@@ -181,10 +181,8 @@ def _conditions(f: CaseFilter):
         yield Case.application_date >= f.date_from
     if f.date_to:
         yield Case.application_date <= f.date_to
-    if f.overdue:  # as case_states.overdue says
-        # Parameters, not OPEN_STATES_SQL: read in the list's order (created_at, say) up to
-        # a page of them, not all overdue cases from the open cases' index and then sorted.
-        yield Case.state.in_(case_states.OPEN_STATES) & (Case.due_date < f.today)
+    if f.overdue:  # the one rule, as the review queue's
+        yield Case.overdue_on(f.today)
     if f.q:
         number = Case.application_number == f.q.upper()
         compact = re.sub(r"[\s.\-]", "", f.q)
@@ -234,7 +232,7 @@ def desk_counts_query(office_id: int, today: date) -> peewee.ModelSelect:
 
     return Case.select(
         count(Case.state == case_states.REFERRED),
-        count(Case.due_date < today),  # among open cases: as case_states.overdue says
+        count(Case.overdue_on(today)),
     ).where((Case.office == office_id) & Case.state.in_(OPEN_STATES_SQL))
 
 

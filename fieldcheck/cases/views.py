@@ -101,7 +101,7 @@ def _show_in_words(rows: list):
 def new():
     form = CaseForm()
     if request.method == "GET":
-        form.application_date.data = utcnow().date()
+        form.application_date.data = local_today()
     if form.validate_on_submit():
         try:
             case = service.create_case(_actor(), current_user.office, form.data_for_case())
@@ -124,7 +124,7 @@ def new():
 def nik_check():
     """As the NIK is typed: what it decodes to, and where it disagrees with the form."""
     form = CaseForm()
-    on = form.application_date.data or utcnow().date()
+    on = form.application_date.data or local_today()
     nik_text = request.form.get("nik", "")
     check = None
     if nik_text.strip():

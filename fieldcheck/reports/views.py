@@ -16,6 +16,7 @@ from fieldcheck.clock import utcnow
 from fieldcheck.db import database
 from fieldcheck.domain import qr, roles
 from fieldcheck.errors import api_error
+from fieldcheck.i18n import local_today
 from fieldcheck.models import FieldReport
 from fieldcheck.reports import bp, queries, scans
 from fieldcheck.review import service
@@ -97,7 +98,7 @@ def pdf(report_id):
 
 def _verify(text: str) -> qr.Verification:
     """Check a QR text and log the scan (fieldcheck.reports.scans: not an audit event each)."""
-    result = service.check_text(text or "", utcnow().date())
+    result = service.check_text(text or "", local_today())
     scans.record_scan(_actor(), g.get("device_token"), result)
     return result
 
