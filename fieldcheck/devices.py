@@ -60,6 +60,20 @@ def revoke_token(actor: Actor, token: DeviceToken):
         actor.record(DEVICE_TOKEN_REVOKE, token.user, {"token": token.id, "label": token.label})
 
 
+def tokens_of(user_id: int) -> list[DeviceToken]:
+    """A user's device tokens, newest first (revoked and expired ones too: their history)."""
+    return list(
+        DeviceToken.select()
+        .where(DeviceToken.user == user_id)
+        .order_by(DeviceToken.created_at.desc())
+    )
+
+
+def token_of(user_id: int, token_id: int) -> DeviceToken | None:
+    """One of a user's device tokens, or None when it is not theirs (nor anybody's)."""
+    return DeviceToken.get_or_none((DeviceToken.id == token_id) & (DeviceToken.user == user_id))
+
+
 def find_token(raw: str, now) -> tuple[DeviceToken | None, str | None]:
     """The token record for a presented token, or why it does not count (a stable code)."""
     token = (
