@@ -284,6 +284,14 @@ def save_team(actor: Actor, team: Team | None, *, office, name, district_code, a
         raise TeamNameTaken(name) from error
 
 
+def record_sign_in(actor: Actor, user: User, details: dict | None = None):
+    """A user signed in (their session is opened by fieldcheck.security.start_session)."""
+    with database.atomic():
+        user.last_login_at = actor.at
+        user.save(only=[User.last_login_at])
+        actor.record(audit.USER_LOGIN, user, details)
+
+
 def record_failed_sign_in(actor: Actor, username: str, *, second_factor: bool = False):
     """A sign-in with a wrong password (or for an unknown or inactive account), or with a
     wrong second-factor code: its audit event, naming the account when there is one."""

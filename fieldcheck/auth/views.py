@@ -96,10 +96,8 @@ def _password_was_right(user: User, next_url: str | None):
 def _complete_sign_in(user: User, next_url: str | None, **details):
     """The password (and the second factor, if asked) was right: open a session."""
     with database.atomic():
-        user.last_login_at = utcnow()
-        user.save(only=[User.last_login_at])
         start_session(user)
-        request_actor(user).record(audit.USER_LOGIN, user, details or None)
+        accounts.record_sign_in(request_actor(user), user, details or None)
     default = url_for("field.index") if user.role == "field" else None
     return redirect(_safe_next(next_url, default), code=303)
 
