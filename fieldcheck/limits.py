@@ -105,7 +105,7 @@ def _too_large_params() -> dict | None:
 
 def too_large_message() -> str:
     params = _too_large_params()
-    if params is None:  # no cap at all: werkzeug's form parser met its own
+    if params is None:  # MAX_CONTENT_LENGTH set to None: no size to name
         return _("This request is larger than FieldCheck takes.")
     return message("too_large", params)
 

@@ -4,7 +4,7 @@ own office, so every function takes the office and finds nothing outside it."""
 import peewee
 
 from fieldcheck.domain import roles
-from fieldcheck.models import Team, User
+from fieldcheck.models import Region, Team, User
 
 
 def office_user(office_id: int, user_id: int) -> User | None:
@@ -34,8 +34,22 @@ def office_users(office_id: int, *, role: str = "", inactive: bool = False) -> l
 
 
 def office_teams(office_id: int) -> list[Team]:
-    """The office's teams by name, active or not."""
-    return list(Team.select().where(Team.office == office_id).order_by(Team.name))
+    """The office's teams by name, active or not, each with its `district_name` (None for a
+    code not in the region table) and `member_count`: one statement for the whole list."""
+    return list(
+        Team.select(
+            Team,
+            Region.name.alias("district_name"),
+            peewee.fn.COUNT(User.id).alias("member_count"),
+        )
+        .join(Region, peewee.JOIN.LEFT_OUTER, on=(Region.code == Team.district_code))
+        .switch(Team)
+        .join(User, peewee.JOIN.LEFT_OUTER, on=(User.team == Team.id))
+        .where(Team.office == office_id)
+        .group_by(Team.id, Region.name)
+        .order_by(Team.name)
+        .objects()
+    )
 
 
 def team_members(team: Team | None) -> list[User]:
