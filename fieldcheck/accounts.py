@@ -6,6 +6,7 @@ Used by the administrator's screens and by the CLI alike.
 import secrets
 from dataclasses import dataclass
 
+import peewee
 from flask import current_app
 
 from fieldcheck import audit, sessions
@@ -256,23 +257,48 @@ def _set_regions(user: User, codes: list[str]):
         UserRegion.insert_many([{"user": user.id, "region_code": c} for c in codes]).execute()
 
 
+class TeamNameTaken(ValueError):
+    """The office already has a team of this name; nothing was saved."""
+
+
 def save_team(actor: Actor, team: Team | None, *, office, name, district_code, active=True):
-    """Create a team (team None) or change one."""
-    with database.atomic():
-        if team is None:
-            team = Team.create(
-                office=office, name=name.strip(), district_code=district_code, active=active
-            )
-            actor.record(audit.TEAM_CREATE, team, {"name": team.name, "district": district_code})
+    """Create a team (team None) or change one. Raises TeamNameTaken."""
+    try:
+        with database.atomic():
+            if team is None:
+                team = Team.create(
+                    office=office, name=name.strip(), district_code=district_code, active=active
+                )
+                details = {"name": team.name, "district": district_code}
+                actor.record(audit.TEAM_CREATE, team, details)
+                return team
+            before = {"name": team.name, "district": team.district_code, "active": team.active}
+            team.name, team.district_code, team.active = name.strip(), district_code, active
+            team.save()
+            after = {"name": team.name, "district": team.district_code, "active": team.active}
+            changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+            if changed:
+                actor.record(audit.TEAM_UPDATE, team, changed)
             return team
-        before = {"name": team.name, "district": team.district_code, "active": team.active}
-        team.name, team.district_code, team.active = name.strip(), district_code, active
-        team.save()
-        after = {"name": team.name, "district": team.district_code, "active": team.active}
-        changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-        if changed:
-            actor.record(audit.TEAM_UPDATE, team, changed)
-        return team
+    except peewee.IntegrityError as error:  # the office's unique (office, name)
+        raise TeamNameTaken(name) from error
+
+
+def record_sign_in(actor: Actor, user: User, details: dict | None = None):
+    """A user signed in (their session is opened by fieldcheck.security.start_session)."""
+    with database.atomic():
+        user.last_login_at = actor.at
+        user.save(only=[User.last_login_at])
+        actor.record(audit.USER_LOGIN, user, details)
+
+
+def record_failed_sign_in(actor: Actor, username: str, *, second_factor: bool = False):
+    """A sign-in with a wrong password (or for an unknown or inactive account), or with a
+    wrong second-factor code: its audit event, naming the account when there is one."""
+    known = User.get_or_none(User.username == username) if username else None
+    details = {"username": username[:64], **({"second_factor": True} if second_factor else {})}
+    with database.atomic():
+        actor.record(audit.USER_LOGIN_FAILED, known, details)
 
 
 def create_office(actor: Actor, *, code, name, time_zone, region_codes=()) -> Office:

@@ -85,6 +85,21 @@ MESSAGES = {
     "case_not_found": _l("This case is not (or no longer) your team's."),
     "record_exists": _l("This record was already stored."),
     "amends_unknown": _l("The submission this corrects is not known."),
+    "mismatch": _l("This differs from the submission it corrects."),
+    # Why the server turned down one operation of a push (the sync engine's, its envelope
+    # check's and the handlers' codes; fieldcheck.api.sync puts these words in each result).
+    "invalid": _l("Some fields need mending."),
+    "record_id_missing": _l("The record's identifier is missing: update the app."),
+    "unknown_type": _l("The server does not know this kind of operation: update the app."),
+    "op_id_reused": _l(
+        "This operation's identifier was already used for other content; the first one stays."
+    ),
+    "operation_invalid": _l("This operation cannot be read: update the app."),
+    "op_id_invalid": _l("The operation's identifier (op_id) must be a UUID."),
+    "type_missing": _l("The operation does not say what it is (type)."),
+    "record_id_invalid": _l("The record's identifier (record_id) must be a UUID."),
+    "base_version_invalid": _l("The case version (base_version) must be a whole number."),
+    "payload_invalid": _l("The operation's content (payload) must be an object."),
     # The family tree held against the family card (fieldcheck.domain.family).
     "family_member_not_on_card": _l(
         "%(name)s, recorded as the applicant's %(relation)s, is not on the family card."
@@ -221,6 +236,40 @@ MESSAGES = {
     "method_not_allowed": _l("Method not allowed."),
     "server_error": _l("Something went wrong on the server."),
     "body_invalid": _l("Send %(expected)s as JSON."),
+    # The API's other answers (fieldcheck.api, fieldcheck.security, fieldcheck.limits).
+    "body_not_json": _l("The body must be a JSON object."),
+    "credentials_invalid": _l("Wrong username or password."),
+    "second_factor_required": _l("Send the code of your authenticator app as well."),
+    "second_factor_invalid": _l("That code is wrong or was already used."),
+    "no_token_for_role": _l("Your role works in the web app with a session, not on a device."),
+    "password_change_required": _l(
+        "Change your temporary password in the web app before going on."
+    ),
+    "forbidden": _l("This page is for: %(needed)s. You are signed in as: %(mine)s."),
+    "csrf_failed": _l(
+        "This form has expired or did not come from FieldCheck. "
+        "Reload the page and try again; nothing was saved."
+    ),
+    # A limit was met: what, then how long to wait (the first three are the "what").
+    "rate_limited": _l("%(what)s Wait %(limit)s and try again."),
+    "too_many_sign_ins": _l("Too many failed sign-in attempts."),
+    "too_many_devices": _l("Too many devices were signed in."),
+    "too_many_checks": _l("Too many reports were checked in a short time."),
+    "too_large": _l("This request is larger than FieldCheck takes here: at most %(size)s."),
+    "envelope_invalid": _l(
+        "The push cannot be read: send a JSON object with a list of operations."
+    ),
+    "unsupported_version": _l(
+        "This version of the push format is not supported: use version %(version)s."
+    ),
+    "too_many_operations": _l("At most %(max)s operations in one push: split the batch."),
+    "limit_invalid": _l("The limit must be a whole number from 1 to %(max)s."),
+    "cursor_invalid": _l("The cursor (since) must be one an earlier pull gave."),
+    "sha256_invalid": _l(
+        "A photo's address must be its SHA-256: 64 lower-case hexadecimal digits."
+    ),
+    "hash_mismatch": _l("The bytes sent do not have this SHA-256: send the photo again."),
+    "not_an_image": _l("Only JPEG, PNG and WebP photos are accepted."),
 }
 
 

@@ -18,7 +18,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 
-from fieldcheck.security import json_error, wants_json
+from fieldcheck.errors import api_error, message
+from fieldcheck.security import wants_json
 
 # What a multipart upload sends besides its file: the CSRF token, the form's other fields, the
 # boundaries and each part's headers.
@@ -97,23 +98,24 @@ def describe_size(size: int) -> str:
     return _("%(number)s KB", number=format_decimal(max(1, size // 1024), "#,##0"))
 
 
-def too_large_message() -> str:
+def _too_large_params() -> dict | None:
     cap = route_cap()
-    if cap is None:
+    return None if cap is None else {"size": describe_size(cap)}
+
+
+def too_large_message() -> str:
+    params = _too_large_params()
+    if params is None:  # MAX_CONTENT_LENGTH set to None: no size to name
         return _("This request is larger than FieldCheck takes.")
-    return _(
-        "This request is larger than FieldCheck takes here: at most %(size)s.",
-        size=describe_size(cap),
-    )
+    return message("too_large", params)
 
 
 def too_large(error=None):
     """The 413 answer: the error object on the API, the error page elsewhere."""
-    message = too_large_message()
     if wants_json():
-        return json_error(413, "too_large", message)
+        return api_error(413, "too_large", _too_large_params())
     title = _("Too large")
-    return render_template("errors/error.html", title=title, message=message), 413
+    return render_template("errors/error.html", title=title, message=too_large_message()), 413
 
 
 def init_app(app):

@@ -8,7 +8,6 @@ from flask import (
     current_app,
     flash,
     g,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -28,7 +27,7 @@ from fieldcheck.accounts import Actor
 from fieldcheck.clock import utcnow
 from fieldcheck.db import database
 from fieldcheck.domain import roles
-from fieldcheck.errors import api_error
+from fieldcheck.errors import api_error, message
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -57,13 +56,6 @@ SIGNED_IN = "signed_in"
 def wants_json() -> bool:
     """API routes answer JSON, never an HTML page or a redirect."""
     return request.blueprint == "api" or request.path.startswith("/api/")
-
-
-def json_error(status: int, code: str, message: str):
-    """Being replaced by fieldcheck.errors.api_error, whose message comes from the catalogue."""
-    response = jsonify({"error": {"code": code, "message": message}})
-    response.status_code = status
-    return response
 
 
 def public(view):
@@ -95,14 +87,13 @@ signed_in = roles_required()
 
 def forbidden(allowed):
     """A 403 that says what is missing: which roles may open this, and which the user has."""
-    needed = ", ".join(str(ROLE_LABELS[r]) for r in allowed)
-    mine = str(ROLE_LABELS.get(current_user.role, current_user.role))
-    message = _(
-        "This page is for: %(needed)s. You are signed in as: %(mine)s.", needed=needed, mine=mine
-    )
+    params = {
+        "needed": ", ".join(str(ROLE_LABELS[r]) for r in allowed),
+        "mine": str(ROLE_LABELS.get(current_user.role, current_user.role)),
+    }
     if wants_json():
-        return json_error(403, "forbidden", message)
-    return render_template("errors/403.html", message=message), 403
+        return api_error(403, "forbidden", params)
+    return render_template("errors/403.html", message=message("forbidden", params)), 403
 
 
 def client_address() -> str | None:
@@ -297,9 +288,7 @@ def _force_password_change():
         not in {"auth.password", "auth.password_check", "auth.logout", "auth.language", "static"}
     ):
         if wants_json():
-            return json_error(
-                403, "password_change_required", _("Change your password before going on.")
-            )
+            return api_error(403, "password_change_required")
         return redirect(url_for("auth.password"))
     return None
 
@@ -461,50 +450,46 @@ def init_app(app):
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
-        message = _(
-            "This form has expired or did not come from FieldCheck. "
-            "Reload the page and try again; nothing was saved."
-        )
         if wants_json():
-            return json_error(400, "csrf_failed", message)
+            return api_error(400, "csrf_failed")
         return render_template(
-            "errors/error.html", title=_("Form not accepted"), message=message
+            "errors/error.html", title=_("Form not accepted"), message=message("csrf_failed")
         ), 400
 
     app.register_error_handler(429, too_many)
 
 
+# Which limit was met, by its scope: the first part of what a 429 says ("rate_limited").
+LIMITS_MET = {
+    TOKEN_USER_SCOPE: "too_many_devices",
+    TOKEN_ADDRESS_SCOPE: "too_many_devices",
+    VERIFY_DEVICE_SCOPE: "too_many_checks",
+    VERIFY_ADDRESS_SCOPE: "too_many_checks",
+}
+
+
+def _too_many_params(error) -> dict:
+    scope = getattr(getattr(error, "limit", None), "scope", None)
+    what = message(LIMITS_MET.get(scope, "too_many_sign_ins"))
+    return {"what": what, "limit": _describe_limit(error)}
+
+
 def too_many_message(error) -> str:
     """What a 429 says, by the limit that was met, in the reader's language."""
-    scope = getattr(getattr(error, "limit", None), "scope", None)
-    if scope in (TOKEN_USER_SCOPE, TOKEN_ADDRESS_SCOPE):
-        return _(
-            "Too many devices were signed in. Wait %(limit)s and try again.",
-            limit=_describe_limit(error),
-        )
-    if scope in (VERIFY_DEVICE_SCOPE, VERIFY_ADDRESS_SCOPE):
-        return _(
-            "Too many reports were checked in a short time. Wait %(limit)s and try again.",
-            limit=_describe_limit(error),
-        )
-    return _(
-        "Too many failed sign-in attempts. Wait %(limit)s and try again.",
-        limit=_describe_limit(error),
-    )
+    return message("rate_limited", _too_many_params(error))
 
 
 def too_many(error):
     """A limit was met: the API's error object, else an error page (the sign-in page shows it
     on its own form: fieldcheck.auth.views)."""
-    message = too_many_message(error)
     if wants_json():
-        return json_error(429, "rate_limited", message)
+        return api_error(429, "rate_limited", _too_many_params(error))
     scope = getattr(getattr(error, "limit", None), "scope", None)
     if scope in (VERIFY_DEVICE_SCOPE, VERIFY_ADDRESS_SCOPE):
         title = _("Too many checks")
     else:
         title = _("Too many attempts")
-    return render_template("errors/error.html", title=title, message=message), 429
+    return render_template("errors/error.html", title=title, message=too_many_message(error)), 429
 
 
 def _describe_limit(error) -> str:

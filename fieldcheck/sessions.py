@@ -110,6 +110,11 @@ def end_all(user: User, *, at, reason: str, keep: UserSession | None = None) -> 
         return query.execute()
 
 
+def session_of(user_id: int, session_id: int) -> UserSession | None:
+    """One of a user's sessions (open or ended), or None when it is not theirs."""
+    return UserSession.get_or_none((UserSession.id == session_id) & (UserSession.user == user_id))
+
+
 def open_sessions(user: User, *, now, idle: timedelta, lifetime: timedelta) -> list[UserSession]:
     """A user's sessions that still count, newest first."""
     return list(

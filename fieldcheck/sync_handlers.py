@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from flask import current_app
 from peewee import Select, fn
 
+from fieldcheck import audit
 from fieldcheck.accounts import Actor
 from fieldcheck.audit import (  # the one vocabulary of actions
     NOTE_ADD,
@@ -47,6 +48,13 @@ HAS_SUBMISSION = (
 )
 
 handlers = Handlers()
+
+
+def apply_push(engine, body, context, finish=None) -> list[dict]:
+    """A push applied (SyncEngine.push), the audit events it records written with its other
+    rows at its end."""
+    with audit.written_by(engine.insert):
+        return engine.push(body, context, finish=finish)
 
 
 def team_scope(team_id) -> str:

@@ -1,12 +1,11 @@
 """Routes of the admin blueprint. An administrator sees only their own office."""
 
-import peewee
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from fieldcheck import accounts
-from fieldcheck.admin import bp
+from fieldcheck import accounts, devices
+from fieldcheck.admin import bp, queries
 from fieldcheck.admin.forms import (
     ActiveForm,
     PasswordResetForm,
@@ -15,9 +14,8 @@ from fieldcheck.admin.forms import (
     parse_region_codes,
 )
 from fieldcheck.clock import utcnow
-from fieldcheck.devices import revoke_token
 from fieldcheck.domain import roles
-from fieldcheck.models import DeviceToken, Team, User
+from fieldcheck.models import Team, User
 from fieldcheck.security import client_address, roles_required
 
 admin_only = roles_required(roles.ADMIN)
@@ -29,14 +27,14 @@ def _actor() -> accounts.Actor:
 
 def _office_user(user_id: int) -> User:
     """A user of the administrator's office, or 404: other offices' people are not theirs."""
-    user = User.get_or_none((User.id == user_id) & (User.office == current_user.office_id))
+    user = queries.office_user(current_user.office_id, user_id)
     if user is None:
         abort(404)
     return user
 
 
 def _office_team(team_id: int) -> Team:
-    team = Team.get_or_none((Team.id == team_id) & (Team.office == current_user.office_id))
+    team = queries.office_team(current_user.office_id, team_id)
     if team is None:
         abort(404)
     return team
@@ -57,22 +55,13 @@ def _user_changes(form: UserForm) -> dict:
 @admin_only
 def users():
     role = request.args.get("role", "")
-    query = (
-        User.select(User, Team)
-        .join(Team, peewee.JOIN.LEFT_OUTER)
-        .where(User.office == current_user.office_id)
-        .order_by(User.name)
-    )
-    if role in roles.ROLES:
-        query = query.where(User.role == role)
-    if request.args.get("inactive") != "1":
-        query = query.where(User.active == True)  # noqa: E712  (peewee builds SQL from it)
+    inactive = request.args.get("inactive") == "1"
     return render_template(
         "admin/users.html",
-        users=query,
+        users=queries.office_users(current_user.office_id, role=role, inactive=inactive),
         role=role,
         roles=roles.ROLES,
-        show_inactive=request.args.get("inactive") == "1",
+        show_inactive=inactive,
     )
 
 
@@ -117,16 +106,7 @@ def user_edit(user_id):
         )
         flash(_("Saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
-    return render_template(
-        "admin/user_form.html",
-        form=form,
-        user=user,
-        reset_form=PasswordResetForm(prefix="reset", owner=user),
-        active_form=ActiveForm(),
-        tokens=_tokens_of(user),
-        now=utcnow(),
-        revoke_url=_revoke_url(user),
-    )
+    return _user_page(user, form, PasswordResetForm(prefix="reset", owner=user))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -165,25 +145,20 @@ def user_password(user_id):
         return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
     edit_form = UserForm(obj=user, office=current_user.office, editing=user)
     edit_form.regions.data = "\n".join(user.region_codes())
+    return _user_page(user, edit_form, form), 422
+
+
+def _user_page(user: User, form: UserForm, reset_form: PasswordResetForm) -> str:
+    """A user's page: their details, password reset, sign-in and devices."""
     return render_template(
         "admin/user_form.html",
-        form=edit_form,
+        form=form,
         user=user,
-        reset_form=form,
+        reset_form=reset_form,
         active_form=ActiveForm(),
-        tokens=_tokens_of(user),
+        tokens=devices.tokens_of(user.id),
         now=utcnow(),
-        revoke_url=_revoke_url(user),
-    ), 422
-
-
-def _revoke_url(user: User):
-    return lambda t: url_for("admin.user_device_revoke", user_id=user.id, token_id=t.id)
-
-
-def _tokens_of(user: User):
-    return (
-        DeviceToken.select().where(DeviceToken.user == user).order_by(DeviceToken.created_at.desc())
+        revoke_url=lambda t: url_for("admin.user_device_revoke", user_id=user.id, token_id=t.id),
     )
 
 
@@ -230,11 +205,11 @@ def user_sign_out_everywhere(user_id):
 def user_device_revoke(user_id, token_id):
     """Sign one of a user's phones out (a lost or stolen phone): it wipes its case data."""
     user = _office_user(user_id)
-    token = DeviceToken.get_or_none((DeviceToken.id == token_id) & (DeviceToken.user == user))
+    token = devices.token_of(user.id, token_id)
     if token is None:
         abort(404)
     if ActiveForm().validate_on_submit():
-        revoke_token(_actor(), token)
+        devices.revoke_token(_actor(), token)
         flash(
             _(
                 "The device %(label)s of %(name)s is signed out.",
@@ -249,8 +224,7 @@ def user_device_revoke(user_id, token_id):
 @bp.route("/teams")
 @admin_only
 def teams():
-    query = Team.select().where(Team.office == current_user.office_id).order_by(Team.name)
-    return render_template("admin/teams.html", teams=query)
+    return render_template("admin/teams.html", teams=queries.office_teams(current_user.office_id))
 
 
 @bp.route("/teams/new", methods=["GET", "POST"], defaults={"team_id": None})
@@ -269,10 +243,10 @@ def team_edit(team_id):
                 district_code=form.district_code.data,
                 active=form.active.data,
             )
-        except peewee.IntegrityError:
+        except accounts.TeamNameTaken:
             form.name.errors.append(_("Your office already has a team of this name."))
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.team_edit", team_id=team.id), code=303)
-    members = team.members.order_by(User.name) if team is not None else []
+    members = queries.team_members(team)
     return render_template("admin/team_form.html", form=form, team=team, members=members)

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from fieldcheck import accounts, audit, sessions
 from fieldcheck.accounts import Actor
-from fieldcheck.auth import bp
+from fieldcheck.auth import bp, queries
 from fieldcheck.auth.forms import (
     CodeForm,
     LanguageForm,
@@ -20,10 +20,10 @@ from fieldcheck.auth.forms import (
 )
 from fieldcheck.clock import utcnow
 from fieldcheck.db import database
-from fieldcheck.devices import revoke_token
+from fieldcheck.devices import revoke_token, token_of, tokens_of
 from fieldcheck.domain import qr, roles
 from fieldcheck.domain import second_factor as second_factor_rules
-from fieldcheck.models import DeviceToken, User, UserSession
+from fieldcheck.models import User
 from fieldcheck.security import (
     client_address,
     end_session,
@@ -73,16 +73,10 @@ def login():
     if form.validate_on_submit():
         username = form.username.data.strip().lower()
         user = accounts.authenticate(username, form.password.data)
-        if user is not None and accounts.needs_second_factor(user):
-            _hold_for_second_factor(user, request.args.get("next"))
-            step = "auth.second_factor" if user.has_second_factor else "auth.enrol_at_sign_in"
-            return redirect(url_for(step), code=303)
-        with database.atomic():
-            if user is not None:
-                return _complete_sign_in(user, request.args.get("next"))
-            g.login_failed = True
-            known = User.get_or_none(User.username == username)
-            request_actor(None).record(audit.USER_LOGIN_FAILED, known, {"username": username[:64]})
+        if user is not None:
+            return _password_was_right(user, request.args.get("next"))
+        g.login_failed = True
+        accounts.record_failed_sign_in(request_actor(None), username)
         error = _("Wrong username or password, or the account is not active.")
     elif request.method == "POST":
         g.login_failed = True
@@ -90,13 +84,20 @@ def login():
     return render_template("auth/login.html", form=form, error=error), status
 
 
+def _password_was_right(user: User, next_url: str | None):
+    """On to the second factor (its code, or setting it up), else into a session."""
+    if accounts.needs_second_factor(user):
+        _hold_for_second_factor(user, next_url)
+        step = "auth.second_factor" if user.has_second_factor else "auth.enrol_at_sign_in"
+        return redirect(url_for(step), code=303)
+    return _complete_sign_in(user, next_url)
+
+
 def _complete_sign_in(user: User, next_url: str | None, **details):
     """The password (and the second factor, if asked) was right: open a session."""
     with database.atomic():
-        user.last_login_at = utcnow()
-        user.save(only=[User.last_login_at])
         start_session(user)
-        request_actor(user).record(audit.USER_LOGIN, user, details or None)
+        accounts.record_sign_in(request_actor(user), user, details or None)
     default = url_for("field.index") if user.role == "field" else None
     return redirect(_safe_next(next_url, default), code=303)
 
@@ -121,8 +122,7 @@ def _pending_user() -> User | None:
     since = session.get("pending_since")
     if not isinstance(since, str) or utcnow() - datetime.fromisoformat(since) > PENDING_FOR:
         return None
-    user = User.get_or_none(User.id == session.get("pending_user"))
-    return user if user is not None and user.active else None
+    return queries.active_user(session.get("pending_user"))
 
 
 def _sign_in_again():
@@ -147,27 +147,28 @@ def second_factor():
         actor = Actor(user, utcnow(), client_address())
         kind = accounts.check_second_factor(actor, user, form.code.data)
         if kind is not None:
-            signed_in_now = _complete_sign_in(user, session.get("pending_next"), second_factor=kind)
-            if kind == "recovery":  # told in the new session
-                flash(
-                    _(
-                        "You signed in with a recovery code; %(left)d are left. If your phone "
-                        "is lost, ask another administrator to reset your second factor.",
-                        left=accounts.recovery_codes_left(user),
-                    ),
-                    "info",
-                )
-            return signed_in_now
+            return _code_was_right(user, kind)
         g.login_failed = True  # a guess at the code: counted with failed passwords
-        with database.atomic():
-            request_actor(user).record(
-                audit.USER_LOGIN_FAILED, user, {"username": user.username, "second_factor": True}
-            )
+        accounts.record_failed_sign_in(request_actor(user), user.username, second_factor=True)
         error = _("That code is not right or was already used. Enter the code shown now.")
     elif request.method == "POST":
         g.login_failed = True
     page = render_template("auth/second_factor.html", form=form, error=error)
     return page, (401 if error else 200), NO_STORE
+
+
+def _code_was_right(user: User, kind: str):
+    signed_in_now = _complete_sign_in(user, session.get("pending_next"), second_factor=kind)
+    if kind == "recovery":  # told in the new session
+        flash(
+            _(
+                "You signed in with a recovery code; %(left)d are left. If your phone "
+                "is lost, ask another administrator to reset your second factor.",
+                left=accounts.recovery_codes_left(user),
+            ),
+            "info",
+        )
+    return signed_in_now
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
@@ -213,10 +214,16 @@ def _enrol(user: User, action: str, *, signing_in: bool):
         error = _("That code is not right. Enter the code your authenticator app shows now.")
     elif request.method == "POST":
         g.login_failed = True
+    page = _enrol_page(user, form, error, action, signing_in)
+    return page, (401 if error else 200), NO_STORE
+
+
+def _enrol_page(user: User, form: CodeForm, error, action: str, signing_in: bool) -> str:
+    """The page that shows a new second factor's secret (as a QR code and as text)."""
     with database.atomic():
         secret = accounts.pending_second_factor_secret(user)
     uri = second_factor_rules.provisioning_uri(secret, user.username, "FieldCheck")
-    page = render_template(
+    return render_template(
         "auth/enrol.html",
         form=form,
         error=error,
@@ -225,7 +232,6 @@ def _enrol(user: User, action: str, *, signing_in: bool):
         secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         signing_in=signing_in,
     )
-    return page, (401 if error else 200), NO_STORE
 
 
 @bp.route("/logout", methods=["POST"])
@@ -289,17 +295,12 @@ def devices():
     open_sessions = sessions.open_sessions(
         user, now=now, idle=config["IDLE_TIMEOUT"], lifetime=config["SESSION_LIFETIME"]
     )
-    tokens = (
-        DeviceToken.select()
-        .where(DeviceToken.user == user.id)
-        .order_by(DeviceToken.created_at.desc())
-    )
     this = g.get("user_session")
     return render_template(
         "auth/devices.html",
         sessions=open_sessions,
         this_session_id=this.id if this is not None else None,
-        tokens=tokens,
+        tokens=tokens_of(user.id),
         now=now,
         revoke_url=lambda t: url_for("auth.revoke_device", token_id=t.id),
         end_url=lambda s: url_for("auth.end_session_route", session_id=s.id),
@@ -309,9 +310,7 @@ def devices():
 @bp.route("/account/devices/<int:token_id>/revoke", methods=["POST"])
 @signed_in
 def revoke_device(token_id):
-    token = DeviceToken.get_or_none(
-        (DeviceToken.id == token_id) & (DeviceToken.user == current_user.id)
-    )
+    token = token_of(current_user.id, token_id)
     if token is None:
         abort(404)
     if RevokeForm().validate_on_submit():
@@ -324,9 +323,7 @@ def revoke_device(token_id):
 @signed_in
 def end_session_route(session_id):
     """End one of the user's own sessions (another browser, or this one: a sign-out)."""
-    record = UserSession.get_or_none(
-        (UserSession.id == session_id) & (UserSession.user == current_user.id)
-    )
+    record = sessions.session_of(current_user.id, session_id)
     if record is None:
         abort(404)
     if not RevokeForm().validate_on_submit():

@@ -12,7 +12,6 @@ from types import SimpleNamespace
 import peewee
 
 from fieldcheck import audit
-from fieldcheck.accounts import Actor
 from fieldcheck.audit import CASE_READ
 from fieldcheck.db import database, is_postgres
 from fieldcheck.domain import case_states, identity, roles
@@ -364,9 +363,9 @@ def visible_case(user: User, case_id: int) -> Case | None:
     return _case_query(user).where(Case.id == case_id).first()
 
 
-def case_page(user: User, case_id: int, reader: Actor) -> Case | None:
+def case_page(user: User, case_id: int, reader) -> Case | None:
     """A case the user may see with all its page shows but its findings (see
-    _case_page_query), its opening audited as `reader`'s: the read event written only when the
+    _case_page_query), its opening audited as `reader`'s (an accounts.Actor): the read event written only when the
     case is there for the user (so never for a 404)."""
     kind, values = scope_of(user)
     audit.record_for_each(

@@ -25,7 +25,6 @@ INDONESIAN_PO = ROOT / "fieldcheck" / "translations" / "id" / "LC_MESSAGES" / "m
 # Where each error-making call takes its code: the position of the argument (or `code=`).
 CODE_ARGUMENT = {
     "api_error": 1,  # fieldcheck.errors.api_error(status, code, params)
-    "json_error": 1,  # fieldcheck.security.json_error(status, code, message): being replaced
     "Rejected": 0,  # sync.engine.Rejected(code, message, errors)
     "EnvelopeError": 0,  # sync.envelope.EnvelopeError(code, message)
     "BadOperation": 2,  # sync.envelope.BadOperation(index, op_id, code, message)
@@ -35,23 +34,6 @@ CODE_ARGUMENT = {
     "RegistryError": 0,  # fieldcheck.registry.service.RegistryError(code, **params)
 }
 
-# Sync codes (Rejected, BadOperation, EnvelopeError and their per-field problems, in
-# fieldcheck/sync_handlers.py and sync/) whose messages another branch adds to the catalogue:
-# the lead empties this list when both are merged. Nothing else may wait here.
-SYNC_CODES_AWAITING_MESSAGES = {
-    "base_version_invalid",
-    "envelope_invalid",
-    "invalid",
-    "mismatch",
-    "op_id_invalid",
-    "operation_invalid",
-    "payload_invalid",
-    "record_id_invalid",
-    "record_id_missing",
-    "too_many_operations",
-    "type_missing",
-    "unsupported_version",
-}
 
 # The command-line sync client is a program of its own (it imports nothing of the app): the
 # codes it notes beside the server's answers come with its own words, never the catalogue's.
@@ -169,27 +151,10 @@ def test_the_scan_reads_every_way_a_code_is_given(tmp_path):
 
 
 def test_every_code_raised_has_a_message_in_the_catalogue():
-    missing = sorted(
-        {
-            str(use)
-            for use in codes_in_the_source()
-            if use.code not in MESSAGES and use.code not in SYNC_CODES_AWAITING_MESSAGES
-        }
-    )
+    missing = sorted({str(use) for use in codes_in_the_source() if use.code not in MESSAGES})
     assert not missing, "codes with no message in fieldcheck.errors.MESSAGES:\n" + "\n".join(
         missing
     )
-
-
-def test_the_sync_codes_awaiting_messages_are_sync_codes_still_missing():
-    """The allow-list only shrinks: a code there must be a sync code, and still missing."""
-    sync_codes = {
-        use.code
-        for use in codes_in_the_source()
-        if use.path.startswith("sync/") or use.path == "fieldcheck/sync_handlers.py"
-    }
-    assert sync_codes >= SYNC_CODES_AWAITING_MESSAGES
-    assert not SYNC_CODES_AWAITING_MESSAGES & set(MESSAGES)
 
 
 @pytest.fixture(scope="module")

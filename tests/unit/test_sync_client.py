@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from fieldcheck import errors
 from fieldcheck.models import Case, CaseNote, DeviceToken, FieldVisit
 from sync.client import (
     Client,
@@ -52,6 +53,13 @@ def office(app):
         for i, case in enumerate(cases):
             service.assign(factories.actor(intake), case, team, field1 if i == 0 else None)
     return {"intake": intake, "team": team, "cases": [c.id for c in cases]}
+
+
+def server_says(app, code: str) -> str:
+    """The catalogue's message for a code as the server words it for this client, which names
+    no language: in the default one, Indonesian."""
+    with app.test_request_context():
+        return errors.message(code)
 
 
 def login(live, folder, username="field1", password=Web.PASSWORD) -> int:
@@ -168,10 +176,10 @@ def test_the_folders_findings_photos_and_cases_are_the_owners_alone(live, office
     assert {oct(p.stat().st_mode & 0o777) for p in folders} == {"0o700"}, folders
 
 
-def test_login_with_a_wrong_password_exits_2(live, office, tmp_path, capsys):
+def test_login_with_a_wrong_password_exits_2(app, live, office, tmp_path, capsys):
     assert login(live, tmp_path, password="salah") == 2
     err = capsys.readouterr().err
-    assert "credentials_invalid" in err and "wrong username or password" in err
+    assert f"credentials_invalid: {server_says(app, 'credentials_invalid')}" in err
     assert "token" not in Outbox(tmp_path).state()
 
 
@@ -240,14 +248,16 @@ def test_a_resent_outbox_is_harmless(live, office, tmp_path):
     assert FieldVisit.select().count() == 1 and CaseNote.select().count() == 1
 
 
-def test_rejected_operations_move_aside_with_the_servers_reason(live, office, tmp_path, capsys):
+def test_rejected_operations_move_aside_with_the_servers_reason(
+    app, live, office, tmp_path, capsys
+):
     login(live, tmp_path)
     box = Outbox(tmp_path)
     bad = box.add(submit(office["cases"][0], recommendation="maybe"))
     good = box.add(submit(office["cases"][1]))
     assert main(["push", str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert f"rejected {bad} (visit.submit): invalid: some fields need mending" in out
+    assert f"rejected {bad} (visit.submit): invalid: {server_says(app, 'invalid')}" in out
     assert "recommendation: unknown_code" in out
     assert names(box.rejected) == {f"{bad}.json"} and names(box.sent) == {f"{good}.json"}
     reason = json.loads((box.rejected / f"{bad}.result.json").read_text())

@@ -340,3 +340,20 @@ def test_teams_of_another_office_are_not_found(app, web):
     elsewhere = factories.office(code="KANIM-JKT", name="Kantor Imigrasi Jakarta")
     team = factories.team(office_=elsewhere, name="Timpora Jakarta")
     assert web.get(f"/admin/teams/{team.id}").status_code == 404
+
+
+def test_teams_page_lists_each_teams_work_area_and_member_count(app, web):
+    signed_in_admin(web)
+    ensure_demo_regions()
+    bandung = factories.team(name="Timpora Kabupaten Bandung")
+    factories.team(name="Timpora Unknown", district_code="32.99")
+    factories.user("field1", "field", team_=bandung)
+    gone = factories.user("field2", "field", team_=bandung)
+    with app.app_context():
+        accounts.set_active(factories.actor(gone), gone, False)
+    rows = list_rows(web.get("/admin/teams", headers=EN).text)
+    area = Team.get(Team.name == "Timpora Kabupaten Bandung").district.name
+    assert [row[:3] for row in rows] == [
+        ["Timpora Kabupaten Bandung", area, "2"],
+        ["Timpora Unknown", "32.99", "0"],
+    ]

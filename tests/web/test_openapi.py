@@ -7,7 +7,7 @@ import re
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args
 
 import jsonschema
 import pytest
@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError
 from fieldcheck.api import openapi, schemas
 from fieldcheck.domain import visits
 from fieldcheck.domain.payloads import Entries, field_errors
+from fieldcheck.errors import MESSAGES
 from fieldcheck.models import Case, DeviceToken, FieldVisit, User
 from tests import factories
 from tests.helpers import DOC_URI, Checker, Web, deref, schema_registry
@@ -532,3 +533,17 @@ def test_a_change_to_a_model_changes_both_its_judgement_and_the_document(monkeyp
     ]
     monkeypatch.setattr(schemas, "REQUESTS", (VisitPayload,))
     assert photos_schema(openapi.component_schemas())["maxItems"] == 1
+
+
+def _codes_of(model) -> set[str]:
+    detail = model.model_fields["error"].annotation
+    return set(get_args(detail.model_fields["code"].annotation))
+
+
+def test_every_error_code_the_document_names_has_a_message_in_the_catalogue():
+    """What the API can answer, and why a push can turn an operation down, are words in both
+    languages (tests/unit/test_catalogue.py holds every catalogue message to its translation)."""
+    documented = set().union(*(_codes_of(model) for model in schemas.ERROR_ANSWERS.values()))
+    documented |= set(schemas.REJECTION_CODES) | set(schemas.FIELD_ERROR_CODES)
+    assert {"credentials_invalid", "rate_limited", "invalid", "op_id_invalid"} <= documented
+    assert sorted(documented - set(MESSAGES)) == []

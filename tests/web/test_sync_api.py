@@ -416,6 +416,53 @@ def test_bad_envelopes_are_json_errors(app, client, field_setup):
     assert response.json["error"]["code"] == "unsupported_version"
 
 
+def test_push_rejections_are_worded_in_the_officers_language(app, client, field_setup):
+    """The engine's and the handlers' reasons go to the phone from the catalogue, in the
+    language the officer reads; the codes stay."""
+    phone = Phone(client, "field1")
+    ops = [
+        submit(field_setup["case"].id, recommendation="maybe"),
+        {"op_id": str(uuid.uuid4()), "type": "visit.unknown", "payload": {}},
+        "not an operation",
+    ]
+    body = {"version": 1, "operations": ops}
+    words = {}
+    for language in ("en", "id"):
+        headers = {**phone.headers, "Accept-Language": language}
+        results = client.post("/api/v1/sync/push", headers=headers, json=body).json["results"]
+        assert [r["code"] for r in results] == ["invalid", "unknown_type", "operation_invalid"]
+        words[language] = [r["message"] for r in results]
+    assert words["en"] == [
+        "Some fields need mending.",
+        "The server does not know this kind of operation: update the app.",
+        "This operation cannot be read: update the app.",
+    ]
+    assert words["id"][0] == "Beberapa isian perlu diperbaiki."
+
+
+def test_api_errors_are_worded_in_the_readers_language(app, client, field_setup):
+    english, indonesian = {"Accept-Language": "en"}, {"Accept-Language": "id"}
+    wrong = {"username": "field1", "password": "salah"}
+    for headers, text in (
+        (english, "Wrong username or password."),
+        (indonesian, "Nama pengguna atau kata sandi salah."),
+    ):
+        answer = client.post("/api/v1/auth/token", json=wrong, headers=headers)
+        assert answer.status_code == 401
+        assert answer.json == {"error": {"code": "credentials_invalid", "message": text}}
+    phone = Phone(client, "field1")
+    too_many = {"version": 1, "operations": [{}] * 501}
+    answer = client.post(
+        "/api/v1/sync/push", json=too_many, headers={**phone.headers, **english}
+    ).json
+    assert answer["error"] == {
+        "code": "too_many_operations",
+        "message": "At most 500 operations in one push: split the batch.",
+    }
+    pull = client.get("/api/v1/sync/pull?limit=0", headers={**phone.headers, **english}).json
+    assert pull["error"]["message"] == "The limit must be a whole number from 1 to 2000."
+
+
 def test_revoked_device_gets_a_401_that_says_so(app, client, field_setup):
     phone = Phone(client, "field1")
     token = DeviceToken.get()

@@ -1,0 +1,59 @@
+"""What the admin pages read: an office's people and teams. An administrator sees only their
+own office, so every function takes the office and finds nothing outside it."""
+
+import peewee
+
+from fieldcheck.domain import roles
+from fieldcheck.models import Region, Team, User
+
+
+def office_user(office_id: int, user_id: int) -> User | None:
+    """A user of the office, or None: other offices' people are not its administrator's."""
+    return User.get_or_none((User.id == user_id) & (User.office == office_id))
+
+
+def office_team(office_id: int, team_id: int) -> Team | None:
+    """A team of the office, or None."""
+    return Team.get_or_none((Team.id == team_id) & (Team.office == office_id))
+
+
+def office_users(office_id: int, *, role: str = "", inactive: bool = False) -> list[User]:
+    """The office's users by name, with their teams: of one role if one is named, the active
+    ones only unless `inactive`."""
+    query = (
+        User.select(User, Team)
+        .join(Team, peewee.JOIN.LEFT_OUTER)
+        .where(User.office == office_id)
+        .order_by(User.name)
+    )
+    if role in roles.ROLES:
+        query = query.where(User.role == role)
+    if not inactive:
+        query = query.where(User.active == True)  # noqa: E712  (peewee builds SQL from it)
+    return list(query)
+
+
+def office_teams(office_id: int) -> list[Team]:
+    """The office's teams by name, active or not, each with its `district_name` (None for a
+    code not in the region table) and `member_count`: one statement for the whole list."""
+    return list(
+        Team.select(
+            Team,
+            Region.name.alias("district_name"),
+            peewee.fn.COUNT(User.id).alias("member_count"),
+        )
+        .join(Region, peewee.JOIN.LEFT_OUTER, on=(Region.code == Team.district_code))
+        .switch(Team)
+        .join(User, peewee.JOIN.LEFT_OUTER, on=(User.team == Team.id))
+        .where(Team.office == office_id)
+        .group_by(Team.id, Region.name)
+        .order_by(Team.name)
+        .objects()
+    )
+
+
+def team_members(team: Team | None) -> list[User]:
+    """A team's members by name (none for a team not made yet)."""
+    if team is None:
+        return []
+    return list(team.members.order_by(User.name))
