@@ -365,8 +365,8 @@ def visible_case(user: User, case_id: int) -> Case | None:
 
 def case_page(user: User, case_id: int, reader) -> Case | None:
     """A case the user may see with all its page shows but its findings (see
-    _case_page_query), its opening audited as `reader`'s (an accounts.Actor): the read event written only when the
-    case is there for the user (so never for a 404)."""
+    _case_page_query), its opening audited as `reader`'s (an accounts.Actor): the read event
+    written only when the case is there for the user (so never for a 404)."""
     kind, values = scope_of(user)
     audit.record_for_each(
         CASE_READ,
