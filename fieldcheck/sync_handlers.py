@@ -84,6 +84,7 @@ class Lookups:
     """
 
     def __init__(self):
+        self.engine = None  # the SyncEngine applying the push
         self.cases = {}  # case id -> Case (locked on PostgreSQL), as changed by the push
         self.checks = {}  # op id -> visits.validate_visit's result
         self.looked_up = set()  # record ids prepare_submissions looked for
@@ -93,14 +94,14 @@ class Lookups:
         self.recruiters = {}  # recruiter phone -> ids of cases visited naming it (capped)
         self.touched = set()  # (what, key) the operation under way used: what `forget` drops
 
-    def case(self, case_id, engine) -> Case | None:
+    def case(self, case_id) -> Case | None:
         """The case as the push has changed it so far: the database's row (locked) with what
         the push's operations will still write to it."""
         self.touched.add(("case", case_id))
         if case_id not in self.cases:
             case = _locked(Case.select().where(Case.id == case_id)).first()
             if case is not None:
-                for name, value in engine.held_updates(Case, case_id).items():
+                for name, value in self.engine.held_updates(Case, case_id).items():
                     setattr(case, name, value)
             self.cases[case_id] = case
         return self.cases[case_id]
@@ -109,7 +110,12 @@ class Lookups:
         self.touched.add(("case", case_id))
         if case_id not in self.questions:
             query = RegistryQuestion.select().where(RegistryQuestion.case == case_id)
-            self.questions[case_id] = {(q.kind, q.subject): q for q in query}
+            held = [
+                RegistryQuestion(**row)
+                for row in self.engine.held_rows(RegistryQuestion)
+                if row["case"] == case_id
+            ]
+            self.questions[case_id] = {(q.kind, q.subject): q for q in [*query, *held]}
         return self.questions[case_id]
 
     def findings_of(self, case_id) -> list:
@@ -121,7 +127,10 @@ class Lookups:
     def recruiter_cases(self, phone) -> set:
         self.touched.add(("phone", phone))
         if phone not in self.recruiters:
-            self.recruiters[phone] = {case_id for _, case_id in _recruiter_cases([phone])}
+            cases = {case_id for _, case_id in _recruiter_cases([phone])}
+            held = self.engine.held_rows(FieldVisit)
+            cases |= {row["case"].id for row in held if row["recruiter_phone"] == phone}
+            self.recruiters[phone] = cases
         return self.recruiters[phone]
 
     def visit_stored(self, uuid) -> bool:
@@ -151,8 +160,10 @@ class Lookups:
         self.touched = set()
 
 
-def _lookups(ctx) -> Lookups:
-    return ctx.cache.setdefault("lookups", Lookups())
+def _lookups(ctx, engine=None) -> Lookups:
+    found = ctx.cache.setdefault("lookups", Lookups())
+    found.engine = engine or found.engine
+    return found
 
 
 def _chunks(values, size=500):
@@ -166,7 +177,7 @@ def prepare_submissions(ops, ctx, engine):
     their cases (locked in id order, so that two pushes naming the same cases wait for each
     other rather than deadlock), the cases' registry questions and findings; which record ids
     are stored already; which cases name each recruiter phone."""
-    found = _lookups(ctx)
+    found = _lookups(ctx, engine)
     now = current_app.extensions["clock"].now()
     case_ids, uuids, phones = set(), set(), set()
     for op in ops:
@@ -224,7 +235,7 @@ def _recruiter_cases(phones: list[str]):
 
 def _officers_case(case_id, officer, engine, ctx) -> Case:
     """The case, if it is or ever was with the officer's team; anything else is not theirs."""
-    case = _lookups(ctx).case(case_id, engine)
+    case = _lookups(ctx).case(case_id)
     if case is None or officer.team_id is None:
         raise Rejected(
             "case_not_found",
@@ -309,7 +320,7 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
         recommendation=clean["recommendation"],
     )
     visit = FieldVisit(**row)
-    visit.id = engine.insert_now(FieldVisit, row)  # at once: its family rows point at it
+    visit.id = engine.insert_with_id(FieldVisit, row)  # its family rows point at it
     _lookups(ctx).stored_visit(visit)
     rows = [{"visit": visit.id, **row} for row in member_rows(clean)]
     for row in rows:
@@ -390,7 +401,7 @@ def _inserter(engine):
 
     def insert(questions):
         for question in questions:
-            question.id = engine.insert_now(RegistryQuestion, registry.question_row(question))
+            question.id = engine.insert_with_id(RegistryQuestion, registry.question_row(question))
 
     return insert
 
@@ -401,7 +412,7 @@ def _forgotten_on_error(handler):
 
     @functools.wraps(handler)
     def guarded(op, ctx, engine):
-        found = _lookups(ctx)
+        found = _lookups(ctx, engine)
         found.touched = set()
         try:
             return handler(op, ctx, engine)

@@ -15,7 +15,7 @@ import peewee
 
 from sync.store import is_postgres
 
-_statements: dict[tuple, tuple] = {}  # (model, field names, kind) -> (SQL text, fields)
+_statements: dict[tuple, tuple] = {}  # (model, field names, kind, backend) -> SQL text, plan
 
 
 def _insert_fields(model: type[peewee.Model], names) -> list[peewee.Field]:
@@ -35,21 +35,23 @@ def _insert_statement(model: type[peewee.Model], names: tuple) -> tuple[str, lis
         if len(params) != len(fields) or not sql.endswith(")"):
             raise RuntimeError(f"peewee rendered an unexpected INSERT: {sql}")
         returning, _ = query.returning(model._meta.primary_key).sql()
-        _statements[key] = (sql, returning, fields)
+        defaults = model._meta.defaults
+        plan = (
+            [(f.name, f.db_value) for f in fields[: len(names)]],
+            [(f.db_value, defaults[f], callable(defaults[f])) for f in fields[len(names) :]],
+        )
+        _statements[key] = (sql, returning, plan)
     return _statements[key]
 
 
-def _params(fields: list[peewee.Field], row: dict) -> tuple:
-    meta = fields[0].model._meta
-    values = []
-    for f in fields:
-        if f.name in row:
-            value = row[f.name]
-        else:
-            default = meta.defaults[f]
-            value = default() if callable(default) else default
-        values.append(f.db_value(value))
-    return tuple(values)
+def _params(plan: tuple, row: dict) -> tuple:
+    """A row's values in the statement's order, each through its field's db_value; the
+    fields it does not name take their defaults."""
+    named, defaults = plan
+    return (
+        *[convert(row[name]) for name, convert in named],
+        *[convert(default() if call else default) for convert, default, call in defaults],
+    )
 
 
 def insert_rows(db: peewee.Database, model: type[peewee.Model], rows: list[dict]):
@@ -57,8 +59,8 @@ def insert_rows(db: peewee.Database, model: type[peewee.Model], rows: list[dict]
     default, as with peewee's insert)."""
     if not rows:
         return
-    sql, _, fields = _insert_statement(model, tuple(rows[0]))
-    params = [_params(fields, row) for row in rows]
+    sql, _, plan = _insert_statement(model, tuple(rows[0]))
+    params = [_params(plan, row) for row in rows]
     cursor = db.cursor()
     if is_postgres(db):
         from psycopg2.extras import execute_values
@@ -71,14 +73,14 @@ def insert_rows(db: peewee.Database, model: type[peewee.Model], rows: list[dict]
 
 def insert_row(db: peewee.Database, model: type[peewee.Model], row: dict):
     """INSERT one row (a dict by field name) and return its primary key."""
-    sql, returning, fields = _insert_statement(model, tuple(row))
+    sql, returning, plan = _insert_statement(model, tuple(row))
     pk = model._meta.primary_key
     if pk.name in row:
-        db.execute_sql(sql, _params(fields, row))
+        db.execute_sql(sql, _params(plan, row))
         return row[pk.name]
     if is_postgres(db):
-        return db.execute_sql(returning, _params(fields, row)).fetchone()[0]
-    return db.execute_sql(sql, _params(fields, row)).lastrowid
+        return db.execute_sql(returning, _params(plan, row)).fetchone()[0]
+    return db.execute_sql(sql, _params(plan, row)).lastrowid
 
 
 def _update_statement(model: type[peewee.Model], names: tuple) -> tuple[str, list]:

@@ -26,6 +26,10 @@ _FEED_LOCK = 0x53_59_4E_43  # "SYNC"
 _held: ContextVar["list[tuple[type[peewee.Model], object, dict]] | None"] = ContextVar(
     "sync_held_rows", default=None
 )
+# Primary keys drawn for the rows the push under way holds (PostgreSQL: see insert_with_id).
+_drawn: ContextVar["dict[type[peewee.Model], list] | None"] = ContextVar(
+    "sync_drawn_ids", default=None
+)
 
 
 class Rejected(Exception):
@@ -149,11 +153,12 @@ class SyncEngine:
     @contextmanager
     def _holding(self):
         held = []
-        token = _held.set(held)
+        token, drawn = _held.set(held), _drawn.set({})
         try:
             yield held
         finally:
             _held.reset(token)
+            _drawn.reset(drawn)
 
     def insert(self, model: type[peewee.Model], row: dict):
         """Insert a row (a dict by field name): at once, or, inside a push, with the push's
@@ -168,10 +173,37 @@ class SyncEngine:
         else:
             held.append((model, None, row))
 
-    def insert_now(self, model: type[peewee.Model], row: dict):
-        """Insert a row at once (it is in the operation's savepoint) and return its primary
-        key: for a row that others point at."""
-        return bulk.insert_row(self.db, model, row)
+    def insert_with_id(self, model: type[peewee.Model], row: dict):
+        """Insert a row that others point at and return its primary key. Inside a push on
+        PostgreSQL the row is held as `insert` holds rows (rows pointing at it must be handed
+        to `insert` after it), its key drawn from the table's own sequence, many keys a round
+        trip (a key drawn and not used is a gap, as after a rollback). On SQLite, in-process,
+        and outside a push, it is inserted at once, in the operation's savepoint."""
+        held, drawn = _held.get(), _drawn.get()
+        if held is None or not self._is_postgres():
+            return bulk.insert_row(self.db, model, row)
+        pk = model._meta.primary_key
+        pool = drawn.setdefault(model, [])
+        if not pool:
+            pool.extend(reversed(self._draw_ids(model, 100)))
+        row = {pk.name: pool.pop(), **row}
+        held.append((model, None, row))
+        return row[pk.name]
+
+    def _draw_ids(self, model: type[peewee.Model], count: int) -> list:
+        meta = model._meta
+        cursor = self.db.execute_sql(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            (f'"{meta.table_name}"', meta.primary_key.column_name, count),
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+    def held_rows(self, model: type[peewee.Model]) -> list[dict]:
+        """The rows of `model` the push's operations applied so far hold, to be written at its
+        end (for a caller that reads the table again after an operation failed)."""
+        return [
+            row for held_model, pk, row in _held.get() or () if held_model is model and pk is None
+        ]
 
     def update(self, model: type[peewee.Model], pk, row: dict):
         """UPDATE a row by primary key with these fields (by name): at once, or, inside a push,

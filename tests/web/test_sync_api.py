@@ -82,6 +82,53 @@ def test_submission_is_applied_once_and_moves_the_case(app, client, field_setup)
     assert AuditEvent.select().where(AuditEvent.action == "visit.submit").count() == 1
 
 
+def test_an_operation_after_a_failed_one_sees_what_the_batch_did_before_that(
+    app, client, field_setup, monkeypatch
+):
+    """The batch's first submission moves the case and asks its questions (the case's change
+    written at the push's end, on PostgreSQL its visit and questions too); the second fails
+    after it read the case (its savepoint rolled back, what it looked up forgotten); the third
+    must see the case as the first left it: a second submission, kept and flagged."""
+    from fieldcheck import sync_handlers
+    from fieldcheck.models import RegistryQuestion
+    from sync import Rejected
+
+    real, calls = sync_handlers._outcome, []
+
+    def fails_the_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise Rejected("invalid", "made to fail", [])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sync_handlers, "_outcome", fails_the_second)
+    phone = Phone(client, "field1")
+    case_id = field_setup["case"].id
+    from datetime import date
+
+    from fieldcheck.domain.identity import encode_nik
+
+    family = factories.visit_payload(case_id)["family"]
+    family[0]["nik"] = encode_nik("32.04.12", "F", date(1975, 4, 2), 21)
+    asked_before = RegistryQuestion.select().count()
+    first, failing, third = (submit(case_id, family=family) for _ in range(3))
+    results = phone.push(first, failing, third).json["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "conflict"]
+    assert results[2]["result"]["flag"] == "second"
+    assert results[2]["result"]["case_state"] == results[0]["result"]["case_state"]
+    assert results[2]["result"]["case_version"] == results[0]["result"]["case_version"]
+    stored = {v.uuid for v in FieldVisit.select()}
+    assert stored == {first["record_id"], third["record_id"]}
+    assert {m.visit.uuid for m in FamilyMember.select()} == stored
+    questions = [
+        (q.kind, q.subject)
+        for q in RegistryQuestion.select().where(RegistryQuestion.case == case_id)
+    ]
+    assert RegistryQuestion.select().count() > asked_before  # the first asked its family's
+    assert len(set(questions)) == len(questions)  # and nothing was asked twice
+    assert Case.get_by_id(case_id).state == results[0]["result"]["case_state"]
+
+
 def test_visit_facts_feed_the_risk_signals(app, client, field_setup):
     phone = Phone(client, "field1")
     phone.push(submit(field_setup["case"].id))
