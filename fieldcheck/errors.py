@@ -4,6 +4,7 @@ The domain and the sync engine speak in codes with parameters; pages, fragments 
 turn them into words here. The API sends `{"error": {"code": ..., "message": ...}}`.
 """
 
+import json
 from datetime import date
 
 from flask import jsonify
@@ -217,6 +218,11 @@ MESSAGES = {
         "Not an SHDK relationship (a code such as head, wife, child, or 1-11)."
     ),
     "extract_too_long": _l("Too long."),
+    # Why a submission was kept flagged (fieldcheck.sync_handlers), shown to the supervisor.
+    "flag_late": _l("case %(state)s while the officer was offline"),
+    "flag_second": _l("the case has a submission already: kept for the supervisor"),
+    "flag_not_returned": _l("the case is no longer returned for correction"),
+    "flag_old_version": _l("made on case version %(base)s, the case is at version %(version)s"),
     # A device's sign-in (fieldcheck.security.TOKEN_PROBLEMS) and a browser's session.
     "token_unknown": _l("This device is not signed in. Sign in again."),
     "token_revoked": _l(
@@ -271,6 +277,23 @@ MESSAGES = {
     "hash_mismatch": _l("The bytes sent do not have this SHA-256: send the photo again."),
     "not_an_image": _l("Only JPEG, PNG and WebP photos are accepted."),
 }
+
+
+def coded(code: str, **params) -> str:
+    """A message kept as its code and parameters (JSON), for a reader to see in their own
+    language later (`in_words`): e.g. why a submission was flagged, stored with it."""
+    return json.dumps({"code": code, "params": params}, sort_keys=True, default=str)
+
+
+def in_words(stored: str | None) -> str:
+    """The reader's words for what `coded` kept; text stored before it, as it is."""
+    if not stored or not stored.startswith("{"):
+        return stored or ""
+    try:
+        kept = json.loads(stored)
+    except ValueError:
+        return stored
+    return message(kept.get("code", ""), kept.get("params"))
 
 
 def api_error(status: int, code: str, params: dict | None = None, **extra):

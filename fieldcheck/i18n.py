@@ -11,6 +11,7 @@ from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from fieldcheck import errors
 from fieldcheck.clock import utcnow
 
 babel = Babel()
@@ -120,4 +121,5 @@ def init_app(app):
     app.context_processor(template_translations)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["in_words"] = errors.in_words
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

@@ -28,6 +28,7 @@ from fieldcheck.audit import (  # the one vocabulary of actions
 from fieldcheck.cases import service
 from fieldcheck.db import database, is_postgres
 from fieldcheck.domain import case_states, visits
+from fieldcheck.errors import coded
 from fieldcheck.models import (
     Case,
     CaseFinding,
@@ -433,9 +434,9 @@ def submit_visit(op, ctx, engine) -> Outcome:
     flag = reason = None
     late = _late_reason(case, officer)
     if late:
-        flag, reason = "late", f"case {late} while the officer was offline"
+        flag, reason = "late", coded("flag_late", state=late)
     elif case.state in HAS_SUBMISSION:
-        flag, reason = "second", "the case has a submission already: kept for the supervisor"
+        flag, reason = "second", coded("flag_second")
     visit = _store_visit(op, ctx, engine, case, clean, flag=flag, reason=reason)
     if flag is None:
         _take_in(actor, case, visit, "submit", officer.role, ctx, engine)
@@ -465,14 +466,12 @@ def amend_visit(op, ctx, engine) -> Outcome:
     flag = reason = None
     late = _late_reason(case, officer)
     if late:
-        flag, reason = "late", f"case {late} while the officer was offline"
+        flag, reason = "late", coded("flag_late", state=late)
     elif case.state != case_states.RETURNED or original.returned_comment is None:
-        flag, reason = "conflict", "the case is no longer returned for correction"
+        flag, reason = "conflict", coded("flag_not_returned")
     elif op.base_version is not None and op.base_version != case.version:
-        flag, reason = (
-            "conflict",
-            (f"made on case version {op.base_version}, the case is at version {case.version}"),
-        )
+        reason = coded("flag_old_version", base=op.base_version, version=case.version)
+        flag = "conflict"
     visit = _store_visit(op, ctx, engine, case, clean, flag=flag, reason=reason, amends=original)
     if flag is None:
         _take_in(actor, case, visit, "resubmit", officer.role, ctx, engine)
@@ -520,7 +519,7 @@ def add_note(op, ctx, engine) -> Outcome:
     actor.record(NOTE_ADD, ("case", case.id), {"note": note.uuid, "flag": note.flag})
     result = {"note_id": note.uuid, "case_id": case.id, "flag": note.flag}
     if late:
-        return Outcome(CONFLICT, result, reason=f"case {late} while the officer was offline")
+        return Outcome(CONFLICT, result, reason=coded("flag_late", state=late))
     return Outcome(APPLIED, result)
 
 

@@ -12,7 +12,7 @@ from fieldcheck.api import bp, schemas
 from fieldcheck.audit import SYNC_PUSH  # the one vocabulary of actions
 from fieldcheck.clock import utcnow
 from fieldcheck.domain import roles
-from fieldcheck.errors import api_error, message
+from fieldcheck.errors import api_error, in_words, message
 from fieldcheck.limits import body_limit
 from fieldcheck.models import Case, FieldVisit
 from fieldcheck.pull import pull as pull_cases
@@ -60,11 +60,13 @@ ENVELOPE_LIMITS = {"version": ENVELOPE_VERSION, "max": MAX_OPERATIONS}
 
 
 def _in_words(result: dict) -> dict:
-    """A result with the catalogue's message for its code, in the officer's language (the
-    engine and the handlers write theirs in English)."""
-    if "message" not in result:
-        return result
-    return {**result, "message": message(result["code"])}
+    """A result with the catalogue's message for its code, and a conflict's reason, in the
+    officer's language (the engine and the handlers keep codes)."""
+    if "message" in result:
+        result = {**result, "message": message(result["code"])}
+    if "reason" in result:
+        result = {**result, "reason": in_words(result["reason"])}
+    return result
 
 
 def _audited(context: PushContext):

@@ -1,6 +1,7 @@
 """The sync API end to end through the Flask app: tokens, push results, late and second
 submissions, amendments, photos, pull with tombstones, JSON errors."""
 
+import json
 import uuid
 
 import pytest
@@ -330,10 +331,33 @@ def test_a_submission_for_a_case_cancelled_meanwhile_is_kept_as_late(app, client
         service.cancel(
             factories.actor(field_setup["intake"]), field_setup["case"], "Applicant withdrew"
         )
+    phone.headers["Accept-Language"] = "en"
     result = phone.push(submit(field_setup["case"].id)).json["results"][0]
     assert result["status"] == "conflict" and result["result"]["flag"] == "late"
     assert "cancelled" in result["reason"]
     assert Case.get_by_id(field_setup["case"].id).state == "cancelled"
+
+
+def test_why_a_submission_was_flagged_is_told_in_the_readers_language(app, client, field_setup):
+    """The reason is kept as a code: the phone reads it in its officer's language, and the
+    supervisor reads it on the review pages in theirs."""
+    phone = Phone(client, "field1")
+    with app.app_context():
+        from fieldcheck.cases import service
+
+        service.cancel(
+            factories.actor(field_setup["intake"]), field_setup["case"], "Applicant withdrew"
+        )
+    phone.headers["Accept-Language"] = "id"
+    result = phone.push(submit(field_setup["case"].id)).json["results"][0]
+    assert result["reason"] == "kasus dibatalkan saat petugas sedang luring"
+    visit = FieldVisit.get()
+    assert json.loads(visit.flag_reason) == {"code": "flag_late", "params": {"state": "cancelled"}}
+    desk = Web(app.test_client())
+    desk.login("supervisor")
+    for language, words in (("id", result["reason"]), ("en", "case cancelled while the")):
+        page = desk.get("/review/", headers={"Accept-Language": language}).get_data(as_text=True)
+        assert any(words in line for line in texts(page, "li")), language
 
 
 def test_a_submission_for_a_case_reassigned_meanwhile_is_kept_as_late(app, client, field_setup):
@@ -348,6 +372,7 @@ def test_a_submission_for_a_case_reassigned_meanwhile_is_kept_as_late(app, clien
             other,
             reason="Moved to Garut",
         )
+    phone.headers["Accept-Language"] = "en"
     result = phone.push(submit(field_setup["case"].id)).json["results"][0]
     assert result["status"] == "conflict" and result["reason"].startswith("case reassigned")
 
