@@ -129,4 +129,4 @@ bench: install-test $(VENV)/.installed-bench wrk
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache bench/node_modules
