@@ -12,7 +12,7 @@ PORT ?= 5000
 REGIONS_CSV ?= ../shared/data/regions/wilayah-2025.csv
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench install install-test browser wrk system-libs translations messages clean
+.PHONY: run test lint bench install install-test browser wrk system-libs translations messages clean node-tools
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed-test pyproject.toml
 
 install: $(VENV)/.installed translations system-libs
 
-install-test: $(VENV)/.installed-test translations browser system-libs
+install-test: $(VENV)/.installed-test translations browser system-libs node-tools
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d fieldcheck/translations >/dev/null
@@ -68,6 +68,18 @@ browser:
 	    echo "Install Debian's chromium (sudo apt-get install chromium): the browser tests need $(CHROMIUM)"; exit 1; \
 	  fi; \
 	fi
+
+# Pinned npm tools in bench/ (bench/package-lock.json): axe-core for the accessibility tests
+# (tests/browser/axe.py) and Lighthouse for `make bench` (bench/phone.py), which runs it with
+# Debian's Chromium. `npm ci` installs exactly the lockfile, with no install scripts: nothing
+# is downloaded beyond the npm packages themselves.
+NODE_TOOLS := bench/node_modules/.installed
+$(NODE_TOOLS): bench/package.json bench/package-lock.json
+	@command -v npm >/dev/null || { echo "Install Node.js 18.16+ and npm (sudo apt-get install nodejs npm): the accessibility tests and make bench need them"; exit 1; }
+	cd bench && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-tools: $(NODE_TOOLS)
 
 # Debian's wrk as the case-page benchmark's clients (bench/cases.lua): a load generator in C that
 # leaves the two CPUs to the server. Without it the benchmark uses Python threads, and says so.
@@ -117,4 +129,4 @@ bench: install-test $(VENV)/.installed-bench wrk
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache bench/node_modules

@@ -29,7 +29,7 @@ BENCHMARKS = (
     "registry",  # pre-answering registry questions against an extract
     "faults",  # 1,000 randomized sync fault schedules
     "reports",  # the field report's rendering and QR
-    "pwa",  # the phone's download sizes
+    "phone",  # the phone: Lighthouse scores, first-load bytes, offline reload
     "sync",  # pushing, replaying and pulling
 )
 
@@ -47,7 +47,8 @@ class BenchError(Exception):
 
 @dataclass
 class Row:
-    """One figure beside its baseline. unit is "s" (time; rows/s shown when rows) or "B" (bytes).
+    """One figure beside its baseline. unit is "s" (time; rows/s shown when rows), "B" (bytes),
+    "score" (a score out of 100, e.g. Lighthouse's) or "n" (a count, e.g. of requests).
 
     `what` and `baseline_what` say what was measured; `ratio` is value / baseline.
     """
@@ -294,6 +295,8 @@ def format_bytes(n: float) -> str:
 def _value(unit: str, value: float | None) -> str:
     if value is None:
         return "-"
+    if unit in ("score", "n"):
+        return f"{value:g}"
     return format_seconds(value) if unit == "s" else format_bytes(value)
 
 
