@@ -292,6 +292,9 @@ COSTS = {
     "recruiter": _l("The recruiter"),
     "other": _l("Someone else"),
 }
+# Issue 15, findings that count: an answer to "was there an employment contract?", at intake
+# (one among the documents presented) or in the field (interview.contract_seen).
+CONTRACT_ANSWERS = {True: _l("Contract seen"), False: _l("No contract")}
 RECOMMENDATIONS = {
     "verify": _l("Verify: the story holds"),
     "refuse": _l("Refuse: signs of trafficking"),

@@ -166,6 +166,10 @@ class Case(BaseModel):
     sponsor_is_employer = peewee.BooleanField(default=False)
     visa_type = peewee.CharField(max_length=10, default="unknown")
     documents = peewee.TextField(default="[]")  # JSON list of document codes
+    # Issue 15, findings that count: intake's answers to two questions the field asks too
+    # (fieldcheck.domain.visits CHANNELS and COSTS codes; None: not answered). Migration 16.
+    job_offer_channel = peewee.CharField(max_length=20, null=True)
+    costs_paid_by = peewee.CharField(max_length=10, null=True)
     # The applicant.
     applicant_name = peewee.CharField(max_length=200)
     search_name = peewee.CharField(max_length=200, index=True)  # lower case, single spaces

@@ -106,6 +106,18 @@ class CaseForm(AppForm):
     sponsor_is_employer = BooleanField(_l("The sponsor is an employer"))
     visa_type = SelectField(_l("Visa type"), choices=_choices(labels.VISA_TYPES), default="unknown")
     documents = MultiCheckboxField(_l("Documents presented"), choices=_choices(labels.DOCUMENTS))
+    # The field asks these too (its codes: fieldcheck.domain.visits); the field's answer wins
+    # for the risk signals, and the case page shows both when they differ. Optional, no default.
+    job_offer_channel = SelectField(
+        _l("How the job was offered"),
+        choices=[CHOOSE, *_choices(labels.CHANNELS)],
+        validators=[Optional()],
+    )
+    costs_paid_by = SelectField(
+        _l("Who pays the passport and ticket"),
+        choices=[CHOOSE, *_choices(labels.COSTS)],
+        validators=[Optional()],
+    )
     referral_reasons = MultiCheckboxField(
         _l("Why a field check"),
         choices=_choices(labels.REFERRAL_REASONS),
@@ -172,6 +184,8 @@ class CaseForm(AppForm):
                 "due_date",
             )
         }
+        for name in ("job_offer_channel", "costs_paid_by"):
+            data[name] = getattr(self, name).data or None  # "— choose —" left: no answer
         data["application_number"] = data["application_number"].strip().upper()
         data["applicant_name"] = " ".join(data["applicant_name"].split())
         data["nik"] = re.sub(r"[\s.\-]", "", self.nik.data)

@@ -15,7 +15,7 @@ from fieldcheck import audit
 from fieldcheck.audit import CASE_READ
 from fieldcheck.db import database, is_postgres
 from fieldcheck.domain import case_states, identity, roles
-from fieldcheck.models import AuditEvent, Case, CaseFinding, Office, Team, User
+from fieldcheck.models import AuditEvent, Case, CaseFinding, FieldVisit, Office, Team, User
 
 PAGE_SIZE = 25
 
@@ -279,7 +279,18 @@ def _case_page_query(user: User) -> peewee.ModelSelect:
     reads = read.select(array(fn.COUNT(read.id), fn.COUNT(read.actor.distinct()))).where(
         about(read) & (read.action == CASE_READ)
     )
-    return _case_query(user).select_extend(history.alias("history"), reads.alias("reads"))
+    # Issue 15, findings that count: the interview of the visit that counts (Case.latest_visit),
+    # so that the page shows intake's and the field's answers side by side (answers_of).
+    visit = FieldVisit.alias("v")
+    interview = (
+        visit.select(visit.interview)
+        .where((visit.case == Case.id) & visit.flag.is_null())
+        .order_by(visit.received_at.desc(), visit.id.desc())
+        .limit(1)
+    )
+    return _case_query(user).select_extend(
+        history.alias("history"), reads.alias("reads"), interview.alias("latest_interview")
+    )
 
 
 def _assignable_query(office_id: int) -> peewee.ModelSelect:
@@ -399,7 +410,23 @@ def case_page_details(case: Case) -> dict:
         "documents": json.loads(case.documents),
         "reasons": json.loads(case.referral_reasons),
         "decoded": identity.decode_nik(case.nik, case.application_date),
+        "compared_answers": answers_of(case, _json(getattr(case, "latest_interview", None))),
     }
+
+
+def answers_of(case: Case, interview: dict | None) -> list:
+    """What intake and the field (the interview of the visit that counts, None before one)
+    answered to the questions both ask (fieldcheck.domain.visits.BOTH_ANSWER)."""
+    from fieldcheck.domain import visits
+
+    intake = visits.intake_answers(
+        visa_type=case.visa_type,
+        documents=json.loads(case.documents or "[]"),
+        costs_paid_by=case.costs_paid_by,
+        job_offer_channel=case.job_offer_channel,
+    )
+    found = visits.facts_from_visit({"interview": interview}) if interview else {}
+    return visits.answers_compared(intake, found)
 
 
 @dataclass

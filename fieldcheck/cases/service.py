@@ -48,6 +48,9 @@ INTAKE_FIELDS = (
     "age_doubted",
     "priority",
     "due_date",
+    # Answers the field gives too (fieldcheck.domain.visits.BOTH_ANSWER); optional.
+    "job_offer_channel",
+    "costs_paid_by",
 )
 
 
@@ -121,6 +124,8 @@ class Known:
 
 def facts_for(case: Case, known: Known | None = None) -> dict:
     """The facts the risk signals are evaluated on (fieldcheck.domain.signals documents them)."""
+    from fieldcheck.domain import visits
+
     known = known or Known()
     age = identity.age_on(case.birth_date, case.application_date)
     if known.findings is not None:
@@ -129,21 +134,29 @@ def facts_for(case: Case, known: Known | None = None) -> dict:
         findings = list(case.findings) if case.id else []
     identity_codes = {f.code for f in findings if f.source == "identity"}
     registry = [f for f in findings if f.source == "registry"]
+    documents = json.loads(case.documents or "[]")
     facts = {
         "applicant.sex": case.sex,
         "applicant.age": age,
         "applicant.marital_status": case.marital_status,
         "application.destination_country": case.destination_country,
         "application.purpose": case.purpose,
-        "application.visa_type": case.visa_type,
-        "application.documents": json.loads(case.documents or "[]"),
+        "application.documents": documents,
         "application.sponsor_is_employer": case.sponsor_is_employer,
         "referral.age_doubted": case.age_doubted,
         "identity.nik_mismatch_count": len(
             identity_codes & {"nik_sex_mismatch", "nik_birth_date_mismatch"}
         ),
         "identity.outside_office_area": "nik_outside_office_area" in identity_codes,
+        **visits.intake_answers(
+            visa_type=case.visa_type,
+            documents=documents,
+            costs_paid_by=case.costs_paid_by,
+            job_offer_channel=case.job_offer_channel,
+        ),
     }
+    # Where intake and the field both answer, the field's answer wins (issue 15, item 6):
+    # the visit's facts are laid over intake's.
     facts.update(_visit_facts(case, known))
     family = [f for f in findings if f.source == "family"]
     if family:  # members, not differences: one person whose card row differs twice counts once

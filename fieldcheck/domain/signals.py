@@ -15,7 +15,7 @@ applicant.marital_status           "single", "married", "divorced", "widowed"
 application.destination_country    ISO 3166 alpha-2 code, e.g. "KH"
 application.purpose                "work", "tourism", "family_visit", "study", "pilgrimage",
                                    "business", "other"
-application.visa_type              "visit", "tourist", "work", "student", "none", "unknown"
+application.visa_type              "visit", "tourist", "work", "student", "none", "unknown" (*)
 application.documents              list of documents presented: "ktp" (identity card), "kk"
                                    (family card), "birth_certificate", "diploma",
                                    "marriage_certificate", "parents_consent",
@@ -26,16 +26,21 @@ identity.nik_mismatch_count        int: items encoded in the NIK (sex, date of b
                                    that differ from the stated data
 identity.outside_office_area       bool: the NIK's region is outside the office's area
 interview.job_offer_channel        "social_media", "messaging_app", "online_ad", "recruiter",
-                                   "agency", "friend_or_family", "walk_in", "none"
-interview.costs_paid_by            "self", "family", "employer", "recruiter", "other"
+                                   "agency", "friend_or_family", "walk_in", "none" (*)
+interview.costs_paid_by            "self", "family", "employer", "recruiter", "other" (*)
 interview.promised_salary_idr      int, rupiah per month
-interview.contract_seen            bool: the applicant has seen an employment contract
+interview.contract_seen            bool: the applicant has seen an employment contract (*);
+                                   intake's answer: one is among the documents presented
 household.aware_of_trip            bool: the household knows of the trip
 household.purpose_matches          bool: the household tells the same purpose
 registry.mismatch_count            int: records the civil registry (Dukcapil) says differ
 registry.not_found_count           int: records the civil registry could not find
 family.card_mismatch_count         int: family-tree members that differ from the family card
 recruiter.seen_in_other_cases      int: other cases naming the same recruiter phone or name
+
+(*) Answered at intake and again in the field (fieldcheck.domain.visits.BOTH_ANSWER): the fact
+holds the field's answer when the visit gave one, else intake's, so a contract seen or a visa
+type found in the field counts, whichever way it turns the signal.
 
 Operators: eq, ne, in, not_in (a list, or "@name" of a list in [lists]); lt, le, gt, ge
 (numbers); is_true, is_false (yes/no facts); contains, not_contains (a list fact holds, or does

@@ -167,17 +167,74 @@ def validate_visit(payload: dict, *, now: datetime) -> VisitCheck:
 
 
 def facts_from_visit(clean: dict) -> dict:
-    """The risk-signal facts a clean visit gives (fieldcheck.domain.signals), unknowns left out."""
-    interview, household = clean["interview"], clean["household"]
+    """The risk-signal facts a clean visit gives (fieldcheck.domain.signals), unknowns left out.
+
+    Some are answers intake gave too (BOTH_ANSWER): laid over intake's facts, they win.
+    """
+    interview, household = clean["interview"], clean.get("household") or {}
+    visa_type = interview.get("visa_type")
     facts = {
-        "interview.job_offer_channel": interview["job_offer_channel"],
-        "interview.costs_paid_by": interview["costs_paid_by"],
-        "interview.promised_salary_idr": interview["promised_salary_idr"],
-        "interview.contract_seen": interview["contract_seen"],
-        "household.aware_of_trip": household["aware_of_trip"],
-        "household.purpose_matches": household["purpose_matches"],
+        "interview.job_offer_channel": interview.get("job_offer_channel"),
+        "interview.costs_paid_by": interview.get("costs_paid_by"),
+        "interview.promised_salary_idr": interview.get("promised_salary_idr"),
+        "interview.contract_seen": interview.get("contract_seen"),
+        # "Not known yet" is no answer: it must not hide the visa intake recorded.
+        "application.visa_type": None if visa_type == "unknown" else visa_type,
+        "household.aware_of_trip": household.get("aware_of_trip"),
+        "household.purpose_matches": household.get("purpose_matches"),
     }
     return {key: value for key, value in facts.items() if value is not None}
+
+
+# The questions intake and the field both answer, by the fact each answer gives: the visa, a
+# contract (among the documents at intake, seen in the field), who pays, how the job was offered.
+BOTH_ANSWER = (
+    "application.visa_type",
+    "interview.contract_seen",
+    "interview.costs_paid_by",
+    "interview.job_offer_channel",
+)
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What intake and the field answered to one question (None, or a visa "unknown": no
+    answer); the field's answer is the one that counts, for the risk signals and on the pages."""
+
+    fact: str
+    intake: object = None
+    field: object = None
+
+    @property
+    def counts(self):
+        """The field's answer when it gave one, else intake's (None, or "unknown", if none)."""
+        return self.field if _answered(self.field) else self.intake
+
+    @property
+    def differ(self) -> bool:
+        """Both answered, differently."""
+        return _answered(self.intake) and _answered(self.field) and self.intake != self.field
+
+
+def intake_answers(*, visa_type, documents, costs_paid_by, job_offer_channel) -> dict:
+    """Intake's answers to the questions of BOTH_ANSWER, as facts. Intake's contract answer is
+    whether one was among the documents presented: none there is "no contract" until the field
+    sees one."""
+    return {
+        "application.visa_type": visa_type,
+        "interview.contract_seen": "employment_contract" in (documents or ()),
+        "interview.costs_paid_by": costs_paid_by,
+        "interview.job_offer_channel": job_offer_channel,
+    }
+
+
+def answers_compared(intake_facts: dict, field_facts: dict) -> list[Answers]:
+    """Both sides' answers to each question of BOTH_ANSWER, from their facts."""
+    return [Answers(fact, intake_facts.get(fact), field_facts.get(fact)) for fact in BOTH_ANSWER]
+
+
+def _answered(value) -> bool:
+    return value is not None and value != "unknown"
 
 
 # -- what each part of a visit is ----------------------------------------------------------------

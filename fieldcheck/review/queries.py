@@ -118,11 +118,13 @@ class Evidence:
     signals: list
     findings: list
     decoded: identity.NikResult
+    compared_answers: list  # intake's and the field's answers to the questions both ask (issue 15)
 
 
 def evidence(case: Case) -> Evidence:
     """The evidence of a case, for its review page."""
     current = case.latest_visit()
+    interview = json.loads(current.interview) if current else {}
     return Evidence(
         visits=list(
             FieldVisit.select()
@@ -131,7 +133,7 @@ def evidence(case: Case) -> Evidence:
         ),
         current=current,
         family=list(current.family.order_by(FamilyMember.id)) if current else [],
-        interview=json.loads(current.interview) if current else {},
+        interview=interview,
         photos=json.loads(current.photos) if current else [],
         questions=list(
             RegistryQuestion.select()
@@ -144,6 +146,7 @@ def evidence(case: Case) -> Evidence:
         signals=json.loads(case.risk_signals or "[]"),
         findings=list(case.findings),
         decoded=identity.decode_nik(case.nik, case.application_date),
+        compared_answers=case_query.answers_of(case, interview),
     )
 
 

@@ -623,6 +623,7 @@ def test_a_visit_gives_its_interview_and_household_facts():
         "interview.costs_paid_by": "recruiter",
         "interview.promised_salary_idr": 15_000_000,
         "interview.contract_seen": False,
+        "application.visa_type": "visit",
         "household.aware_of_trip": False,
     }
 
