@@ -226,7 +226,8 @@ async function renderSent() {
 // Each card says whether its case is on the phone, waiting to be sent, or overdue today.
 async function renderCards() {
   const held = new Set((await core.casesOnPhone(username)).map((c) => String(c.id)));
-  const waiting = new Set((await core.outboxOf(username)).map((i) => String(i.case_id)));
+  const waiting = new Set((await core.outboxOf(username))
+    .filter((i) => i.state !== "attention").map((i) => String(i.case_id)));
   const section = $("cases-to-visit");
   const today = officeToday();
   const recount = section && section.dataset.today !== today;

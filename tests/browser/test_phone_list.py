@@ -70,11 +70,11 @@ def test_every_visible_control_of_the_list_is_at_least_44_by_44(live_server, ope
 
 def test_the_list_fits_360px_and_its_text_has_7_to_1_contrast(live_server, open_page, locale):
     (user,), cases = officer_with_cases(live_server, cases=2)
-    # A registry spelling with no space to break at must not push the page sideways.
+    # A name typed with no space to break at must not push the page sideways.
     set_case(
         live_server,
         cases[1],
-        applicant_name="Muhammad-Rizky-Pratama-Kusumawardhana-Setiabudi-Nugroho",
+        applicant_name="MuhammadRizkyPratamaKusumawardhanaSetiabudiNugroho",
         due_date=datetime.now(UTC).date() - timedelta(days=1),
     )
     page = phone(open_page, user, locale)
