@@ -39,9 +39,10 @@ translations: $(VENV)/.installed
 # Re-extract the strings from the code and templates and merge them into the Indonesian catalogue.
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F fieldcheck/translations/babel.cfg -k _l -k lazy_gettext \
-	  --no-location --sort-output --project FieldCheck -o fieldcheck/translations/messages.pot .
+	  --no-location --sort-output --width 100 --project FieldCheck \
+	  -o fieldcheck/translations/messages.pot .
 	$(BIN)/pybabel update -i fieldcheck/translations/messages.pot -d fieldcheck/translations -l id \
-	  --no-fuzzy-matching --ignore-obsolete
+	  --no-fuzzy-matching --ignore-obsolete --width 100
 
 # WeasyPrint (the report PDF) needs Pango from the system.
 system-libs:

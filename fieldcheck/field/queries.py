@@ -3,18 +3,30 @@ returned visit that prefills its form."""
 
 import json
 
+import peewee
+
 from fieldcheck.cases.query import visible_cases
 from fieldcheck.domain import case_states
-from fieldcheck.models import Case, FamilyMember, FieldVisit, User
+from fieldcheck.models import Case, FamilyMember, FieldVisit, Region, User
 
 
 def phone_cases(officer: User) -> list[Case]:
-    """The officer's team's cases a phone holds (case_states.ON_PHONE), soonest due first."""
+    """The officer's team's cases a phone holds (case_states.ON_PHONE): the ones returned for
+    correction first, then soonest due first."""
+    returned_first = peewee.Case(None, [(Case.state == case_states.RETURNED, 0)], 1)
     return list(
         visible_cases(officer)
         .where(Case.state.in_(case_states.ON_PHONE))
-        .order_by(Case.due_date.asc(nulls="LAST"), Case.id)
+        .order_by(returned_first, Case.due_date.asc(nulls="LAST"), Case.id)
     )
+
+
+def place_names(cases: list[Case]) -> dict[str, str]:
+    """The names of the cases' villages and districts, by region code, in one query."""
+    codes = {code for c in cases for code in (c.village_code, c.district_code) if code}
+    if not codes:
+        return {}
+    return {r.code: r.name for r in Region.select().where(Region.code.in_(codes))}
 
 
 def team_case(officer: User, case_id: int) -> Case | None:

@@ -21,9 +21,18 @@ TEXTS = {
     ),
     "on_phone": _l("On this phone"),
     "not_on_phone": _l("Not on this phone yet"),
-    "storage": _l("Storage: %(used)s of %(quota)s used"),
-    "storage_persistent": _l("kept safe from clean-up"),
-    "storage_not_persistent": _l("may be cleared by the browser"),
+    # The list page's status (field-app.js): storage in plain words, what left the phone, sent.
+    "storage_used": _l("Cases and findings use %(used)s on this phone."),
+    "storage_kept": _l("The phone keeps them until they are sent or removed."),
+    "storage_at_risk": _l("The phone may delete them when its memory runs low."),
+    "storage_refused": _l(
+        "The phone did not agree. Add FieldCheck to the home screen, then try again."
+    ),
+    "purged": _l(
+        "Case data was removed from this phone: it had not synced for %(days)s days. "
+        "Sync to get your cases again."
+    ),
+    "sent_at": _l("Sent %(when)s"),
     "gps_getting": _l("Getting the location…"),
     "gps_fixed": _l("Location recorded (accuracy %(m)s m)."),
     "gps_denied": _l("Location permission was refused: the visit is recorded without it."),

@@ -13,9 +13,10 @@ from fieldcheck import ROOT, audit, devices, labels
 from fieldcheck.accounts import Actor
 from fieldcheck.cases import service
 from fieldcheck.clock import utcnow
-from fieldcheck.domain import roles, visits
+from fieldcheck.domain import case_states, roles, visits
 from fieldcheck.field import bp, queries
 from fieldcheck.field.texts import script_texts
+from fieldcheck.i18n import local_today
 from fieldcheck.security import client_address, public, roles_required, token_issuance, token_scope
 
 field_only = roles_required(roles.FIELD)
@@ -60,6 +61,9 @@ def index():
     return render_template(
         "field/index.html",
         cases=cases,
+        places=queries.place_names(cases),
+        today=local_today(),
+        overdue=case_states.overdue,
         labels=labels.for_reader(),
         texts=script_texts(),
         retention_days=_retention_days(),

@@ -1,6 +1,6 @@
 // field-app.js — the field officer's app around every page: the service worker, the device
-// token, the sync status, the "needs attention" list, the officer's history, and the guard that
-// refuses to sign out while anything is unsent.
+// token, the sync status (last sync, offline, storage), the case list's cards, the "needs
+// attention" and "sent" lists, and the guard that refuses to sign out while anything is unsent.
 
 import * as db from "./idb.js";
 import * as core from "./sync-core.js";
@@ -8,6 +8,33 @@ import * as core from "./sync-core.js";
 const username = document.querySelector('meta[name="fc-user"]')?.content;
 const retentionDays = Number(document.querySelector('meta[name="fc-retention-days"]')?.content || 14);
 const texts = JSON.parse(document.getElementById("fc-texts")?.textContent || "{}");
+// The office's time zone and the reader's language, from the page (templates/field/_status.html).
+const place = document.getElementById("sync-status")?.dataset || {};
+const locale = place.locale || undefined;
+const timeZone = place.tz || undefined;
+
+// A moment as the pages write it: "4 Des 2026 21.05 WIB", "Dec 4, 2026, 9:05 PM WIB".
+export function formatMoment(value) {
+  const at = new Date(value);
+  try {
+    const date = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone }).format(at);
+    const time = new Intl.DateTimeFormat(locale, { timeStyle: "short", timeZone }).format(at);
+    const joiner = (locale || "").startsWith("en") ? ", " : " ";
+    return `${date}${joiner}${time}${place.zone ? ` ${place.zone}` : ""}`;
+  } catch (error) {
+    return at.toLocaleString(); // an unknown zone or language: the browser's own words
+  }
+}
+
+// Today's date (YYYY-MM-DD) where the office is: due dates turn "overdue" on the office's day.
+function officeToday() {
+  try {
+    return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit",
+                                              day: "2-digit" }).format(new Date());
+  } catch (error) {
+    return new Date().toISOString().slice(0, 10);
+  }
+}
 
 export function t(name, params = {}) {
   const template = texts[name] || name;
@@ -88,11 +115,14 @@ async function runSync() {
   if (progress) progress.hidden = true;
   status?.setAttribute("data-state", report.offline ? "offline" : "idle");
   const { unsynced } = await core.counts(username);
-  if (report.revoked) show("sync-message", t("revoked"));
-  else if (report.needsLogin && unsynced) {
+  if (report.revoked) {
+    clearCaseList();
+    show("sync-message", t("revoked"));
+  } else if (report.needsLogin && unsynced) {
     show("sync-message", t("sign_in_again", { user: username, n: unsynced }));
-  } else if (report.offline) show("sync-message", t("offline"));
+  } else if (report.offline && navigator.onLine) show("sync-message", t("offline"));
   else show("sync-message", "");
+  if (report.pulledOk) await refreshCaseList();
   await render();
   // Tests and the page's own scripts can see that a sync round finished, and how.
   document.documentElement.dataset.syncCount = String(Number(document.documentElement.dataset.syncCount || 0) + 1);
@@ -101,19 +131,39 @@ async function runSync() {
   return report;
 }
 
+// The list as the server wrote it after this pull (sync-core kept the page): swapped in place,
+// so sent cases leave "Cases to visit" and returned ones come back at the top, with no reload.
+async function refreshCaseList() {
+  const here = $("cases-to-visit");
+  if (!here || typeof caches === "undefined") return;
+  const kept = await (await caches.open("fc-pages")).match("/field/");
+  if (!kept) return;
+  const page = new DOMParser().parseFromString(await kept.text(), "text/html");
+  const fresh = page.getElementById("cases-to-visit");
+  if (fresh) here.replaceWith(document.adoptNode(fresh));
+}
+
+// The page on screen may have come from the phone's cache: once the case data has left the
+// phone, its cards go from the screen too.
+function clearCaseList() {
+  $("case-list")?.replaceChildren();
+  const none = $("no-cases");
+  if (none) none.hidden = false;
+}
+
 export async function render() {
   const { pending, attention, photos } = await core.counts(username);
   const parts = [];
   if (pending + photos) parts.push(t("pending", { n: pending + photos }));
   if (attention) parts.push(t("attention", { n: attention }));
   show("sync-summary", parts.length ? parts.join(" · ") : t("synced"));
-  const last = (await db.get("meta", `${username}:last_sync`))?.value;
-  show("sync-last", last ? t("last_sync", { when: new Date(last).toLocaleString() })
-                         : t("never_synced"));
+  const last = await core.lastSync(username);
+  show("sync-last", last ? t("last_sync", { when: formatMoment(last) }) : t("never_synced"));
+  $("sync-last")?.setAttribute("data-at", last || "");
   $("sync-summary")?.removeAttribute("hidden");
   await renderAttention();
-  await renderHistory();
-  await renderOnPhone();
+  await renderSent();
+  await renderCards();
 }
 
 async function renderAttention() {
@@ -147,37 +197,79 @@ async function renderAttention() {
   }));
 }
 
-async function renderHistory() {
-  const list = $("history-list");
+// What this phone sent, newest first: the officer's own record of the server's answers.
+async function renderSent() {
+  const list = $("sent-list");
   if (!list) return;
-  const waiting = (await core.outboxOf(username)).map((i) => ({ ...i, state: i.state === "attention" ? "attention" : "pending" }));
-  const items = [...waiting, ...(await core.historyOf(username))];
-  if (!items.length) return;
+  const items = await core.historyOf(username);
+  const empty = $("sent-empty");
+  if (empty) empty.hidden = items.length > 0;
   list.replaceChildren(...items.map((item) => {
     const li = document.createElement("li");
+    li.className = "sent-card";
     li.dataset.state = item.state;
-    const when = new Date(item.created_at).toLocaleString();
-    li.textContent = `${item.label || item.type} — ${t(`state_${item.state}`)} (${when})`;
+    if (item.case_id !== undefined) li.dataset.caseId = String(item.case_id);
+    const name = document.createElement("strong");
+    name.className = "case-name";
+    name.textContent = item.label || item.type;
+    const state = document.createElement("span");
+    state.className = "badge";
+    state.textContent = t(`state_${item.state}`);
+    const when = document.createElement("span");
+    when.className = "due";
+    when.textContent = t("sent_at", { when: formatMoment(item.stored_at || item.created_at) });
+    li.append(name, state, when);
     return li;
   }));
 }
 
-async function renderOnPhone() {
+// Each card says whether its case is on the phone, waiting to be sent, or overdue today.
+async function renderCards() {
   const held = new Set((await core.casesOnPhone(username)).map((c) => String(c.id)));
-  for (const item of document.querySelectorAll("[data-case-id]")) {
-    const badge = item.querySelector("[data-on-phone]");
-    if (badge) badge.hidden = !held.has(item.dataset.caseId);
+  const waiting = new Set((await core.outboxOf(username))
+    .filter((i) => i.state !== "attention").map((i) => String(i.case_id)));
+  const section = $("cases-to-visit");
+  const today = officeToday();
+  const recount = section && section.dataset.today !== today;
+  for (const item of document.querySelectorAll("#case-list [data-case-id]")) {
+    const on = held.has(item.dataset.caseId);
+    const toggle = (selector, visible) => {
+      const badge = item.querySelector(selector);
+      if (badge) badge.hidden = !visible;
+    };
+    toggle("[data-on-phone]", on);
+    toggle("[data-not-on-phone]", !on);
+    toggle("[data-waiting]", waiting.has(item.dataset.caseId));
+    if (recount && item.dataset.due) { // the page was written on another day than today
+      const late = item.dataset.due < today;
+      toggle("[data-overdue]", late);
+      toggle("[data-due-on]", !late);
+    }
   }
 }
 
+function showConnection() {
+  const notice = $("offline-notice");
+  if (notice) notice.hidden = navigator.onLine;
+}
+
+// Storage in plain words, with the one thing to do about it.
 async function showStorage() {
-  const info = $("storage-info");
-  if (!info || !navigator.storage) return;
-  const persisted = navigator.storage.persist ? await navigator.storage.persist() : false;
-  const { usage = 0, quota = 0 } = navigator.storage.estimate ? await navigator.storage.estimate() : {};
-  const mb = (n) => `${(n / 1048576).toFixed(1)} MB`;
-  info.textContent = `${t("storage", { used: mb(usage), quota: mb(quota) })} — ${
-    persisted ? t("storage_persistent") : t("storage_not_persistent")}`;
+  const box = $("storage");
+  if (!box || !navigator.storage?.estimate) return;
+  const kept = navigator.storage.persisted ? await navigator.storage.persisted() : false;
+  const { usage = 0 } = await navigator.storage.estimate();
+  const used = `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(usage / 1048576)} MB`;
+  $("storage-info").textContent = `${t("storage_used", { used })} ${
+    kept ? t("storage_kept") : t("storage_at_risk")}`;
+  $("storage-keep").hidden = kept || !navigator.storage.persist;
+  box.hidden = false;
+}
+
+async function keepData() {
+  const granted = await navigator.storage.persist();
+  show("sync-message", granted ? "" : t("storage_refused"));
+  await showStorage();
 }
 
 function guardSignOut() {
@@ -209,9 +301,15 @@ async function start() {
   for (const item of await db.all("cases")) {
     if (item.username !== username) await core.forgetCase(item.username, item.id);
   }
-  await core.purgeOld(username, retentionDays);
+  if (await core.purgeOld(username, retentionDays)) {
+    clearCaseList();
+    show("sync-message", t("purged", { days: retentionDays }));
+  }
+  showConnection();
   $("sync-now")?.addEventListener("click", () => syncNow());
-  window.addEventListener("online", () => syncNow());
+  $("storage-keep")?.addEventListener("click", keepData);
+  window.addEventListener("offline", showConnection);
+  window.addEventListener("online", () => { showConnection(); syncNow(); });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") syncNow();
   });

@@ -132,9 +132,16 @@ async function replayNow(username, onProgress, doPull) {
     onProgress(Math.min(start + BATCH, items.length), items.length);
   }
   if (!(await uploadPhotos(username, auth, report))) return report;
-  if (doPull) await pullCases(username, auth, report);
-  await db.put("meta", { key: key(username, "last_sync"), value: now() });
+  if (!doPull) return report;
+  await pullCases(username, auth, report);
+  // "Last sync" says when the phone last heard the whole of its cases from the server: only a
+  // pull that came back in full moves it (and keeps the cases from the 14-day purge).
+  if (report.pulledOk) await db.put("meta", { key: key(username, "last_sync"), value: now() });
   return report;
+}
+
+export async function lastSync(username) {
+  return (await db.get("meta", key(username, "last_sync")))?.value || null;
 }
 
 async function tokenTrouble(username, response, report) {
@@ -214,8 +221,9 @@ export async function pullCases(username, auth, report = {}) {
   for (const gone of body.tombstones) await forgetCase(username, gone.id);
   await cachePages(["/field/", ...body.cache_urls], auth);
   await db.put("meta", { key: cursorKey, value: body.cursor });
-  if (body.more) return pullCases(username, auth, report);
   report.pulled = (report.pulled || 0) + body.cases.length;
+  if (body.more) return pullCases(username, auth, report);
+  report.pulledOk = true;
   return report;
 }
 
@@ -251,13 +259,19 @@ export async function wipeCaseData(username) {
   if (typeof caches !== "undefined") await caches.delete(PAGES);
 }
 
+// Case data leaves the phone `days` after its last successful sync: a pull returns only what
+// changed, so a case still held and unchanged is as fresh as the last sync, however long ago it
+// was pulled. Returns whether the phone's case data was removed.
 export async function purgeOld(username, days) {
-  const limit = Date.now() - days * 24 * 3600 * 1000;
-  for (const item of await db.all("cases")) {
-    if (item.username === username && new Date(item.pulled_at).getTime() < limit) {
-      await forgetCase(username, item.id);
-    }
+  const held = await casesOnPhone(username);
+  let last = await lastSync(username);
+  if (!last) { // a phone that kept cases before "last sync" was written: its newest pull
+    last = held.map((c) => c.pulled_at).filter(Boolean).sort().pop() || null;
   }
+  if (!held.length || !last) return false;
+  if (new Date(last).getTime() >= Date.now() - days * 24 * 3600 * 1000) return false;
+  await wipeCaseData(username); // the cursor goes too: the next pull brings every case again
+  return true;
 }
 
 export async function casesOnPhone(username) {

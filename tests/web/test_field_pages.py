@@ -88,3 +88,48 @@ def test_a_returned_case_form_is_prefilled_from_the_returned_visit(app, client, 
         ("mother", "Euis Sumarni"),
         ("father", "Ujang Suryana"),
     ]
+
+
+def test_the_field_officers_start_page_leads_to_the_phones_own_list(web, team_cases):
+    assert web.login("field1").headers["Location"] == "/field/"
+    page = parse(web.get("/").get_data(as_text=True))
+    assert [a["href"] for a in page.select("a.tile") if "/cases" in a["href"]] == []
+    assert page.select_one("a.tile#field-cases")["href"] == "/field/"
+
+
+def test_each_case_is_one_card_with_state_risk_and_due_date(app, web, team_cases, clock):
+    with app.app_context():  # due yesterday where the office is: overdue
+        Case.update(due_date=clock.now().date() - timedelta(days=1)).where(
+            Case.id == team_cases["due_late"].id
+        ).execute()
+    web.login("field1")
+    page = parse(web.get("/field/", headers={"Accept-Language": "en"}).get_data(as_text=True))
+    cards = page.select("#case-list > li")
+    assert [len(card.select("a")) for card in cards] == [1, 1]  # the whole card one link
+    late = page.select_one(f"#case-list [data-case-id='{team_cases['due_late'].id}']")
+    assert late.select_one("[data-overdue]").get("hidden") is None
+    assert late.select_one("[data-due-on]") is not None
+    assert late.select_one("[data-due-on]").get("hidden") is not None
+    soon = page.select_one(f"#case-list [data-case-id='{team_cases['due_soon'].id}']")
+    assert soon.select_one("[data-overdue]").get("hidden") is not None
+    level = Case.get_by_id(team_cases["due_soon"].id).risk_level
+    assert soon.select_one(f".badge.risk-{level}").get_text(strip=True) == f"Risk: {level.title()}"
+    assert soon.select_one(".badge.state-assigned").get_text(strip=True) == "Assigned"
+
+
+def test_a_case_returned_for_correction_comes_first(app, client, web, team_cases):
+    case = team_cases["due_late"]  # due last: only its state can put it first
+    Phone(client, "field1").push(submit(case.id))
+    with app.app_context():
+        from fieldcheck.cases import service
+        from fieldcheck.registry import service as registry
+
+        actor = factories.actor(team_cases["supervisor"])
+        registry.proceed_without(actor, Case.get_by_id(case.id), "Dukcapil answers later")
+        service.move(actor, Case.get_by_id(case.id), "return_for_correction", comment="NIK ibu")
+    web.login("field1")
+    page = parse(web.get("/field/").get_data(as_text=True))
+    assert [li["data-case-id"] for li in page.select("#case-list > li")] == [
+        str(case.id),
+        str(team_cases["due_soon"].id),
+    ]
