@@ -135,9 +135,7 @@ def use_code(text, label: str, *, at, address) -> tuple[str, DeviceToken]:
         )
         if claimed:
             raw, token = devices.issue_token(actor, found.officer, label)
-            EnrolmentCode.update(device_token=token).where(
-                EnrolmentCode.id == found.id
-            ).execute()
+            EnrolmentCode.update(device_token=token).where(EnrolmentCode.id == found.id).execute()
             actor.record(
                 ENROLMENT_CODE_USE,
                 found.officer,

@@ -49,9 +49,7 @@ def enrolment_token():
         return _refused("body_not_json")
     label = device_label(asked.label, request.headers.get("User-Agent", ""))
     try:
-        raw, record = enrolment.use_code(
-            asked.code, label, at=utcnow(), address=client_address()
-        )
+        raw, record = enrolment.use_code(asked.code, label, at=utcnow(), address=client_address())
     except enrolment.EnrolmentRefused as refusal:
         return _refused(refusal.code)
     return issued_token(raw, record).to_json(), 201, NO_STORE

@@ -89,4 +89,3 @@ def _page(officer: User, shown: dict | None = None) -> str:
         minutes=current_app.config["ENROLMENT_CODE_MINUTES"],
         revoke_url=lambda t: url_for("phones.revoke", user_id=officer.id, token_id=t.id),
     )
-
