@@ -16,7 +16,7 @@ from tests.browser.field_helpers import (
     wait_for_worker,
     wait_until,
 )
-from tests.browser.helpers import MOBILE
+from tests.browser.helpers import MOBILE, axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -53,6 +53,8 @@ def test_the_app_asks_its_pin_on_start_and_refuses_a_wrong_one(open_page, live_s
     assert not locked(first)  # the PIN was just set: the list is open
     page = start_app(first.context)
     assert locked(page)
+    count, report = axe_violations(page)
+    assert count == 0, report
 
     try_pin(page, WRONG)
     message = page.locator("#lock-message")

@@ -19,7 +19,7 @@ from tests.browser.field_helpers import (
     phone_store,
     wait_for_sync,
 )
-from tests.browser.helpers import MOBILE, scroll_width, sign_in
+from tests.browser.helpers import MOBILE, axe_violations, scroll_width, sign_in
 from tests.helpers import qr_image
 
 pytestmark = pytest.mark.browser
@@ -162,3 +162,24 @@ def test_an_easy_or_mistyped_pin_is_not_taken(open_page, live_server):
     phone.locator("#pin-form button[type=submit]").click()
     phone.wait_for_url("**/field/")
     assert len(tokens_of(live_server, user)) == 1
+
+
+@pytest.mark.parametrize("locale", ["id-ID", "en-US"])
+def test_the_enrolment_page_and_the_desks_code_pass_axe_at_360px(open_page, live_server, locale):
+    (user,), _ = officer_with_cases(live_server, cases=1)
+    phone = open_page(viewport=MOBILE, locale=locale)
+    phone.goto("/field/enrol")
+    phone.locator("#enrol-code").fill(enrolment_code(live_server, user)[0])
+    phone.locator("#code-form button[type=submit]").click()
+    phone.locator("#enrol-confirm").wait_for()
+    desk = open_page(viewport=MOBILE, locale=locale)
+    sign_in(desk, "supervisor")
+    with live_server.app.app_context():
+        officer = User.get(User.username == user)
+    desk.goto(f"/phones/{officer.id}")
+    desk.locator("form.enrol-make button[type=submit]").click()
+    desk.locator("#short-code").wait_for()
+    for page in (phone, desk):
+        count, report = axe_violations(page)
+        assert count == 0, report
+        assert scroll_width(page) <= MOBILE["width"]
