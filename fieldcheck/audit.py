@@ -77,6 +77,11 @@ EXTRACT_LOAD = "registry.extract_load"
 EXTRACT_MATCH = "registry.extract_match"
 EXTRACT_PURGE = "registry.extract_purge"
 VISIT_COMPLETE = "visit.complete"  # a visit's last photo arrived
+# Phone enrolment (fieldcheck.enrolment): a one-time code made for a field officer, used by
+# their phone (which gets a device token: device.token_issue), or refused (wrong, used, expired).
+ENROLMENT_CODE_CREATE = "enrolment.code_create"
+ENROLMENT_CODE_USE = "enrolment.code_use"
+ENROLMENT_CODE_REFUSE = "enrolment.code_refuse"
 
 # Reads of the lists that show people's names and NIKs: one event each time such a list is
 # shown (an htmx refresh of it too, and an empty one), saying which list (the action), with

@@ -48,6 +48,13 @@ LANGUAGES = ("id", "en")
 # Phones' bearer tokens live this many days; a phone signs in again after that.
 DEVICE_TOKEN_DAYS = 30
 
+# Phone enrolment (fieldcheck.enrolment): how long a one-time enrolment code is valid, and
+# how many wrong codes one address may try (a code is 40 bits and lives minutes).
+ENROLMENT_CODE_MINUTES = 10
+ENROLMENT_LIMIT_PER_ADDRESS = "10 per 10 minutes"
+# An enrolled phone asks its PIN again after this many seconds in the background.
+PHONE_LOCK_SECONDS = 180
+
 # How long a field report's QR code stays valid after it is issued.
 REPORT_VALID_DAYS = 180
 

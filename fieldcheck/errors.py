@@ -276,6 +276,17 @@ MESSAGES = {
     ),
     "hash_mismatch": _l("The bytes sent do not have this SHA-256: send the photo again."),
     "not_an_image": _l("Only JPEG, PNG and WebP photos are accepted."),
+    # Phone enrolment by a one-time code (fieldcheck.enrolment).
+    "enrolment_code_invalid": _l(
+        "This code is not right. Check it, or ask your supervisor for a new one."
+    ),
+    "enrolment_code_used": _l(
+        "This code was used already: a code enrols one phone. Ask your supervisor for a new one."
+    ),
+    "enrolment_code_expired": _l(
+        "This code has expired: a code lasts ten minutes. Ask your supervisor for a new one."
+    ),
+    "too_many_enrolments": _l("Too many wrong enrolment codes were tried."),
 }
 
 

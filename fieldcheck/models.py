@@ -345,6 +345,26 @@ class DeviceToken(BaseModel):
         return self.revoked_at is None
 
 
+# --- Phone enrolment (issue 15): a one-time code a supervisor gives a field officer's phone ---
+
+
+class EnrolmentCode(BaseModel):
+    """A one-time code that enrols one field officer's phone (fieldcheck.enrolment): shown once
+    on the desk as a QR code and as 8 characters, kept only as a keyed hash, valid for minutes,
+    used at most once (the device token it gave is named)."""
+
+    officer = peewee.ForeignKeyField(User, backref="enrolment_codes", on_delete="CASCADE")
+    made_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    code_hash = peewee.CharField(max_length=64, unique=True)
+    created_at = UTCDateTimeField()
+    expires_at = UTCDateTimeField()
+    used_at = UTCDateTimeField(null=True)
+    device_token = peewee.ForeignKeyField(DeviceToken, null=True, on_delete="SET NULL")
+
+
+# --- end of phone enrolment ---
+
+
 class RecoveryCode(BaseModel):
     """A one-time code that stands in for the second factor once (kept as a hash)."""
 
@@ -546,4 +566,5 @@ MODELS = (
     FieldReport,
     AuditEvent,
     ScanLog,
+    EnrolmentCode,  # phone enrolment (issue 15)
 )

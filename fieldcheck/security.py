@@ -433,6 +433,28 @@ def verify_attempts(view):
     )(view)
 
 
+# --- Phone enrolment (issue 15): wrong enrolment codes per address -------------------------
+ENROLMENT_ADDRESS_SCOPE = "enrolment-address"
+
+
+def enrolment_failed_response(response) -> bool:
+    """An enrolment code attempt counts against the limit when the code was refused."""
+    return bool(g.get("enrolment_failed"))
+
+
+def enrolment_attempts(view):
+    """Limit refused enrolment codes per address (POST only; ENROLMENT_LIMIT_PER_ADDRESS)."""
+    return limiter.shared_limit(
+        lambda: current_app.config["ENROLMENT_LIMIT_PER_ADDRESS"],
+        scope=ENROLMENT_ADDRESS_SCOPE,
+        methods=["POST"],
+        deduct_when=enrolment_failed_response,
+    )(view)
+
+
+# --- end of phone enrolment ---
+
+
 def init_app(app):
     app.config["SESSION_COOKIE_SECURE"] = app.config["HTTPS"]
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["HTTPS"]
@@ -465,6 +487,7 @@ LIMITS_MET = {
     TOKEN_ADDRESS_SCOPE: "too_many_devices",
     VERIFY_DEVICE_SCOPE: "too_many_checks",
     VERIFY_ADDRESS_SCOPE: "too_many_checks",
+    ENROLMENT_ADDRESS_SCOPE: "too_many_enrolments",  # phone enrolment (issue 15)
 }
 
 

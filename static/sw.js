@@ -3,7 +3,7 @@
 // Sync. It caches server-rendered pages; it re-implements no route. Served at /sw.js by the app,
 // which fills in the version and the shell list.
 
-import { replayAll } from "/static/js/sync-core.js";
+import { phoneToken, replayAll } from "/static/js/sync-core.js";
 
 const VERSION = "__VERSION__";
 const SHELL = __SHELL__;
@@ -30,9 +30,31 @@ function isFieldPage(url) {
     || url.pathname === "/verify";
 }
 
+// An enrolled phone has no web session: its officer's pages are fetched with their sync token
+// (phone enrolment, issue 15). A token that no longer opens them (revoked, expired) leaves the
+// kept page, whose sync then says why, or else the enrolment page.
+function isPhonePage(url) {
+  return url.pathname === "/field/" || url.pathname.startsWith("/field/cases/");
+}
+
+async function fromNetworkWithToken(request, url, token) {
+  const signed = new Request(url.href, {
+    headers: { Authorization: `Bearer ${token}` }, credentials: "omit", redirect: "manual" });
+  const response = await fetch(signed);
+  if (response.type !== "opaqueredirect") return response;
+  return (await caches.match(url.pathname, { ignoreSearch: true }))
+    || Response.redirect("/field/enrol", 303);
+}
+
 async function fromNetworkThenPhone(request, url) {
+  const phone = isPhonePage(url) ? await phoneToken().catch(() => null) : null;
+  if (phone && !phone.token) {
+    return (await caches.match(url.pathname, { ignoreSearch: true }))
+      || Response.redirect("/field/enrol", 303);
+  }
   try {
-    const response = await fetch(request);
+    const response = phone ? await fromNetworkWithToken(request, url, phone.token)
+                           : await fetch(request);
     if (response.ok && !response.redirected && isFieldPage(url)) {
       const pages = await caches.open(PAGES);
       // Refresh only what the phone already holds (a case it was told to keep, or the list).

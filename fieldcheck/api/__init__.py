@@ -40,4 +40,4 @@ def audit_verify():
     return schemas.AuditReport.model_validate(audit.verify(), from_attributes=True).to_json()
 
 
-from fieldcheck.api import auth, openapi, sync  # noqa: E402,F401  (routes register on import)
+from fieldcheck.api import auth, enrolment, openapi, sync  # noqa: E402,F401  (routes register on import)

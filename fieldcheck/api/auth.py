@@ -57,14 +57,14 @@ def token():
         g.login_failed = refusal.code in devices.GUESSES
         return _refused(refusal.code)
     g.token_issued = True
-    return _issued(raw, record).to_json(), 201, NO_STORE
+    return issued_token(raw, record).to_json(), 201, NO_STORE
 
 
 def _refused(code: str):
     return api_error(REFUSALS[code], code), REFUSALS[code], NO_STORE
 
 
-def _issued(raw: str, record) -> schemas.IssuedToken:
+def issued_token(raw: str, record) -> schemas.IssuedToken:
     user = record.user
     return schemas.IssuedToken(
         token=raw,

@@ -203,6 +203,48 @@ def _paths() -> dict:
                 },
             }
         },
+        # Phone enrolment (issue 15): a one-time code from the desk, no password on the phone.
+        "/enrolment/check": {
+            "post": {
+                "operationId": "checkEnrolmentCode",
+                "summary": "Whom an enrolment code enrols (the code stays open)",
+                "description": (
+                    "The phone sends the code it read (8 characters, or the QR code's text) and "
+                    "shows the officer's name and office before it asks for the token. Wrong, "
+                    "used and expired codes are audited and limited per address "
+                    "(ENROLMENT_LIMIT_PER_ADDRESS, 429). Answers are never cached."
+                ),
+                "tags": ["auth"],
+                "security": [],
+                "requestBody": _body(schemas.EnrolmentRequest),
+                "responses": {
+                    "200": _json("the officer the code enrols", schemas.EnrolmentOfficer),
+                    "400": _error("the code is wrong, used or expired", "EnrolmentRefused"),
+                    "413": _r("TooLarge"),
+                    "429": _error("too many wrong codes from this address: wait", "RateLimited"),
+                },
+            }
+        },
+        "/enrolment/token": {
+            "post": {
+                "operationId": "enrolPhone",
+                "summary": "An enrolment code gives its officer's sync token, once",
+                "description": (
+                    "A code made on the desk by a supervisor or an administrator for one field "
+                    "officer, valid once and for ENROLMENT_CODE_MINUTES (10), gives that "
+                    "officer's phone a sync token, shown once; the code is then used up."
+                ),
+                "tags": ["auth"],
+                "security": [],
+                "requestBody": _body(schemas.EnrolmentRequest),
+                "responses": {
+                    "201": _json("a new sync token for the officer's phone", schemas.IssuedToken),
+                    "400": _error("the code is wrong, used or expired", "EnrolmentRefused"),
+                    "413": _r("TooLarge"),
+                    "429": _error("too many wrong codes from this address: wait", "RateLimited"),
+                },
+            }
+        },
         "/sync/push": {
             "post": {
                 "operationId": "push",

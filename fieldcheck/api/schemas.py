@@ -30,6 +30,12 @@ FORBIDDEN_403 = ("forbidden", "password_change_required")
 PUSH_400 = ("body_not_json", "envelope_invalid", "unsupported_version", "too_many_operations")
 PULL_400 = ("limit_invalid", "cursor_invalid")
 MEDIA_400 = ("sha256_invalid", "hash_mismatch")
+ENROLMENT_400 = (
+    "body_not_json",
+    "enrolment_code_invalid",
+    "enrolment_code_used",
+    "enrolment_code_expired",
+)
 
 # Why one operation of a push was rejected: by the envelope check, the engine or a handler.
 REJECTION_CODES = (
@@ -120,6 +126,7 @@ ERROR_ANSWERS = {
         ("VerifyBodyInvalid", ("body_invalid",), 'the body is not {"qr": text}'),
         ("MediaAddressInvalid", MEDIA_400, "a bad address, or bytes with another SHA-256"),
         ("NotAnImage", ("not_an_image",), "not a JPEG, PNG or WebP photo"),
+        ("EnrolmentRefused", ENROLMENT_400, "the enrolment code is wrong, used or expired"),
     ]
 }
 
@@ -216,6 +223,32 @@ class IssuedToken(Body):
     scope: _codes(roles.TOKEN_SCOPES.values())
     expires_at: Moment
     user: TokenUser
+
+
+# -- phone enrolment (fieldcheck.enrolment) -------------------------------------------------
+
+
+class EnrolmentRequest(BaseModel):
+    """A one-time enrolment code as the phone read it (typed, or the QR code's text), and a
+    name for the phone."""
+
+    code: Annotated[str, BeforeValidator(_text_only)] = Field(
+        max_length=2000,
+        description="8 characters (any case; spaces and dashes ignored) or the QR code's text",
+    )
+    label: Annotated[str, BeforeValidator(_label)] = Field(
+        "", description=f"names the phone in the officer's list (cut to {MAX_LABEL} characters)"
+    )
+
+
+class EnrolmentOfficer(Body):
+    """Whom an open enrolment code enrols: the phone shows it before asking for the token."""
+
+    username: str
+    name: str
+    office: str = Field(description="office code")
+    office_name: str
+    expires_at: Moment
 
 
 class DeviceToken(Body):
@@ -509,7 +542,7 @@ class MediaStored(Body):
 
 
 # The models of the document: what requests carry (judged) and what answers hold (built).
-REQUESTS = (TokenRequest, PushRequest, VerifyRequest)
+REQUESTS = (TokenRequest, PushRequest, VerifyRequest, EnrolmentRequest)
 ANSWERS = (
     Error,
     *ERROR_ANSWERS.values(),
@@ -518,6 +551,7 @@ ANSWERS = (
     Me,
     AuditReport,
     IssuedToken,
+    EnrolmentOfficer,
     DeviceTokens,
     PushResponse,
     PullResponse,

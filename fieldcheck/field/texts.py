@@ -13,7 +13,7 @@ TEXTS = {
     "syncing": _l("Sending…"),
     "synced": _l("Everything is sent."),
     "offline": _l("No network: your findings are kept on this phone."),
-    "sign_in_again": _l("Sign in again as %(user)s to send %(n)s waiting findings."),
+    "sign_in_again": _l("Enrol this phone again for %(user)s to send %(n)s waiting findings."),
     "saved_on_phone": _l("Saved on this phone. It will be sent when there is a network."),
     "sign_out_refused": _l("%(n)s findings are not sent yet. Sync before signing out."),
     "revoked": _l(

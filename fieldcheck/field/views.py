@@ -5,11 +5,10 @@ import json
 from functools import cache
 from pathlib import Path
 
-from flask import abort, current_app, g, jsonify, render_template, send_file, url_for
-from flask_babel import gettext as _
+from flask import abort, current_app, render_template, send_file, url_for
 from flask_login import current_user
 
-from fieldcheck import ROOT, audit, devices, labels
+from fieldcheck import ROOT, audit, labels
 from fieldcheck.accounts import Actor
 from fieldcheck.cases import service
 from fieldcheck.clock import utcnow
@@ -17,7 +16,7 @@ from fieldcheck.domain import case_states, roles, visits
 from fieldcheck.field import bp, queries
 from fieldcheck.field.texts import script_texts
 from fieldcheck.i18n import local_today
-from fieldcheck.security import client_address, public, roles_required, token_issuance, token_scope
+from fieldcheck.security import client_address, public, roles_required, token_scope
 
 field_only = roles_required(roles.FIELD)
 
@@ -29,6 +28,7 @@ SHELL = (
     "js/sync-core.js",
     "js/field-app.js",
     "js/field-form.js",
+    "js/lock.js",
     "js/qr-verify.js",
     "js/verify-page.js",
     "vendor/jsqr-1.4.0.js",
@@ -99,25 +99,12 @@ def offline():
     return render_template("field/offline.html")
 
 
-@bp.route("/device-token", methods=["POST"])
-@field_only
-@token_issuance
-def device_token():
-    """A sync token for this phone, for the signed-in officer (CSRF-protected)."""
-    actor = Actor(current_user._get_current_object(), utcnow(), client_address())
-    raw, record = devices.issue_token(actor, actor.user, _("Phone (web app)"))
-    g.token_issued = True
-    return (
-        jsonify(
-            {
-                "token": raw,
-                "username": current_user.username,
-                "expires_at": record.expires_at.isoformat(),
-            }
-        ),
-        200,
-        {"Cache-Control": "no-store"},
-    )
+@bp.route("/enrol")
+@public
+def enrol():
+    """The phone's enrolment: a one-time code from the desk (scanned or typed) gives it its
+    officer's sync token through the API (fieldcheck.api.enrolment); a PIN locks the app."""
+    return render_template("field/enrol.html")
 
 
 def _retention_days() -> int:

@@ -59,11 +59,6 @@ export function fieldLabel(path) {
   return fields[path] || fields[parts[0]] || path;
 }
 
-function csrfToken() {
-  const headers = document.body.getAttribute("hx-headers");
-  try { return JSON.parse(headers)["X-CSRFToken"]; } catch (error) { return ""; }
-}
-
 const $ = (id) => document.getElementById(id);
 
 function show(id, text) {
@@ -74,18 +69,9 @@ function show(id, text) {
 }
 
 async function ensureToken() {
-  const record = await core.tokenFor(username);
-  if (core.usable(record) || !navigator.onLine) return;
-  // Signed in on the web (the session): ask for this phone's device token.
-  try {
-    const response = await fetch("/field/device-token", {
-      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() } });
-    const type = response.headers.get("Content-Type") || "";
-    if (response.ok && type.includes("json")) {
-      const body = await response.json();
-      if (body.username === username) await core.saveToken(username, body.token, body.expires_at);
-    }
-  } catch (error) { /* offline: the outbox waits */ }
+  // The phone's token comes from enrolment only (static/js/enrol.js, a one-time code from the
+  // desk): no password is typed on the phone. Without a usable one the outbox waits, and the
+  // status says to enrol the phone again.
 }
 
 let running = null;

@@ -289,3 +289,22 @@ export async function replayAll() {
   }
   if (left > 0) throw new Error(`${left} operations still waiting`); // Chromium retries later
 }
+
+// -- phone enrolment (issue 15; static/js/enrol.js) ---------------------------------------------
+// An enrolled phone belongs to one officer: their token, stored as every token is, and their
+// name kept so the service worker can fetch their pages with it (no web session on the phone).
+
+const PHONE_OFFICER = "phone:officer";
+
+export async function storeEnrolment(username, token, expiresAt) {
+  await saveToken(username, token, expiresAt);
+  await db.put("meta", { key: PHONE_OFFICER, value: username });
+}
+
+// The enrolled officer and their token (null when it no longer counts); null: not enrolled.
+export async function phoneToken() {
+  const username = (await db.get("meta", PHONE_OFFICER))?.value;
+  if (!username) return null;
+  const record = await tokenFor(username);
+  return { username, token: usable(record) ? record.token : null };
+}

@@ -149,3 +149,69 @@ def fill_visit(
         page.locator("#photo-list li").first.wait_for()
     page.locator("#assessment").fill(assessment)
     page.locator("input[name=recommendation][value=refuse]").check()
+
+
+# -- phone enrolment (issue 15) ------------------------------------------------------------------
+
+PIN = "482915"
+
+
+def enrolment_code(live_server, username, by="supervisor") -> tuple[str, str]:
+    """A one-time code for the officer's phone, made as the desk makes it (by the demo office's
+    supervisor): (the short code as shown, the QR code's text)."""
+    from fieldcheck import enrolment
+    from fieldcheck.domain import enrolment as rules
+
+    live_server.ensure_bound()
+    with live_server.app.app_context():
+        desk = User.get(User.username == by)
+        officer = User.get(User.username == username)
+        code, _ = enrolment.make_code(accounts.Actor(desk, utcnow(), "test"), officer)
+    return rules.grouped(code), rules.enrolment_link(f"{live_server.url}/field/enrol", code)
+
+
+def enrol_phone(page, live_server, username, pin=PIN, code=None):
+    """Enrol the phone as an officer does with a short code read out by the supervisor: the
+    PIN set, the token stored, the phone on its list; wait for its first sync."""
+    code = code or enrolment_code(live_server, username)[0]
+    page.goto("/field/enrol")
+    page.locator("#enrol-code").fill(code)
+    page.locator("#code-form button[type=submit]").click()
+    confirm_enrolment(page, pin)
+    return wait_for_sync(page)
+
+
+def confirm_enrolment(page, pin=PIN):
+    """On the enrolment page showing whom the code enrols: set the PIN and go to the list."""
+    page.locator("#enrol-confirm").wait_for()
+    page.locator("#pin").fill(pin)
+    page.locator("#pin-again").fill(pin)
+    page.locator("#pin-form button[type=submit]").click()
+    page.wait_for_url("**/field/")
+
+
+def phone_store(page, store: str) -> list:
+    """Every record of one of the phone's IndexedDB stores."""
+    return page.evaluate(
+        """(name) => new Promise((resolve, reject) => {
+        const open = indexedDB.open("fieldcheck");
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains(name)) { resolve([]); return; }
+          const request = db.transaction(name).objectStore(name).getAll();
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        };
+        open.onerror = () => reject(open.error);
+    })""",
+        store,
+    )
+
+
+def unlock(page, pin=PIN):
+    """The officer opened the app again (a new tab): type the PIN when the app lock asks."""
+    wait_until(page, lambda: page.evaluate("document.documentElement.dataset.lockReady === '1'"))
+    if page.locator("#app-lock dialog[open]").count():
+        page.locator("#lock-pin").fill(pin)
+        page.locator("#lock-form button[type=submit]").click()
+        wait_until(page, lambda: page.locator("#app-lock dialog[open]").count() == 0)

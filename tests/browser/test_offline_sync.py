@@ -15,26 +15,26 @@ from sync.store import Media
 from tests import factories
 from tests.browser.field_helpers import (
     cached_pages,
+    enrol_phone,
     fill_visit,
     officer_with_cases,
     outbox,
     png_bytes,
     sync_count,
+    unlock,
     wait_for_sync,
     wait_for_worker,
     wait_until,
 )
-from tests.browser.helpers import MOBILE, axe_violations, scroll_width, sign_in
+from tests.browser.helpers import MOBILE, axe_violations, scroll_width
 
 pytestmark = pytest.mark.browser
 
 
 def phone(open_page, live_server, username, viewport=MOBILE):
-    """A fresh phone (browser context) with the officer signed in and the cases pulled."""
+    """A fresh phone (browser context) enrolled for the officer and the cases pulled."""
     page = open_page(locale="id-ID", viewport=viewport)
-    sign_in(page, username)
-    assert page.url.endswith("/field/")
-    wait_for_sync(page)
+    enrol_phone(page, live_server, username)
     wait_for_worker(page)
     return page
 
@@ -87,6 +87,7 @@ def test_a_verification_recorded_offline_waits_in_the_outbox_then_arrives_once(
 
     again = context.new_page()
     again.goto("/field/")
+    unlock(again)  # the app opened again: its PIN
     [item] = outbox(again)
     assert item["state"] == "pending" and item["author"] == user
     assert server_requests.count("/api/v1/sync/push") == 0
@@ -168,18 +169,16 @@ def test_an_expired_token_waits_for_the_same_officer(live_server, open_page, ser
         DeviceToken.update(expires_at=utcnow() - timedelta(minutes=1)).where(
             DeviceToken.user == user
         ).execute()
-    page.context.clear_cookies()  # and so does the web session
     page.context.set_offline(False)
-    page.goto("/field/")  # the server now sends it to sign in
-    page.wait_for_url("**/login**")
+    done = sync_count(page)
+    page.locator("#sync-now").click()
+    assert wait_for_sync(page, after=done)["needsLogin"] is True  # the item cannot go
 
-    sign_in(page, second)  # someone else on the same phone: the first officer's item waits
-    wait_for_sync(page)
+    enrol_phone(page, live_server, second)  # the phone enrolled for someone else: it waits
     assert [i["author"] for i in outbox(page)] == [first]
     assert visits_of(live_server, cases) == []
 
-    page.context.clear_cookies()
-    sign_in(page, first)  # a new device token for the writing officer: the outbox goes
+    enrol_phone(page, live_server, first)  # enrolled again for the writing officer: it goes
     wait_until(page, lambda: outbox(page) == [], timeout=20)
     [visit] = visits_of(live_server, cases)
     with live_server.app.app_context():

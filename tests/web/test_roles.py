@@ -83,6 +83,8 @@ def test_public_views_are_only_the_expected_ones(app):
         e for e, v in app.view_functions.items() if getattr(v, "access", None) == PUBLIC
     )
     assert public == [
+        "api.enrolment_check",  # a one-time code from the desk, limited per address
+        "api.enrolment_token",  # likewise
         "api.health",
         "api.openapi_json",
         "api.token",
@@ -90,6 +92,7 @@ def test_public_views_are_only_the_expected_ones(app):
         "auth.language",
         "auth.login",
         "auth.second_factor",  # likewise
+        "field.enrol",  # the phone's enrolment page: it holds nobody's data
         "field.offline",
         "manifest",
         "reports.public_keys",
@@ -100,11 +103,11 @@ def test_public_views_are_only_the_expected_ones(app):
 
 # The main menu of each role (links in order, by their English words).
 MENUS = {
-    "admin": ["Home", "Cases", "Users", "Teams", "Password"],
+    "admin": ["Home", "Cases", "Users", "Teams", "Phones", "Password"],
     "intake": ["Home", "Cases", "Password"],
     "field": ["Home", "My cases", "Password"],
     "registry": ["Home", "Registry questions", "Password"],
-    "supervisor": ["Home", "Review", "Cases", "Password"],
+    "supervisor": ["Home", "Review", "Cases", "Phones", "Password"],
     "passport": ["Home", "Verify", "My verifications", "Password"],
 }
 
