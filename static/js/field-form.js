@@ -465,6 +465,7 @@ async function submit(event) {
 
 async function start() {
   if (!form) return;
+  startSteps(); // before anything is awaited: one step shows from the start
   await ready;
   form.elements["visited_at"].value = localInputValue(new Date());
   const prefill = JSON.parse(document.getElementById("family-list").dataset.prefill || "[]");
@@ -503,7 +504,8 @@ async function start() {
     if (current === LAST) checkMissing();
   });
   form.addEventListener("submit", submit);
-  startSteps();
+  if (current === LAST) checkMissing(); // now that the draft is in
+  form.dataset.ready = "true";
 }
 
 start();
