@@ -10,7 +10,6 @@ import pytest
 
 from fieldcheck.accounts import Actor
 from fieldcheck.clock import utcnow
-from fieldcheck.db import database
 from fieldcheck.domain.identity import encode_nik
 from fieldcheck.models import Case, User
 from fieldcheck.registry import extracts
