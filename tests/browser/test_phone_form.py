@@ -47,8 +47,9 @@ SMALL_TARGETS = """() => {
       || document.querySelector(`label[for="${control.id}"]`);
     const box = (check && label ? label : control).getBoundingClientRect();
     const name = control.id || control.name || control.textContent.trim().slice(0, 30);
-    const [w, h] = [Math.round(box.width), Math.round(box.height)];
-    if (w < 44 || h < 44) small.push(`${name}: ${w} x ${h}`);
+    if (box.width < 44 || box.height < 44) {
+      small.push(`${name}: ${Math.round(box.width)} x ${Math.round(box.height)}`);
+    }
     const size = parseFloat(style.fontSize);
     const typed = ["INPUT", "SELECT", "TEXTAREA"].includes(control.tagName);
     if (typed && size < 16) small.push(`${name}: ${size}px text`);
