@@ -264,6 +264,7 @@ function payload() {
 // -- drafts -----------------------------------------------------------------------------------
 
 let draftTimer = null;
+let restored = false; // until the stored draft is back in the form, an empty one must not replace it
 
 function saveDraft() {
   clearTimeout(draftTimer);
@@ -272,6 +273,7 @@ function saveDraft() {
 
 function keepDraft() {
   clearTimeout(draftTimer);
+  if (!restored) return Promise.resolve();
   return db.put("drafts", { key: draftKey, payload: payload(), saved_at: core.now() });
 }
 
@@ -482,6 +484,7 @@ async function start() {
       message.textContent = t("draft_restored");
     }
   }
+  restored = true;
   for (const photo of photos) photo.url = photo.url || (await photoUrl(photo.sha256));
   drawPhotos();
   drawTree();
