@@ -300,3 +300,12 @@ RECOMMENDATIONS = {
     "refuse": _l("Refuse: signs of trafficking"),
     "unclear": _l("Unclear: needs more checks"),
 }
+
+# How a person of the family tree agrees with the family card (domain.family's statuses).
+FAMILY_STATUSES = {
+    "match": _l("Matches the card"),
+    "missing_on_card": _l("Not on the card"),
+    "not_recorded": _l("On the card, not recorded"),
+    "relationship_differs": _l("Relationship differs"),
+    "birth_date_differs": _l("Birth date differs"),
+}

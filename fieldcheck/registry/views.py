@@ -4,7 +4,6 @@ import json
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
@@ -145,15 +144,6 @@ def extracts_page():
     ), (422 if failed else 200)
 
 
-FAMILY_STATUS_LABELS = {
-    "match": _l("Matches the card"),
-    "missing_on_card": _l("Not on the card"),
-    "not_recorded": _l("On the card, not recorded"),
-    "relationship_differs": _l("Relationship differs"),
-    "birth_date_differs": _l("Birth date differs"),
-}
-
-
 @bp.route("/cases/<int:case_id>/family", methods=["GET", "POST"])
 @family_readers
 def family_page(case_id):
@@ -176,7 +166,7 @@ def family_page(case_id):
         None,
         case=case,
         comparison=comparison,
-        statuses=FAMILY_STATUS_LABELS,
+        statuses=labels.FAMILY_STATUSES,
         shdk=family_rules.shdk_code,
         relation_labels=labels,
     )

@@ -15,6 +15,7 @@ from fieldcheck.domain import case_states, roles
 from fieldcheck.errors import message
 from fieldcheck.i18n import local_today
 from fieldcheck.models import Case
+from fieldcheck.registry import family
 from fieldcheck.registry import service as registry
 from fieldcheck.review import bp, queries, service
 from fieldcheck.security import client_address, roles_required
@@ -74,6 +75,7 @@ def show(case_id):
         "review/show.html",
         case=case,
         **vars(queries.evidence(case)),
+        family_comparison=family.compare_case(case),
         labels=labels.for_reader(),
         message=message,
         json=json,

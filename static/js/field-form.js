@@ -1,6 +1,9 @@
-// field-form.js — the field verification form: family tree by <template> cloning, GPS, photos
-// resized on the phone, drafts saved as typed, and "Save and send" into the outbox (never a
-// post to the server: DESIGN.md, "The one write path from the phone").
+// field-form.js — the field verification form: its steps (one shown at a time, each kept in
+// the draft as it is left, the browser's back button moving between them, a last screen saying
+// what is missing), the family tree by <template> cloning and drawn into the server's bands
+// (templates/_family_tree.html), GPS, photos resized on the phone, drafts saved as typed, and
+// "Save and send" into the outbox (never a post to the server: DESIGN.md, "The one write path
+// from the phone").
 
 import * as db from "./idb.js";
 import * as core from "./sync-core.js";
@@ -11,11 +14,6 @@ const username = document.querySelector('meta[name="fc-user"]')?.content;
 const caseId = Number(form?.dataset.caseId);
 const draftKey = `${username}:${caseId}`;
 const MAX_SIDE = 1600;
-
-const RELATION_ROWS = [
-  ["grandparent"], ["father", "mother", "parent_in_law"], ["sibling", "@applicant", "spouse"],
-  ["child"], ["grandchild"], ["other_relative", "other"],
-];
 
 let counter = 0;
 let photos = []; // [{sha256, caption, url}]
@@ -72,40 +70,36 @@ function members() {
   });
 }
 
+function relationLabel(code) {
+  const option = document.getElementById("family-template")?.content
+    .querySelector(`select[data-key=relation] option[value="${code}"]`);
+  return option ? option.textContent : code;
+}
+
 function drawTree() {
-  // A picture for the eye; the list above is what screen readers use.
+  // A picture for the eye, in the bands the server's tree uses; the list is what screen
+  // readers use. The applicant's box is the server's and stays.
   const tree = document.getElementById("family-tree");
+  if (!tree) return;
   const people = members();
-  const relationLabel = (code) => {
-    const option = document.querySelector(`#family-template`)?.content
-      .querySelector(`option[value="${code}"]`);
-    return option ? option.textContent : code;
-  };
-  const rows = RELATION_ROWS.map((codes) => {
-    const row = document.createElement("div");
-    row.className = "tree-row";
-    for (const code of codes) {
-      if (code === "@applicant") {
-        const node = document.createElement("div");
-        node.className = "tree-node applicant";
-        node.textContent = document.querySelector("h1")?.textContent || t("applicant");
-        row.append(node);
-        continue;
-      }
-      for (const person of people.filter((p) => p.relation === code)) {
-        const node = document.createElement("div");
-        node.className = "tree-node" + (person.alive ? "" : " deceased");
-        const name = document.createElement("strong");
-        name.textContent = (person.name || "?") + (person.alive ? "" : " †");
-        const relation = document.createElement("span");
-        relation.textContent = relationLabel(code);
-        node.append(name, relation);
-        row.append(node);
-      }
+  for (const band of tree.querySelectorAll("[data-band]")) {
+    const list = band.querySelector("ul[data-relations]");
+    const relations = list.dataset.relations.split(" ");
+    list.querySelectorAll(".ftree-person:not(.is-applicant)").forEach((node) => node.remove());
+    for (const person of people.filter((p) => relations.includes(p.relation))) {
+      const node = document.createElement("li");
+      node.className = "ftree-person" + (person.alive ? "" : " is-deceased");
+      const name = document.createElement("span");
+      name.className = "ftree-name";
+      name.textContent = (person.name || "?") + (person.alive ? "" : " †");
+      const relation = document.createElement("span");
+      relation.className = "ftree-relation";
+      relation.textContent = relationLabel(person.relation);
+      node.append(name, relation);
+      list.append(node);
     }
-    return row;
-  }).filter((row) => row.children.length);
-  tree.replaceChildren(...rows);
+    band.hidden = list.children.length === 0;
+  }
 }
 
 // -- GPS --------------------------------------------------------------------------------------
@@ -183,19 +177,19 @@ async function photoUrl(sha256) {
 }
 
 function drawPhotos() {
+  // A grid of thumbnails, each with its caption and its own remove button.
   const list = document.getElementById("photo-list");
+  const says = (name, n) => (list.dataset[name] || "").replace("{n}", String(n));
   list.replaceChildren(...photos.map((photo, i) => {
     const li = document.createElement("li");
-    if (photo.url) {
-      const img = document.createElement("img");
-      img.src = photo.url;
-      img.alt = "";
-      img.width = 96;
-      li.append(img);
-    }
+    li.className = "photo-item";
+    const img = document.createElement("img");
+    img.className = "photo-thumb";
+    img.alt = says("thumbAlt", i + 1);
+    if (photo.url) img.src = photo.url;
     const label = document.createElement("label");
     label.htmlFor = `photo-caption-${i}`;
-    label.textContent = `${i + 1}.`;
+    label.textContent = says("captionLabel", i + 1);
     const caption = document.createElement("input");
     caption.type = "text";
     caption.id = `photo-caption-${i}`;
@@ -204,10 +198,11 @@ function drawPhotos() {
     caption.addEventListener("input", () => { photo.caption = caption.value; saveDraft(); });
     const remove = document.createElement("button");
     remove.type = "button";
-    remove.className = "danger";
+    remove.className = "danger photo-remove";
     remove.textContent = t("remove");
+    remove.setAttribute("aria-label", says("removeLabel", i + 1));
     remove.addEventListener("click", () => { photos.splice(i, 1); drawPhotos(); saveDraft(); });
-    li.append(label, caption, remove);
+    li.append(img, label, caption, remove);
     return li;
   }));
 }
@@ -269,12 +264,17 @@ function payload() {
 // -- drafts -----------------------------------------------------------------------------------
 
 let draftTimer = null;
+let restored = false; // until the stored draft is back in the form, an empty one must not replace it
 
 function saveDraft() {
   clearTimeout(draftTimer);
-  draftTimer = setTimeout(() => {
-    db.put("drafts", { key: draftKey, payload: payload(), saved_at: core.now() });
-  }, 300);
+  draftTimer = setTimeout(keepDraft, 300);
+}
+
+function keepDraft() {
+  clearTimeout(draftTimer);
+  if (!restored) return Promise.resolve();
+  return db.put("drafts", { key: draftKey, payload: payload(), saved_at: core.now() });
 }
 
 function fill(data) {
@@ -304,11 +304,144 @@ function fill(data) {
   photos = (data.photos || []).map((p) => ({ ...p }));
 }
 
+// -- steps ------------------------------------------------------------------------------------
+// One step shows at a time. Each move is a history entry (#step-<name>), so the browser's back
+// button goes to the step before; the step being left is written to the draft first.
+
+const steps = [...document.querySelectorAll("#visit-form .form-step")];
+const LAST = steps.at(-1)?.dataset.step;
+let current = null;
+
+const $ = (id) => document.getElementById(id);
+const stepOf = (element) => element.closest(".form-step")?.dataset.step;
+
+function stepFromHash() {
+  const name = location.hash.replace(/^#step-/, "");
+  return steps.some((step) => step.dataset.step === name) ? name : null;
+}
+
+function stepName(name) {
+  // "Step 2 of 5: Family" -> "Family": the words after the count, as the page wrote them.
+  const title = $(`step-${name}-title`);
+  const count = title?.querySelector(".step-count")?.textContent || "";
+  return (title?.textContent || name).replace(count, "").trim();
+}
+
+function showStep(name, { focus = true } = {}) {
+  current = name;
+  for (const step of steps) step.hidden = step.dataset.step !== name;
+  if (name === LAST) checkMissing();
+  if (focus) {
+    const title = $(`step-${name}-title`);
+    title?.focus({ preventScroll: true });
+    title?.scrollIntoView({ block: "start" });
+  }
+}
+
+async function goTo(name) {
+  if (name === current) return;
+  await keepDraft();
+  history.pushState({ step: name, from: current }, "", `#step-${name}`);
+  showStep(name);
+}
+
+function goBack(name) {
+  // The page's own "Back" is the browser's when the entry before is that step.
+  if (history.state?.from === name) history.back();
+  else goTo(name);
+}
+
+function startSteps() {
+  const first = steps[0]?.dataset.step;
+  const name = history.state?.step || stepFromHash() || first;
+  history.replaceState({ step: name, from: history.state?.from ?? null }, "", location.href);
+  showStep(name, { focus: false });
+  window.addEventListener("popstate", (event) => {
+    keepDraft();
+    showStep(event.state?.step || stepFromHash() || first);
+  });
+  for (const button of form.querySelectorAll(".step-next")) {
+    button.addEventListener("click", () => goTo(button.dataset.go));
+  }
+  for (const button of form.querySelectorAll(".step-back")) {
+    button.addEventListener("click", () => goBack(button.dataset.go));
+  }
+}
+
+// -- what is missing --------------------------------------------------------------------------
+
+function missingControls() {
+  // What the browser itself would refuse (required, pattern...): a radio group once.
+  const seen = new Set();
+  const found = [];
+  for (const control of form.elements) {
+    if (!control.willValidate || control.checkValidity()) continue;
+    const key = control.type === "radio" ? `radio:${control.name}` : control;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    found.push(control);
+  }
+  return found;
+}
+
+function describe(control) {
+  const label = control.type === "radio"
+    ? control.closest("fieldset")?.querySelector("legend")?.textContent
+    : form.querySelector(`label[for="${control.id}"]`)?.textContent;
+  const words = (label || control.name || "").trim();
+  const member = control.closest(".family-member");
+  if (!member) return words;
+  const n = [...document.querySelectorAll("#family-list .family-member")].indexOf(member) + 1;
+  const memberLabel = ($("form-check").dataset.memberLabel || "{n}").replace("{n}", String(n));
+  return `${memberLabel} — ${words}`;
+}
+
+function checkMissing() {
+  const missing = missingControls();
+  $("missing-list").replaceChildren(...missing.map((control) => {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "missing-item";
+    const step = stepOf(control);
+    button.textContent = `${stepName(step)}: ${describe(control)}`;
+    button.addEventListener("click", async () => {
+      await goTo(step);
+      control.focus();
+    });
+    item.append(button);
+    return item;
+  }));
+  $("missing").hidden = missing.length === 0;
+  $("nothing-missing").hidden = missing.length > 0;
+  const notRecorded = {
+    "no-family": members().length === 0,
+    "no-location": value("gps.status") !== "fixed",
+    "no-photos": photos.length === 0,
+  };
+  let any = false;
+  for (const item of document.querySelectorAll("#not-recorded-list [data-when]")) {
+    item.hidden = !notRecorded[item.dataset.when];
+    any ||= !item.hidden;
+  }
+  $("not-recorded").hidden = !any;
+  return missing;
+}
+
 // -- save and send ----------------------------------------------------------------------------
 
 async function submit(event) {
   event.preventDefault();
-  if (!form.reportValidity()) return;
+  if (current !== LAST) {
+    // Enter in a field of an earlier step moves on rather than sending.
+    const next = steps[steps.findIndex((step) => step.dataset.step === current) + 1];
+    await goTo(next.dataset.step);
+    return;
+  }
+  if (checkMissing().length) {
+    $("form-check").focus();
+    return;
+  }
   const mending = new URLSearchParams(location.search).get("mend");
   const earlier = mending ? await db.get("outbox", mending) : null;
   const item = {
@@ -334,6 +467,7 @@ async function submit(event) {
 
 async function start() {
   if (!form) return;
+  startSteps(); // before anything is awaited: one step shows from the start
   await ready;
   form.elements["visited_at"].value = localInputValue(new Date());
   const prefill = JSON.parse(document.getElementById("family-list").dataset.prefill || "[]");
@@ -350,6 +484,7 @@ async function start() {
       message.textContent = t("draft_restored");
     }
   }
+  restored = true;
   for (const photo of photos) photo.url = photo.url || (await photoUrl(photo.sha256));
   drawPhotos();
   drawTree();
@@ -362,9 +497,18 @@ async function start() {
     addPhotos([...event.target.files]);
     event.target.value = "";
   });
-  form.addEventListener("input", () => { drawTree(); saveDraft(); });
-  form.addEventListener("change", saveDraft);
+  form.addEventListener("input", () => {
+    drawTree();
+    saveDraft();
+    if (current === LAST) checkMissing();
+  });
+  form.addEventListener("change", () => {
+    saveDraft();
+    if (current === LAST) checkMissing();
+  });
   form.addEventListener("submit", submit);
+  if (current === LAST) checkMissing(); // now that the draft is in
+  form.dataset.ready = "true";
 }
 
 start();

@@ -45,6 +45,19 @@ def officer_with_cases(live_server, cases=2, officers=1):
     return names, made
 
 
+def signed_in_phone(open_page, username, locale="id-ID"):
+    """A fresh 360 x 740 phone (browser context) with the officer signed in and the cases
+    pulled, its service worker in control."""
+    from tests.browser.helpers import MOBILE, sign_in
+
+    page = open_page(locale=locale, viewport=MOBILE)
+    sign_in(page, username)
+    assert page.url.endswith("/field/")
+    wait_for_sync(page)
+    wait_for_worker(page)
+    return page
+
+
 def wait_for_sync(page, after: int = 0, timeout=15.0) -> dict:
     """Wait for the phone's sync round number `after + 1` (or later) and return its report.
 
@@ -121,6 +134,31 @@ def png_bytes(width=40, height=30, seed=0) -> bytes:
     )
 
 
+# The form's steps, in order (templates/field/case.html): one shows at a time.
+STEPS = ("household", "family", "interview", "place", "assessment")
+
+
+def current_step(page) -> str:
+    """The step shown, once the form's script has started (it hides the others)."""
+    page.locator("#visit-form[data-ready=true]").wait_for(state="attached")
+    return page.locator("#visit-form .form-step:visible").get_attribute("data-step")
+
+
+def open_step(page, name: str):
+    """Walk the form to a step with its own Next and Back buttons, as an officer would."""
+    while (here := current_step(page)) != name:
+        forward = STEPS.index(name) > STEPS.index(here)
+        page.locator(f"#step-{here} .step-{'next' if forward else 'back'}").click()
+        moved_to = STEPS[STEPS.index(here) + (1 if forward else -1)]
+        page.locator(f"#step-{moved_to}").wait_for()
+
+
+def save_and_send(page):
+    """The last step's "Save and send"."""
+    open_step(page, "assessment")
+    page.locator("#visit-form button[type=submit]").click()
+
+
 def fill_visit(
     page,
     *,
@@ -128,25 +166,31 @@ def fill_visit(
     photo: bytes | None = None,
     assessment="Keluarga tidak tahu tujuan sebenarnya.",
 ):
-    """Fill the field verification form as an officer would (phone-sized or not)."""
+    """Fill the field verification form step by step as an officer would (phone-sized or not),
+    ending on the last step, where "Save and send" is."""
+    open_step(page, "household")
     page.locator("#household-address_found-yes").check()
     page.locator("#household-met_name").fill("Ibu Euis")
     page.locator("#household-met_relation").select_option("mother")
     page.locator("#household-aware_of_trip-no").check()
     page.locator("#household-account").fill("Ibu mengira anaknya bekerja di Jakarta.")
+    open_step(page, "family")
     for relation, name in family:
         page.locator("#family-add").click()
         member = page.locator("#family-list .family-member").last
         member.locator("select[data-key=relation]").select_option(relation)
         member.locator("input[data-key=name]").fill(name)
+    open_step(page, "interview")
     page.locator("#interview-purpose").select_option("work")
     page.locator("#interview-job_offer_channel").select_option("social_media")
     page.locator("#interview-recruiter_phone").fill("+85512345678")
+    open_step(page, "place")
     if photo is not None:
         page.locator("#photo-input").set_input_files(
             files=[{"name": "rumah.png", "mimeType": "image/png", "buffer": photo}]
         )
         page.locator("#photo-list li").first.wait_for()
+    open_step(page, "assessment")
     page.locator("#assessment").fill(assessment)
     page.locator("input[name=recommendation][value=refuse]").check()
 

@@ -18,8 +18,10 @@ from tests.browser.field_helpers import (
     enrol_phone,
     fill_visit,
     officer_with_cases,
+    open_step,
     outbox,
     png_bytes,
+    save_and_send,
     sync_count,
     unlock,
     wait_for_sync,
@@ -73,6 +75,7 @@ def test_cases_come_to_the_phone_and_open_offline_without_a_request(
     page.locator(f"[data-case-id='{cases[0]}'] a").click()
     page.wait_for_url(f"**/field/cases/{cases[0]}")
     assert page.locator("#visit-form").is_visible()
+    open_step(page, "family")  # the steps work offline too
     page.locator("#family-add").click()  # the form works offline: <template> cloning
     assert page.locator("#family-list .family-member").count() == 1
     assert server_requests.requests == []
@@ -190,8 +193,9 @@ def test_a_rejection_needs_attention_and_a_mended_resend_works(live_server, open
     page = phone(open_page, live_server, user)
     page.goto(f"/field/cases/{cases[0]}")
     fill_visit(page, family=(("mother", "Euis Sumarni"),))
+    open_step(page, "family")
     page.locator("#family-list input[data-key=nik]").fill("3204124503990000")  # serial 0000
-    page.locator("#visit-form button[type=submit]").click()
+    save_and_send(page)
     page.wait_for_url("**/field/")
     wait_until(page, lambda: [i["state"] for i in outbox(page)] == ["attention"])
     page.reload()
@@ -205,8 +209,9 @@ def test_a_rejection_needs_attention_and_a_mended_resend_works(live_server, open
     page.wait_for_url(f"**/field/cases/{cases[0]}?mend=*")
     nik = page.locator("#family-list input[data-key=nik]")
     assert nik.input_value() == "3204124503990000"  # the rejected item, back in the form
+    open_step(page, "family")
     nik.fill("3204124503990001")
-    page.locator("#visit-form button[type=submit]").click()
+    save_and_send(page)
     page.wait_for_url("**/field/")
     wait_until(page, lambda: outbox(page) == [])
     wait_until(page, lambda: len(visits_of(live_server, cases)) == 1)
@@ -311,9 +316,11 @@ def test_a_returned_submission_comes_back_prefilled(live_server, open_page):
     page.goto(f"/field/cases/{cases[0]}")
     assert "Tambahkan NIK ibu." in page.locator(".returned").inner_text()
     assert page.locator("#assessment").input_value() == "Penilaian pertama."
+    open_step(page, "family")
     page.locator("#family-list .family-member").nth(1).wait_for()  # drawn by the page's script
     assert page.locator("#family-list .family-member").count() == 2
     page.locator("#family-list input[data-key=nik]").first.fill("3204124503750001")
+    open_step(page, "assessment")
     page.locator("#assessment").fill("Penilaian diperbaiki.")
     page.locator("#visit-form button[type=submit]").click()
     page.wait_for_url("**/field/")
@@ -330,6 +337,7 @@ def test_the_phone_pages_pass_axe_and_fit_360px(live_server, open_page):
     for path in ("/field/", f"/field/cases/{cases[0]}"):
         page.goto(path)
         if path != "/field/":
+            open_step(page, "family")
             page.locator("#family-add").click()
         count, report = axe_violations(page)
         assert count == 0, f"{path}: {report}"
