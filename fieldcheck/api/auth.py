@@ -11,9 +11,17 @@ from fieldcheck import devices
 from fieldcheck.accounts import Actor
 from fieldcheck.api import bp, schemas
 from fieldcheck.clock import utcnow
+from fieldcheck.domain import roles
 from fieldcheck.domain.payloads import clean_text
 from fieldcheck.errors import api_error
-from fieldcheck.security import client_address, password_attempts, public, signed_in, token_issuance
+from fieldcheck.security import (
+    client_address,
+    device_required,
+    password_attempts,
+    public,
+    signed_in,
+    token_issuance,
+)
 
 # Token answers hold a credential: never kept by a cache.
 NO_STORE = {"Cache-Control": "no-store"}
@@ -88,6 +96,17 @@ def tokens():
     rows = devices.tokens_of(current_user.id)
     tokens = [schemas.DeviceToken.model_validate(t, from_attributes=True) for t in rows]
     return schemas.DeviceTokens(tokens=tokens).to_json(), 200, NO_STORE
+
+
+@bp.route("/auth/token", methods=["DELETE"])
+@device_required(roles.FIELD)
+def sign_out_device():
+    """A phone signs itself out: its own token revoked (the phone wipes its case data)."""
+    record = g.device_token
+    devices.revoke_token(
+        Actor(current_user._get_current_object(), utcnow(), client_address()), record
+    )
+    return schemas.DeviceToken.model_validate(record, from_attributes=True).to_json()
 
 
 @bp.route("/auth/tokens/<int:token_id>", methods=["DELETE"])

@@ -166,7 +166,23 @@ def _paths() -> dict:
                     "413": _r("TooLarge"),
                     "429": _error("too many failed attempts or tokens issued: wait", "RateLimited"),
                 },
-            }
+            },
+            "delete": {
+                "operationId": "signOutDevice",
+                "summary": "A phone signs itself out: its own token is revoked",
+                "description": (
+                    "The phone's Sign out: the token that calls is revoked and audited; the "
+                    "phone then wipes its case data (it keeps an unsent outbox only while it "
+                    "refuses to sign out)."
+                ),
+                "tags": ["auth"],
+                "security": DEVICE,
+                "responses": {
+                    "200": _json("the revoked device", schemas.DeviceToken),
+                    "401": _r("Unauthorized"),
+                    "403": _r("Forbidden"),
+                },
+            },
         },
         "/auth/tokens": {
             "get": {

@@ -16,6 +16,10 @@ TEXTS = {
     "sign_in_again": _l("Enrol this phone again for %(user)s to send %(n)s waiting findings."),
     "saved_on_phone": _l("Saved on this phone. It will be sent when there is a network."),
     "sign_out_refused": _l("%(n)s findings are not sent yet. Sync before signing out."),
+    "signed_out_offline": _l(
+        "The case data is removed from this phone. It could not reach the office: ask your "
+        "supervisor to sign this phone out under Phones."
+    ),
     "revoked": _l(
         "This phone was signed out: case data was removed from it. Unsent findings are kept."
     ),

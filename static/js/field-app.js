@@ -268,9 +268,23 @@ function guardSignOut() {
         window.alert(t("sign_out_refused", { n: unsynced }));
         return;
       }
+      // An enrolled phone has no web session to end: it revokes its own token (if it can
+      // reach the server), forgets its case data and goes back to enrolment.
+      const phone = await core.phoneToken();
+      let revoked = !phone?.token;
+      if (phone?.token) {
+        try {
+          const response = await fetch("/api/v1/auth/token", {
+            method: "DELETE", headers: { Authorization: `Bearer ${phone.token}` },
+          });
+          revoked = response.ok || response.status === 401;
+        } catch (error) { revoked = false; }
+      }
       await core.wipeCaseData(username);
       await db.remove("tokens", username);
-      form.submit();
+      if (!phone) { form.submit(); return; }
+      if (!revoked) window.alert(t("signed_out_offline"));
+      window.location.assign("/field/enrol");
     });
   }
 }
