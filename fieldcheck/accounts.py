@@ -114,6 +114,8 @@ def create_user(
     A registry clerk's regions must lie within the office's area (RegionsOutsideOffice)."""
     if role not in roles.ROLES:
         raise ValueError(f"unknown role {role!r}")
+    if not roles.has_office(role):
+        office = None  # the headquarters analyst reads across offices, belongs to none
     regions = _clerk_regions(role, office, regions)
     with database.atomic():
         user = User(
@@ -148,6 +150,8 @@ def update_user(actor: Actor, user: User, *, regions=(), **changes) -> dict:
         before = _user_snapshot(user)
         for field, value in changes.items():
             setattr(user, field, value)
+        if not roles.has_office(user.role):
+            user.office = None
         if not roles.needs_team(user.role):
             user.team = None
         user.language = user.language or None

@@ -82,6 +82,14 @@ VISIT_COMPLETE = "visit.complete"  # a visit's last photo arrived
 ENROLMENT_CODE_CREATE = "enrolment.code_create"
 ENROLMENT_CODE_USE = "enrolment.code_use"
 ENROLMENT_CODE_REFUSE = "enrolment.code_refuse"
+# Recruiters and agencies (issue 16, fieldcheck.recruiters): a case's intake or visit linked to
+# the recruiter and agency it names, two recruiters found to be one merged; reads of a
+# recruiter's page (with the cases it showed) and of the list of recruiters.
+RECRUITER_LINK = "recruiter.link"
+RECRUITER_MERGE = "recruiter.merge"
+RECRUITER_READ = "recruiter.read"
+RECRUITER_LIST = "recruiter.list"
+AGENCY_READ = "agency.read"
 
 # Reads of the lists that show people's names and NIKs: one event each time such a list is
 # shown (an htmx refresh of it too, and an empty one), saying which list (the action), with

@@ -48,7 +48,7 @@ def main():
 
 def register(app):
     """Put FieldCheck's commands on `app.cli` (so `fieldcheck` and the test runner see them)."""
-    for command in (init, db, demo, user, regions, audit, keys, registry, scans):
+    for command in (init, db, demo, user, regions, audit, keys, registry, scans, recruiters):
         app.cli.add_command(command)
 
 
@@ -134,9 +134,16 @@ def user():
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["admin", "intake", "field", "registry", "supervisor", "passport"]),
+    type=click.Choice(
+        ["admin", "intake", "field", "registry", "supervisor", "passport", "analyst"]
+    ),
 )
-@click.option("--office", "office_code", required=True, help="Office code, e.g. KANIM-BDG.")
+@click.option(
+    "--office",
+    "office_code",
+    default=None,
+    help="Office code, e.g. KANIM-BDG (every role but the headquarters analyst).",
+)
 @click.option("--team", "team_name", default=None, help="Team name (field officers).")
 @click.option("--region", "regions", multiple=True, help="Region code (registry clerks).")
 @click.password_option(
@@ -152,8 +159,11 @@ def user_create(username, name, role, office_code, team_name, regions, password)
     from fieldcheck.models import Office, Region, Team, User
 
     _db()
-    office = Office.get_or_none(Office.code == office_code)
-    if office is None:
+    office = Office.get_or_none(Office.code == office_code) if office_code else None
+    if role == "analyst":
+        if office_code:
+            raise click.BadParameter("a headquarters analyst has no office", param_hint="--office")
+    elif office is None:
         raise click.BadParameter(f"no office with code {office_code!r}", param_hint="--office")
     team = None
     if team_name:
@@ -169,7 +179,9 @@ def user_create(username, name, role, office_code, team_name, regions, password)
     unknown = set(regions) - {r.code for r in Region.select().where(Region.code.in_(regions))}
     if unknown:
         raise click.BadParameter(f"unknown region codes: {', '.join(sorted(unknown))}")
-    problems = password_problems(password, username=username, name=name, office_name=office.name)
+    problems = password_problems(
+        password, username=username, name=name, office_name=office.name if office else ""
+    )
     if problems:
         with force_locale("en"):  # the command speaks English, like the rest of the CLI
             reasons = " ".join(message(p.code, p.params) for p in problems)
@@ -451,3 +463,20 @@ def scans_prune():
     removed = prune_scans(_cli_actor(), days)
     _seal()
     click.echo(f"removed {removed} scans older than {days} days")
+
+
+@click.group(cls=AppGroup)
+def recruiters():
+    """Recruiters and agencies linked across cases and offices."""
+
+
+@recruiters.command("link")
+def recruiters_link():
+    """Link the recruiters and agencies of every case and visit not linked yet (once, after the
+    upgrade that brought them; running it again links nothing twice)."""
+    from fieldcheck.recruiters.service import link_all
+
+    _db()
+    made = link_all(_cli_actor())
+    _seal()
+    click.echo(f"linked {made} intakes and visits to their recruiters and agencies")

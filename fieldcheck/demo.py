@@ -6,6 +6,8 @@ from pathlib import Path
 
 from fieldcheck import accounts, audit
 from fieldcheck.domain import case_states, identity, roles
+from fieldcheck.domain.recruiters import ANSWERS as RECRUITER_ANSWERS
+from fieldcheck.domain.recruiters import normalise_phone as normalise_recruiter_phone
 from fieldcheck.models import Case, Region, Team, User
 
 DEMO_PASSWORD = "fieldcheck-demo"  # noqa: S105  (documented demo accounts, made only by `demo`)
@@ -65,6 +67,8 @@ DEMO_USERS = [
     ("registry", "Siti Rahmawati", roles.REGISTRY, None, roles.REGIONAL_GOVERNMENT),
     ("supervisor", "Hendra Gunawan", roles.SUPERVISOR, None, roles.IMMIGRATION),
     ("passport", "Putri Ayu Lestari", roles.PASSPORT, None, roles.IMMIGRATION),
+    # The directorate's syndicate analyst at headquarters: no office (issue 16).
+    ("analyst", "Bayu Pratama", roles.ANALYST, None, roles.IMMIGRATION),
 ]
 
 
@@ -88,6 +92,29 @@ DRAGON_PEARL = "Dragon Pearl Investment, Poipet"
 SHWE_LIN = "Shwe Lin Digital Co., Myawaddy"
 KH_WORK = {"dest": "KH", "purpose": "work", "visa": "visit", "employer": True}
 KH_REASONS = ["doubtful_purpose", "high_risk_destination", "recruiter_suspected"]
+
+# Who offered the job, as intake heard it (issue 16), by the demo case's applicant. One
+# recruiter written four ways (linked by the phone and the handle), one linked by name with
+# agency and then by a bank account, and two different women both called Siti Aminah, whom
+# nothing ties together. The numbers, handles and accounts are invented.
+BU_RINA_PHONE = "+855 12 345 678"
+DEMO_RECRUITERS = {
+    "Rina Kurniasari": {
+        "recruiter_name": "Bu Rina", "recruiter_phone": BU_RINA_PHONE,
+        "recruiter_handle": "@rina.kerja.kh", "recruiter_agency": "PT Golden Sun Indonesia",
+    },
+    "Nia Kurniawati": {"recruiter_name": "Rina", "recruiter_phone": "+85512345678"},
+    "Siti Nurhaliza": {"recruiter_name": "Ibu Rina", "recruiter_phone": "+855 12-345-678"},
+    "Neng Rina": {"recruiter_name": "Rina", "recruiter_handle": "t.me/Rina.Kerja.KH"},
+    "Euis Sumarni": {
+        "recruiter_name": "Moh. Rizki", "recruiter_agency": "PT. Maju Jaya Abadi",
+        "recruiter_account": "1234-5678-90",
+    },
+    "Sri Wahyuni": {"recruiter_name": "Muhammad Rizky", "recruiter_agency": "Maju Jaya Abadi"},
+    "Lina Herlina": {"recruiter_name": "Rizki", "recruiter_account": "12345 67890"},
+    "Asep Saepudin": {"recruiter_name": "Siti Aminah", "recruiter_phone": "0813 1111 2222"},
+    "Wulan Sari": {"recruiter_name": "Siti Aminah", "recruiter_phone": "0813 9999 8888"},
+}  # fmt: skip
 
 DEMO_CASES = [
     # --- referred: waiting for a team -----------------------------------------------------
@@ -573,6 +600,10 @@ def planned_cases(today: date) -> list[tuple[dict, dict]]:
             "priority": priority,
             "due_date": due,
         }
+        recruiter = DEMO_RECRUITERS.get(spec["name"], {})
+        data.update({name: recruiter.get(name) for name in RECRUITER_ANSWERS})
+        if data["recruiter_phone"]:
+            data["recruiter_phone"] = normalise_recruiter_phone(data["recruiter_phone"])
         planned.append((spec, data))
     return planned
 

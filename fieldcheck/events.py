@@ -12,3 +12,22 @@ _signals = Namespace()
 # Sent by fieldcheck.cases.service.create_case inside the case's transaction, after its
 # creation event: `case_created.send(case, actor=actor)`.
 case_created = _signals.signal("case-created")
+
+# Sent by fieldcheck.cases.service.create_case when a new case's row is stored, before its
+# findings and risk: `case_referred.send(case, actor=actor)`. The recruiter and agency intake
+# named are linked here (fieldcheck.recruiters.service), so the first evaluation of the case's
+# risk already knows what they are tied to.
+case_referred = _signals.signal("case-referred")
+
+# Sent by fieldcheck.sync_handlers when a field visit is stored (every visit, flagged ones
+# too), inside the push's operation, before the case is evaluated again:
+# `visit_stored.send(case, actor=actor, visit_uuid=..., interview={...})` with the clean
+# interview (fieldcheck.domain.visits). The recruiters it names are linked here
+# (fieldcheck.recruiters.service).
+visit_stored = _signals.signal("visit-stored")
+
+# Sent by fieldcheck.cases.service.facts_for when it gathers a saved case's risk-signal
+# facts: `case_facts.send(case)`; each receiver returns a dict of facts (names of
+# fieldcheck.domain.signals.FACTS) to add, so that a part of the app the intake desk does not
+# import (the recruiters' links) can feed the signals.
+case_facts = _signals.signal("case-facts")

@@ -302,6 +302,21 @@ RECOMMENDATIONS = {
 }
 
 # How a person of the family tree agrees with the family card (domain.family's statuses).
+# Recruiters and agencies (issue 16): what ties mentions of one recruiter together, where a
+# case named them, and a case's decision as the recruiter's page shows it.
+IDENTIFIER_KINDS = {
+    "phone": _l("Phone"),
+    "handle": _l("Social-media or messaging account"),
+    "account": _l("Bank account"),
+    "name_agency": _l("Name with agency"),
+}
+LINK_SOURCES = {"intake": _l("Intake"), "visit": _l("Field visit")}
+DECISIONS = {
+    "verified": _l("Verified"),
+    "refused": _l("Refused"),
+    "revoked": _l("Verification revoked"),
+}
+
 FAMILY_STATUSES = {
     "match": _l("Matches the card"),
     "missing_on_card": _l("Not on the card"),

@@ -170,6 +170,13 @@ class Case(BaseModel):
     # (fieldcheck.domain.visits CHANNELS and COSTS codes; None: not answered). Migration 16.
     job_offer_channel = peewee.CharField(max_length=20, null=True)
     costs_paid_by = peewee.CharField(max_length=10, null=True)
+    # Issue 16: who offered the job, as intake heard it (all optional; the field asks again).
+    # Linked across cases and offices by fieldcheck.recruiters (migration 17).
+    recruiter_name = peewee.CharField(max_length=200, null=True)
+    recruiter_phone = peewee.CharField(max_length=20, null=True)
+    recruiter_agency = peewee.CharField(max_length=200, null=True)
+    recruiter_handle = peewee.CharField(max_length=100, null=True)
+    recruiter_account = peewee.CharField(max_length=40, null=True)
     # The applicant.
     applicant_name = peewee.CharField(max_length=200)
     search_name = peewee.CharField(max_length=200, index=True)  # lower case, single spaces
@@ -536,6 +543,64 @@ class ScanLog(BaseModel):
         indexes = ((("user", "at"), False), (("report_id", "at"), False))
 
 
+# --- Recruiters and agencies (issue 16): who offered the job, linked across cases and offices ---
+
+
+class Agency(BaseModel):
+    """A recruitment agency named in cases, one per folded name
+    (fieldcheck.domain.recruiters.fold_agency)."""
+
+    name = peewee.CharField(max_length=200)  # as first written
+    key = peewee.CharField(max_length=200, unique=True)
+    created_at = UTCDateTimeField()
+
+
+class Recruiter(BaseModel):
+    """A person who offered jobs, as far as their phones, handles, bank accounts, or name with
+    an agency tie the cases that name them together (fieldcheck.domain.recruiters). Two
+    recruiters found to be one are merged: the later one's identifiers and links move to the
+    earlier, and it keeps only `merged_into`."""
+
+    name = peewee.CharField(max_length=200, null=True)  # the first name given, to show
+    created_at = UTCDateTimeField()
+    merged_into = peewee.ForeignKeyField("self", null=True, backref="merged", on_delete="SET NULL")
+
+
+class RecruiterIdentifier(BaseModel):
+    """A phone, handle, bank account or name-with-agency that is one recruiter's: normalised
+    (`value`) and as first written (`written`)."""
+
+    recruiter = peewee.ForeignKeyField(Recruiter, backref="identifiers", on_delete="CASCADE")
+    kind = peewee.CharField(max_length=12)  # phone / handle / account / name_agency
+    value = peewee.CharField(max_length=420)
+    written = peewee.CharField(max_length=420)
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("kind", "value"), True),)
+
+
+class RecruiterLink(BaseModel):
+    """A case names a recruiter (and perhaps an agency), or only an agency: once per source,
+    its intake ("intake") or one of its visits ("visit:<uuid>")."""
+
+    # Their own indexes are the composite ones below.
+    case = peewee.ForeignKeyField(Case, backref="recruiter_links", on_delete="CASCADE", index=False)
+    recruiter = peewee.ForeignKeyField(
+        Recruiter, null=True, backref="links", on_delete="CASCADE", index=False
+    )
+    agency = peewee.ForeignKeyField(Agency, null=True, backref="links", on_delete="CASCADE")
+    source = peewee.CharField(max_length=48)
+    name = peewee.CharField(max_length=200, null=True)  # the recruiter's name as given there
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("case", "source"), True), (("recruiter", "case"), False))
+
+
+# --- end of recruiters and agencies ---
+
+
 class SchemaVersion(BaseModel):
     """Which migrations have been applied to this database."""
 
@@ -567,4 +632,8 @@ MODELS = (
     AuditEvent,
     ScanLog,
     EnrolmentCode,  # phone enrolment (issue 15)
+    Agency,  # recruiters and agencies (issue 16)
+    Recruiter,
+    RecruiterIdentifier,
+    RecruiterLink,
 )

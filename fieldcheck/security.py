@@ -40,6 +40,7 @@ ROLE_LABELS = {
     roles.REGISTRY: _l("Registry clerk"),
     roles.SUPERVISOR: _l("Supervisor"),
     roles.PASSPORT: _l("Passport officer"),
+    roles.ANALYST: _l("Headquarters analyst"),
 }
 
 AGENCY_LABELS = {

@@ -15,9 +15,8 @@ import json
 from types import SimpleNamespace
 
 from flask import current_app
-from peewee import Select, fn
 
-from fieldcheck import audit
+from fieldcheck import audit, events
 from fieldcheck.accounts import Actor
 from fieldcheck.audit import (  # the one vocabulary of actions
     NOTE_ADD,
@@ -26,7 +25,7 @@ from fieldcheck.audit import (  # the one vocabulary of actions
     VISIT_SUBMIT,
 )
 from fieldcheck.cases import service
-from fieldcheck.db import database, is_postgres
+from fieldcheck.db import is_postgres
 from fieldcheck.domain import case_states, visits
 from fieldcheck.errors import coded
 from fieldcheck.models import (
@@ -92,7 +91,6 @@ class Lookups:
         self.stored_visits = set()  # of those and the push's own, the record ids stored
         self.questions = {}  # case id -> {(kind, subject): RegistryQuestion}
         self.findings = {}  # case id -> [CaseFinding]
-        self.recruiters = {}  # recruiter phone -> ids of cases visited naming it (capped)
         self.touched = set()  # (what, key) the operation under way used: what `forget` drops
 
     def case(self, case_id) -> Case | None:
@@ -125,15 +123,6 @@ class Lookups:
             self.findings[case_id] = list(CaseFinding.select().where(CaseFinding.case == case_id))
         return self.findings[case_id]
 
-    def recruiter_cases(self, phone) -> set:
-        self.touched.add(("phone", phone))
-        if phone not in self.recruiters:
-            cases = {case_id for _, case_id in _recruiter_cases([phone])}
-            held = self.engine.held_rows(FieldVisit)
-            cases |= {row["case"].id for row in held if row["recruiter_phone"] == phone}
-            self.recruiters[phone] = cases
-        return self.recruiters[phone]
-
     def visit_stored(self, uuid) -> bool:
         if uuid in self.stored_visits:
             return True
@@ -144,8 +133,6 @@ class Lookups:
     def stored_visit(self, visit: FieldVisit):
         self.touched.add(("visit", visit.uuid))
         self.stored_visits.add(visit.uuid)
-        if visit.recruiter_phone:
-            self.recruiter_cases(visit.recruiter_phone).add(visit.case_id)
 
     def forget(self):
         """The operation under way failed and its savepoint was rolled back: what it used here
@@ -154,8 +141,6 @@ class Lookups:
             if what == "case":
                 for held in (self.cases, self.questions, self.findings):
                     held.pop(key, None)
-            elif what == "phone":
-                self.recruiters.pop(key, None)
             else:
                 self.stored_visits.discard(key)
         self.touched = set()
@@ -177,10 +162,10 @@ def prepare_submissions(ops, ctx, engine):
     """Before a push's submissions are applied, for all of them at once: each one checked;
     their cases (locked in id order, so that two pushes naming the same cases wait for each
     other rather than deadlock), the cases' registry questions and findings; which record ids
-    are stored already; which cases name each recruiter phone."""
+    are stored already."""
     found = _lookups(ctx, engine)
     now = current_app.extensions["clock"].now()
-    case_ids, uuids, phones = set(), set(), set()
+    case_ids, uuids = set(), set()
     for op in ops:
         check = found.checks[op.op_id] = visits.validate_visit(op.payload, now=now)
         if check.errors:
@@ -188,8 +173,6 @@ def prepare_submissions(ops, ctx, engine):
         case_ids.add(check.clean["case_id"])
         if op.record_id is not None:
             uuids.add(op.record_id)
-        if check.clean["interview"].get("recruiter_phone"):
-            phones.add(check.clean["interview"]["recruiter_phone"])
     for chunk in _chunks(case_ids - found.cases.keys()):
         query = Case.select().where(Case.id.in_(chunk)).order_by(Case.id)
         found.cases.update((case.id, case) for case in _locked(query))
@@ -204,34 +187,7 @@ def prepare_submissions(ops, ctx, engine):
             found.questions[q.case_id][(q.kind, q.subject)] = q
         for finding in CaseFinding.select().where(CaseFinding.case.in_(chunk)):
             found.findings[finding.case_id].append(finding)
-    for chunk in _chunks(phones - found.recruiters.keys()):
-        found.recruiters.update((phone, set()) for phone in chunk)
-        for phone, case_id in _recruiter_cases(chunk):
-            found.recruiters[phone].add(case_id)
     found.looked_up |= uuids
-
-
-def _recruiter_cases(phones: list[str]):
-    """(phone, case id) for the cases whose visits name these phones: at most
-    RECRUITER_CAP + 1 a phone (one more, for the case being submitted)."""
-    distinct = (
-        FieldVisit.select(FieldVisit.recruiter_phone.alias("phone"), FieldVisit.case)
-        .where(FieldVisit.recruiter_phone.in_(phones))
-        .distinct()
-    )
-    d = distinct.alias("d")
-    numbered = Select(
-        [d],
-        [
-            d.c.phone,
-            d.c.case_id,
-            fn.ROW_NUMBER().over(partition_by=[d.c.phone], order_by=[d.c.case_id]).alias("n"),
-        ],
-    ).alias("numbered")
-    query = Select([numbered], [numbered.c.phone, numbered.c.case_id]).where(
-        numbered.c.n <= service.RECRUITER_CAP + 1
-    )
-    return query.bind(database).tuples()
 
 
 def _officers_case(case_id, officer, engine, ctx) -> Case:
@@ -323,6 +279,9 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
     visit = FieldVisit(**row)
     visit.id = engine.insert_with_id(FieldVisit, row)  # its family rows point at it
     _lookups(ctx).stored_visit(visit)
+    # The recruiter it names linked across cases (fieldcheck.recruiters), before the case's
+    # risk is evaluated again.
+    events.visit_stored.send(case, actor=_actor(ctx), visit_uuid=visit.uuid, interview=interview)
     rows = [{"visit": visit.id, **row} for row in member_rows(clean)]
     for row in rows:
         engine.insert(FamilyMember, row)  # with the push's other rows, at its end
@@ -384,13 +343,7 @@ def _take_in(actor: Actor, case: Case, visit: FieldVisit, action: str, role: str
     registry.after_submission(
         actor, case, visit, visit.members, questions, save=False, insert=_inserter(engine)
     )
-    known = service.Known(
-        findings=found.findings_of(case.id),
-        latest_visit=visit,
-        recruiter_cases=found.recruiter_cases(visit.recruiter_phone)
-        if visit.recruiter_phone
-        else None,
-    )
+    known = service.Known(findings=found.findings_of(case.id), latest_visit=visit)
     service.reevaluate(actor, case, source="field", known=known, save=False)
     # Written with the push's other rows at its end; a field changed by an earlier operation
     # is handed again with its value now (the engine merges a row's updates).

@@ -7,9 +7,16 @@ from fieldcheck.domain import roles
 from fieldcheck.models import Region, Team, User
 
 
+def _managed(office_id: int):
+    """The users an office's administrator manages: the office's, and the headquarters
+    analysts, who have no office (issue 16)."""
+    return (User.office == office_id) | ((User.role == roles.ANALYST) & User.office.is_null())
+
+
 def office_user(office_id: int, user_id: int) -> User | None:
-    """A user of the office, or None: other offices' people are not its administrator's."""
-    return User.get_or_none((User.id == user_id) & (User.office == office_id))
+    """A user of the office (or a headquarters analyst), or None: other offices' people are
+    not its administrator's."""
+    return User.get_or_none((User.id == user_id) & _managed(office_id))
 
 
 def office_team(office_id: int, team_id: int) -> Team | None:
@@ -23,7 +30,7 @@ def office_users(office_id: int, *, role: str = "", inactive: bool = False) -> l
     query = (
         User.select(User, Team)
         .join(Team, peewee.JOIN.LEFT_OUTER)
-        .where(User.office == office_id)
+        .where(_managed(office_id))
         .order_by(User.name)
     )
     if role in roles.ROLES:

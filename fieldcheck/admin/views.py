@@ -48,6 +48,8 @@ def _user_changes(form: UserForm) -> dict:
         "team": team,
         "agency": form.agency.data or None,
         "language": form.language.data or None,
+        # The headquarters analyst has no office; every other role works in the admin's.
+        "office": current_user.office_id if roles.has_office(form.role.data) else None,
     }
 
 
@@ -74,7 +76,6 @@ def user_new():
             _actor(),
             username=form.username.data,
             password=form.password.data,
-            office=current_user.office_id,
             regions=parse_region_codes(form.regions.data),
             **_user_changes(form),
         )

@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from fieldcheck import labels
-from fieldcheck.domain import identity
+from fieldcheck.domain import identity, recruiters
 from fieldcheck.errors import message
 from fieldcheck.forms import AppForm
 from fieldcheck.i18n import local_today
@@ -118,6 +118,28 @@ class CaseForm(AppForm):
         choices=[CHOOSE, *_choices(labels.COSTS)],
         validators=[Optional()],
     )
+    # Who offered the job (issue 16): all optional; linked across every office's cases by the
+    # same phone, account or handle, or the same name with the same agency (never a name alone).
+    recruiter_name = StringField(_l("Recruiter's name"), validators=[Optional(), Length(max=200)])
+    recruiter_phone = StringField(
+        _l("Recruiter's phone"),
+        validators=[Optional()],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
+    recruiter_agency = StringField(
+        _l("Recruiter's agency or company"), validators=[Optional(), Length(max=200)]
+    )
+    recruiter_handle = StringField(
+        _l("Recruiter's social-media or messaging account"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("As the applicant gives it, e.g. @rina.kerja or t.me/rinakerja."),
+        render_kw={"autocomplete": "off", "autocapitalize": "none"},
+    )
+    recruiter_account = StringField(
+        _l("Bank account the applicant was asked to pay into"),
+        validators=[Optional(), Length(max=40)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
     referral_reasons = MultiCheckboxField(
         _l("Why a field check"),
         choices=_choices(labels.REFERRAL_REASONS),
@@ -153,6 +175,16 @@ class CaseForm(AppForm):
             result = identity.parse_phone(field.data)
             if result.problem is not None:
                 raise ValidationError(message(result.problem.code, result.problem.params))
+
+    def validate_recruiter_phone(self, field):
+        if field.data and recruiters.normalise_phone(field.data) is None:
+            raise ValidationError(_l("This is not a phone number."))
+
+    def validate_recruiter_account(self, field):
+        if field.data and recruiters.normalise_account(field.data) is None:
+            raise ValidationError(
+                _l("An account number has at least %(n)d digits.", n=recruiters.MIN_ACCOUNT_DIGITS)
+            )
 
     def validate_birth_date(self, field):
         if field.data and self.application_date.data and field.data > self.application_date.data:
@@ -191,6 +223,10 @@ class CaseForm(AppForm):
         data["nik"] = re.sub(r"[\s.\-]", "", self.nik.data)
         data["kk"] = re.sub(r"[\s.\-]", "", self.kk.data or "") or None
         data["phone"] = identity.normalise_phone(self.phone.data) if self.phone.data else None
+        for name in ("recruiter_name", "recruiter_agency", "recruiter_handle", "recruiter_account"):
+            data[name] = " ".join((getattr(self, name).data or "").split()) or None
+        phone = self.recruiter_phone.data
+        data["recruiter_phone"] = recruiters.normalise_phone(phone) if phone else None
         return data
 
 

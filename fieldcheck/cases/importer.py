@@ -51,6 +51,12 @@ COLUMNS = (
     "age_doubted",
     "priority",
     "due_date",
+    # Who offered the job (issue 16), optional.
+    "recruiter_name",
+    "recruiter_phone",
+    "recruiter_agency",
+    "recruiter_handle",
+    "recruiter_account",
 )
 REQUIRED = (
     "application_number",

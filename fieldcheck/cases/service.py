@@ -51,6 +51,12 @@ INTAKE_FIELDS = (
     # Answers the field gives too (fieldcheck.domain.visits.BOTH_ANSWER); optional.
     "job_offer_channel",
     "costs_paid_by",
+    # Who offered the job (issue 16); optional, linked across cases by fieldcheck.recruiters.
+    "recruiter_name",
+    "recruiter_phone",
+    "recruiter_agency",
+    "recruiter_handle",
+    "recruiter_account",
 )
 
 
@@ -119,7 +125,7 @@ class Known:
 
     findings: list | None = None  # the case's CaseFindings
     latest_visit: object = None  # its latest unflagged FieldVisit
-    recruiter_cases: set | None = None  # cases whose visits name latest_visit's recruiter phone
+    outside_facts: dict | None = None  # what events.case_facts' receivers would add
 
 
 def facts_for(case: Case, known: Known | None = None) -> dict:
@@ -158,6 +164,11 @@ def facts_for(case: Case, known: Known | None = None) -> dict:
     # Where intake and the field both answer, the field's answer wins (issue 15, item 6):
     # the visit's facts are laid over intake's.
     facts.update(_visit_facts(case, known))
+    if known.outside_facts is not None:
+        facts.update(known.outside_facts)
+    elif case.id:  # what other parts know of it: the recruiters it names (fieldcheck.recruiters)
+        for _, extra in events.case_facts.send(case):
+            facts.update(extra or {})
     family = [f for f in findings if f.source == "family"]
     if family:  # members, not differences: one person whose card row differs twice counts once
         facts["family.card_mismatch_count"] = len(
@@ -169,13 +180,9 @@ def facts_for(case: Case, known: Known | None = None) -> dict:
     return facts
 
 
-RECRUITER_CAP = 10  # "seen in other cases" counts up to this many
-
-
 def _visit_facts(case: Case, known: Known) -> dict:
     """What the latest field visit adds (a late or second one waits for the supervisor)."""
     from fieldcheck.domain import visits
-    from fieldcheck.models import FieldVisit
 
     if not case.id:
         return {}
@@ -191,23 +198,6 @@ def _visit_facts(case: Case, known: Known) -> dict:
             },
         }
     )
-    if visit.recruiter_phone:
-        # Capped: the signal needs "seen before", not how many times (a busy recruiter's
-        # thousands of visits must not be counted at every submission).
-        if known.recruiter_cases is not None:
-            seen = min(len(known.recruiter_cases - {case.id}), RECRUITER_CAP)
-        else:
-            seen = (
-                FieldVisit.select(FieldVisit.case)
-                .distinct()
-                .where(
-                    (FieldVisit.recruiter_phone == visit.recruiter_phone)
-                    & (FieldVisit.case != case)
-                )
-                .limit(RECRUITER_CAP)
-                .count()
-            )
-        facts["recruiter.seen_in_other_cases"] = seen
     return facts
 
 
@@ -288,6 +278,8 @@ def create_case(actor: Actor, office: Office, data: dict) -> Case:
             **values,
         )
         case.save()
+        # What intake named is linked before the risk is evaluated (fieldcheck.recruiters).
+        events.case_referred.send(case, actor=actor)
         for finding in [*check.findings, *check.nik.warnings]:
             CaseFinding.create(
                 case=case,

@@ -27,6 +27,7 @@ from fieldcheck.i18n import local_today, medium_date
 from fieldcheck.limits import FORM_ALLOWANCE, body_limit, too_large
 from fieldcheck.models import Case
 from fieldcheck.pages import render
+from fieldcheck.recruiters import queries as recruiter_queries
 from fieldcheck.security import client_address, roles_required
 
 readers = roles_required(roles.INTAKE, roles.SUPERVISOR, roles.ADMIN, roles.FIELD)
@@ -155,6 +156,7 @@ def show(case_id):
         "cases/show.html",
         case=case,
         **query.case_page_details(case),
+        named=recruiter_queries.named_in_case(case.id),
         labels=labels.for_reader(),
         message=message,
         assign_form=_assign_form(case) if assignable else None,

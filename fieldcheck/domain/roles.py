@@ -6,8 +6,11 @@ FIELD = "field"
 REGISTRY = "registry"
 SUPERVISOR = "supervisor"
 PASSPORT = "passport"
+# The directorate's syndicate analyst at headquarters (issue 16): no office; reads recruiters,
+# agencies, their links and counts across every office, never an applicant, never a case.
+ANALYST = "analyst"
 
-ROLES = (ADMIN, INTAKE, FIELD, REGISTRY, SUPERVISOR, PASSPORT)
+ROLES = (ADMIN, INTAKE, FIELD, REGISTRY, SUPERVISOR, PASSPORT, ANALYST)
 
 # A district supervision team combines these agencies (the paper: Immigration, Police,
 # the Army (TNI) and the regional government).
@@ -25,6 +28,11 @@ TIME_ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayap
 def needs_team(role: str) -> bool:
     """Field officers belong to a district supervision team."""
     return role == FIELD
+
+
+def has_office(role: str) -> bool:
+    """Every role works in an office but the headquarters analyst."""
+    return role != ANALYST
 
 
 def needs_regions(role: str) -> bool:

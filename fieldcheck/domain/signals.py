@@ -36,7 +36,11 @@ household.purpose_matches          bool: the household tells the same purpose
 registry.mismatch_count            int: records the civil registry (Dukcapil) says differ
 registry.not_found_count           int: records the civil registry could not find
 family.card_mismatch_count         int: family-tree members that differ from the family card
-recruiter.seen_in_other_cases      int: other cases naming the same recruiter phone or name
+recruiter.seen_in_other_cases      int: other cases, of any office, that name a recruiter this
+                                   case names (the same phone, handle or bank account, or the
+                                   same name with the same agency: fieldcheck.domain.recruiters)
+recruiter.offices                  int: the offices those other cases are in
+recruiter.refused_cases            int: those of them that were refused
 
 (*) Answered at intake and again in the field (fieldcheck.domain.visits.BOTH_ANSWER): the fact
 holds the field's answer when the visit gave one, else intake's, so a contract seen or a visa
@@ -121,6 +125,8 @@ FACTS: dict[str, Fact] = {
     "registry.not_found_count": Fact(INT),
     "family.card_mismatch_count": Fact(INT),
     "recruiter.seen_in_other_cases": Fact(INT),
+    "recruiter.offices": Fact(INT),
+    "recruiter.refused_cases": Fact(INT),
 }
 
 NO_VALUE = frozenset({"is_true", "is_false", "exists", "missing"})

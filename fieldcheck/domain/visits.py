@@ -128,6 +128,8 @@ ERROR_CODES = (
 MAX_FAMILY = 40
 MAX_PHOTOS = 20
 MAX_NAME = 200
+MAX_HANDLE = 100
+MAX_ACCOUNT = 40
 MAX_SALARY_IDR = 1_000_000_000
 MAX_CASE_ID = 2**31 - 1  # a larger id would make the database fail the lookup, not say "no"
 CLOCK_DRIFT = timedelta(minutes=10)  # phone clocks run ahead
@@ -365,6 +367,13 @@ class Interview(Payload):
     recruiter_name: Name | None = None
     recruiter_phone: Phone | None = Field(
         None, description="Indonesian (08..., 62..., +62...) or +country number"
+    )
+    recruiter_agency: Name | None = Field(None, description="the agency or company named")
+    recruiter_handle: Text(MAX_HANDLE) | None = Field(
+        None, description="a social-media or messaging account, e.g. @rina.kerja"
+    )
+    recruiter_account: Text(MAX_ACCOUNT) | None = Field(
+        None, description="a bank account the applicant was asked to pay into"
     )
     promised_salary_idr: Integer(0, MAX_SALARY_IDR) | None = None
     costs_paid_by: Code(COSTS) | None = None

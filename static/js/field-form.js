@@ -247,6 +247,9 @@ function payload() {
       job_offer_channel: value("interview.job_offer_channel"),
       recruiter_name: value("interview.recruiter_name"),
       recruiter_phone: value("interview.recruiter_phone"),
+      recruiter_agency: value("interview.recruiter_agency"),
+      recruiter_handle: value("interview.recruiter_handle"),
+      recruiter_account: value("interview.recruiter_account"),
       promised_salary_idr: value("interview.promised_salary_idr") === null ? null
         : Math.trunc(num(value("interview.promised_salary_idr"))),
       costs_paid_by: value("interview.costs_paid_by"),

@@ -24,6 +24,7 @@ def test_demo_makes_an_office_two_teams_and_one_account_per_role(runner):
     users = {u.username: u for u in User.select()}
     assert sorted(users) == [
         "admin",
+        "analyst",
         "field1",
         "field2",
         "intake",
@@ -34,6 +35,7 @@ def test_demo_makes_an_office_two_teams_and_one_account_per_role(runner):
     assert all(u.check_password(DEMO_PASSWORD) for u in users.values())
     assert users["field1"].team_id == users["field2"].team_id is not None
     assert users["registry"].region_codes() == ["32.04", "32.05"]
+    assert users["analyst"].office_id is None  # headquarters: no office
     assert Office.select().count() == 1 and Team.select().count() == 2
     assert Region.get_by_id("32.04").name == "Kabupaten Bandung"
     assert AuditEvent.select().where(AuditEvent.chain_seq.is_null()).count() == 0

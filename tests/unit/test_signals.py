@@ -131,8 +131,17 @@ SIGNAL_ROWS = [
     ),
     (
         "recruiter_seen_before",
-        {"recruiter.seen_in_other_cases": 3},
+        {"recruiter.seen_in_other_cases": 3, "recruiter.offices": 2},
         {"recruiter.seen_in_other_cases": 0},
+    ),
+    (
+        "recruiter_tied_to_refused_cases",
+        {
+            "recruiter.seen_in_other_cases": 4,
+            "recruiter.offices": 3,
+            "recruiter.refused_cases": 2,
+        },
+        {"recruiter.seen_in_other_cases": 4, "recruiter.refused_cases": 0},
     ),
 ]
 
@@ -409,7 +418,7 @@ def test_version_is_the_file_version_and_a_hash_of_the_content():
     version = load_rules(text).version
     assert re.fullmatch(r"1\+[0-9a-f]{8}", version)
     assert load_rules(text).version == version
-    assert re.fullmatch(r"2026\.12\.1\+[0-9a-f]{8}", DEFAULT.version)
+    assert re.fullmatch(r"2026\.12\.2\+[0-9a-f]{8}", DEFAULT.version)
 
 
 def test_version_changes_when_the_content_changes():

@@ -56,7 +56,8 @@ def fired(at_intake: dict, seen=None) -> set[str]:
     """The signals a case with intake's answers fires, with the visit `seen`, or before any (a
     case not yet stored has no visit to look for)."""
     case = intake(**at_intake, id=1 if seen else None)
-    facts = facts_for(case, Known(findings=[], latest_visit=seen))
+    # Nothing from outside the case (no recruiter it names is tied to other cases).
+    facts = facts_for(case, Known(findings=[], latest_visit=seen, outside_facts={}))
     assert check_facts(facts) == []
     return {signal.id for signal in evaluate(DEFAULT, facts).fired}
 
@@ -145,7 +146,8 @@ def test_a_visit_that_leaves_a_question_open_keeps_intakes_answer(signal, at_int
 def test_a_visa_the_field_does_not_know_keeps_intakes_visa():
     assert "visit_visa_for_work" in fired({"visa_type": "visit"}, visit(visa_type="unknown"))
     facts = facts_for(
-        intake(visa_type="visit"), Known(findings=[], latest_visit=visit(visa_type="unknown"))
+        intake(visa_type="visit"),
+        Known(findings=[], latest_visit=visit(visa_type="unknown"), outside_facts={}),
     )
     assert facts["application.visa_type"] == "visit"
 
@@ -159,7 +161,9 @@ def test_a_tourist_offered_a_job_in_the_field_holds_a_visit_visa_for_work():
 
 def test_the_reason_names_the_visa_the_field_found():
     case = intake(visa_type="work")
-    facts = facts_for(case, Known(findings=[], latest_visit=visit(visa_type="tourist")))
+    facts = facts_for(
+        case, Known(findings=[], latest_visit=visit(visa_type="tourist"), outside_facts={})
+    )
     [reason] = [
         s.reason for s in evaluate(DEFAULT, facts, "en").fired if s.id == "visit_visa_for_work"
     ]

@@ -36,6 +36,11 @@ def row(number, nik="3204124503990001", name="Siti Nurhaliza", **overrides):
         "age_doubted": "",
         "priority": "normal",
         "due_date": "",
+        "recruiter_name": "",
+        "recruiter_phone": "",
+        "recruiter_agency": "",
+        "recruiter_handle": "",
+        "recruiter_account": "",
     }
     values.update(overrides)
     return ",".join(f'"{values[c]}"' for c in COLUMNS)

@@ -6,7 +6,7 @@ from fieldcheck.security import PUBLIC
 from tests import factories
 from tests.helpers import main_text, parse
 
-ROLES = ["admin", "intake", "field", "registry", "supervisor", "passport"]
+ROLES = ["admin", "intake", "field", "registry", "supervisor", "passport", "analyst"]
 EVERYONE = set(ROLES)
 
 # page -> roles that may open it (everyone else: 403)
@@ -109,6 +109,7 @@ MENUS = {
     "registry": ["Home", "Registry questions", "Password"],
     "supervisor": ["Home", "Review", "Cases", "Phones", "Password"],
     "passport": ["Home", "Verify", "My verifications", "Password"],
+    "analyst": ["Home", "Recruiters", "Password"],
 }
 
 

@@ -1,0 +1,420 @@
+"""What the recruiters' pages and links read. Another office's case is read only as its
+office, state, decision and date: its applicant's data never leaves its office."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import peewee
+from peewee import fn
+
+from fieldcheck.domain import case_states, roles
+from fieldcheck.domain import recruiters as rules
+from fieldcheck.models import (
+    Agency,
+    Case,
+    Decision,
+    FieldVisit,
+    Office,
+    Recruiter,
+    RecruiterIdentifier,
+    RecruiterLink,
+)
+
+# The case rows a recruiter's or an agency's page lists at most (the newest; counts are whole).
+MAX_ROWS = 500
+# Roles that read whole cases of their own office on these pages; everyone else (the analyst)
+# reads every case as office, state, decision and date.
+OFFICE_READERS = (roles.ADMIN, roles.INTAKE, roles.SUPERVISOR)
+
+
+# --- what linking reads ------------------------------------------------------------------------
+
+
+def link_of(case_id: int, source: str) -> RecruiterLink | None:
+    return RecruiterLink.get_or_none(
+        (RecruiterLink.case == case_id) & (RecruiterLink.source == source)
+    )
+
+
+def agency_by_key(key: str) -> Agency | None:
+    return Agency.get_or_none(Agency.key == key)
+
+
+def holders(identifiers) -> dict[rules.Identifier, int]:
+    """The recruiters already holding some of these identifiers (identifier -> recruiter id)."""
+    if not identifiers:
+        return {}
+    condition = None
+    for identifier in identifiers:
+        one = (RecruiterIdentifier.kind == identifier.kind) & (
+            RecruiterIdentifier.value == identifier.value
+        )
+        condition = one if condition is None else condition | one
+    query = RecruiterIdentifier.select(
+        RecruiterIdentifier.kind, RecruiterIdentifier.value, RecruiterIdentifier.recruiter
+    ).where(condition)
+    return {rules.Identifier(kind, value): rid for kind, value, rid in query.tuples()}
+
+
+def recruiter_in_case_named(case_id: int, folded: str | None) -> Recruiter | None:
+    """A recruiter the case already names under this (folded) name."""
+    if not folded:
+        return None
+    query = (
+        RecruiterLink.select(RecruiterLink.name, RecruiterLink.recruiter)
+        .where((RecruiterLink.case == case_id) & RecruiterLink.recruiter.is_null(False))
+        .tuples()
+    )
+    for name, recruiter_id in query:
+        if rules.fold_name(name) == folded:
+            return Recruiter.get_by_id(recruiter_id)
+    return None
+
+
+def _recruiters_of(case_id: int):
+    return RecruiterLink.select(RecruiterLink.recruiter).where(
+        (RecruiterLink.case == case_id) & RecruiterLink.recruiter.is_null(False)
+    )
+
+
+def _refused_id():
+    return peewee.Case(None, ((Case.state == case_states.REFUSED, Case.id),))
+
+
+def ties_of_case(case_id: int) -> rules.Ties:
+    """What the recruiters a case names are tied to in other cases, of every office."""
+    other, offices, refused = (
+        RecruiterLink.select(
+            fn.COUNT(fn.DISTINCT(Case.id)),
+            fn.COUNT(fn.DISTINCT(Case.office)),
+            fn.COUNT(fn.DISTINCT(_refused_id())),
+        )
+        .join(Case, on=(RecruiterLink.case == Case.id))
+        .where(RecruiterLink.recruiter.in_(_recruiters_of(case_id)) & (Case.id != case_id))
+        .tuples()
+        .first()
+    )
+    return rules.Ties(other or 0, offices or 0, refused or 0)
+
+
+def cases_naming_a_recruiter():
+    """Every case whose intake named a recruiter or an agency (for linking what came before)."""
+    named = None
+    for answer in rules.ANSWERS:
+        one = getattr(Case, answer).is_null(False)
+        named = one if named is None else named | one
+    return Case.select().where(named).order_by(Case.id).iterator()
+
+
+def visits_with_interviews():
+    """(case, visit uuid, interview answers) for every visit (for linking what came before)."""
+    import json
+
+    query = (
+        FieldVisit.select(FieldVisit.uuid, FieldVisit.interview, Case)
+        .join(Case)
+        .order_by(FieldVisit.id)
+    )
+    for visit in query.iterator():
+        yield visit.case, visit.uuid, json.loads(visit.interview or "{}")
+
+
+# --- the case page -----------------------------------------------------------------------------
+
+
+@dataclass
+class Named:
+    """A recruiter or an agency a case names, and what the recruiter is tied to elsewhere."""
+
+    recruiter_id: int | None
+    name: str | None
+    agency_id: int | None
+    agency_name: str | None
+    ties: rules.Ties = field(default_factory=rules.Ties)
+
+
+def named_in_case(case_id: int) -> list[Named]:
+    """The recruiters and agencies a case names, each once, with their ties to other cases."""
+    links = (
+        RecruiterLink.select(RecruiterLink, Recruiter, Agency)
+        .join(Recruiter, peewee.JOIN.LEFT_OUTER, on=(RecruiterLink.recruiter == Recruiter.id))
+        .switch(RecruiterLink)
+        .join(Agency, peewee.JOIN.LEFT_OUTER, on=(RecruiterLink.agency == Agency.id))
+        .where(RecruiterLink.case == case_id)
+        .order_by(RecruiterLink.id)
+    )
+    named: dict[tuple, Named] = {}
+    for link in links:
+        key = ("r", link.recruiter_id) if link.recruiter_id else ("a", link.agency_id)
+        if key not in named:
+            named[key] = Named(
+                link.recruiter_id,
+                link.recruiter.name if link.recruiter_id else None,
+                link.agency_id,
+                link.agency.name if link.agency_id else None,
+            )
+        elif named[key].agency_id is None and link.agency_id:
+            named[key].agency_id, named[key].agency_name = link.agency_id, link.agency.name
+    ids = [n.recruiter_id for n in named.values() if n.recruiter_id]
+    if ids:
+        query = (
+            RecruiterLink.select(
+                RecruiterLink.recruiter,
+                fn.COUNT(fn.DISTINCT(Case.id)),
+                fn.COUNT(fn.DISTINCT(Case.office)),
+                fn.COUNT(fn.DISTINCT(_refused_id())),
+            )
+            .join(Case, on=(RecruiterLink.case == Case.id))
+            .where(RecruiterLink.recruiter.in_(ids) & (Case.id != case_id))
+            .group_by(RecruiterLink.recruiter)
+            .tuples()
+        )
+        for rid, other, offices, refused in query:
+            named[("r", rid)].ties = rules.Ties(other, offices, refused)
+    return list(named.values())
+
+
+# --- a recruiter's page and network ------------------------------------------------------------
+
+
+@dataclass
+class CaseRow:
+    """One case on a recruiter's or an agency's page. `own`: of the reader's office, and then
+    with its application number and applicant; otherwise office, state, decision and date."""
+
+    case_id: int
+    office: str
+    state: str
+    decision: str | None
+    on: date
+    via: str  # intake / visit
+    own: bool = False
+    application_number: str | None = None
+    applicant_name: str | None = None
+
+
+@dataclass
+class RecruiterPage:
+    """What a recruiter's page shows: who (names, identifiers, agencies), the cases, counts,
+    and the other recruiters tied to them by a case or an agency."""
+
+    recruiter: Recruiter
+    names: list[str]
+    identifiers: list[RecruiterIdentifier]
+    agencies: list[Agency]
+    rows: list[CaseRow]
+    total: int
+    offices: int
+    refused: int
+    related: list[tuple[Recruiter, set, set]]  # (recruiter, shared case ids, shared agency ids)
+
+
+def _own_office(reader) -> int | None:
+    """The office whose cases the reader reads whole here, or None (the analyst: none)."""
+    # The case list's scope for these roles (fieldcheck.cases.query.scope_of): their office.
+    return reader.office_id if reader.role in OFFICE_READERS else None
+
+
+def _case_rows(reader, links_where, limit: int = MAX_ROWS) -> tuple[list[CaseRow], dict]:
+    """The cases the links (`links_where`) point at, newest first, as the reader may see them,
+    and the counts over all of them (cases, offices, refused)."""
+    base = RecruiterLink.select().join(Case, on=(RecruiterLink.case == Case.id)).where(links_where)
+    total, offices, refused = (
+        base.select(
+            fn.COUNT(fn.DISTINCT(Case.id)),
+            fn.COUNT(fn.DISTINCT(Case.office)),
+            fn.COUNT(fn.DISTINCT(_refused_id())),
+        )
+        .tuples()
+        .first()
+    )
+    # Only what may cross offices is selected here: no applicant column.
+    query = (
+        RecruiterLink.select(
+            Case.id, Office.name, Case.office, Case.state, Case.created_at, RecruiterLink.source
+        )
+        .join(Case, on=(RecruiterLink.case == Case.id))
+        .join(Office, on=(Case.office == Office.id))
+        .where(links_where)
+        .order_by(Case.created_at.desc(), Case.id.desc(), RecruiterLink.id)
+        .tuples()
+    )
+    rows: dict[int, CaseRow] = {}
+    for case_id, office_name, office_id, state, created_at, source in query:
+        if case_id in rows:
+            continue
+        if len(rows) >= limit:
+            break
+        row = CaseRow(case_id, office_name, state, None, created_at.date(), source.split(":")[0])
+        row.own = office_id == _own_office(reader)
+        rows[case_id] = row
+    _add_decisions(rows)
+    _add_applicants(rows)
+    return list(rows.values()), {"total": total, "offices": offices, "refused": refused}
+
+
+def _add_decisions(rows: dict[int, CaseRow]):
+    """Each case's latest decision (verified / refused, or revoked), dated by it."""
+    if not rows:
+        return
+    query = (
+        Decision.select(Decision.case, Decision.outcome, Decision.decided_at, Decision.revoked_at)
+        .where(Decision.case.in_(list(rows)))
+        .order_by(Decision.decided_at, Decision.id)
+        .tuples()
+    )
+    for case_id, outcome, decided_at, revoked_at in query:
+        row = rows[case_id]
+        row.decision = "revoked" if revoked_at else outcome
+        row.on = (revoked_at or decided_at).date()
+
+
+def _add_applicants(rows: dict[int, CaseRow]):
+    """The application number and applicant of the reader's own office's cases only."""
+    own = [case_id for case_id, row in rows.items() if row.own]
+    if not own:
+        return
+    query = (
+        Case.select(Case.id, Case.application_number, Case.applicant_name)
+        .where(Case.id.in_(own))
+        .tuples()
+    )
+    for case_id, number, name in query:
+        rows[case_id].application_number, rows[case_id].applicant_name = number, name
+
+
+def recruiter(recruiter_id: int) -> Recruiter | None:
+    """A recruiter by id; one merged into another is that other (followed to the end)."""
+    found = Recruiter.get_or_none(Recruiter.id == recruiter_id)
+    for _ in range(20):
+        if found is None or found.merged_into_id is None:
+            break
+        found = Recruiter.get_or_none(Recruiter.id == found.merged_into_id)
+    return found
+
+
+def recruiter_page(reader, found: Recruiter) -> RecruiterPage:
+    """A recruiter's page as the reader may see it."""
+    rows, counts = _case_rows(reader, RecruiterLink.recruiter == found.id)
+    identifiers = list(
+        RecruiterIdentifier.select()
+        .where(RecruiterIdentifier.recruiter == found.id)
+        .order_by(RecruiterIdentifier.kind, RecruiterIdentifier.id)
+    )
+    links = list(
+        RecruiterLink.select(RecruiterLink.name, RecruiterLink.agency, RecruiterLink.case).where(
+            RecruiterLink.recruiter == found.id
+        )
+    )
+    names = sorted({link.name for link in links if link.name})
+    agency_ids = {link.agency_id for link in links if link.agency_id}
+    agencies = list(Agency.select().where(Agency.id.in_(agency_ids)).order_by(Agency.name))
+    return RecruiterPage(
+        found,
+        names,
+        identifiers,
+        agencies,
+        rows,
+        counts["total"],
+        counts["offices"],
+        counts["refused"],
+        _related(found.id, {link.case_id for link in links}, agency_ids),
+    )
+
+
+MAX_RELATED = 8
+
+
+def _related(recruiter_id: int, case_ids: set, agency_ids: set) -> list:
+    """Other recruiters named in the same cases or for the same agencies (at most
+    MAX_RELATED, the most shared first)."""
+    if not case_ids and not agency_ids:
+        return []
+    ties = RecruiterLink.case.in_(list(case_ids)) if case_ids else None
+    if agency_ids:
+        by_agency = RecruiterLink.agency.in_(list(agency_ids))
+        ties = by_agency if ties is None else ties | by_agency
+    query = (
+        RecruiterLink.select(RecruiterLink.recruiter, RecruiterLink.case, RecruiterLink.agency)
+        .where(
+            ties
+            & RecruiterLink.recruiter.is_null(False)
+            & (RecruiterLink.recruiter != recruiter_id)
+        )
+        .limit(2000)
+        .tuples()
+    )
+    shared: dict[int, tuple[set, set]] = {}
+    for rid, case_id, agency_id in query:
+        cases_, agencies_ = shared.setdefault(rid, (set(), set()))
+        if case_id in case_ids:
+            cases_.add(case_id)
+        if agency_id in agency_ids:
+            agencies_.add(agency_id)
+    best = sorted(shared, key=lambda r: (-len(shared[r][0]) - len(shared[r][1]), r))
+    best = best[:MAX_RELATED]
+    people = {r.id: r for r in Recruiter.select().where(Recruiter.id.in_(best))}
+    return [(people[r], *shared[r]) for r in best if r in people]
+
+
+@dataclass
+class Listed:
+    """A recruiter in the list: how many cases name them, in how many offices, refused."""
+
+    recruiter: Recruiter
+    cases: int
+    offices: int
+    refused: int
+
+
+PAGE_SIZE = 50
+
+
+def recruiter_list(page: int = 1, min_cases: int = 1) -> tuple[list[Listed], bool]:
+    """Recruiters by how many cases name them, the most first (a page of PAGE_SIZE), and
+    whether there is a next page. Counts only: nothing of any applicant."""
+    cases_ = fn.COUNT(fn.DISTINCT(Case.id))
+    query = (
+        Recruiter.select(
+            Recruiter,
+            cases_.alias("cases"),
+            fn.COUNT(fn.DISTINCT(Case.office)).alias("offices"),
+            fn.COUNT(fn.DISTINCT(_refused_id())).alias("refused"),
+        )
+        .join(RecruiterLink, on=(RecruiterLink.recruiter == Recruiter.id))
+        .join(Case, on=(RecruiterLink.case == Case.id))
+        .where(Recruiter.merged_into.is_null())
+        .group_by(Recruiter.id)
+        .having(cases_ >= min_cases)
+        .order_by(cases_.desc(), Recruiter.id)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+    )
+    rows = [Listed(r, r.cases, r.offices, r.refused) for r in query]
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+@dataclass
+class AgencyPage:
+    agency: Agency
+    recruiters: list[Recruiter]
+    rows: list[CaseRow]
+    total: int
+    offices: int
+    refused: int
+
+
+def agency(agency_id: int) -> Agency | None:
+    return Agency.get_or_none(Agency.id == agency_id)
+
+
+def agency_page(reader, found: Agency) -> AgencyPage:
+    """An agency's page as the reader may see it: its recruiters and its cases."""
+    rows, counts = _case_rows(reader, RecruiterLink.agency == found.id)
+    recruiter_ids = RecruiterLink.select(RecruiterLink.recruiter).where(
+        (RecruiterLink.agency == found.id) & RecruiterLink.recruiter.is_null(False)
+    )
+    people = list(
+        Recruiter.select().where(Recruiter.id.in_(recruiter_ids)).order_by(Recruiter.name)
+    )
+    return AgencyPage(found, people, rows, counts["total"], counts["offices"], counts["refused"])

@@ -1,0 +1,172 @@
+"""Linking the recruiters and agencies a case names: each one function, audited.
+
+A case's intake (when it is made, by hand or by the CSV import: events.case_referred) and each
+of its visits (when the push stores it: events.visit_stored) name at most one recruiter and
+one agency. fieldcheck.domain.recruiters says which identifiers a mention has; here they find
+the recruiter that already holds them, or make one, and two recruiters they show to be one are
+merged. The links feed the case's risk signals through events.case_facts.
+"""
+
+from fieldcheck import events
+from fieldcheck.accounts import Actor
+from fieldcheck.audit import (  # the one vocabulary of actions
+    AGENCY_READ,
+    RECRUITER_LINK,
+    RECRUITER_MERGE,
+    RECRUITER_READ,
+)
+from fieldcheck.db import transaction
+from fieldcheck.domain import recruiters as rules
+from fieldcheck.models import Agency, Case, Recruiter, RecruiterIdentifier, RecruiterLink
+from fieldcheck.recruiters import queries
+
+INTAKE = "intake"
+
+
+def visit_source(uuid: str) -> str:
+    return f"visit:{uuid}"
+
+
+def link_mention(
+    actor: Actor, case: Case, source: str, mention: rules.Mention | None
+) -> RecruiterLink | None:
+    """Link a case's intake or visit (`source`) to the recruiter and agency it names: found by
+    their identifiers, made when new, merged when it shows two to be one. Once per source: a
+    second call for the same source changes nothing."""
+    if mention is None:
+        return None
+    with transaction():
+        if queries.link_of(case.id, source) is not None:
+            return None
+        agency = _agency(mention.agency, actor.at)
+        recruiter, made, merged = None, False, ()
+        if mention.names_a_recruiter:
+            recruiter, made, merged = _recruiter(actor, case, mention)
+        link = RecruiterLink.create(
+            case=case.id,
+            recruiter=recruiter,
+            agency=agency,
+            source=source,
+            name=mention.name,
+            created_at=actor.at,
+        )
+        subject = ("recruiter", recruiter.id) if recruiter else ("agency", agency.id)
+        actor.record(
+            RECRUITER_LINK,
+            subject,
+            {
+                "case": case.id,
+                "source": source,
+                "new": made,
+                "agency": agency.id if agency else None,
+                "identifiers": sorted({i.kind for i in rules.identifiers(mention)}),
+                "merged": list(merged),
+            },
+        )
+    return link
+
+
+def _agency(name: str | None, at) -> Agency | None:
+    key = rules.fold_agency(name)
+    if key is None:
+        return None
+    agency = queries.agency_by_key(key)
+    return agency or Agency.create(name=name, key=key, created_at=at)
+
+
+def _recruiter(actor: Actor, case: Case, mention: rules.Mention):
+    """The recruiter a mention is (made when new) and whether it was, and the ids merged."""
+    found = rules.identifiers(mention)
+    known = queries.holders(found)
+    plan = rules.plan_link(known)
+    made = False
+    if plan.recruiter is not None:
+        recruiter = Recruiter.get_by_id(plan.recruiter)
+    else:
+        # Nothing ties it elsewhere; within its own case the same name is the same person.
+        same = queries.recruiter_in_case_named(case.id, rules.fold_name(mention.name))
+        if same is not None:
+            recruiter = same
+        else:
+            recruiter = Recruiter.create(name=mention.name, created_at=actor.at)
+            made = True
+    for other in plan.merge:
+        _merge(actor, recruiter, other)
+    written = {
+        rules.PHONE: mention.phone,
+        rules.HANDLE: mention.handle,
+        rules.ACCOUNT: mention.account,
+        rules.NAME_AGENCY: f"{mention.name} | {mention.agency}",
+    }
+    for identifier in found:
+        if identifier not in known:
+            RecruiterIdentifier.create(
+                recruiter=recruiter,
+                kind=identifier.kind,
+                value=identifier.value,
+                written=(written[identifier.kind] or identifier.value)[:420],
+                created_at=actor.at,
+            )
+    if not recruiter.name and mention.name:
+        recruiter.name = mention.name
+        recruiter.save(only=[Recruiter.name])
+    return recruiter, made, plan.merge
+
+
+def _merge(actor: Actor, into: Recruiter, other_id: int):
+    """Recruiter `other_id` is `into`: its identifiers and links move, it keeps a pointer."""
+    RecruiterIdentifier.update(recruiter=into.id).where(
+        RecruiterIdentifier.recruiter == other_id
+    ).execute()
+    RecruiterLink.update(recruiter=into.id).where(RecruiterLink.recruiter == other_id).execute()
+    Recruiter.update(merged_into=into.id).where(Recruiter.id == other_id).execute()
+    Recruiter.update(merged_into=into.id).where(Recruiter.merged_into == other_id).execute()
+    actor.record(RECRUITER_MERGE, ("recruiter", into.id), {"merged": other_id})
+
+
+def intake_mention(case: Case) -> rules.Mention | None:
+    """The recruiter intake recorded on a case."""
+    return rules.mention_from({name: getattr(case, name) for name in rules.ANSWERS})
+
+
+@events.case_referred.connect
+def _link_a_new_case(case: Case, actor: Actor):
+    """What intake named, linked before the new case's risk is first evaluated."""
+    link_mention(actor, case, INTAKE, intake_mention(case))
+
+
+@events.visit_stored.connect
+def _link_a_visit(case: Case, actor: Actor, visit_uuid: str, interview: dict):
+    link_mention(actor, case, visit_source(visit_uuid), rules.mention_from(interview))
+
+
+@events.case_facts.connect
+def _recruiter_facts(case: Case) -> dict:
+    return rules.ties_facts(queries.ties_of_case(case.id))
+
+
+def link_all(actor: Actor) -> int:
+    """Link every case's intake and visit not linked yet (after the upgrade that brought
+    recruiters, for what was recorded before it); how many links were made. Risks are left as
+    they are: they change when the case next learns something."""
+    made = 0
+    for case in queries.cases_naming_a_recruiter():
+        made += link_mention(actor, case, INTAKE, intake_mention(case)) is not None
+    for case, uuid, interview in queries.visits_with_interviews():
+        mention = rules.mention_from(interview)
+        made += link_mention(actor, case, visit_source(uuid), mention) is not None
+    return made
+
+
+def record_read(actor: Actor, subject: tuple, rows) -> None:
+    """A recruiter's or an agency's page read: which cases it showed, and of those the ones
+    whose applicant it named (the reader's own office's). One INSERT, atomic on its own."""
+    action = RECRUITER_READ if subject[0] == "recruiter" else AGENCY_READ
+    actor.record(
+        action,
+        subject,
+        {
+            "cases": [row.case_id for row in rows],
+            "applicants_shown": [row.case_id for row in rows if row.own],
+        },
+    )

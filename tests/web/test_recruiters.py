@@ -1,0 +1,391 @@
+"""Recruiters and agencies linked across every case of every office (issue 16): the links, the
+risk signal they feed, the case page's count, the recruiter's page and network, and the
+headquarters analyst who reads them without any applicant's data."""
+
+import json
+import re
+
+import pytest
+
+from fieldcheck.clock import utcnow
+from fieldcheck.models import (
+    AuditEvent,
+    Case,
+    Decision,
+    FieldVisit,
+    Recruiter,
+    RecruiterLink,
+    Team,
+    User,
+)
+from tests import factories
+from tests.factories import Phone, submit
+from tests.helpers import Web, parse, squeeze
+
+PHONE_WAYS = ["0812-3456-7890", "+62 812 3456 7890", "6281234567890", "(0812) 34567890"]
+
+
+def office(code, name):
+    return factories.office(code=code, name=name)
+
+
+def refuse(app, case, supervisor):
+    """A case refused (as the review would leave it), without walking it there."""
+    with app.app_context():
+        Case.update(state="refused").where(Case.id == case.id).execute()
+        Decision.create(case=case.id, outcome="refused", supervisor=supervisor, decided_at=utcnow())
+
+
+@pytest.fixture
+def network(app):
+    """One recruiter named in five cases of three offices, written four ways; two of the
+    cases refused. Office A (Bandung) holds the newest case, which names the phone a fifth way."""
+    a = office("KANIM-BDG", "Kantor Imigrasi Bandung")
+    b = office("KANIM-JKT", "Kantor Imigrasi Jakarta Selatan")
+    c = office("KANIM-SBY", "Kantor Imigrasi Surabaya")
+    supervisor_a = factories.user("supervisor", "supervisor", a)
+    supervisor_b = factories.user("supervisor_b", "supervisor", b)
+    factories.user("intake", "intake", a)
+    factories.user("analyst", "analyst")
+    people = {
+        "a_old": factories.case(
+            a,
+            applicant_name="Neng Rina",
+            phone="+6285711110001",
+            recruiter_name="Bu Rina",
+            recruiter_phone=PHONE_WAYS[0],
+        ),
+        "b_refused": factories.case(
+            b,
+            applicant_name="Yuyun Wahyuni",
+            address="Jl. Melati 9, Tebet",
+            phone="+6281377776666",
+            recruiter_name="Rina",
+            recruiter_phone=PHONE_WAYS[1],
+            district="32.05.10",
+        ),
+        "b_open": factories.case(
+            b,
+            applicant_name="Euis Komariah",
+            address="Jl. Kenanga 3, Pancoran",
+            phone="+6285711110003",
+            recruiter_phone=PHONE_WAYS[2],
+            recruiter_handle="@rina.kerja",
+        ),
+        "c_refused": factories.case(
+            c,
+            applicant_name="Lilis Suryani",
+            address="Jl. Pemuda 12, Surabaya",
+            phone="+6285711110004",
+            recruiter_handle="rina.kerja",
+            recruiter_agency="PT Golden Sun",
+        ),
+    }
+    refuse(app, people["b_refused"], supervisor_b)
+    refuse(app, people["c_refused"], supervisor_b)
+    people["a_new"] = factories.case(
+        a,
+        applicant_name="Ai Susanti",
+        phone="+6285711110005",
+        recruiter_name="Ibu Rina",
+        recruiter_phone=PHONE_WAYS[3],
+    )
+    return {"offices": (a, b, c), "cases": people, "supervisor": supervisor_a}
+
+
+def fired(case) -> dict:
+    return {s["id"]: s for s in json.loads(Case.get_by_id(case.id).risk_signals)}
+
+
+def test_the_same_recruiter_written_five_ways_in_three_offices_is_one_recruiter(app, network):
+    with app.app_context():
+        linked = {link.recruiter_id for link in RecruiterLink.select()}
+        assert len(linked) == 1
+        (recruiter,) = Recruiter.select().where(Recruiter.merged_into.is_null())
+        assert recruiter.name == "Bu Rina"
+
+
+def test_a_new_case_tied_to_refused_cases_fires_the_high_weight_signal_with_its_reason(
+    app, network
+):
+    with app.app_context():
+        signals = fired(network["cases"]["a_new"])
+    tied = signals["recruiter_tied_to_refused_cases"]
+    assert tied["weight"] >= 60
+    assert tied["reason"]["en"].startswith(
+        "The recruiter named in this case is also named in 2 case(s) whose application was "
+        "refused (of 4 other case(s) in 3 office(s))."
+    )
+    seen = signals["recruiter_seen_before"]["reason"]["en"]
+    assert "(the same phone, social-media handle or bank account, or the same name with the "
+    assert "already appears in 4 other case(s) in 3 office(s)." in seen
+    with app.app_context():
+        assert Case.get_by_id(network["cases"]["a_new"].id).risk_level == "high"
+
+
+def test_a_case_whose_recruiter_is_seen_nowhere_else_fires_neither(app, network):
+    lone = factories.case(network["offices"][0], recruiter_phone="0899 1234 5678")
+    with app.app_context():
+        assert not {"recruiter_seen_before", "recruiter_tied_to_refused_cases"} & set(fired(lone))
+
+
+def test_supervisors_see_the_link_count_on_the_case_page(app, network):
+    web = Web(app.test_client())
+    web.login("supervisor")
+    page = web.get(f"/cases/{network['cases']['a_new'].id}", headers={"Accept-Language": "en"}).text
+    ties = squeeze(parse(page).select_one("#case-recruiters .recruiter-ties").get_text())
+    assert ties == "This recruiter appears in 4 other cases in 3 offices (2 refused)."
+    link = parse(page).select_one("#case-recruiters a")
+    assert link["href"].startswith("/recruiters/")
+    indonesian = web.get(f"/cases/{network['cases']['a_new'].id}").text
+    ties = squeeze(parse(indonesian).select_one("#case-recruiters .recruiter-ties").get_text())
+    assert ties == "Perekrut ini muncul di 4 kasus lain di 3 kantor (2 ditolak)."
+
+
+def _applicants(app, cases) -> list[str]:
+    """What no other office may read of these cases: names, NIKs, addresses, phones."""
+    with app.app_context():
+        rows = [Case.get_by_id(c.id) for c in cases]
+    return [v for c in rows for v in (c.applicant_name, c.nik, c.address, c.phone) if v]
+
+
+def test_another_offices_case_appears_on_the_recruiter_page_only_as_office_state_decision_date(
+    app, network
+):
+    web = Web(app.test_client())
+    web.login("supervisor")
+    case_page = web.get(f"/cases/{network['cases']['a_new'].id}").text
+    href = parse(case_page).select_one("#case-recruiters a")["href"]
+    page = web.get(href, headers={"Accept-Language": "en"}).text
+    doc = parse(page)
+    others = doc.select("#recruiter-cases tr.other-office-case")
+    own = doc.select("#recruiter-cases tr.own-case")
+    assert len(others) == 3 and len(own) == 2
+    for row in others:
+        office_, state, decision, day, _via, application = [
+            squeeze(td.get_text()) for td in row.find_all("td")
+        ]
+        assert office_ in ("Kantor Imigrasi Jakarta Selatan", "Kantor Imigrasi Surabaya")
+        assert state in ("Referred", "Refused")
+        assert decision in ("Refused", "—")
+        assert re.search(r"\d{4}", day)
+        assert application == "another office's case"
+        assert row.find("a") is None  # no way into another office's case
+    others_data = _applicants(
+        app, [network["cases"][k] for k in ("b_refused", "b_open", "c_refused")]
+    )
+    text = doc.get_text(" ")
+    assert [value for value in others_data if value in page or value in text] == []
+    # The reader's own office's cases show their application and applicant.
+    assert {squeeze(r.find_all("td")[-1].get_text()).split(" · ")[1] for r in own} == {
+        "Neng Rina",
+        "Ai Susanti",
+    }
+    assert (
+        doc.select_one("#recruiter-summary")
+        .get_text(" ", strip=True)
+        .startswith("Named in 5 cases in 3 offices (2 refused)")
+    )
+
+
+def test_the_recruiter_page_draws_the_network_with_the_same_facts_as_its_table(app, network):
+    web = Web(app.test_client())
+    web.login("supervisor")
+    with app.app_context():
+        recruiter = Recruiter.get(Recruiter.merged_into.is_null())
+    doc = parse(web.get(f"/recruiters/{recruiter.id}", headers={"Accept-Language": "en"}).text)
+    svg = doc.select_one("svg.network-drawing")
+    assert svg["role"] == "img" and svg.find("title").get_text()
+    drawn = {squeeze(t.get_text()) for t in svg.select("g.network-node text")}
+    table = {squeeze(td.get_text()) for td in doc.select("#network-table td")}
+    assert {"+6281234567890", "rina.kerja", "PT Golden Sun", "Kantor Imigrasi Surabaya"} <= (
+        drawn & table
+    )
+    assert svg.select("line") and not svg.find(attrs={"style": True})
+    assert not doc.find("style") and not doc.find(attrs={"style": True})
+
+
+def test_reading_a_recruiter_page_is_audited_with_the_applicants_it_showed(app, network):
+    web = Web(app.test_client())
+    web.login("supervisor")
+    with app.app_context():
+        recruiter = Recruiter.get(Recruiter.merged_into.is_null())
+    web.get(f"/recruiters/{recruiter.id}")
+    web.get("/recruiters/")
+    with app.app_context():
+        read = AuditEvent.get(AuditEvent.action == "recruiter.read")
+        listed = AuditEvent.get(AuditEvent.action == "recruiter.list")
+    assert read.actor_name == "supervisor" and read.subject_id == str(recruiter.id)
+    shown = sorted(read.details_dict["applicants_shown"])
+    assert shown == sorted([network["cases"]["a_old"].id, network["cases"]["a_new"].id])
+    assert len(read.details_dict["cases"]) == 5
+    assert listed.details_dict["rows"] == 1
+
+
+def test_every_link_is_audited(app, network):
+    with app.app_context():
+        links = list(AuditEvent.select().where(AuditEvent.action == "recruiter.link"))
+    assert len(links) == 5
+    assert {e.details_dict["source"] for e in links} == {"intake"}
+    assert all("+62" not in e.details for e in links)  # kinds only, not the numbers
+
+
+def test_a_name_alone_never_links_two_cases(app):
+    a = office("KANIM-BDG", "Kantor Imigrasi Bandung")
+    first = factories.case(a, recruiter_name="Siti Aminah", recruiter_phone="0813 1111 2222")
+    second = factories.case(a, recruiter_name="Siti Aminah", recruiter_phone="0813 9999 8888")
+    third = factories.case(a, recruiter_name="Siti Aminah")
+    with app.app_context():
+        recruiters = {
+            RecruiterLink.get(RecruiterLink.case == c.id).recruiter_id
+            for c in (first, second, third)
+        }
+        assert len(recruiters) == 3
+        assert "recruiter_seen_before" not in fired(second)
+
+
+def test_a_mention_holding_two_recruiters_identifiers_merges_them(app):
+    a = office("KANIM-BDG", "Kantor Imigrasi Bandung")
+    by_phone = factories.case(a, recruiter_phone="0812 1111 0000")
+    by_handle = factories.case(a, recruiter_handle="@joko.kerja")
+    factories.case(a, recruiter_phone="+62 812 1111 0000", recruiter_handle="joko.kerja")
+    with app.app_context():
+        old = RecruiterLink.get(RecruiterLink.case == by_handle.id).recruiter_id
+        kept = RecruiterLink.get(RecruiterLink.case == by_phone.id).recruiter_id
+        assert old == kept  # the links moved
+        merged = AuditEvent.get(AuditEvent.action == "recruiter.merge")
+        loser = merged.details_dict["merged"]
+    web = Web(app.test_client())
+    factories.user("supervisor", "supervisor", a)
+    web.login("supervisor")
+    response = web.get(f"/recruiters/{loser}")
+    assert response.status_code == 301 and response.headers["Location"].endswith(f"/{kept}")
+
+
+def test_a_visit_naming_the_recruiter_links_the_case_and_counts_in_its_risk(app, client):
+    a = office("KANIM-BDG", "Kantor Imigrasi Bandung")
+    intake = factories.user("intake", "intake", a)
+    team = factories.team(a)
+    factories.user("field1", "field", a, team_=team)
+    earlier = factories.case(a, recruiter_handle="@rina.kerja")
+    case = factories.case(a)
+    with app.app_context():
+        from fieldcheck.cases import service
+
+        service.assign(factories.actor(intake), case, team)
+    op = submit(case.id)
+    op["payload"]["interview"].update(recruiter_handle="Rina.Kerja", recruiter_agency="PT Sinar")
+    assert Phone(client, "field1").push(op).json["results"][0]["status"] == "applied"
+    with app.app_context():
+        visit = FieldVisit.get(FieldVisit.case == case.id)
+        link = RecruiterLink.get(RecruiterLink.source == f"visit:{visit.uuid}")
+        assert link.recruiter_id == RecruiterLink.get(RecruiterLink.case == earlier.id).recruiter_id
+        assert link.agency.name == "PT Sinar"
+        assert "recruiter_seen_before" in fired(case)
+
+
+def test_the_link_command_links_what_was_recorded_before_and_nothing_twice(app, runner):
+    a = office("KANIM-BDG", "Kantor Imigrasi Bandung")
+    first = factories.case(a, recruiter_phone="0812 2222 3333")
+    factories.case(a, recruiter_phone="+6281222223333")
+    with app.app_context():
+        RecruiterLink.delete().execute()  # as a database upgraded from before recruiters
+    result = runner.invoke(args=["recruiters", "link"])
+    assert result.exit_code == 0 and "linked 2 " in result.output
+    assert "linked 0 " in runner.invoke(args=["recruiters", "link"]).output
+    with app.app_context():
+        assert RecruiterLink.select(RecruiterLink.recruiter).distinct().count() == 1
+        assert RecruiterLink.get(RecruiterLink.case == first.id).source == "intake"
+
+
+# --- the headquarters analyst ----------------------------------------------------------------
+
+
+def _arguments(app, network) -> dict:
+    """Seeded ids for every path argument of the app's GET routes."""
+    with app.app_context():
+        case_id = network["cases"]["b_refused"].id
+        team = Team.select().first()
+        return {
+            "case_id": case_id,
+            "recruiter_id": Recruiter.get(Recruiter.merged_into.is_null()).id,
+            "agency_id": RecruiterLink.get(RecruiterLink.agency.is_null(False)).agency_id,
+            "user_id": User.get(User.username == "supervisor").id,
+            "team_id": team.id if team else 1,
+            "report_id": "00000000-0000-0000-0000-000000000000",
+            "sha256": "0" * 64,
+            "filename": "css/app.css",
+        }
+
+
+OFFICE_CASE_PAGES = (
+    "cases.show",
+    "review.show",
+    "review.decision_record",
+    "field.case",
+    "registry.family_page",
+)
+
+
+def test_the_analyst_reads_every_get_route_and_no_applicant_data_in_any_answer(app, network):
+    web = Web(app.test_client())
+    web.login("analyst")
+    values = _arguments(app, network)
+    secrets = _applicants(app, network["cases"].values())
+    with app.app_context():
+        secrets += [c.nik for c in Case.select()]
+    leaked, statuses = {}, {}
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            path = re.sub(rf"<(?:\w+:)?{name}>", str(values[name]), path)
+        response = web.get(path)
+        statuses[rule.endpoint] = response.status_code
+        body = response.get_data(as_text=True)
+        found = [s for s in secrets if s in body]
+        if found:
+            leaked[path] = found
+    assert leaked == {}
+    assert {e: statuses[e] for e in OFFICE_CASE_PAGES} == dict.fromkeys(OFFICE_CASE_PAGES, 403)
+    assert statuses["recruiters.index"] == statuses["recruiters.show"] == 200
+    assert statuses["recruiters.agency"] == 200
+    assert statuses["cases.index"] == 403
+
+
+def test_the_analyst_sees_every_offices_cases_only_as_office_state_decision_date(app, network):
+    web = Web(app.test_client())
+    web.login("analyst")
+    recruiter = _arguments(app, network)["recruiter_id"]
+    doc = parse(web.get(f"/recruiters/{recruiter}", headers={"Accept-Language": "en"}).text)
+    assert len(doc.select("#recruiter-cases tr.other-office-case")) == 5
+    assert doc.select("#recruiter-cases tr.own-case") == []
+    listed = parse(web.get("/recruiters/").text).select("#recruiter-list tbody tr")
+    assert [squeeze(td.get_text()) for td in listed[0].find_all("td")][1:] == ["5", "3", "2"]
+
+
+def test_an_analyst_has_no_office_and_an_administrator_can_make_one(app):
+    factories.user("admin", "admin")
+    web = Web(app.test_client())
+    web.login("admin")
+    form = web.get("/admin/users/new").text
+    assert "analyst" in [o["value"] for o in parse(form).select("#role option")]
+    response = web.post(
+        "/admin/users/new",
+        {
+            "username": "hq.analyst",
+            "name": "Bayu Pratama",
+            "role": "analyst",
+            "team": "",
+            "agency": "",
+            "language": "",
+            "regions": "",
+            "password": "temporary-secret-1",
+        },
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        made = User.get(User.username == "hq.analyst")
+        assert made.role == "analyst" and made.office_id is None
+    assert web.get(f"/admin/users/{made.id}").status_code == 200
