@@ -1,4 +1,4 @@
-"""Recruiters named in cases: which answers are the same recruiter (fieldcheck.domain.recruiters)."""
+"""Recruiters named in cases: which answers are one recruiter (fieldcheck.domain.recruiters)."""
 
 import pytest
 from hypothesis import given

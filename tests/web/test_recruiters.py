@@ -195,7 +195,7 @@ def test_the_recruiter_page_draws_the_network_with_the_same_facts_as_its_table(a
         recruiter = Recruiter.get(Recruiter.merged_into.is_null())
     doc = parse(web.get(f"/recruiters/{recruiter.id}", headers={"Accept-Language": "en"}).text)
     svg = doc.select_one("svg.network-drawing")
-    assert svg["role"] == "img" and svg.find("title").get_text()
+    assert svg["role"] == "group" and svg.find("title").get_text()
     drawn = {squeeze(t.get_text()) for t in svg.select("g.network-node text")}
     table = {squeeze(td.get_text()) for td in doc.select("#network-table td")}
     assert {"+6281234567890", "rina.kerja", "PT Golden Sun", "Kantor Imigrasi Surabaya"} <= (
