@@ -1084,10 +1084,14 @@ class Wrk:
         return latencies, wall, *spent(before, after), client_cpu
 
 
-def measure(server: Server, ids: list, rounds: int) -> dict:
-    """Sign the clients in, warm up, then the pages in rounds: per page its pooled figures."""
+def measure(
+    server: Server, ids: list, rounds: int, pages: tuple = PAGES, username: str = USERNAME
+) -> dict:
+    """Sign the clients in, warm up, then the pages in rounds: per page its pooled figures.
+    The first of `pages` is the floor (bench/recruiters.py measures its own pages with it)."""
     from fieldcheck.demo import DEMO_PASSWORD
 
+    PAGES, USERNAME = pages, username  # noqa: N806  (this call's pages and reader)
     clients = [Client(server.port) for _ in range(CLIENTS)]
     progress(f"signing {CLIENTS} clients in as {USERNAME}")
     for client in clients:
@@ -1180,7 +1184,7 @@ def verdict(ok: bool) -> str:
 
 
 def report(backend: str, figures: dict) -> list[tuple]:
-    floor = figures[PAGES[0][0]]
+    floor = next(iter(figures.values()))  # the first page measured is the floor
     floor_p95 = p95(floor["latencies"])
     lines = []
     for name, got in figures.items():

@@ -7,6 +7,8 @@ the recruiter that already holds them, or make one, and two recruiters they show
 merged. The links feed the case's risk signals through events.case_facts.
 """
 
+import itertools
+
 from fieldcheck import events
 from fieldcheck.accounts import Actor
 from fieldcheck.audit import (  # the one vocabulary of actions
@@ -15,7 +17,7 @@ from fieldcheck.audit import (  # the one vocabulary of actions
     RECRUITER_MERGE,
     RECRUITER_READ,
 )
-from fieldcheck.db import transaction
+from fieldcheck.db import database, transaction
 from fieldcheck.domain import recruiters as rules
 from fieldcheck.models import Agency, Case, Recruiter, RecruiterIdentifier, RecruiterLink
 from fieldcheck.recruiters import queries
@@ -145,16 +147,25 @@ def _recruiter_facts(case: Case) -> dict:
     return rules.ties_facts(queries.ties_of_case(case.id))
 
 
+BATCH = 500  # mentions linked a transaction by link_all
+
+
 def link_all(actor: Actor) -> int:
     """Link every case's intake and visit not linked yet (after the upgrade that brought
-    recruiters, for what was recorded before it); how many links were made. Risks are left as
-    they are: they change when the case next learns something."""
+    recruiters, for what was recorded before it), BATCH a transaction; how many links were
+    made. Risks are left as they are: they change when the case next learns something."""
+    mentions = itertools.chain(
+        ((case, INTAKE, intake_mention(case)) for case in queries.cases_naming_a_recruiter()),
+        (
+            (case, visit_source(uuid), rules.mention_from(interview))
+            for case, uuid, interview in queries.visits_with_interviews()
+        ),
+    )
     made = 0
-    for case in queries.cases_naming_a_recruiter():
-        made += link_mention(actor, case, INTAKE, intake_mention(case)) is not None
-    for case, uuid, interview in queries.visits_with_interviews():
-        mention = rules.mention_from(interview)
-        made += link_mention(actor, case, visit_source(uuid), mention) is not None
+    while batch := list(itertools.islice(mentions, BATCH)):
+        with database.atomic():
+            for case, source, mention in batch:
+                made += link_mention(actor, case, source, mention) is not None
     return made
 
 
