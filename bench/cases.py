@@ -548,7 +548,8 @@ class RiskCache:
             data["age_doubted"],
         )
         if key not in self.seen:
-            case = SimpleNamespace(id=None, **data)
+            # The answers intake may leave out (issue 15) are None, as create_case stores them.
+            case = SimpleNamespace(id=None, job_offer_channel=None, costs_paid_by=None, **data)
             case.documents = json.dumps(data["documents"])
             service.evaluate_risk(case)
             risk = (case.risk_score, case.risk_level, case.risk_signals, case.rules_version)

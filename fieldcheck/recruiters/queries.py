@@ -40,8 +40,9 @@ def agency_by_key(key: str) -> Agency | None:
     return Agency.get_or_none(Agency.key == key)
 
 
-def holders(identifiers) -> dict[rules.Identifier, int]:
-    """The recruiters already holding some of these identifiers (identifier -> recruiter id)."""
+def holding(identifiers) -> dict[rules.Identifier, Recruiter]:
+    """The recruiters already holding some of these identifiers (identifier -> recruiter, with
+    its id and name only)."""
     if not identifiers:
         return {}
     condition = None
@@ -50,10 +51,18 @@ def holders(identifiers) -> dict[rules.Identifier, int]:
             RecruiterIdentifier.value == identifier.value
         )
         condition = one if condition is None else condition | one
-    query = RecruiterIdentifier.select(
-        RecruiterIdentifier.kind, RecruiterIdentifier.value, RecruiterIdentifier.recruiter
-    ).where(condition)
-    return {rules.Identifier(kind, value): rid for kind, value, rid in query.tuples()}
+    query = (
+        RecruiterIdentifier.select(
+            RecruiterIdentifier.kind, RecruiterIdentifier.value, Recruiter.id, Recruiter.name
+        )
+        .join(Recruiter, on=(RecruiterIdentifier.recruiter == Recruiter.id))
+        .where(condition)
+        .tuples()
+    )
+    return {
+        rules.Identifier(kind, value): Recruiter(id=rid, name=name)
+        for kind, value, rid, name in query
+    }
 
 
 def recruiter_in_case_named(case_id: int, folded: str | None) -> Recruiter | None:
@@ -215,51 +224,99 @@ def _own_office(reader) -> int | None:
     return reader.office_id if reader.role in OFFICE_READERS else None
 
 
-def _case_rows(reader, links_where, limit: int = MAX_ROWS) -> tuple[list[CaseRow], dict]:
-    """The cases the links (`links_where`) point at, newest first, as the reader may see them,
-    and the counts over all of them (cases, offices, refused)."""
-    base = RecruiterLink.select().join(Case, on=(RecruiterLink.case == Case.id)).where(links_where)
+DECIDED = (case_states.VERIFIED, case_states.REFUSED, case_states.REVOKED)
+
+
+@dataclass
+class _Links:
+    """What the links of a recruiter or an agency give its page, read in one statement."""
+
+    rows: list[CaseRow]
+    counts: dict
+    names: set = field(default_factory=set)
+    agencies: dict = field(default_factory=dict)  # id -> name
+    case_ids: set = field(default_factory=set)
+
+
+def _case_rows(reader, links_where, limit: int = MAX_ROWS) -> _Links:
+    """The cases the links (`links_where`) point at, newest first, as the reader may see them
+    (at most `limit`), the counts over all of them (cases, offices, refused), and the names
+    and agencies the links give."""
+    own_office = _own_office(reader)
+    # Only what may cross offices is selected here: no applicant column.
+    query = (
+        RecruiterLink.select(
+            Case.id,
+            Office.name,
+            Case.office,
+            Case.state,
+            Case.created_at,
+            RecruiterLink.source,
+            RecruiterLink.name,
+            RecruiterLink.agency,
+            Agency.name,
+        )
+        .join(Case, on=(RecruiterLink.case == Case.id))
+        .join(Office, on=(Case.office == Office.id))
+        .switch(RecruiterLink)
+        .join(Agency, peewee.JOIN.LEFT_OUTER, on=(RecruiterLink.agency == Agency.id))
+        .where(links_where)
+        .order_by(Case.created_at.desc(), Case.id.desc(), RecruiterLink.id)
+        .limit(2 * limit + 1)  # a case is linked from its intake and its visits
+        .tuples()
+    )
+    found = _Links([], {})
+    rows: dict[int, CaseRow] = {}
+    offices, refused, fetched = set(), set(), 0
+    for case_id, office_name, office_id, state, created_at, source, name, *agency in query:
+        fetched += 1
+        found.names.add(name)
+        found.agencies[agency[0]] = agency[1]
+        offices.add(office_id)
+        if state == case_states.REFUSED:
+            refused.add(case_id)
+        if case_id in rows or len(rows) >= limit:
+            continue
+        row = CaseRow(case_id, office_name, state, None, created_at.date(), source.split(":")[0])
+        row.own = office_id == own_office
+        rows[case_id] = row
+    found.names.discard(None)
+    found.agencies.pop(None, None)
+    found.case_ids = set(rows)
+    if fetched <= 2 * limit:  # every link was read: count them here
+        found.counts = {"total": len(rows), "offices": len(offices), "refused": len(refused)}
+    else:
+        found.counts = _counts(links_where)
+    _add_decisions(rows)
+    _add_applicants(rows)
+    found.rows = list(rows.values())
+    return found
+
+
+def _counts(links_where) -> dict:
+    """Cases, offices and refused cases the links point at, counted by the database."""
     total, offices, refused = (
-        base.select(
+        RecruiterLink.select(
             fn.COUNT(fn.DISTINCT(Case.id)),
             fn.COUNT(fn.DISTINCT(Case.office)),
             fn.COUNT(fn.DISTINCT(_refused_id())),
         )
+        .join(Case, on=(RecruiterLink.case == Case.id))
+        .where(links_where)
         .tuples()
         .first()
     )
-    # Only what may cross offices is selected here: no applicant column.
-    query = (
-        RecruiterLink.select(
-            Case.id, Office.name, Case.office, Case.state, Case.created_at, RecruiterLink.source
-        )
-        .join(Case, on=(RecruiterLink.case == Case.id))
-        .join(Office, on=(Case.office == Office.id))
-        .where(links_where)
-        .order_by(Case.created_at.desc(), Case.id.desc(), RecruiterLink.id)
-        .tuples()
-    )
-    rows: dict[int, CaseRow] = {}
-    for case_id, office_name, office_id, state, created_at, source in query:
-        if case_id in rows:
-            continue
-        if len(rows) >= limit:
-            break
-        row = CaseRow(case_id, office_name, state, None, created_at.date(), source.split(":")[0])
-        row.own = office_id == _own_office(reader)
-        rows[case_id] = row
-    _add_decisions(rows)
-    _add_applicants(rows)
-    return list(rows.values()), {"total": total, "offices": offices, "refused": refused}
+    return {"total": total, "offices": offices, "refused": refused}
 
 
 def _add_decisions(rows: dict[int, CaseRow]):
-    """Each case's latest decision (verified / refused, or revoked), dated by it."""
-    if not rows:
+    """Each decided case's latest decision (verified / refused, or revoked), dated by it."""
+    decided = [case_id for case_id, row in rows.items() if row.state in DECIDED]
+    if not decided:
         return
     query = (
         Decision.select(Decision.case, Decision.outcome, Decision.decided_at, Decision.revoked_at)
-        .where(Decision.case.in_(list(rows)))
+        .where(Decision.case.in_(decided))
         .order_by(Decision.decided_at, Decision.id)
         .tuples()
     )
@@ -295,30 +352,26 @@ def recruiter(recruiter_id: int) -> Recruiter | None:
 
 def recruiter_page(reader, found: Recruiter) -> RecruiterPage:
     """A recruiter's page as the reader may see it."""
-    rows, counts = _case_rows(reader, RecruiterLink.recruiter == found.id)
+    links = _case_rows(reader, RecruiterLink.recruiter == found.id)
     identifiers = list(
         RecruiterIdentifier.select()
         .where(RecruiterIdentifier.recruiter == found.id)
         .order_by(RecruiterIdentifier.kind, RecruiterIdentifier.id)
     )
-    links = list(
-        RecruiterLink.select(RecruiterLink.name, RecruiterLink.agency, RecruiterLink.case).where(
-            RecruiterLink.recruiter == found.id
-        )
+    agencies = sorted(
+        (Agency(id=agency_id, name=name) for agency_id, name in links.agencies.items()),
+        key=lambda agency: agency.name,
     )
-    names = sorted({link.name for link in links if link.name})
-    agency_ids = {link.agency_id for link in links if link.agency_id}
-    agencies = list(Agency.select().where(Agency.id.in_(agency_ids)).order_by(Agency.name))
     return RecruiterPage(
         found,
-        names,
+        sorted(links.names),
         identifiers,
         agencies,
-        rows,
-        counts["total"],
-        counts["offices"],
-        counts["refused"],
-        _related(found.id, {link.case_id for link in links}, agency_ids),
+        links.rows,
+        links.counts["total"],
+        links.counts["offices"],
+        links.counts["refused"],
+        _related(found.id, links.case_ids, set(links.agencies)),
     )
 
 
@@ -327,33 +380,30 @@ MAX_RELATED = 8
 
 def _related(recruiter_id: int, case_ids: set, agency_ids: set) -> list:
     """Other recruiters named in the same cases or for the same agencies (at most
-    MAX_RELATED, the most shared first)."""
-    if not case_ids and not agency_ids:
-        return []
-    ties = RecruiterLink.case.in_(list(case_ids)) if case_ids else None
-    if agency_ids:
-        by_agency = RecruiterLink.agency.in_(list(agency_ids))
-        ties = by_agency if ties is None else ties | by_agency
-    query = (
-        RecruiterLink.select(RecruiterLink.recruiter, RecruiterLink.case, RecruiterLink.agency)
-        .where(
-            ties
-            & RecruiterLink.recruiter.is_null(False)
-            & (RecruiterLink.recruiter != recruiter_id)
-        )
-        .limit(2000)
-        .tuples()
-    )
+    MAX_RELATED: those sharing cases first), each with the cases and agencies they share."""
+    others = RecruiterLink.recruiter.is_null(False) & (RecruiterLink.recruiter != recruiter_id)
     shared: dict[int, tuple[set, set]] = {}
-    for rid, case_id, agency_id in query:
-        cases_, agencies_ = shared.setdefault(rid, (set(), set()))
-        if case_id in case_ids:
-            cases_.add(case_id)
-        if agency_id in agency_ids:
-            agencies_.add(agency_id)
-    best = sorted(shared, key=lambda r: (-len(shared[r][0]) - len(shared[r][1]), r))
+    for ids, column in ((case_ids, RecruiterLink.case), (agency_ids, RecruiterLink.agency)):
+        if not ids or len(shared) >= MAX_RELATED:
+            continue
+        query = (
+            RecruiterLink.select(RecruiterLink.recruiter, RecruiterLink.case, RecruiterLink.agency)
+            .where(column.in_(list(ids)) & others)
+            .limit(MAX_RELATED * 4)
+            .tuples()
+        )
+        for rid, case_id, agency_id in query:
+            cases_, agencies_ = shared.setdefault(rid, (set(), set()))
+            if case_id in case_ids:
+                cases_.add(case_id)
+            if agency_id in agency_ids:
+                agencies_.add(agency_id)
+    if not shared:
+        return []
+    best = sorted(shared, key=lambda r: (-len(shared[r][0]), -len(shared[r][1]), r))
     best = best[:MAX_RELATED]
-    people = {r.id: r for r in Recruiter.select().where(Recruiter.id.in_(best))}
+    names = Recruiter.select(Recruiter.id, Recruiter.name).where(Recruiter.id.in_(best)).tuples()
+    people = {rid: Recruiter(id=rid, name=name) for rid, name in names}
     return [(people[r], *shared[r]) for r in best if r in people]
 
 
@@ -410,7 +460,8 @@ def agency(agency_id: int) -> Agency | None:
 
 def agency_page(reader, found: Agency) -> AgencyPage:
     """An agency's page as the reader may see it: its recruiters and its cases."""
-    rows, counts = _case_rows(reader, RecruiterLink.agency == found.id)
+    links = _case_rows(reader, RecruiterLink.agency == found.id)
+    rows, counts = links.rows, links.counts
     recruiter_ids = RecruiterLink.select(RecruiterLink.recruiter).where(
         (RecruiterLink.agency == found.id) & RecruiterLink.recruiter.is_null(False)
     )

@@ -79,11 +79,12 @@ def _agency(name: str | None, at) -> Agency | None:
 def _recruiter(actor: Actor, case: Case, mention: rules.Mention):
     """The recruiter a mention is (made when new) and whether it was, and the ids merged."""
     found = rules.identifiers(mention)
-    known = queries.holders(found)
+    holding = queries.holding(found)
+    known = {identifier: person.id for identifier, person in holding.items()}
     plan = rules.plan_link(known)
     made = False
     if plan.recruiter is not None:
-        recruiter = Recruiter.get_by_id(plan.recruiter)
+        recruiter = next(p for p in holding.values() if p.id == plan.recruiter)
     else:
         # Nothing ties it elsewhere; within its own case the same name is the same person.
         same = queries.recruiter_in_case_named(case.id, rules.fold_name(mention.name))

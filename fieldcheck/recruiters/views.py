@@ -38,7 +38,7 @@ def show(recruiter_id):
         abort(404)
     if found.id != recruiter_id:  # merged into another: that one's page
         return redirect(url_for("recruiters.show", recruiter_id=found.id), code=301)
-    page = queries.recruiter_page(current_user, found)
+    page = queries.recruiter_page(current_user._get_current_object(), found)
     service.record_read(_actor(), ("recruiter", found.id), page.rows)
     return render_template(
         "recruiters/show.html",
@@ -55,6 +55,6 @@ def agency(agency_id):
     found = queries.agency(agency_id)
     if found is None:
         abort(404)
-    page = queries.agency_page(current_user, found)
+    page = queries.agency_page(current_user._get_current_object(), found)
     service.record_read(_actor(), ("agency", found.id), page.rows)
     return render_template("recruiters/agency.html", page=page, labels=labels.for_reader())

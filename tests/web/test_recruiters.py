@@ -389,3 +389,113 @@ def test_an_analyst_has_no_office_and_an_administrator_can_make_one(app):
         made = User.get(User.username == "hq.analyst")
         assert made.role == "analyst" and made.office_id is None
     assert web.get(f"/admin/users/{made.id}").status_code == 200
+
+
+# --- where the recruiter is asked -------------------------------------------------------------
+
+
+def intake_form(**overrides):
+    form = {
+        "application_number": "2026-bdg-000901",
+        "application_date": "2026-11-01",
+        "applicant_name": "Siti Nurhaliza",
+        "nik": "3204 1245 0399 0001",
+        "sex": "F",
+        "birth_date": "1999-03-05",
+        "marital_status": "single",
+        "purpose": "work",
+        "destination_country": "KH",
+        "visa_type": "visit",
+        "referral_reasons": ["recruiter_suspected"],
+        "priority": "high",
+        "documents": ["ktp"],
+    }
+    form.update(overrides)
+    return form
+
+
+def test_intake_records_the_recruiter_and_the_case_page_shows_it(app, clock):
+    a = office("KANIM-BDG", "Kantor Imigrasi Bandung")
+    factories.user("intake", "intake", a)
+    factories.case(a, recruiter_handle="@rina.kerja")
+    web = Web(app.test_client())
+    web.login("intake")
+    response = web.post(
+        "/cases/new",
+        intake_form(
+            recruiter_name="  Bu   Rina ",
+            recruiter_phone="0812-3456-7890",
+            recruiter_agency="PT Golden Sun",
+            recruiter_handle="Rina.Kerja",
+            recruiter_account="1234-5678-90",
+        ),
+        page="/cases/new",
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        case = Case.get(Case.application_number == "2026-BDG-000901")
+        assert (case.recruiter_name, case.recruiter_phone) == ("Bu Rina", "+6281234567890")
+        assert "recruiter_seen_before" in fired(case)
+    page = parse(web.get(response.headers["Location"], headers={"Accept-Language": "en"}).text)
+    facts = squeeze(page.select_one("#intake-recruiter").get_text(" "))
+    assert "Bu Rina" in facts and "1234-5678-90" in facts and "PT Golden Sun" in facts
+    assert "appears in 1 other case in 1 office (0 refused)" in page.select_one(
+        "#case-recruiters"
+    ).get_text(" ")
+
+
+def test_intake_refuses_what_cannot_be_a_phone_or_an_account(app):
+    factories.user("intake", "intake")
+    web = Web(app.test_client())
+    web.login("intake")
+    response = web.post(
+        "/cases/new",
+        intake_form(recruiter_phone="abc", recruiter_account="12"),
+        page="/cases/new",
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 422
+    said = parse(response.text).get_text(" ")
+    assert "This is not a phone number." in said
+    assert "An account number has at least 6 digits." in said
+
+
+def test_the_csv_import_takes_the_recruiter_and_links_it(app):
+    from fieldcheck.cases.importer import COLUMNS
+
+    a = office("KANIM-BDG", "Kantor Imigrasi Bandung")
+    factories.user("intake", "intake", a)
+    factories.case(a, recruiter_phone="+62 812 9999 0000")
+    values = {
+        **{c: "" for c in COLUMNS},
+        "application_number": "CSV-1",
+        "application_date": "2026-10-20",
+        "applicant_name": "Lilis Suryani",
+        "nik": "3204124503990001",
+        "sex": "F",
+        "birth_date": "1999-03-05",
+        "marital_status": "single",
+        "purpose": "work",
+        "destination_country": "KH",
+        "visa_type": "visit",
+        "referral_reasons": "recruiter_suspected",
+        "priority": "normal",
+        "recruiter_name": "Pak Joko",
+        "recruiter_phone": "0812-9999-0000",
+    }
+    data = ",".join(COLUMNS) + "\n" + ",".join(f'"{values[c]}"' for c in COLUMNS) + "\n"
+    web = Web(app.test_client())
+    web.login("intake")
+    from io import BytesIO
+
+    response = web.post(
+        "/cases/import",
+        {"file": (BytesIO(data.encode()), "export.csv"), "mode": "valid_only", "import": "1"},
+        page="/cases/import",
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200 and response.text  # the import runs as it streams
+    with app.app_context():
+        case = Case.get(Case.application_number == "CSV-1")
+        assert case.recruiter_phone == "+6281299990000"
+        assert "recruiter_seen_before" in fired(case)
