@@ -73,7 +73,11 @@ def _agency(name: str | None, at) -> Agency | None:
     if key is None:
         return None
     agency = queries.agency_by_key(key)
-    return agency or Agency.create(name=name, key=key, created_at=at)
+    if agency is None:
+        # Another push may name the same new agency at the same moment: the first one stays.
+        Agency.insert(name=name, key=key, created_at=at).on_conflict_ignore().execute()
+        agency = queries.agency_by_key(key)
+    return agency
 
 
 def _recruiter(actor: Actor, case: Case, mention: rules.Mention):
@@ -103,13 +107,15 @@ def _recruiter(actor: Actor, case: Case, mention: rules.Mention):
     }
     for identifier in found:
         if identifier not in known:
-            RecruiterIdentifier.create(
-                recruiter=recruiter,
+            # A push linking the same new identifier at the same moment keeps it: the next
+            # mention naming both merges the two recruiters.
+            RecruiterIdentifier.insert(
+                recruiter=recruiter.id,
                 kind=identifier.kind,
                 value=identifier.value,
                 written=(written[identifier.kind] or identifier.value)[:420],
                 created_at=actor.at,
-            )
+            ).on_conflict_ignore().execute()
     if not recruiter.name and mention.name:
         recruiter.name = mention.name
         recruiter.save(only=[Recruiter.name])
