@@ -43,6 +43,8 @@ CHROMIUM = "/usr/bin/chromium"
 OFFICER = "field1"
 BAR_SCORE = 95
 TARGET_FIRST_LOAD = 60 * 1024
+# A folder to keep each page's last Lighthouse report in (JSON), to read why a score fell.
+REPORTS_DIR_ENV = "FIELDCHECK_BENCH_LIGHTHOUSE_DIR"
 MOBILE = {"width": 360, "height": 740}
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -331,7 +333,11 @@ def run(ctx) -> Result:
             for label, path in pages.items():
                 progress(f"Lighthouse {run_no + 1}/{ctx.runs}: {label} ({path})")
                 name, value = _signed_in(app, user_agent)
-                report = _lighthouse(base + path, f"{name}={value}", ctx.workdir / "lh.json")
+                kept = os.environ.get(REPORTS_DIR_ENV)  # the whole report, to read why
+                out = Path(kept) / f"lighthouse-{path.strip('/').replace('/', '-')}.json"
+                report = _lighthouse(
+                    base + path, f"{name}={value}", out if kept else ctx.workdir / "lh.json"
+                )
                 for category, score in _scores(report).items():
                     scores[label][category].append(score)
                 last[label] = report

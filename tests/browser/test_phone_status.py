@@ -118,6 +118,29 @@ def test_the_phone_says_when_it_is_offline(live_server, open_page, locale):
     notice.wait_for(state="hidden")
 
 
+def test_storage_is_said_in_plain_words_with_one_thing_to_do(live_server, open_page, locale):
+    """How much the phone holds and whether it may lose it, at the foot of the list where its
+    appearing moves nothing; "Keep the data on this phone" asks the browser to keep it."""
+    (user,), _ = officer_with_cases(live_server, cases=1)
+    page = new_phone(open_page, live_server, user, locale)
+    box, keep = page.locator("#storage"), page.locator("#storage-keep")
+    box.wait_for(state="visible")
+    used = re.escape(script_text(page, "storage_used")).replace(r"%\(used\)s", r"[\d.,]+ MB")
+    at_risk, kept = script_text(page, "storage_at_risk"), script_text(page, "storage_kept")
+    assert re.fullmatch(f"{used} {re.escape(at_risk)}", page.locator("#storage-info").inner_text())
+    assert keep.is_visible() and keep.bounding_box()["height"] >= 44
+    below = page.locator("#sent").bounding_box()  # after the lists, not above them
+    assert box.bounding_box()["y"] > below["y"]
+
+    keep.click()  # the browser grants it, or says no: either way the phone says which
+    refused, message = script_text(page, "storage_refused"), page.locator("#storage-message")
+    wait_until(page, lambda: keep.is_hidden() or message.is_visible())
+    if keep.is_hidden():
+        assert page.locator("#storage-info").inner_text().endswith(kept)
+    else:
+        assert message.inner_text() == refused
+
+
 def test_a_revoked_phone_loses_its_case_data_but_keeps_unsent_findings(
     live_server, open_page, locale
 ):
