@@ -205,6 +205,15 @@ def _lighthouse(url: str, cookie: str, out: Path) -> dict:
     return report
 
 
+def _report_path(ctx, path: str) -> Path:
+    """Where Lighthouse writes a page's report: kept in FIELDCHECK_BENCH_LIGHTHOUSE_DIR when
+    that is set (the last run of each page), else in the bench's scratch folder."""
+    kept = os.environ.get(REPORTS_DIR_ENV)
+    if not kept:
+        return ctx.workdir / "lh.json"
+    return Path(kept) / f"lighthouse-{path.strip('/').replace('/', '-')}.json"
+
+
 def _scores(report: dict) -> dict:
     return {name: report["categories"][name]["score"] * 100 for name in CATEGORIES}
 
@@ -333,11 +342,7 @@ def run(ctx) -> Result:
             for label, path in pages.items():
                 progress(f"Lighthouse {run_no + 1}/{ctx.runs}: {label} ({path})")
                 name, value = _signed_in(app, user_agent)
-                kept = os.environ.get(REPORTS_DIR_ENV)  # the whole report, to read why
-                out = Path(kept) / f"lighthouse-{path.strip('/').replace('/', '-')}.json"
-                report = _lighthouse(
-                    base + path, f"{name}={value}", out if kept else ctx.workdir / "lh.json"
-                )
+                report = _lighthouse(base + path, f"{name}={value}", _report_path(ctx, path))
                 for category, score in _scores(report).items():
                     scores[label][category].append(score)
                 last[label] = report
