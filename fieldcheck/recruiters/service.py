@@ -41,9 +41,12 @@ def link_mention(
         if queries.link_of(case.id, source) is not None:
             return None
         agency = _agency(mention.agency, actor.at)
+        found = rules.identifiers(mention)
         recruiter, made, merged = None, False, ()
         if mention.names_a_recruiter:
-            recruiter, made, merged = _recruiter(actor, case, mention)
+            recruiter, made, merged = _recruiter(actor, case, mention, found)
+        elif agency is None:  # an agency's name that folds to nothing ("PT."): no one named
+            return None
         link = RecruiterLink.create(
             case=case.id,
             recruiter=recruiter,
@@ -61,7 +64,7 @@ def link_mention(
                 "source": source,
                 "new": made,
                 "agency": agency.id if agency else None,
-                "identifiers": sorted({i.kind for i in rules.identifiers(mention)}),
+                "identifiers": sorted({i.kind for i in found}),
                 "merged": list(merged),
             },
         )
@@ -80,9 +83,9 @@ def _agency(name: str | None, at) -> Agency | None:
     return agency
 
 
-def _recruiter(actor: Actor, case: Case, mention: rules.Mention):
-    """The recruiter a mention is (made when new) and whether it was, and the ids merged."""
-    found = rules.identifiers(mention)
+def _recruiter(actor: Actor, case: Case, mention: rules.Mention, found: tuple):
+    """The recruiter a mention is (made when new, from its identifiers `found`), whether it
+    was made, and the ids merged into it."""
     holding = queries.holding(found)
     known = {identifier: person.id for identifier, person in holding.items()}
     plan = rules.plan_link(known)

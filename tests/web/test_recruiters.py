@@ -499,3 +499,10 @@ def test_the_csv_import_takes_the_recruiter_and_links_it(app):
         case = Case.get(Case.application_number == "CSV-1")
         assert case.recruiter_phone == "+6281299990000"
         assert "recruiter_seen_before" in fired(case)
+
+
+def test_an_agency_whose_name_folds_to_nothing_links_nothing(app):
+    a = office("KANIM-BDG", "Kantor Imigrasi Bandung")
+    case = factories.case(a, recruiter_agency="PT.")
+    with app.app_context():
+        assert RecruiterLink.select().where(RecruiterLink.case == case.id).count() == 0
