@@ -22,12 +22,12 @@ def test_rules_in_the_instance_folder_override_the_default(migrated_url, tmp_pat
     text = (
         signals.default_rules_path()
         .read_text()
-        .replace('version = "2026.12.1"', 'version = "2026.12.1-bandung"')
+        .replace('version = "2026.12.2"', 'version = "2026.12.2-bandung"')
     )
     (tmp_path / "risk_signals.toml").write_text(text)
     monkeypatch.setenv("FIELDCHECK_INSTANCE_PATH", str(tmp_path))
     app = create_app({"SECRET_KEY": "x", "DATABASE_URL": migrated_url})
-    assert app.extensions["risk_rules"].version.startswith("2026.12.1-bandung+")
+    assert app.extensions["risk_rules"].version.startswith("2026.12.2-bandung+")
 
 
 def test_a_broken_rules_file_stops_the_start_with_line_and_problem(
