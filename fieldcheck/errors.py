@@ -150,6 +150,18 @@ MESSAGES = {
     "duplicate_application": _l("Application %(number)s is already a case of this office."),
     "team_not_in_office": _l("Choose an active team of this office."),
     "officer_not_in_team": _l("The officer must be an active member of the chosen team."),
+    # Seen before (issue 16): findings about the applicant's other cases and the prevention list.
+    "seen_refused_elsewhere": _l("The same applicant was refused at %(office)s on %(on)s."),
+    "seen_in_check_elsewhere": _l(
+        "The same applicant is under a field check at %(office)s (application of %(on)s)."
+    ),
+    "prevention_hold": _l(
+        "Hold: someone this case names is on the prevention list. Refer it to the supervisor."
+    ),
+    "case_on_hold": _l(
+        "This case is on hold: it names someone on the prevention list. The supervisor must "
+        "look at it first."
+    ),
     # The passport system's CSV export (fieldcheck.cases.importer).
     "import_empty": _l("The file is empty."),
     "import_encoding": _l('The file is not UTF-8 text. Save it as "CSV UTF-8" and try again.'),
@@ -337,6 +349,11 @@ def _words(key, value):
 
     if isinstance(value, date):
         return format_date(value, "medium")
+    if key == "on" and isinstance(value, str):  # a date kept in a finding's JSON (issue 16)
+        try:
+            return format_date(date.fromisoformat(value), "medium")
+        except ValueError:
+            return value
     if key in {"nik_sex", "stated_sex"} and value in labels.SEXES:
         return str(labels.SEXES[value]).lower()
     if key == "relation" and value in labels.RELATIONS:

@@ -143,6 +143,29 @@ def issued_report(supervisor, officer, registry_clerk, **case_overrides):
     return review.verify(actor(supervisor), type(made).get_by_id(made.id))
 
 
+@in_app
+def refused_case(supervisor, officer, registry_clerk, **case_overrides):
+    """A case refused by `supervisor` after a field check, moved there as issued_report moves
+    its own (issue 16: the same applicant refused in one office, seen in another)."""
+    from fieldcheck.cases import service
+    from fieldcheck.models import RegistryQuestion
+    from fieldcheck.registry import service as registry
+    from fieldcheck.review import service as review
+
+    made = case(actor_user=supervisor, **case_overrides)
+    service.assign(actor(supervisor), made, officer.team, officer)
+    for action in ("take_to_field", "submit"):
+        service.move(actor(officer), made, action)
+    service.move(actor(None), made, "begin_registry_check", role="system")
+    for question in RegistryQuestion.select().where(
+        (RegistryQuestion.case == made) & (RegistryQuestion.status == "open")
+    ):
+        registry.answer(actor(registry_clerk), question, "match", None, "Sesuai data Dukcapil.")
+    made = type(made).get_by_id(made.id)
+    review.refuse(actor(supervisor), made, ["trafficking_signs"], "Tanda TPPO.", False, None)
+    return type(made).get_by_id(made.id)
+
+
 PHOTO_JPEG = (  # a real 1x1 JPEG: the server recognises photos by their bytes
     b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xdb\x00C\x00"
     + bytes(range(1, 65))

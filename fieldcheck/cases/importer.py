@@ -303,7 +303,7 @@ def import_rows(actor: Actor, office, report: ParsedFile, filename: str):
         with database.atomic():
             for line, row in report.valid:
                 try:
-                    service.create_case(actor, office, row)
+                    service.create_case(actor, office, row, source="import")
                 except service.CaseError as error:
                     raise ImportStopped(line, message(error.code, error.params)) from error
                 done += 1

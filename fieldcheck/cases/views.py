@@ -151,10 +151,13 @@ def show(case_id):
         abort(404)
     actions = case_states.allowed_actions(case.state, current_user.role)
     assignable = "assign" in actions or "reassign" in actions
+    supervisor = current_user.role == roles.SUPERVISOR  # issue 16: others see only the hold
     return render_template(
         "cases/show.html",
         case=case,
         **query.case_page_details(case),
+        seen_elsewhere=query.seen_elsewhere(case) if supervisor else [],
+        on_hold=query.on_hold(case),
         labels=labels.for_reader(),
         message=message,
         assign_form=_assign_form(case) if assignable else None,

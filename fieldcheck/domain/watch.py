@@ -15,8 +15,9 @@ from calendar import monthrange
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from fieldcheck.domain import case_states, names
+from fieldcheck.domain import case_states, names, roles
 
 # How far back another office's refusal or field check still counts.
 HISTORY_MONTHS = 24
@@ -30,6 +31,12 @@ BASES = (APPLICATION_NUMBER, NIK, NAME_BIRTH_DATE)
 # What another office's case is, for the applicant seen there.
 REFUSED = "refused"
 IN_CHECK = "in_check"
+
+
+def day_in(moment: datetime, zone: str | None) -> date:
+    """The calendar day of a moment in an office's zone (WIB, WITA, WIT; WIB without one):
+    entries are valid, and refusals counted, by the office's day."""
+    return moment.astimezone(ZoneInfo(roles.TIME_ZONES.get(zone or "WIB", "Asia/Jakarta"))).date()
 
 
 def months_before(on: date, months: int) -> date:

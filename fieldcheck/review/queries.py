@@ -19,6 +19,11 @@ from fieldcheck.models import (
     User,
 )
 
+# Issue 16: the same applicant in other offices, and the prevention list's hold, as the case
+# page shows them.
+seen_elsewhere = case_query.seen_elsewhere
+on_hold = case_query.on_hold
+
 # At most this many rows in each of the queue's long parts (overdue cases, flagged submissions).
 QUEUE_LIMIT = 100
 
