@@ -162,6 +162,17 @@ MESSAGES = {
         "This case is on hold: it names someone on the prevention list. The supervisor must "
         "look at it first."
     ),
+    # The prevention list's entries (fieldcheck.domain.watch.entry_problems).
+    "entry_identity_required": _l(
+        "Give the NIK or the birth date (or both): a name alone is never matched."
+    ),
+    "entry_dates": _l("The last day of validity cannot come before the first."),
+    # The national lists' CSV files (fieldcheck.csvload).
+    "list_columns": _l(
+        "The header must name these columns: %(columns)s. Missing: %(missing)s. "
+        "Unknown: %(unknown)s."
+    ),
+    "list_date": _l("“%(value)s” is not a date: write it as YYYY-MM-DD."),
     # The passport system's CSV export (fieldcheck.cases.importer).
     "import_empty": _l("The file is empty."),
     "import_encoding": _l('The file is not UTF-8 text. Save it as "CSV UTF-8" and try again.'),

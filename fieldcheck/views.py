@@ -31,6 +31,7 @@ def register(app):
     from fieldcheck.field.views import register_root_routes
     from fieldcheck.home import bp as home_bp
     from fieldcheck.phones import bp as phones_bp  # phone enrolment (issue 15)
+    from fieldcheck.prevention import bp as prevention_bp  # seen before (issue 16)
     from fieldcheck.registry import bp as registry_bp
     from fieldcheck.reports import bp as reports_bp
     from fieldcheck.review import bp as review_bp
@@ -45,6 +46,7 @@ def register(app):
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(phones_bp)
+    app.register_blueprint(prevention_bp)
     register_root_routes(app)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API takes bearer tokens, not cookies: no CSRF to forge

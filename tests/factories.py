@@ -70,6 +70,44 @@ def user(username, role, office_=None, team_=None, password=DEMO_PASSWORD, **ext
 
 
 @in_app
+def hq_admin(username="hqadmin") -> User:
+    """A headquarters administrator: an administrator of no office (issue 16)."""
+    return accounts.create_user(
+        actor(),
+        username=username,
+        name="Ratna Headquarters",
+        role="admin",
+        password=DEMO_PASSWORD,
+        office=None,
+        must_change_password=False,
+    )
+
+
+@in_app
+def prevention_entry(by=None, **overrides):
+    """An entry of the prevention list, in force from a month ago for a year, added through
+    the service as a headquarters administrator would."""
+    from datetime import date, timedelta
+
+    from fieldcheck.domain.identity import encode_nik
+    from fieldcheck.prevention import service
+
+    today = utcnow().date()
+    data = {
+        "name": "Siti Nurhaliza",
+        "nik": encode_nik("32.04.12", "F", date(1999, 3, 5), 1),
+        "birth_date": date(1999, 3, 5),
+        "authority": "Bareskrim Polri",
+        "letter_number": "B/1234/XI/2026/Bareskrim",
+        "reason": "Diduga perekrut sindikat penipuan daring di Sihanoukville.",
+        "valid_from": today - timedelta(days=30),
+        "valid_until": today + timedelta(days=335),
+    }
+    data.update(overrides)
+    return service.add_entry(actor(by), data)
+
+
+@in_app
 def one_per_role(office_=None) -> dict[str, User]:
     """One account per role, named like the role."""
     roles = ["admin", "intake", "field", "registry", "supervisor", "passport"]

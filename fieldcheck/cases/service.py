@@ -19,6 +19,7 @@ from fieldcheck.audit import (  # the one vocabulary of actions
     CASE_RISK,
     CASE_SEARCH,
 )
+from fieldcheck.cases import query
 from fieldcheck.db import database, transaction
 from fieldcheck.domain import case_states, identity, signals
 from fieldcheck.models import Case, CaseFinding, Office, Region, Team, User
@@ -431,6 +432,8 @@ def assign(
         raise CaseError("team_not_in_office")
     if officer is not None and (officer.team_id != team.id or not officer.active):
         raise CaseError("officer_not_in_team")
+    if query.on_hold(case):  # issue 16: the prevention list's hold waits for the supervisor
+        raise CaseError("case_on_hold")
     action = "assign" if case.state == case_states.REFERRED else "reassign"
     with database.atomic():
         details = {

@@ -113,6 +113,8 @@ def new():
                 _("Case created for application %(number)s.", number=case.application_number),
                 "success",
             )
+            if query.on_hold(case):  # issue 16: never why, only that the supervisor must see it
+                flash(_("Hold: refer to the supervisor."), "error")
             return redirect(url_for("cases.show", case_id=case.id), code=303)
     return render_template("cases/new.html", form=form, labels=labels.for_reader()), (
         422 if form.errors else 200

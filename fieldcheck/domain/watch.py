@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from fieldcheck.domain import case_states, names, roles
+from fieldcheck.domain import case_states, identity, names, roles
 
 # How far back another office's refusal or field check still counts.
 HISTORY_MONTHS = 24
@@ -62,7 +62,8 @@ def in_force(valid_from: date | None, valid_until: date | None, on: date) -> boo
     return valid_from <= on <= valid_until
 
 
-def _day(value) -> date | None:
+def as_date(value) -> date | None:
+    """A date, a moment or a YYYY-MM-DD text as a date; None for anything else."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -92,8 +93,8 @@ def same_person(a: Mapping, b: Mapping) -> str | None:
     nik = _nik(a.get("nik"))
     if nik is not None and nik == _nik(b.get("nik")):
         return NIK
-    born = _day(a.get("birth_date"))
-    if born is None or born != _day(b.get("birth_date")):
+    born = as_date(a.get("birth_date"))
+    if born is None or born != as_date(b.get("birth_date")):
         return None
     if names.name_similarity(a.get("name"), b.get("name")) >= names.MATCH:
         return NAME_BIRTH_DATE
@@ -131,9 +132,9 @@ def sightings(
         if basis is None:
             continue
         if row["state"] == case_states.REFUSED:
-            kind, on = REFUSED, _day(row.get("refused_on"))
+            kind, on = REFUSED, as_date(row.get("refused_on"))
         elif row["state"] in case_states.OPEN_STATES:
-            kind, on = IN_CHECK, _day(row.get("application_date"))
+            kind, on = IN_CHECK, as_date(row.get("application_date"))
         else:
             continue
         if on is not None and within_months(on, today, months):
@@ -159,7 +160,7 @@ def listed(people: Mapping[str, Mapping], entries: Iterable[Mapping], on: date) 
     """Which of `people` (by subject: "applicant", a family member's id...) are on the list on
     `on`. Entries have `id`, `name`, `nik`, `birth_date`, `valid_from` and `valid_until`; one
     not in force on `on` matches no one."""
-    live = [e for e in entries if in_force(_day(e["valid_from"]), _day(e["valid_until"]), on)]
+    live = [e for e in entries if in_force(as_date(e["valid_from"]), as_date(e["valid_until"]), on)]
     hits = []
     for subject, person in people.items():
         for entry in live:
@@ -167,6 +168,35 @@ def listed(people: Mapping[str, Mapping], entries: Iterable[Mapping], on: date) 
             if basis is not None:
                 hits.append(ListHit(subject, entry["id"], basis))
     return hits
+
+
+# What an entry must hold: texts within these lengths, a NIK or a birth date (a name alone is
+# never matched), and its validity, the first day not after the last.
+ENTRY_TEXTS = {"name": 200, "authority": 200, "letter_number": 100, "reason": 4000}
+
+
+def entry_problems(entry: Mapping, on: date) -> list[tuple[str, str, dict]]:
+    """What is wrong with a prevention-list entry, as (field, code, params) for the catalogue
+    of errors; [] when it can be kept. `on` is today (a NIK's birth date is checked against it)."""
+    problems = []
+    for field, longest in ENTRY_TEXTS.items():
+        text = (entry.get(field) or "").strip()
+        if not text:
+            problems.append((field, "required", {}))
+        elif len(text) > longest:
+            problems.append((field, "too_long", {"max": longest}))
+    nik = (entry.get("nik") or "").strip()
+    if nik and not identity.decode_nik(nik, on).valid:
+        problems.append(("nik", "nik_invalid", {}))
+    if not nik and not entry.get("birth_date"):
+        problems.append(("birth_date", "entry_identity_required", {}))
+    start, end = entry.get("valid_from"), entry.get("valid_until")
+    for field, value in (("valid_from", start), ("valid_until", end)):
+        if value is None:
+            problems.append((field, "required", {}))
+    if start and end and end < start:
+        problems.append(("valid_until", "entry_dates", {}))
+    return problems
 
 
 # --- repatriated victims -----------------------------------------------------------------------
@@ -187,11 +217,11 @@ def victim_match(record: Mapping, cases: Sequence[Mapping]) -> tuple[Mapping, st
     `record` has `name`, `nik`, `birth_date`, `application_number`, `returned_on`; each case
     `id`, `application_number`, `nik`, `name`, `birth_date`, `application_date`, `state` and
     `has_report`."""
-    returned = _day(record.get("returned_on"))
+    returned = as_date(record.get("returned_on"))
     usable = [
         c
         for c in cases
-        if returned is None or (_day(c.get("application_date")) or returned) <= returned
+        if returned is None or (as_date(c.get("application_date")) or returned) <= returned
     ]
     number = _number(record.get("application_number"))
     for basis in BASES:
@@ -205,7 +235,7 @@ def victim_match(record: Mapping, cases: Sequence[Mapping]) -> tuple[Mapping, st
 
 
 def _preference(case: Mapping) -> tuple:
-    applied = _day(case.get("application_date")) or date.min
+    applied = as_date(case.get("application_date")) or date.min
     return (
         not case.get("has_report"),
         _PREFERRED_STATES.get(case.get("state"), 2),
