@@ -167,6 +167,20 @@ MESSAGES = {
         "Give the NIK or the birth date (or both): a name alone is never matched."
     ),
     "entry_dates": _l("The last day of validity cannot come before the first."),
+    # Repatriated victims' records (fieldcheck.domain.watch.victim_problems, the CSV load).
+    "victim_identity_required": _l(
+        "Give the NIK, the application number or the birth date: a name alone is never matched."
+    ),
+    "victim_return_future": _l("The date of return is in the future."),
+    "victim_birth_after_return": _l("The birth date comes after the date of return."),
+    "victim_office_unknown": _l(
+        "“%(value)s” is not the code of an immigration office in FieldCheck."
+    ),
+    "victim_country": _l(
+        "“%(value)s” is not a country code: write the country's two letters (ISO 3166), "
+        "such as KH for Cambodia."
+    ),
+    "victim_gender": _l("“%(value)s” is not an HTCDS gender: %(codes)s."),
     # The national lists' CSV files (fieldcheck.csvload).
     "list_columns": _l(
         "The header must name these columns: %(columns)s. Missing: %(missing)s. "

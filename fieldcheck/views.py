@@ -33,6 +33,7 @@ def register(app):
     from fieldcheck.phones import bp as phones_bp  # phone enrolment (issue 15)
     from fieldcheck.prevention import bp as prevention_bp  # seen before (issue 16)
     from fieldcheck.registry import bp as registry_bp
+    from fieldcheck.repatriation import bp as repatriation_bp
     from fieldcheck.reports import bp as reports_bp
     from fieldcheck.review import bp as review_bp
     from fieldcheck.security import csrf
@@ -47,6 +48,7 @@ def register(app):
     app.register_blueprint(reports_bp)
     app.register_blueprint(phones_bp)
     app.register_blueprint(prevention_bp)
+    app.register_blueprint(repatriation_bp)
     register_root_routes(app)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API takes bearer tokens, not cookies: no CSRF to forge

@@ -201,6 +201,77 @@ def entry_problems(entry: Mapping, on: date) -> list[tuple[str, str, dict]]:
 
 # --- repatriated victims -----------------------------------------------------------------------
 
+# HTCDS 2.0's picklist of vic_TypeOfExploitation (the Human Trafficking Case Data Standard by
+# IOM, CC BY 4.0): what a partner agency's record says the victim was trafficked for.
+EXPLOITATION = (
+    "ForcedLabour",
+    "SexualExploitation",
+    "ChildLabour",
+    "ForcedMarriage",
+    "Servitude",
+    "ForcedMilitaryByNonStateActors",
+    "OrganRemoval",
+    "ForcedBegging",
+    "ForcedAdoption",
+    "Surrogacy",
+    "Other",
+)
+# HTCDS prs_Gender values a record may give, as FieldCheck's sexes (the others say nothing).
+GENDERS = {
+    "Feminine": "F",
+    "Masculine": "M",
+    "TransgenderFeminine": None,
+    "TransgenderMasculine": None,
+    "NonConforming": None,
+    "NonSpecifiedUnknown": None,
+}
+VICTIM_TEXTS = {
+    "name": 200,
+    "passport_number": 20,
+    "application_number": 40,
+    "return_place": 200,
+    "circumstances": 4000,
+    "recruiter_name": 200,
+    "recruiter_agency": 200,
+    "recruiter_handle": 200,
+}
+
+
+def victim_problems(record: Mapping, on: date) -> list[tuple[str, str, dict]]:
+    """What is wrong with a repatriated victim's record, as (field, code, params); [] when it
+    can be kept. It needs a name, a return date not after `on`, and something to be matched by
+    besides the name: a NIK, an application number or a birth date."""
+    problems = []
+    if not (record.get("name") or "").strip():
+        problems.append(("name", "required", {}))
+    for field, longest in VICTIM_TEXTS.items():
+        if len(record.get(field) or "") > longest:
+            problems.append((field, "too_long", {"max": longest}))
+    nik = record.get("nik")
+    if nik and not identity.decode_nik(nik, on).valid:
+        problems.append(("nik", "nik_invalid", {}))
+    if not (nik or record.get("application_number") or record.get("birth_date")):
+        problems.append(("nik", "victim_identity_required", {}))
+    returned = record.get("returned_on")
+    if returned is None:
+        problems.append(("returned_on", "required", {}))
+    elif returned > on:
+        problems.append(("returned_on", "victim_return_future", {}))
+    born = record.get("birth_date")
+    if born is not None and returned is not None and born > returned:
+        problems.append(("birth_date", "victim_birth_after_return", {}))
+    unknown = [code for code in record.get("exploitation") or () if code not in EXPLOITATION]
+    if unknown:
+        problems.append(
+            (
+                "exploitation",
+                "import_code",
+                {"value": ", ".join(unknown), "codes": ", ".join(EXPLOITATION)},
+            )
+        )
+    return problems
+
+
 # Among several cases of the same person, the one that preceded the passport: a verified one
 # (its field report went with the application) before a refused or open one.
 _PREFERRED_STATES = {case_states.VERIFIED: 0, case_states.REVOKED: 1}
