@@ -136,7 +136,12 @@ def user():
     required=True,
     type=click.Choice(["admin", "intake", "field", "registry", "supervisor", "passport"]),
 )
-@click.option("--office", "office_code", required=True, help="Office code, e.g. KANIM-BDG.")
+@click.option(
+    "--office",
+    "office_code",
+    default=None,
+    help="Office code, e.g. KANIM-BDG; an administrator without one works at headquarters.",
+)
 @click.option("--team", "team_name", default=None, help="Team name (field officers).")
 @click.option("--region", "regions", multiple=True, help="Region code (registry clerks).")
 @click.password_option(
@@ -152,9 +157,13 @@ def user_create(username, name, role, office_code, team_name, regions, password)
     from fieldcheck.models import Office, Region, Team, User
 
     _db()
-    office = Office.get_or_none(Office.code == office_code)
-    if office is None:
-        raise click.BadParameter(f"no office with code {office_code!r}", param_hint="--office")
+    office = None
+    if office_code is not None:
+        office = Office.get_or_none(Office.code == office_code)
+        if office is None:
+            raise click.BadParameter(f"no office with code {office_code!r}", param_hint="--office")
+    elif role != "admin":  # issue 16: only a headquarters administrator belongs to no office
+        raise click.BadParameter("give the --office of this account", param_hint="--office")
     team = None
     if team_name:
         team = Team.get_or_none((Team.office == office) & (Team.name == team_name))
@@ -169,7 +178,8 @@ def user_create(username, name, role, office_code, team_name, regions, password)
     unknown = set(regions) - {r.code for r in Region.select().where(Region.code.in_(regions))}
     if unknown:
         raise click.BadParameter(f"unknown region codes: {', '.join(sorted(unknown))}")
-    problems = password_problems(password, username=username, name=name, office_name=office.name)
+    office_name = office.name if office is not None else ""
+    problems = password_problems(password, username=username, name=name, office_name=office_name)
     if problems:
         with force_locale("en"):  # the command speaks English, like the rest of the CLI
             reasons = " ".join(message(p.code, p.params) for p in problems)

@@ -122,6 +122,18 @@ def test_user_create_explains_what_is_wrong(runner):
     assert not User.select().where(User.username == "x1").exists()
 
 
+def test_user_create_makes_a_headquarters_administrator_without_an_office(runner):
+    """Issue 16: an administrator of no office keeps the national lists; no one else may be
+    without an office."""
+    base = ["user", "create", "--name", "Ratna Sari", "--password", "a-long-password"]
+    made = runner.invoke(args=[*base, "--username", "hq1", "--role", "admin"])
+    assert made.exit_code == 0, made.output
+    assert User.get(User.username == "hq1").office_id is None
+    refused = runner.invoke(args=[*base, "--username", "hq2", "--role", "supervisor"])
+    assert refused.exit_code != 0 and "give the --office" in refused.output
+    assert not User.select().where(User.username == "hq2").exists()
+
+
 def test_user_create_refuses_a_weak_password_saying_why(runner):
     runner.invoke(args=["demo"])
     base = ["user", "create", "--name", "Nur Aini", "--role", "intake", "--office", "KANIM-BDG"]
