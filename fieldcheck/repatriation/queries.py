@@ -64,9 +64,17 @@ def candidates(office_id: int, records: list[dict]) -> list[dict]:
         ),
         (Case.birth_date, [r["birth_date"] for r in records if r.get("birth_date")]),
     )
+    # By the office's application numbers (its own index), or by NIK or birth date with the
+    # office as a filter only: `office + 0` keeps SQLite, which has no statistics unless
+    # ANALYZE ran, from walking one of the many indexes led by the office (thousands of rows
+    # an office) instead of the NIK's or the birth date's (a handful). PostgreSQL, which has
+    # them, picks the same; `make bench` (bench/repatriation.py) shows the difference.
     for column, values in wanted:
+        office = Case.office == office_id
+        if column is not Case.application_number:
+            office = (Case.office + 0) == office_id
         for chunk in _chunks(values):
-            query = Case.select(*columns).where((Case.office == office_id) & column.in_(chunk))
+            query = Case.select(*columns).where(office & column.in_(chunk))
             for row in query.dicts():
                 row["has_report"] = bool(row["has_report"])
                 found[row["id"]] = row
