@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from fieldcheck import labels
-from fieldcheck.domain import roles
+from fieldcheck.domain import roles, watch
 from fieldcheck.errors import message
 from fieldcheck.i18n import local_today
 from fieldcheck.limits import FORM_ALLOWANCE, body_limit
@@ -118,5 +118,5 @@ def _load_page(form, report, dry_run=False):
         report=report,
         dry_run=dry_run,
         columns=importer.COLUMNS,
-        exploitation=importer.watch.EXPLOITATION,
+        exploitation=watch.EXPLOITATION,
     )

@@ -26,12 +26,14 @@ def test_demo_makes_an_office_two_teams_and_one_account_per_role(runner):
         "admin",
         "field1",
         "field2",
+        "hqadmin",
         "intake",
         "passport",
         "registry",
         "supervisor",
     ]
     assert all(u.check_password(DEMO_PASSWORD) for u in users.values())
+    assert users["hqadmin"].role == "admin" and users["hqadmin"].office_id is None  # issue 16
     assert users["field1"].team_id == users["field2"].team_id is not None
     assert users["registry"].region_codes() == ["32.04", "32.05"]
     assert Office.select().count() == 1 and Team.select().count() == 2
