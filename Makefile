@@ -101,7 +101,7 @@ run: install
 	@if [ -f "$(REGIONS_CSV)" ] && [ "$$($(PY) -c 'from fieldcheck import create_app; from fieldcheck.models import Region; app = create_app(); ctx = app.app_context(); ctx.push(); print(Region.select().count())')" -lt 1000 ]; then \
 	  $(BIN)/fieldcheck regions import "$(REGIONS_CSV)"; fi
 	$(BIN)/fieldcheck demo --if-empty
-	@echo "Demo logins (password fieldcheck-demo): admin intake field1 field2 registry supervisor passport analyst"
+	@echo "Demo logins (password fieldcheck-demo): admin intake field1 field2 registry supervisor passport analyst hqadmin"
 	$(BIN)/fieldcheck run --host $(HOST) --port $(PORT)
 
 lint: install-test

@@ -27,6 +27,7 @@ BENCHMARKS = (
     "regions",  # importing the region table
     "cases",  # the case list and case page at 100,000 cases, beside a floor page
     "registry",  # pre-answering registry questions against an extract
+    "repatriation",  # matching repatriated victims' records to cases (issue 16)
     "faults",  # 1,000 randomized sync fault schedules
     "reports",  # the field report's rendering and QR
     "phone",  # the phone: Lighthouse scores, first-load bytes, offline reload

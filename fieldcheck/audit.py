@@ -90,6 +90,22 @@ RECRUITER_MERGE = "recruiter.merge"
 RECRUITER_READ = "recruiter.read"
 RECRUITER_LIST = "recruiter.list"
 AGENCY_READ = "agency.read"
+# Seen before (issue 16): the same applicant in another office's case; the national prevention
+# list (daftar cegah), kept by headquarters administrators, and the cases that named someone on
+# it; repatriated trafficking victims' records, loaded at headquarters and sent to the office
+# that issued the passport, whose supervisor reviews a verified case's record.
+CASE_SEEN_ELSEWHERE = "case.seen_elsewhere"
+PREVENTION_CREATE = "prevention.create"
+PREVENTION_UPDATE = "prevention.update"
+PREVENTION_REMOVE = "prevention.remove"
+PREVENTION_IMPORT = "prevention.import"
+PREVENTION_READ = "prevention.read"
+PREVENTION_HIT = "prevention.hit"
+PREVENTION_HIT_READ = "prevention.hit_read"
+PREVENTION_HIT_HANDLE = "prevention.hit_handle"
+REPATRIATION_IMPORT = "repatriation.import"
+REPATRIATION_READ = "repatriation.read"
+REPATRIATION_REVIEW = "repatriation.review"
 
 # Reads of the lists that show people's names and NIKs: one event each time such a list is
 # shown (an htmx refresh of it too, and an empty one), saying which list (the action), with
@@ -99,6 +115,9 @@ FIELD_LIST = "field.list"
 REGISTRY_QUEUE = "registry.queue"
 REGISTRY_PRINT = "registry.print"
 REVIEW_QUEUE = "review.queue"
+PREVENTION_LIST = "prevention.list"
+PREVENTION_HIT_LIST = "prevention.hit_list"
+REPATRIATION_LIST = "repatriation.list"
 
 GENESIS = "0" * 64
 # An arbitrary key for PostgreSQL's advisory lock that makes sealing single-file.

@@ -142,7 +142,7 @@ def user():
     "--office",
     "office_code",
     default=None,
-    help="Office code, e.g. KANIM-BDG (every role but the headquarters analyst).",
+    help="Office code, e.g. KANIM-BDG (analysts, and administrators without one: headquarters).",
 )
 @click.option("--team", "team_name", default=None, help="Team name (field officers).")
 @click.option("--region", "regions", multiple=True, help="Region code (registry clerks).")
@@ -163,8 +163,10 @@ def user_create(username, name, role, office_code, team_name, regions, password)
     if role == "analyst":
         if office_code:
             raise click.BadParameter("a headquarters analyst has no office", param_hint="--office")
-    elif office is None:
+    elif office_code and office is None:
         raise click.BadParameter(f"no office with code {office_code!r}", param_hint="--office")
+    elif office is None and role != "admin":  # only headquarters administrators and analysts
+        raise click.BadParameter("give the --office of this account", param_hint="--office")
     team = None
     if team_name:
         team = Team.get_or_none((Team.office == office) & (Team.name == team_name))

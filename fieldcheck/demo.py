@@ -671,6 +671,90 @@ def create_demo_cases(actor: accounts.Actor, office, team: Team, users: dict) ->
     return made
 
 
+# Issue 16: headquarters, with the national lists. The Police asked for one of the office's
+# applicants to be watched (her intake is then held for the supervisor), and a partner agency
+# reported two repatriated victims: one whose passport followed a verified field check (waiting
+# for the supervisor's review), one who got hers without a field check.
+HQ_ADMIN = ("hqadmin", "Ratna Sari Dewi")
+WATCHED = "Euis Sumarni"
+WATCH_REQUEST = {
+    "authority": "Polres Garut, Satreskrim",
+    "letter_number": "B/512/X/2026/Reskrim",
+    "reason": "Laporan keluarga: diduga direkrut untuk bekerja di Myawaddy tanpa prosedur "
+    "resmi oleh jaringan yang sedang diselidiki; mohon dicegah keberangkatannya.",
+}
+RETURNED = "Putri Rahmawati"
+VICTIM_STORY = {
+    "return_place": "Bandara Soekarno-Hatta",
+    "destination_country": "KH",
+    "exploitation": ["ForcedLabour"],
+    "circumstances": "Di Osaka ditawari kenalan daring pekerjaan admin di Phnom Penh; paspor "
+    "ditahan dan dipaksa menipu lewat telepon selama tiga bulan.",
+    "recruiter_name": "Mr. Lee",
+    "recruiter_phone": "+85587654321",
+    "recruiter_agency": None,
+    "recruiter_handle": "@lee_jobs_kh (Telegram)",
+}
+
+
+def watch_demo_applicant(actor: accounts.Actor, today: date):
+    """The prevention-list entry that holds one demo applicant at intake (by name and birth
+    date), added as headquarters would."""
+    from fieldcheck.prevention import service as prevention
+
+    _, data = next((s, d) for s, d in planned_cases(today) if s["name"] == WATCHED)
+    prevention.add_entry(
+        actor,
+        {
+            "name": data["applicant_name"],
+            "nik": None,
+            "birth_date": data["birth_date"],
+            "valid_from": today - timedelta(days=10),
+            "valid_until": today + timedelta(days=180),
+            **WATCH_REQUEST,
+        },
+    )
+
+
+def report_demo_victims(actor: accounts.Actor, office, cases: list[Case]):
+    """A partner agency's two records, loaded as headquarters loads a file."""
+    from fieldcheck.repatriation import service as repatriation
+
+    today = actor.at.date()
+    verified = next(c for c in cases if c.applicant_name == RETURNED)
+    records = [
+        {
+            "name": verified.applicant_name,
+            "nik": verified.nik,
+            "birth_date": verified.birth_date,
+            "sex": verified.sex,
+            "office": office.id,
+            "passport_number": "E7712345",
+            "application_number": None,
+            "returned_on": today - timedelta(days=1),
+            **VICTIM_STORY,
+        },
+        {
+            "name": "Lilis Suryani",
+            "nik": identity.encode_nik("32.04.29", "F", date(2003, 2, 14), 77),
+            "birth_date": date(2003, 2, 14),
+            "sex": "F",
+            "office": office.id,
+            "passport_number": "E7754321",
+            "application_number": None,
+            "returned_on": today - timedelta(days=3),
+            **VICTIM_STORY,
+            "recruiter_name": "Bu Rina",
+            "recruiter_phone": "+6281398765432",
+            "recruiter_agency": "PT Maju Jaya Abadi",
+            "recruiter_handle": None,
+        },
+    ]
+    repatriation.load_records(
+        actor, list(enumerate(records, start=2)), "kemlu-demo.csv", "Kemlu (KBRI Phnom Penh)"
+    )
+
+
 class DemoExists(Exception):
     """The database already has accounts: the demo only fills an empty one."""
 
@@ -704,7 +788,9 @@ def _ensure_signing_key(now):
 def create_demo(actor: accounts.Actor) -> list[User]:
     """One immigration office, two district teams, one account per role and a second officer,
     and about 40 referred applications spread over the states of a case (DEMO_CASES); the
-    verified ones carry a report signed with the instance's key (made if there is none)."""
+    verified ones carry a report signed with the instance's key (made if there is none).
+    Headquarters too (issue 16): its administrator, a prevention-list entry that holds one
+    applicant, and two repatriated victims' records."""
     if User.select().exists():
         raise DemoExists("the database already has user accounts")
     _ensure_signing_key(actor.at)
@@ -740,7 +826,20 @@ def create_demo(actor: accounts.Actor) -> list[User]:
                 must_change_password=False,
             )
         )
+    hq = accounts.create_user(
+        actor,
+        username=HQ_ADMIN[0],
+        name=HQ_ADMIN[1],
+        role=roles.ADMIN,
+        password=DEMO_PASSWORD,
+        office=None,  # headquarters (issue 16)
+        agency=roles.IMMIGRATION,
+        must_change_password=False,
+    )
+    made.append(hq)
+    watch_demo_applicant(accounts.Actor(hq, actor.at, actor.address), actor.at.date())
     cases = create_demo_cases(actor, office, teams[0], {u.username: u for u in made})
+    report_demo_victims(accounts.Actor(hq, actor.at, actor.address), office, cases)
     actor.record(
         audit.DEMO_CREATE, office, {"users": [u.username for u in made], "cases": len(cases)}
     )

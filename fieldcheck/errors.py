@@ -150,6 +150,43 @@ MESSAGES = {
     "duplicate_application": _l("Application %(number)s is already a case of this office."),
     "team_not_in_office": _l("Choose an active team of this office."),
     "officer_not_in_team": _l("The officer must be an active member of the chosen team."),
+    # Seen before (issue 16): findings about the applicant's other cases and the prevention list.
+    "seen_refused_elsewhere": _l("The same applicant was refused at %(office)s on %(on)s."),
+    "seen_in_check_elsewhere": _l(
+        "The same applicant is under a field check at %(office)s (application of %(on)s)."
+    ),
+    "prevention_hold": _l(
+        "Hold: someone this case names is on the prevention list. Refer it to the supervisor."
+    ),
+    "case_on_hold": _l(
+        "This case is on hold: it names someone on the prevention list. The supervisor must "
+        "look at it first."
+    ),
+    # The prevention list's entries (fieldcheck.domain.watch.entry_problems).
+    "entry_identity_required": _l(
+        "Give the NIK or the birth date (or both): a name alone is never matched."
+    ),
+    "entry_dates": _l("The last day of validity cannot come before the first."),
+    # Repatriated victims' records (fieldcheck.domain.watch.victim_problems, the CSV load).
+    "victim_identity_required": _l(
+        "Give the NIK, the application number or the birth date: a name alone is never matched."
+    ),
+    "victim_return_future": _l("The date of return is in the future."),
+    "victim_birth_after_return": _l("The birth date comes after the date of return."),
+    "victim_office_unknown": _l(
+        "“%(value)s” is not the code of an immigration office in FieldCheck."
+    ),
+    "victim_country": _l(
+        "“%(value)s” is not a country code: write the country's two letters (ISO 3166), "
+        "such as KH for Cambodia."
+    ),
+    "victim_gender": _l("“%(value)s” is not an HTCDS gender: %(codes)s."),
+    # The national lists' CSV files (fieldcheck.csvload).
+    "list_columns": _l(
+        "The header must name these columns: %(columns)s. Missing: %(missing)s. "
+        "Unknown: %(unknown)s."
+    ),
+    "list_date": _l("“%(value)s” is not a date: write it as YYYY-MM-DD."),
     # The passport system's CSV export (fieldcheck.cases.importer).
     "import_empty": _l("The file is empty."),
     "import_encoding": _l('The file is not UTF-8 text. Save it as "CSV UTF-8" and try again.'),
@@ -337,6 +374,11 @@ def _words(key, value):
 
     if isinstance(value, date):
         return format_date(value, "medium")
+    if key == "on" and isinstance(value, str):  # a date kept in a finding's JSON (issue 16)
+        try:
+            return format_date(date.fromisoformat(value), "medium")
+        except ValueError:
+            return value
     if key in {"nik_sex", "stated_sex"} and value in labels.SEXES:
         return str(labels.SEXES[value]).lower()
     if key == "relation" and value in labels.RELATIONS:

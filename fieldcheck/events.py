@@ -10,7 +10,8 @@ from blinker import Namespace
 _signals = Namespace()
 
 # Sent by fieldcheck.cases.service.create_case inside the case's transaction, after its
-# creation event: `case_created.send(case, actor=actor)`.
+# creation event: `case_created.send(case, actor=actor, source=...)`, the source "intake" (the
+# form) or "import" (the passport system's CSV export). Receivers take **kwargs.
 case_created = _signals.signal("case-created")
 
 # Sent by fieldcheck.cases.service.create_case when a new case's row is stored, before its

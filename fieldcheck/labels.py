@@ -188,6 +188,10 @@ AUDIT_ACTIONS = {
     "report.revoke": _l("revoked the field report"),
     "report.read": _l("opened the field report"),
     "note.add": _l("added a note"),
+    "case.seen_elsewhere": _l("found the same applicant in another office"),
+    "prevention.hit": _l("found someone on the prevention list"),
+    "prevention.hit_read": _l("opened the prevention-list hit"),
+    "prevention.hit_handle": _l("handled the prevention-list hit"),
 }
 
 
@@ -299,6 +303,28 @@ RECOMMENDATIONS = {
     "verify": _l("Verify: the story holds"),
     "refuse": _l("Refuse: signs of trafficking"),
     "unclear": _l("Unclear: needs more checks"),
+}
+
+# Issue 16: what a repatriated victim was trafficked for, by HTCDS 2.0's vic_TypeOfExploitation
+# codes (the Human Trafficking Case Data Standard by IOM, CC BY 4.0).
+EXPLOITATION = {
+    "ForcedLabour": _l("Forced labour"),
+    "SexualExploitation": _l("Sexual exploitation"),
+    "ChildLabour": _l("Child labour"),
+    "ForcedMarriage": _l("Forced marriage"),
+    "Servitude": _l("Servitude"),
+    "ForcedMilitaryByNonStateActors": _l("Forced military service (by non-state actors)"),
+    "OrganRemoval": _l("Organ removal"),
+    "ForcedBegging": _l("Forced begging"),
+    "ForcedAdoption": _l("Forced adoption"),
+    "Surrogacy": _l("Surrogacy"),
+    "Other": _l("Other"),
+}
+# How a repatriated victim's record was matched to a case (fieldcheck.domain.watch).
+MATCHED_BY = {
+    "application_number": _l("by the application number"),
+    "nik": _l("by the NIK"),
+    "name_birth_date": _l("by the name and birth date"),
 }
 
 # How a person of the family tree agrees with the family card (domain.family's statuses).

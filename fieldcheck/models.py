@@ -183,7 +183,9 @@ class Case(BaseModel):
     nik = peewee.CharField(max_length=16, index=True)
     kk = peewee.CharField(max_length=16, null=True)
     birth_place = peewee.CharField(max_length=100, null=True)
-    birth_date = peewee.DateField()
+    # Indexed (migration 18): the same applicant is looked for by name and birth date in other
+    # offices' cases and in repatriated victims' records (fieldcheck.domain.watch).
+    birth_date = peewee.DateField(index=True)
     sex = peewee.CharField(max_length=1)
     marital_status = peewee.CharField(max_length=10, default="single")
     address = peewee.TextField(default="")
@@ -599,6 +601,118 @@ class RecruiterLink(BaseModel):
 
 
 # --- end of recruiters and agencies ---
+# --- Seen before (issue 16): other offices, the prevention list, repatriated victims ---
+
+
+class CaseLink(BaseModel):
+    """The same applicant in a case of another office (fieldcheck.domain.watch.sightings):
+    `case` is the newer one, `other` the earlier one, refused or under a field check when the
+    newer was made. Each office's supervisors see the other's office, state and date, nothing
+    else of its case."""
+
+    case = peewee.ForeignKeyField(Case, backref="links", on_delete="CASCADE")
+    other = peewee.ForeignKeyField(Case, backref="linked_from", on_delete="CASCADE")
+    matched_by = peewee.CharField(max_length=20)  # nik / name_birth_date
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("case", "other"), True),)
+
+
+class PreventionEntry(BaseModel):
+    """A person on the national prevention list (daftar cegah): someone the Police or another
+    authority asked immigration to watch, by letter, for a time. Managed by headquarters
+    administrators; removed entries are kept (removed_at) for their hits and the audit trail."""
+
+    name = peewee.CharField(max_length=200)
+    nik = peewee.CharField(max_length=16, null=True, index=True)
+    birth_date = peewee.DateField(null=True, index=True)
+    authority = peewee.CharField(max_length=200)
+    letter_number = peewee.CharField(max_length=100)
+    reason = peewee.TextField()
+    valid_from = peewee.DateField()
+    valid_until = peewee.DateField()
+    created_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()
+    removed_at = UTCDateTimeField(null=True)
+
+
+class PreventionHit(BaseModel):
+    """A case that named someone on the prevention list: the applicant (subject "applicant") or
+    a family member recorded in the field (their uuid), found at intake, in an import or in a
+    field submission. It waits on the supervisor's start page until handled; until then the
+    case is on hold (it cannot be assigned)."""
+
+    entry = peewee.ForeignKeyField(PreventionEntry, backref="hits")
+    case = peewee.ForeignKeyField(Case, backref="prevention_hits", on_delete="CASCADE")
+    source = peewee.CharField(max_length=8)  # intake / import / field
+    subject = peewee.CharField(max_length=64)
+    relation = peewee.CharField(max_length=20, null=True)  # a family member's relation
+    matched_by = peewee.CharField(max_length=20)  # nik / name_birth_date
+    found_at = UTCDateTimeField()
+    handled_at = UTCDateTimeField(null=True)
+    handled_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    handled_note = peewee.TextField(default="")
+
+    class Meta:
+        indexes = ((("case", "entry", "subject"), True),)
+
+
+class RepatriationImport(BaseModel):
+    """A file of repatriated trafficking victims' records a headquarters administrator loaded
+    from a partner agency, and what became of its records."""
+
+    filename = peewee.CharField(max_length=120)
+    source_agency = peewee.CharField(max_length=200)
+    loaded_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    loaded_at = UTCDateTimeField()
+    rows = peewee.IntegerField(default=0)
+    matched = peewee.IntegerField(default=0)
+
+
+class RepatriatedVictim(BaseModel):
+    """A citizen repatriated as a victim of trafficking, sent back to the office that issued the
+    passport (the paper: "to make it easier to find who the human trafficking syndicate is").
+
+    `case` is the office's case that preceded the passport, matched by `matched_by`
+    (application_number / nik / name_birth_date); None: the passport was issued without a
+    field check. A verified case's record waits for the supervisor's review (`review_state`
+    "pending", then "done"): the loop by which an office learns what its field check missed.
+    The recruiter is kept as separate fields, to be linked to other cases' recruiters.
+    """
+
+    batch = peewee.ForeignKeyField(RepatriationImport, backref="records", on_delete="CASCADE")
+    line = peewee.IntegerField()
+    office = peewee.ForeignKeyField(Office, backref="repatriated_victims")
+    name = peewee.CharField(max_length=200)
+    nik = peewee.CharField(max_length=16, null=True, index=True)
+    birth_date = peewee.DateField(null=True)
+    sex = peewee.CharField(max_length=1, null=True)
+    passport_number = peewee.CharField(max_length=20, null=True)
+    application_number = peewee.CharField(max_length=40, null=True)
+    returned_on = peewee.DateField()
+    return_place = peewee.CharField(max_length=200, default="")
+    destination_country = peewee.CharField(max_length=2, null=True)
+    exploitation = peewee.TextField(default="[]")  # JSON: HTCDS vic_TypeOfExploitation codes
+    circumstances = peewee.TextField(default="")
+    recruiter_name = peewee.CharField(max_length=200, null=True)
+    recruiter_phone = peewee.CharField(max_length=20, null=True, index=True)
+    recruiter_agency = peewee.CharField(max_length=200, null=True)
+    recruiter_handle = peewee.CharField(max_length=200, null=True)
+    case = peewee.ForeignKeyField(Case, null=True, backref="repatriations", on_delete="SET NULL")
+    matched_by = peewee.CharField(max_length=20, null=True)
+    report = peewee.ForeignKeyField(FieldReport, null=True, on_delete="SET NULL")
+    review_state = peewee.CharField(max_length=8, null=True)  # pending / done
+    reviewed_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reviewed_at = UTCDateTimeField(null=True)
+    review_note = peewee.TextField(default="")
+
+    class Meta:
+        indexes = ((("office", "returned_on"), False), (("office", "review_state"), False))
+
+
+# --- end of seen before ---
 
 
 class SchemaVersion(BaseModel):
@@ -636,4 +750,9 @@ MODELS = (
     Recruiter,
     RecruiterIdentifier,
     RecruiterLink,
+    CaseLink,  # seen before (issue 16)
+    PreventionEntry,
+    PreventionHit,
+    RepatriationImport,
+    RepatriatedVictim,
 )

@@ -85,12 +85,54 @@ def roles_required(*allowed: str):
 
 signed_in = roles_required()
 
+HEADQUARTERS_LABEL = _l("Headquarters administrator")
 
-def forbidden(allowed):
-    """A 403 that says what is missing: which roles may open this, and which the user has."""
+
+def headquarters_only(view):
+    """Let only a headquarters administrator (an administrator of no office) in: the national
+    lists are kept there, not in an office (issue 16)."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not roles.at_headquarters(current_user.role, current_user.office_id):
+            return forbidden((), needed=str(HEADQUARTERS_LABEL))
+        return view(*args, **kwargs)
+
+    guarded.access = (roles.ADMIN,)
+    return guarded
+
+
+def office_staff(*allowed: str):
+    """Let only users of these roles who belong to an office in (a headquarters administrator
+    has no office's data to see)."""
+
+    def decorate(view):
+        checked = roles_required(*allowed)(view)
+
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if current_user.is_authenticated and current_user.office_id is None:
+                needed = ", ".join(str(ROLE_LABELS[r]) for r in allowed)
+                return forbidden(allowed, needed=needed)
+            return checked(*args, **kwargs)
+
+        guarded.access = tuple(allowed)
+        return guarded
+
+    return decorate
+
+
+def forbidden(allowed, needed: str | None = None):
+    """A 403 that says what is missing: which roles may open this (or `needed`, in words), and
+    which the user has."""
+    mine = str(ROLE_LABELS.get(current_user.role, current_user.role))
+    if roles.at_headquarters(current_user.role, current_user.office_id):
+        mine = str(HEADQUARTERS_LABEL)
     params = {
-        "needed": ", ".join(str(ROLE_LABELS[r]) for r in allowed),
-        "mine": str(ROLE_LABELS.get(current_user.role, current_user.role)),
+        "needed": needed or ", ".join(str(ROLE_LABELS[r]) for r in allowed),
+        "mine": mine,
     }
     if wants_json():
         return api_error(403, "forbidden", params)

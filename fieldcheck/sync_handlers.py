@@ -26,7 +26,7 @@ from fieldcheck.audit import (  # the one vocabulary of actions
 )
 from fieldcheck.cases import service
 from fieldcheck.db import is_postgres
-from fieldcheck.domain import case_states, visits
+from fieldcheck.domain import case_states, visits, watch
 from fieldcheck.errors import coded
 from fieldcheck.models import (
     Case,
@@ -36,6 +36,8 @@ from fieldcheck.models import (
     FieldVisit,
     RegistryQuestion,
 )
+from fieldcheck.prevention import queries as prevention_queries
+from fieldcheck.prevention import service as prevention
 from fieldcheck.registry import service as registry
 from sync import APPLIED, CONFLICT, Handlers, Outcome, Rejected
 
@@ -92,6 +94,11 @@ class Lookups:
         self.questions = {}  # case id -> {(kind, subject): RegistryQuestion}
         self.findings = {}  # case id -> [CaseFinding]
         self.touched = set()  # (what, key) the operation under way used: what `forget` drops
+        # Issue 16: the prevention-list entries that could name the push's people (looked up by
+        # their NIKs and birth dates, once), and the offices' time zones.
+        self.listed_rows = {}
+        self.listed_niks, self.listed_dates = set(), set()
+        self.zones = {}
 
     def case(self, case_id) -> Case | None:
         """The case as the push has changed it so far: the database's row (locked) with what
@@ -122,6 +129,25 @@ class Lookups:
         if case_id not in self.findings:
             self.findings[case_id] = list(CaseFinding.select().where(CaseFinding.case == case_id))
         return self.findings[case_id]
+
+    def listed_entries(self, people: dict) -> list[dict]:
+        """The prevention-list entries that could name these people (fieldcheck.domain.watch
+        says which do): looked up once for the NIKs and birth dates not asked about yet."""
+        niks = {p["nik"] for p in people.values() if p.get("nik")} - self.listed_niks
+        dates = {watch.as_date(p.get("birth_date")) for p in people.values()} - {None}
+        dates -= self.listed_dates
+        if niks or dates:
+            for row in prevention_queries.candidates(niks, dates):
+                self.listed_rows[row["id"]] = row
+            self.listed_niks |= niks
+            self.listed_dates |= dates
+        return list(self.listed_rows.values())
+
+    def zone(self, office_id) -> str:
+        """An office's time zone (WIB, WITA, WIT)."""
+        if office_id not in self.zones:
+            self.zones.update(prevention_queries.office_time_zones([office_id]))
+        return self.zones.get(office_id, "WIB")
 
     def visit_stored(self, uuid) -> bool:
         if uuid in self.stored_visits:
@@ -188,6 +214,16 @@ def prepare_submissions(ops, ctx, engine):
         for finding in CaseFinding.select().where(CaseFinding.case.in_(chunk)):
             found.findings[finding.case_id].append(finding)
     found.looked_up |= uuids
+    # Issue 16: everyone the submissions name, held against the prevention list in one look.
+    people = {}
+    for op in ops:
+        check = found.checks[op.op_id]
+        case = None if check.errors else found.cases.get(check.clean["case_id"])
+        if case is not None:
+            people.update(prevention.people_of(case, [], prefix=op.op_id)[0])
+            for member in check.clean.get("family", []):
+                people[f"{op.op_id}:{member['uuid']}"] = member
+    found.listed_entries(people)
 
 
 def _officers_case(case_id, officer, engine, ctx) -> Case:
@@ -344,10 +380,34 @@ def _take_in(actor: Actor, case: Case, visit: FieldVisit, action: str, role: str
         actor, case, visit, visit.members, questions, save=False, insert=_inserter(engine)
     )
     known = service.Known(findings=found.findings_of(case.id), latest_visit=visit)
-    service.reevaluate(actor, case, source="field", known=known, save=False)
+    # A prevention-list hit evaluates the risk again with its finding; else the visit does.
+    if not _check_prevention(actor, case, visit, ctx, known):
+        service.reevaluate(actor, case, source="field", known=known, save=False)
     # Written with the push's other rows at its end; a field changed by an earlier operation
     # is handed again with its value now (the engine merges a row's updates).
     engine.update(Case, case.id, {f.name: getattr(case, f.name) for f in case.dirty_fields})
+
+
+def _check_prevention(actor: Actor, case: Case, visit: FieldVisit, ctx, known) -> list:
+    """Issue 16: the applicant and the family members a submission records, held against the
+    prevention list in force on the office's day; new hits stored, audited, and the case held
+    (its risk evaluated again: the caller writes the case)."""
+    found = _lookups(ctx)
+    people, relations = prevention.people_of(case, visit.members)
+    entries = found.listed_entries(people)
+    if not entries:
+        return []
+    on = watch.day_in(ctx.now, found.zone(case.office_id))
+    hits = watch.listed(people, entries, on)
+    return prevention.record_hits(actor, case, hits, "field", relations, known=known, save=False)
+
+
+def _hold_flagged(actor: Actor, case: Case, visit: FieldVisit, ctx, engine):
+    """A late, second or conflicting submission moves nothing, but a person it names on the
+    prevention list still holds the case for its supervisor."""
+    known = service.Known(findings=_lookups(ctx).findings_of(case.id))
+    if _check_prevention(actor, case, visit, ctx, known):
+        engine.update(Case, case.id, {f.name: getattr(case, f.name) for f in case.dirty_fields})
 
 
 def _inserter(engine):
@@ -393,6 +453,8 @@ def submit_visit(op, ctx, engine) -> Outcome:
     visit = _store_visit(op, ctx, engine, case, clean, flag=flag, reason=reason)
     if flag is None:
         _take_in(actor, case, visit, "submit", officer.role, ctx, engine)
+    else:
+        _hold_flagged(actor, case, visit, ctx, engine)
     return _outcome(visit, case, VISIT_SUBMIT, actor)
 
 
@@ -428,6 +490,8 @@ def amend_visit(op, ctx, engine) -> Outcome:
     visit = _store_visit(op, ctx, engine, case, clean, flag=flag, reason=reason, amends=original)
     if flag is None:
         _take_in(actor, case, visit, "resubmit", officer.role, ctx, engine)
+    else:
+        _hold_flagged(actor, case, visit, ctx, engine)
     return _outcome(visit, case, VISIT_AMEND, actor)
 
 

@@ -31,8 +31,10 @@ def register(app):
     from fieldcheck.field.views import register_root_routes
     from fieldcheck.home import bp as home_bp
     from fieldcheck.phones import bp as phones_bp  # phone enrolment (issue 15)
+    from fieldcheck.prevention import bp as prevention_bp  # seen before (issue 16)
     from fieldcheck.recruiters import bp as recruiters_bp  # recruiters and agencies (issue 16)
     from fieldcheck.registry import bp as registry_bp
+    from fieldcheck.repatriation import bp as repatriation_bp
     from fieldcheck.reports import bp as reports_bp
     from fieldcheck.review import bp as review_bp
     from fieldcheck.security import csrf
@@ -47,6 +49,8 @@ def register(app):
     app.register_blueprint(reports_bp)
     app.register_blueprint(phones_bp)
     app.register_blueprint(recruiters_bp)
+    app.register_blueprint(prevention_bp)
+    app.register_blueprint(repatriation_bp)
     register_root_routes(app)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API takes bearer tokens, not cookies: no CSRF to forge

@@ -70,6 +70,44 @@ def user(username, role, office_=None, team_=None, password=DEMO_PASSWORD, **ext
 
 
 @in_app
+def hq_admin(username="hqadmin") -> User:
+    """A headquarters administrator: an administrator of no office (issue 16)."""
+    return accounts.create_user(
+        actor(),
+        username=username,
+        name="Ratna Headquarters",
+        role="admin",
+        password=DEMO_PASSWORD,
+        office=None,
+        must_change_password=False,
+    )
+
+
+@in_app
+def prevention_entry(by=None, **overrides):
+    """An entry of the prevention list, in force from a month ago for a year, added through
+    the service as a headquarters administrator would."""
+    from datetime import date, timedelta
+
+    from fieldcheck.domain.identity import encode_nik
+    from fieldcheck.prevention import service
+
+    today = utcnow().date()
+    data = {
+        "name": "Siti Nurhaliza",
+        "nik": encode_nik("32.04.12", "F", date(1999, 3, 5), 1),
+        "birth_date": date(1999, 3, 5),
+        "authority": "Bareskrim Polri",
+        "letter_number": "B/1234/XI/2026/Bareskrim",
+        "reason": "Diduga perekrut sindikat penipuan daring di Sihanoukville.",
+        "valid_from": today - timedelta(days=30),
+        "valid_until": today + timedelta(days=335),
+    }
+    data.update(overrides)
+    return service.add_entry(actor(by), data)
+
+
+@in_app
 def one_per_role(office_=None) -> dict[str, User]:
     """One account per role, named like the role."""
     roles = ["admin", "intake", "field", "registry", "supervisor", "passport"]
@@ -141,6 +179,29 @@ def issued_report(supervisor, officer, registry_clerk, **case_overrides):
     if not signing.list_keys(review.keys_folder()):
         signing.create_key(review.keys_folder())
     return review.verify(actor(supervisor), type(made).get_by_id(made.id))
+
+
+@in_app
+def refused_case(supervisor, officer, registry_clerk, **case_overrides):
+    """A case refused by `supervisor` after a field check, moved there as issued_report moves
+    its own (issue 16: the same applicant refused in one office, seen in another)."""
+    from fieldcheck.cases import service
+    from fieldcheck.models import RegistryQuestion
+    from fieldcheck.registry import service as registry
+    from fieldcheck.review import service as review
+
+    made = case(actor_user=supervisor, **case_overrides)
+    service.assign(actor(supervisor), made, officer.team, officer)
+    for action in ("take_to_field", "submit"):
+        service.move(actor(officer), made, action)
+    service.move(actor(None), made, "begin_registry_check", role="system")
+    for question in RegistryQuestion.select().where(
+        (RegistryQuestion.case == made) & (RegistryQuestion.status == "open")
+    ):
+        registry.answer(actor(registry_clerk), question, "match", None, "Sesuai data Dukcapil.")
+    made = type(made).get_by_id(made.id)
+    review.refuse(actor(supervisor), made, ["trafficking_signs"], "Tanda TPPO.", False, None)
+    return type(made).get_by_id(made.id)
 
 
 PHOTO_JPEG = (  # a real 1x1 JPEG: the server recognises photos by their bytes

@@ -52,7 +52,10 @@ class UserForm(AppForm):
         super().__init__(*args, **kwargs)
         self.office = office
         self.editing = editing
-        self.role.choices = [(r, ROLE_LABELS[r]) for r in roles.ROLES]
+        # Headquarters (an administrator of no office, issue 16) makes only its own kind: every
+        # other role works in an office.
+        kinds = roles.ROLES if office is not None else (roles.ADMIN,)
+        self.role.choices = [(r, ROLE_LABELS[r]) for r in kinds]
         teams = office.teams.order_by(Team.name) if office is not None else []
         self.team.choices = [("", _l("— none —"))] + [(str(t.id), t.name) for t in teams]
         self.agency.choices = [("", _l("— none —"))] + [

@@ -16,9 +16,11 @@ from fieldcheck.admin.forms import (
 from fieldcheck.clock import utcnow
 from fieldcheck.domain import roles
 from fieldcheck.models import Team, User
-from fieldcheck.security import client_address, roles_required
+from fieldcheck.security import client_address, office_staff, roles_required
 
 admin_only = roles_required(roles.ADMIN)
+# Teams belong to an office: a headquarters administrator (issue 16) has none to keep.
+office_admin = office_staff(roles.ADMIN)
 
 
 def _actor() -> accounts.Actor:
@@ -223,14 +225,14 @@ def user_device_revoke(user_id, token_id):
 
 
 @bp.route("/teams")
-@admin_only
+@office_admin
 def teams():
     return render_template("admin/teams.html", teams=queries.office_teams(current_user.office_id))
 
 
 @bp.route("/teams/new", methods=["GET", "POST"], defaults={"team_id": None})
 @bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
-@admin_only
+@office_admin
 def team_edit(team_id):
     team = _office_team(team_id) if team_id is not None else None
     form = TeamForm(obj=team)

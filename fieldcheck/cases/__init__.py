@@ -6,7 +6,8 @@ from flask import Blueprint
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-from fieldcheck.cases import views  # noqa: E402,F401  (routes register on import)
+# The routes register on import; history listens for new cases (issue 16).
+from fieldcheck.cases import history, views  # noqa: E402,F401
 from fieldcheck.labels import action_label, event_details  # noqa: E402
 
 bp.add_app_template_global(action_label)

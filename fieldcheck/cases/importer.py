@@ -180,7 +180,7 @@ def coded_columns() -> list[tuple[str, str, str]]:
 
 
 @contextmanager
-def _text_of(stream: IO[bytes]) -> Iterator[io.TextIOWrapper]:
+def text_of(stream: IO[bytes]) -> Iterator[io.TextIOWrapper]:
     """A seekable byte stream as UTF-8 text from its start, decoded as it is read; the stream
     stays open (the wrapper is detached from it afterwards)."""
     stream.seek(0)
@@ -200,13 +200,16 @@ def _blank(row: list[str]) -> bool:
     return not any(cell.strip() for cell in row)
 
 
-def measure(stream: IO[bytes], caps: Caps, messages) -> str | None:
+def measure(
+    stream: IO[bytes], caps: Caps, messages, columns=COLUMNS, required=REQUIRED
+) -> str | None:
     """What stops the file before its rows are checked, in words, or None: too large, empty,
     not UTF-8, not CSV, the wrong columns, too many rows. Reads no more than the header and
-    `caps.max_rows` + 1 rows (nothing at all of a file over `caps.max_bytes`)."""
+    `caps.max_rows` + 1 rows (nothing at all of a file over `caps.max_bytes`). Other CSV
+    loads (issue 16's lists) name their own `columns` and `required` ones."""
     if _size(stream) > caps.max_bytes:
         return messages["too_big"]
-    with _text_of(stream) as text:
+    with text_of(stream) as text:
         lines = csv.reader(text)
         try:
             header = next(lines, None)
@@ -215,8 +218,8 @@ def measure(stream: IO[bytes], caps: Caps, messages) -> str | None:
                     return messages["empty"]
                 header = []
             header = [h.strip() for h in header]
-            missing = [c for c in REQUIRED if c not in header]
-            unknown = [c for c in header if c not in COLUMNS]
+            missing = [c for c in required if c not in header]
+            unknown = [c for c in header if c not in columns]
             if missing or unknown:
                 return messages["columns"] % {
                     "missing": ", ".join(missing) or "—",
@@ -240,7 +243,7 @@ def parse(stream: IO[bytes], office, messages, caps: Caps) -> ParsedFile:
     result = ParsedFile()
     result.file_error = measure(stream, caps, messages)
     if result.file_error is None:
-        with _text_of(stream) as text:
+        with text_of(stream) as text:
             _check_rows(csv.DictReader(text), office, messages, result)
     return result
 
@@ -308,12 +311,12 @@ def _check_rows(reader: csv.DictReader, office, messages, result: ParsedFile):
 def import_rows(actor: Actor, office, report: ParsedFile, filename: str):
     """Import the valid rows in one transaction, yielding progress as it goes: every row, or
     none of them when one is refused (the import is audited once, as case.import)."""
-    total, done = len(report.valid), 0
+    total, done, made = len(report.valid), 0, []
     try:
         with database.atomic():
             for line, row in report.valid:
                 try:
-                    service.create_case(actor, office, row)
+                    made.append(service.create_case(actor, office, row, source="import").id)
                 except service.CaseError as error:
                     raise ImportStopped(line, message(error.code, error.params)) from error
                 done += 1
@@ -331,7 +334,9 @@ def import_rows(actor: Actor, office, report: ParsedFile, filename: str):
     except ImportStopped as stop:
         yield {"failed": True, "line": stop.line, "reason": stop.reason}
         return
-    yield {"finished": True, "imported": done}
+    # Issue 16: how many imported cases name someone on the prevention list (held for the
+    # supervisor; the import page says only that, never who or why).
+    yield {"finished": True, "imported": done, "held": query.held_among(made)}
 
 
 class ImportStopped(Exception):

@@ -14,8 +14,19 @@ import peewee
 from fieldcheck import audit
 from fieldcheck.audit import CASE_READ
 from fieldcheck.db import database, is_postgres
-from fieldcheck.domain import case_states, identity, roles
-from fieldcheck.models import AuditEvent, Case, CaseFinding, FieldVisit, Office, Team, User
+from fieldcheck.domain import case_states, identity, roles, watch
+from fieldcheck.models import (
+    AuditEvent,
+    Case,
+    CaseFinding,
+    CaseLink,
+    Decision,
+    FieldVisit,
+    Office,
+    PreventionHit,
+    Team,
+    User,
+)
 
 PAGE_SIZE = 25
 
@@ -288,8 +299,24 @@ def _case_page_query(user: User) -> peewee.ModelSelect:
         .order_by(visit.received_at.desc(), visit.id.desc())
         .limit(1)
     )
+    # Issue 16: whether the case is on hold (a prevention-list hit its supervisor has not
+    # handled) and whether it has links to other offices' cases (see seen_elsewhere).
+    hold = peewee.fn.EXISTS(
+        PreventionHit.select(peewee.SQL("1")).where(
+            (PreventionHit.case == Case.id) & PreventionHit.handled_at.is_null()
+        )
+    )
+    links = peewee.fn.EXISTS(
+        CaseLink.select(peewee.SQL("1")).where(
+            (CaseLink.case == Case.id) | (CaseLink.other == Case.id)
+        )
+    )
     return _case_query(user).select_extend(
-        history.alias("history"), reads.alias("reads"), interview.alias("latest_interview")
+        history.alias("history"),
+        reads.alias("reads"),
+        interview.alias("latest_interview"),
+        hold.alias("on_hold"),
+        links.alias("has_links"),
     )
 
 
@@ -469,3 +496,136 @@ def _moment(text: str) -> datetime:
     """A stored moment as JSON gives it (naive UTC: 2026-12-03T09:10:21.5 on PostgreSQL, with
     a space on SQLite), as the aware UTC datetime the model would give."""
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+# --- seen before (issue 16) ----------------------------------------------------------------------
+
+
+def _refused_at():
+    """When a case was last refused (a correlated subquery of Case)."""
+    return Decision.select(peewee.fn.MAX(Decision.decided_at)).where(
+        (Decision.case == Case.id) & (Decision.outcome == case_states.REFUSED)
+    )
+
+
+def earlier_cases_elsewhere(case: Case) -> list[dict]:
+    """Other offices' cases, refused or still open, with the NIK or the birth date of this
+    case's applicant: the rows fieldcheck.domain.watch.sightings weighs (both columns indexed,
+    so only those people are read). A refusal's day is the refusing office's."""
+    query = (
+        Case.select(
+            Case.id,
+            Office.name,
+            Office.time_zone,
+            Case.state,
+            Case.nik,
+            Case.applicant_name,
+            Case.birth_date,
+            Case.application_date,
+            _refused_at().alias("refused_at"),
+        )
+        .join(Office, on=(Case.office == Office.id))
+        .where(
+            ((Case.nik == case.nik) | (Case.birth_date == case.birth_date))
+            & (Case.office != case.office_id)
+            & Case.state.in_([*case_states.OPEN_STATES, case_states.REFUSED])
+        )
+        .tuples()
+    )
+    rows = []
+    for case_id, office, zone, state, nik, name, born, applied, refused_at in query:
+        refused_at = Decision.decided_at.python_value(refused_at)
+        rows.append(
+            {
+                "id": case_id,
+                "office": office,
+                "state": state,
+                "nik": nik,
+                "name": name,
+                "birth_date": Case.birth_date.python_value(born),
+                "application_date": Case.application_date.python_value(applied),
+                "refused_on": watch.day_in(refused_at, zone) if refused_at else None,
+            }
+        )
+    return rows
+
+
+@dataclass
+class SeenElsewhere:
+    """The same applicant's case in another office, as a supervisor is shown it: that office's
+    name, the case's state and its date (the refusal's, else the application's) and whether it
+    came before or after this one. Nothing else of the other case."""
+
+    office: str
+    state: str
+    on: date
+    earlier: bool
+
+
+def seen_elsewhere(case: Case) -> list[SeenElsewhere]:
+    """The other offices' cases linked to this one (CaseLink, either way), newest first (none
+    asked for when the case page's query found the case has no links)."""
+    if not getattr(case, "has_links", True):
+        return []
+    other = Case.alias("other")
+    rows = []
+    query = (  # both directions in one statement: the other case is whichever end is not this
+        CaseLink.select(
+            CaseLink.case,
+            other.id,
+            Office.name,
+            Office.time_zone,
+            other.state,
+            other.application_date,
+            Decision.select(peewee.fn.MAX(Decision.decided_at))
+            .where((Decision.case == other.id) & (Decision.outcome == case_states.REFUSED))
+            .alias("refused_at"),
+        )
+        .join(
+            other,
+            on=(
+                ((CaseLink.case == case.id) & (other.id == CaseLink.other))
+                | ((CaseLink.other == case.id) & (other.id == CaseLink.case))
+            ),
+        )
+        .join(Office, on=(other.office == Office.id))
+        .tuples()
+    )
+    for link_case, _, office, zone, state, applied, refused_at in query:
+        refused_at = Decision.decided_at.python_value(refused_at)
+        on = Case.application_date.python_value(applied)
+        if state == case_states.REFUSED and refused_at:
+            on = watch.day_in(refused_at, zone)
+        rows.append(SeenElsewhere(office, state, on, earlier=link_case == case.id))
+    rows.sort(key=lambda row: row.on, reverse=True)
+    return rows
+
+
+def on_hold(case: Case) -> bool:
+    """Whether a case waits for its supervisor: someone it names is on the prevention list and
+    the supervisor has not yet handled that hit (the case page's query tells it already)."""
+    known = getattr(case, "on_hold", None)
+    if known is not None:
+        return bool(known)
+    case_id = case.id
+    return (
+        PreventionHit.select()
+        .where((PreventionHit.case == case_id) & PreventionHit.handled_at.is_null())
+        .exists()
+    )
+
+
+def held_among(case_ids) -> int:
+    """How many of these cases are on hold (see on_hold), asked 500 at a time."""
+    ids, count = sorted(set(case_ids)), 0
+    for start in range(0, len(ids), 500):
+        count += (
+            PreventionHit.select(peewee.fn.COUNT(PreventionHit.case.distinct()))
+            .where(
+                PreventionHit.case.in_(ids[start : start + 500])
+                & PreventionHit.handled_at.is_null()
+            )
+            .scalar()
+            or 0
+        )
+    return count

@@ -19,6 +19,7 @@ from fieldcheck.audit import (  # the one vocabulary of actions
     CASE_RISK,
     CASE_SEARCH,
 )
+from fieldcheck.cases import query
 from fieldcheck.db import database, transaction
 from fieldcheck.domain import case_states, identity, signals
 from fieldcheck.models import Case, CaseFinding, Office, Region, Team, User
@@ -177,6 +178,28 @@ def facts_for(case: Case, known: Known | None = None) -> dict:
     if registry:
         facts["registry.mismatch_count"] = sum(f.code.endswith("mismatch") for f in registry)
         facts["registry.not_found_count"] = sum(f.code.endswith("not_found") for f in registry)
+    facts.update(_seen_before_facts(findings))
+    return facts
+
+
+# Issue 16: the findings of another office's case (fieldcheck.cases.history), as the facts
+# naming its office and date.
+SEEN_FACTS = {
+    "seen_refused_elsewhere": ("history.refused_office", "history.refused_on"),
+    "seen_in_check_elsewhere": ("history.in_check_office", "history.in_check_since"),
+}
+
+
+def _seen_before_facts(findings) -> dict:
+    """What the applicant's other offices' cases and the prevention list say (issue 16)."""
+    facts = {}
+    for finding in findings:
+        if finding.source == "history" and finding.code in SEEN_FACTS:
+            office, on = SEEN_FACTS[finding.code]
+            params = json.loads(finding.params)
+            facts[office], facts[on] = params["office"], date.fromisoformat(params["on"])
+        elif finding.source == "prevention":
+            facts["prevention.listed"] = True
     return facts
 
 
@@ -240,8 +263,9 @@ def record_case_change(case: Case, *other_teams):
         engine.record_change(f"team:{team_id}", "case", case.id)
 
 
-def create_case(actor: Actor, office: Office, data: dict) -> Case:
-    """A new case from an application referred by intake; its identity checked, risk scored."""
+def create_case(actor: Actor, office: Office, data: dict, source: str = "intake") -> Case:
+    """A new case from an application referred by intake (`source`: "intake", the form, or
+    "import", the passport system's export); its identity checked, risk scored."""
     on = data["application_date"]
     check = check_identity(
         nik=data["nik"],
@@ -302,7 +326,7 @@ def create_case(actor: Actor, office: Office, data: dict) -> Case:
         )
         # After the creation event: the timeline shows the case made, then what reacted to it
         # (the registry's questions: fieldcheck.registry.service).
-        events.case_created.send(case, actor=actor)
+        events.case_created.send(case, actor=actor, source=source)
     return case
 
 
@@ -400,6 +424,8 @@ def assign(
         raise CaseError("team_not_in_office")
     if officer is not None and (officer.team_id != team.id or not officer.active):
         raise CaseError("officer_not_in_team")
+    if query.on_hold(case):  # issue 16: the prevention list's hold waits for the supervisor
+        raise CaseError("case_on_hold")
     action = "assign" if case.state == case_states.REFERRED else "reassign"
     with database.atomic():
         details = {

@@ -114,6 +114,8 @@ def new():
                 _("Case created for application %(number)s.", number=case.application_number),
                 "success",
             )
+            if query.on_hold(case):  # issue 16: never why, only that the supervisor must see it
+                flash(_("Hold: refer to the supervisor."), "error")
             return redirect(url_for("cases.show", case_id=case.id), code=303)
     return render_template("cases/new.html", form=form, labels=labels.for_reader()), (
         422 if form.errors else 200
@@ -152,11 +154,14 @@ def show(case_id):
         abort(404)
     actions = case_states.allowed_actions(case.state, current_user.role)
     assignable = "assign" in actions or "reassign" in actions
+    supervisor = current_user.role == roles.SUPERVISOR  # issue 16: others see only the hold
     return render_template(
         "cases/show.html",
         case=case,
         **query.case_page_details(case),
         named=recruiter_queries.named_in_case(case.id),
+        seen_elsewhere=query.seen_elsewhere(case) if supervisor else [],
+        on_hold=query.on_hold(case),
         labels=labels.for_reader(),
         message=message,
         assign_form=_assign_form(case) if assignable else None,

@@ -25,6 +25,12 @@ AGENCIES = (IMMIGRATION, POLICE, ARMY, REGIONAL_GOVERNMENT)
 TIME_ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 
 
+def at_headquarters(role: str, office_id) -> bool:
+    """A headquarters administrator: an administrator of no office. Keeps the national lists
+    (issue 16: the prevention list, repatriated victims' records), which no office's staff may."""
+    return role == ADMIN and office_id is None
+
+
 def needs_team(role: str) -> bool:
     """Field officers belong to a district supervision team."""
     return role == FIELD

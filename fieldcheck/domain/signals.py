@@ -41,6 +41,14 @@ recruiter.seen_in_other_cases      int: other cases, of any office, that name a 
                                    same name with the same agency: fieldcheck.domain.recruiters)
 recruiter.offices                  int: the offices those other cases are in
 recruiter.refused_cases            int: those of them that were refused
+history.refused_office             text: the other office that refused the same applicant (same
+                                   NIK, or same name and birth date) within 24 months
+history.refused_on                 date: the day of that refusal
+history.in_check_office            text: the other office where the same applicant is under a
+                                   field check, referred within 24 months
+history.in_check_since             date: the day that application was made
+prevention.listed                  bool: the applicant or a family member is on the national
+                                   prevention list (daftar cegah) in force
 
 (*) Answered at intake and again in the field (fieldcheck.domain.visits.BOTH_ANSWER): the fact
 holds the field's answer when the visit gave one, else intake's, so a contract seen or a visa
@@ -48,7 +56,8 @@ type found in the field counts, whichever way it turns the signal.
 
 Operators: eq, ne, in, not_in (a list, or "@name" of a list in [lists]); lt, le, gt, ge
 (numbers); is_true, is_false (yes/no facts); contains, not_contains (a list fact holds, or does
-not hold, a value); exists, missing (any fact, no value).
+not hold, a value); exists, missing (any fact, no value). A date fact takes only exists and
+missing; a reason writes it in words ("5 Maret 2026", "5 March 2026").
 """
 
 import hashlib
@@ -57,13 +66,14 @@ import string
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 LANGUAGES = ("id", "en")
 LEVELS = ("low", "medium", "high")
 
-TEXT, INT, BOOL, LIST = "text", "int", "bool", "list"
+TEXT, INT, BOOL, LIST, DATE = "text", "int", "bool", "list", "date"
 
 
 @dataclass(frozen=True)
@@ -127,6 +137,12 @@ FACTS: dict[str, Fact] = {
     "recruiter.seen_in_other_cases": Fact(INT),
     "recruiter.offices": Fact(INT),
     "recruiter.refused_cases": Fact(INT),
+    # Issue 16: the applicant seen in another office, and the prevention list.
+    "history.refused_office": Fact(TEXT),
+    "history.refused_on": Fact(DATE),
+    "history.in_check_office": Fact(TEXT),
+    "history.in_check_since": Fact(DATE),
+    "prevention.listed": Fact(BOOL),
 }
 
 NO_VALUE = frozenset({"is_true", "is_false", "exists", "missing"})
@@ -135,9 +151,10 @@ OPERATORS_BY_KIND = {
     INT: frozenset({"eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "exists", "missing"}),
     BOOL: frozenset({"is_true", "is_false", "exists", "missing"}),
     LIST: frozenset({"contains", "not_contains", "exists", "missing"}),
+    DATE: frozenset({"exists", "missing"}),
 }
 OPERATORS = frozenset().union(*OPERATORS_BY_KIND.values())
-KIND_NAMES = {TEXT: "a text", INT: "a number", BOOL: "a yes/no", LIST: "a list"}
+KIND_NAMES = {TEXT: "a text", INT: "a number", BOOL: "a yes/no", LIST: "a list", DATE: "a date"}
 
 SIGNAL_KEYS = ("id", "weight", "title_id", "title_en", "reason_id", "reason_en")
 TOP_KEYS = frozenset({"version", "levels", "lists", "labels", "signal"})
@@ -148,6 +165,17 @@ NOTHING = {"id": "tidak ada", "en": "none"}
 YES_NO = {"id": ("ya", "tidak"), "en": ("yes", "no")}
 # Indonesian writes 15.000.000 where English writes 15,000,000.
 DIGIT_MARKS = {"id": str.maketrans(",.", ".,"), "en": str.maketrans("", "")}
+# A date in a reason: "5 Maret 2026", "5 March 2026".
+MONTHS = {
+    "id": (
+        "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+        "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}  # fmt: skip
 
 SLUG = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*")
 LIST_NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -323,6 +351,9 @@ def _value_problem(name: str, fact: Fact, value: Any, element: bool = False) -> 
     elif kind == BOOL:
         if not isinstance(value, bool):
             return f"{name} is yes/no (true or false), not {value!r}"
+    elif kind == DATE:
+        if not isinstance(value, date) or isinstance(value, datetime):
+            return f"{name} is a date, not {value!r}"
     elif kind == TEXT:
         if not isinstance(value, str):
             return f"{name} holds text, not {value!r}"
@@ -416,6 +447,8 @@ def _display(value: Any, labels: Mapping[str, str], language: str) -> str:
         return UNKNOWN[language]
     if isinstance(value, bool):
         return YES_NO[language][0 if value else 1]
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return f"{value.day} {MONTHS[language][value.month - 1]} {value.year}"
     if isinstance(value, int | float):
         return f"{value:,}".translate(DIGIT_MARKS[language])
     if isinstance(value, list | tuple | set | frozenset):
@@ -586,7 +619,7 @@ class _Loader:
                     self.fail(f"[labels.{language}]: unknown field {name!r}", line, top)
                 if not isinstance(words, dict):
                     self.fail(f"[labels.{language}]: {name} must map values to words", line, top)
-                if fact.kind in (INT, BOOL):
+                if fact.kind in (INT, BOOL, DATE):
                     problem = f"{name} is {KIND_NAMES[fact.kind]} fact: it needs no labels"
                     self.fail(f"[labels.{language}]: {problem}", line, top)
                 for value, word in words.items():

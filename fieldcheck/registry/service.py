@@ -119,7 +119,7 @@ def _ask(
 
 
 @events.case_created.connect
-def _ask_about_a_new_case(case: Case, actor: Actor):
+def _ask_about_a_new_case(case: Case, actor: Actor, **_):
     ask_at_intake(actor, case)
 
 

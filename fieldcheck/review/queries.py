@@ -15,9 +15,16 @@ from fieldcheck.models import (
     FieldReport,
     FieldVisit,
     RegistryQuestion,
+    RepatriatedVictim,
     Team,
     User,
 )
+from fieldcheck.repatriation import queries as repatriation
+
+# Issue 16: the same applicant in other offices, and the prevention list's hold, as the case
+# page shows them.
+seen_elsewhere = case_query.seen_elsewhere
+on_hold = case_query.on_hold
 
 # At most this many rows in each of the queue's long parts (overdue cases, flagged submissions).
 QUEUE_LIMIT = 100
@@ -68,12 +75,14 @@ def workload(office_id: int) -> list[Team]:
 
 @dataclass
 class Queue:
-    """The supervisor's queue: its three lists of work and the teams' workload."""
+    """The supervisor's queue: its lists of work and the teams' workload."""
 
     under_review: list[Case]
     overdue: list[Case]
     flagged: list[FieldVisit]
     workload: list[Team]
+    # Issue 16: verified cases whose applicant came back a trafficking victim, to look at again.
+    repatriated: list[RepatriatedVictim]
 
     @property
     def parts(self) -> dict[str, int]:
@@ -82,6 +91,7 @@ class Queue:
             "under_review": len(self.under_review),
             "overdue": len(self.overdue),
             "flagged": len(self.flagged),
+            "repatriated": len(self.repatriated),
         }
 
 
@@ -92,6 +102,7 @@ def queue(office_id: int, today: date) -> Queue:
         queue_overdue(office_id, today),
         queue_flagged(office_id),
         workload(office_id),
+        repatriation.pending_review(office_id, QUEUE_LIMIT),
     )
 
 

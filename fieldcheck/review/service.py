@@ -61,7 +61,11 @@ def decision_data(case: Case, decision: Decision, report_id: str) -> dict:
 
 
 def verify(actor: Actor, case: Case, note: str = "") -> FieldReport:
-    """Verified: the decision, the case's move, and a field report signed for its QR code."""
+    """Verified: the decision, the case's move, and a field report signed for its QR code.
+    Not while the case is on hold: someone it names is on the prevention list, and the hit
+    must be handled first (issue 16)."""
+    if queries.on_hold(case):
+        raise ReviewError("case_on_hold")
     try:
         key_id, private_key = signing.active_signing_key(keys_folder())
     except signing.KeyStoreError as error:

@@ -76,6 +76,8 @@ def show(case_id):
         case=case,
         **vars(queries.evidence(case)),
         family_comparison=family.compare_case(case),
+        seen_elsewhere=queries.seen_elsewhere(case),
+        on_hold=queries.on_hold(case),
         labels=labels.for_reader(),
         message=message,
         json=json,

@@ -27,12 +27,14 @@ def test_demo_makes_an_office_two_teams_and_one_account_per_role(runner):
         "analyst",
         "field1",
         "field2",
+        "hqadmin",
         "intake",
         "passport",
         "registry",
         "supervisor",
     ]
     assert all(u.check_password(DEMO_PASSWORD) for u in users.values())
+    assert users["hqadmin"].role == "admin" and users["hqadmin"].office_id is None  # issue 16
     assert users["field1"].team_id == users["field2"].team_id is not None
     assert users["registry"].region_codes() == ["32.04", "32.05"]
     assert users["analyst"].office_id is None  # headquarters: no office
@@ -122,6 +124,18 @@ def test_user_create_explains_what_is_wrong(runner):
         result = runner.invoke(args=base + extra)
         assert result.exit_code != 0 and message in result.output, result.output
     assert not User.select().where(User.username == "x1").exists()
+
+
+def test_user_create_makes_a_headquarters_administrator_without_an_office(runner):
+    """Issue 16: an administrator of no office keeps the national lists; no one else may be
+    without an office."""
+    base = ["user", "create", "--name", "Ratna Sari", "--password", "a-long-password"]
+    made = runner.invoke(args=[*base, "--username", "hq1", "--role", "admin"])
+    assert made.exit_code == 0, made.output
+    assert User.get(User.username == "hq1").office_id is None
+    refused = runner.invoke(args=[*base, "--username", "hq2", "--role", "supervisor"])
+    assert refused.exit_code != 0 and "give the --office" in refused.output
+    assert not User.select().where(User.username == "hq2").exists()
 
 
 def test_user_create_refuses_a_weak_password_saying_why(runner):

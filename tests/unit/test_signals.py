@@ -4,6 +4,7 @@ its line and problem."""
 
 import builtins
 import re
+from datetime import date
 
 import pytest
 from hypothesis import given
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from fieldcheck.domain import signals
 from fieldcheck.domain.signals import (
     BOOL,
+    DATE,
     DOCUMENTS,
     FACTS,
     INT,
@@ -143,6 +145,21 @@ SIGNAL_ROWS = [
         },
         {"recruiter.seen_in_other_cases": 4, "recruiter.refused_cases": 0},
     ),
+    # Issue 16: seen in another office (the facts are given only when a sighting counts).
+    (
+        "refused_in_other_office",
+        {
+            "history.refused_office": "Kantor Imigrasi Cirebon",
+            "history.refused_on": date(2026, 1, 5),
+        },
+        {"history.in_check_office": "Kantor Imigrasi Cirebon"},
+    ),
+    (
+        "in_check_at_other_office",
+        {"history.in_check_office": "Kantor Imigrasi Cirebon"},
+        {"history.refused_office": "Kantor Imigrasi Cirebon"},
+    ),
+    ("prevention_list", {"prevention.listed": True}, {"prevention.listed": False}),
 ]
 
 SIGNAL_IDS = [row[0] for row in SIGNAL_ROWS]
@@ -406,6 +423,31 @@ def test_reason_writes_each_kind_of_value_in_each_language():
     [english] = evaluate(rules, facts, "en").fired
     assert indonesian.reason == "16; 1.500.000; tidak ada; tidak; tidak diketahui; {braces}"
     assert english.reason == "16; 1,500,000; none; no; unknown; {braces}"
+
+
+def test_a_date_fact_is_written_in_words_in_each_language():
+    rules = load_rules(
+        one_signal(
+            'all = [{ field = "history.refused_on", op = "exists" }]',
+            reason="{history.refused_office}, {history.refused_on}",
+        )
+    )
+    facts = {
+        "history.refused_office": "Kantor Imigrasi Cirebon",
+        "history.refused_on": date(2026, 3, 5),
+    }
+    [indonesian] = evaluate(rules, facts, "id").fired
+    [english] = evaluate(rules, facts, "en").fired
+    assert indonesian.reason == "Kantor Imigrasi Cirebon, 5 Maret 2026"
+    assert english.reason == "Kantor Imigrasi Cirebon, 5 March 2026"
+    assert check_facts({"history.refused_on": "2026-03-05"}) == [
+        "history.refused_on is a date, not '2026-03-05'"
+    ]
+
+
+def test_a_date_fact_takes_only_exists_and_missing():
+    with pytest.raises(RulesError, match="does not apply to history.refused_on, a date fact"):
+        load_rules(one_signal('all = [{ field = "history.refused_on", op = "gt", value = 1 }]'))
 
 
 def test_evaluate_refuses_an_unknown_language():
@@ -726,6 +768,8 @@ def fact_values(name):
         return st.booleans()
     if fact.kind == LIST:
         return st.lists(st.sampled_from(sorted(fact.values)), unique=True)
+    if fact.kind == DATE:
+        return st.dates()
     return st.sampled_from(sorted(fact.values) or ["KH", "MM", "MY", "SA"])
 
 

@@ -298,7 +298,7 @@ def test_the_review_queue_records_how_many_rows_each_part_showed(app, client):
     assert event.details_dict == {
         "filters": {},
         "rows": 2,
-        "parts": {"under_review": 1, "overdue": 1, "flagged": 0},
+        "parts": {"under_review": 1, "overdue": 1, "flagged": 0, "repatriated": 0},
         "scope": {"office": supervisor.office_id},
     }
     assert (event.actor_id, event.address) == (supervisor.id, ADDRESS)
@@ -316,7 +316,7 @@ def test_a_supervisor_of_another_office_records_none_of_this_offices_cases(app):
     assert event.details_dict == {
         "filters": {},
         "rows": 0,
-        "parts": {"under_review": 0, "overdue": 0, "flagged": 0},
+        "parts": {"under_review": 0, "overdue": 0, "flagged": 0, "repatriated": 0},
         "scope": {"office": stranger.office_id},
     }
     assert_names_no_one(event, late)

@@ -315,6 +315,10 @@ def _arguments(app, network) -> dict:
             "report_id": "00000000-0000-0000-0000-000000000000",
             "sha256": "0" * 64,
             "filename": "css/app.css",
+            # The national lists' pages (headquarters'): an entry seeded, the rest any id.
+            "entry_id": network.get("entry_id", 1),
+            "hit_id": 1,
+            "record_id": 1,
         }
 
 
@@ -328,10 +332,14 @@ OFFICE_CASE_PAGES = (
 
 
 def test_the_analyst_reads_every_get_route_and_no_applicant_data_in_any_answer(app, network):
+    listed = factories.prevention_entry(
+        by=factories.hq_admin(), name="Yuliana Kartikasari", nik="3204124107980002"
+    )
+    network["entry_id"] = listed.id
     web = Web(app.test_client())
     web.login("analyst")
     values = _arguments(app, network)
-    secrets = _applicants(app, network["cases"].values())
+    secrets = _applicants(app, network["cases"].values()) + [listed.name, listed.nik]
     with app.app_context():
         secrets += [c.nik for c in Case.select()]
     leaked, statuses = {}, {}
@@ -352,6 +360,8 @@ def test_the_analyst_reads_every_get_route_and_no_applicant_data_in_any_answer(a
     assert statuses["recruiters.index"] == statuses["recruiters.show"] == 200
     assert statuses["recruiters.agency"] == 200
     assert statuses["cases.index"] == 403
+    national = [e for e in statuses if e.split(".")[0] in ("prevention", "repatriation")]
+    assert national and {statuses[e] for e in national} == {403}  # headquarters' lists only
 
 
 def test_the_analyst_sees_every_offices_cases_only_as_office_state_decision_date(app, network):
