@@ -69,6 +69,19 @@ PHONE_RETENTION_DAYS = 14
 MAX_CONTENT_LENGTH = 256 * 1024
 # Largest photo the API accepts (phones resize to 1600 px JPEG, a few hundred KB).
 MEDIA_MAX_BYTES = 8 * 1024 * 1024
+
+# Where photos are kept (sync.media): "files", a folder on this server (MEDIA_ROOT, None meaning
+# `media` in the instance folder), or "s3", a bucket of an S3-compatible object store shared by
+# every node of a cluster (SeaweedFS, MinIO, AWS S3). MEDIA_S3_ENDPOINT_URL None means AWS
+# itself; the key id and secret None mean boto3's usual places (AWS_* variables, the machine's
+# role).
+MEDIA_STORAGE = "files"
+MEDIA_ROOT = None
+MEDIA_S3_BUCKET = None
+MEDIA_S3_ENDPOINT_URL = None
+MEDIA_S3_REGION = None
+MEDIA_S3_ACCESS_KEY_ID = None
+MEDIA_S3_SECRET_ACCESS_KEY = None
 # The sync push: a full batch (500 operations, sync.envelope.MAX_OPERATIONS) of the largest
 # valid visit (every text at its longest, 40 family members, 20 photos: 39 KB of JSON in Latin
 # text) is 19.5 MB as the phone writes JSON, 19.9 MB as the reference client does; 24 MiB

@@ -193,9 +193,9 @@ def media_get(sha256):
     """A photo, for a user who may see a case that names it."""
     storage = current_app.extensions["media"]
     readable = _is_sha256(sha256) and photos.photo_of_visible_case(current_user, sha256)
-    if not readable or not storage.exists(sha256):
+    data = photos.read_photo(_actor(), storage, sha256) if readable else None
+    if data is None:
         return api_error(404, "not_found")
-    data = photos.read_photo(_actor(), storage, sha256)
     response = current_app.response_class(data, mimetype=sniff_type(data) or "image/jpeg")
     response.headers["Cache-Control"] = "private, no-store"
     return response
