@@ -122,6 +122,15 @@ def object_store(tmp_path_factory):
         yield store
 
 
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real Redis for the run: the local one on 127.0.0.1:6379, else one started for it."""
+    from tests.redis_store import redis_server
+
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
 @pytest.fixture
 def clock():
     return FixedClock()

