@@ -36,7 +36,12 @@ DEMO_INSTANCE = False
 # Sign-in limits: failed attempts per username and per client address.
 LOGIN_LIMIT_PER_USERNAME = "5 per 15 minutes"
 LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+# Where the counts live: each process's memory, or one Redis for every node of a cluster
+# (redis://host:6379). While that Redis cannot be reached each process counts in its own memory
+# with the same limits (Flask-Limiter's in-memory fallback), and goes back to Redis when it
+# answers again: sign-in stays open, and limited.
 RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 # Device tokens issued (phones enrolled, scanners signed in) per user and per address.
 TOKEN_LIMIT_PER_USER = "10 per day"  # noqa: S105  (a limit, not a token)
 TOKEN_LIMIT_PER_ADDRESS = "30 per hour"  # noqa: S105  (a limit, not a token)

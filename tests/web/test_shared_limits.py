@@ -7,7 +7,7 @@ import pytest
 
 from tests import factories
 from tests.helpers import Web
-from tests.processes import Browser, app_nodes
+from tests.processes import Browser, app_nodes, free_ports
 from tests.redis_store import key_prefix, keys_under
 
 
@@ -70,3 +70,17 @@ def test_device_tokens_issued_on_two_nodes_meet_the_per_user_limit(
         assert issued == [201, 201]
         status, body = phone.call("POST", f"{nodes[0]}/api/v1/auth/token", json_body=asked)
         assert status == 429 and b'"rate_limited"' in body
+
+
+def test_while_redis_cannot_be_reached_a_node_counts_alone_and_sign_in_stays_open(
+    app, tmp_path, limits_prefix
+):
+    factories.user("field1", "field")
+    factories.user("field2", "field")
+    (nobody,) = free_ports(1)  # a Redis that is down: nothing listens there
+    down = f"redis://127.0.0.1:{nobody}/0"
+    with app_nodes(node_settings(app, tmp_path, "a", down, limits_prefix)) as (node,):
+        assert Browser().sign_in(node, "field2", Web.PASSWORD) == 303
+        for _ in range(5):
+            assert Browser().sign_in(node, "field1", "wrong password") == 401
+        assert Browser().sign_in(node, "field1", Web.PASSWORD) == 429
