@@ -4,6 +4,8 @@ said so."""
 
 import base64
 import hashlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.exceptions import ClientError
@@ -132,3 +134,20 @@ def test_settings_pick_the_storage(tmp_path):
         media_storage({"MEDIA_STORAGE": "s3"}, tmp_path)
     with pytest.raises(ValueError, match="unsupported MEDIA_STORAGE"):
         media_storage({"MEDIA_STORAGE": "ftp"}, tmp_path)
+
+
+def test_many_uploads_of_one_photo_at_once_store_it_once(kept):
+    """As when a phone retries while its first upload is still going, or two nodes take the
+    same photo at the same moment: exactly one upload stores it, the others find it there."""
+    data, sha = factories.photo(10)
+    uploads = 8
+    start = threading.Barrier(uploads)
+
+    def upload(_):
+        start.wait()
+        return kept.storage.put(sha, data)
+
+    with ThreadPoolExecutor(uploads) as pool:
+        stored = list(pool.map(upload, range(uploads)))
+    assert sorted(stored) == [False] * (uploads - 1) + [True]
+    assert kept.storage.read(sha) == data
