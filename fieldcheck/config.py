@@ -42,6 +42,9 @@ LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
 # answers again: sign-in stays open, and limited.
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+# Put before every key this app counts under: for a Redis shared with other apps, or with
+# another FieldCheck (a training instance) that must not count with this one.
+RATELIMIT_KEY_PREFIX = ""
 # Device tokens issued (phones enrolled, scanners signed in) per user and per address.
 TOKEN_LIMIT_PER_USER = "10 per day"  # noqa: S105  (a limit, not a token)
 TOKEN_LIMIT_PER_ADDRESS = "30 per hour"  # noqa: S105  (a limit, not a token)
