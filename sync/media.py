@@ -41,6 +41,10 @@ class MediaMissing(LookupError):
     """No photo is stored under this SHA-256."""
 
 
+class MediaUnavailable(RuntimeError):
+    """The store cannot be reached, or failed on its side: nothing was stored; try again."""
+
+
 class MediaStorage(Protocol):
     """Where photos are kept, each under the SHA-256 of its bytes."""
 

@@ -10,16 +10,32 @@ node of a cluster, with the folder's guarantees (sync.media.MediaStorage):
 """
 
 import base64
+import contextlib
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as StoreConnectionError
 
-from sync.media import MediaMissing, check_hash, sniff_type
+from sync.media import MediaMissing, MediaUnavailable, check_hash, sniff_type
 
 
 def _status(error: ClientError) -> int:
     return error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+
+
+@contextlib.contextmanager
+def _reaching_the_store():
+    """The store unreachable (no connection, a timeout) or failing on its side (5xx, after
+    boto3's retries) is MediaUnavailable; its other answers pass as they are."""
+    try:
+        yield
+    except (StoreConnectionError, HTTPClientError) as error:
+        raise MediaUnavailable(str(error)) from error
+    except ClientError as error:
+        if _status(error) >= 500:
+            raise MediaUnavailable(str(error)) from error
+        raise
 
 
 class S3Storage:
@@ -61,7 +77,8 @@ class S3Storage:
 
     def exists(self, sha256: str) -> bool:
         try:
-            self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))
+            with _reaching_the_store():
+                self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))
         except ClientError as error:
             if _status(error) == 404:
                 return False
@@ -72,14 +89,15 @@ class S3Storage:
         """Store the bytes once, whole: False when the store holds them already."""
         digest = check_hash(sha256, data)
         try:
-            self.client.put_object(
-                Bucket=self.bucket,
-                Key=self.key(sha256),
-                Body=data,
-                ContentType=sniff_type(data) or "application/octet-stream",
-                ChecksumSHA256=base64.b64encode(digest).decode("ascii"),
-                IfNoneMatch="*",
-            )
+            with _reaching_the_store():
+                self.client.put_object(
+                    Bucket=self.bucket,
+                    Key=self.key(sha256),
+                    Body=data,
+                    ContentType=sniff_type(data) or "application/octet-stream",
+                    ChecksumSHA256=base64.b64encode(digest).decode("ascii"),
+                    IfNoneMatch="*",
+                )
         except ClientError as error:
             status = _status(error)
             if status == 412:  # PreconditionFailed: an object is there, and stays as it is
@@ -92,10 +110,11 @@ class S3Storage:
 
     def read(self, sha256: str) -> bytes:
         try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))
+            with _reaching_the_store():
+                answer = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))
+                with answer["Body"] as body:
+                    return body.read()
         except ClientError as error:
             if _status(error) == 404:
                 raise MediaMissing(sha256) from None
             raise
-        with answer["Body"] as body:
-            return body.read()

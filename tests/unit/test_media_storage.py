@@ -11,9 +11,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from fieldcheck import media_storage
-from sync.media import FileStorage, HashMismatch, MediaMissing
+from sync.media import FileStorage, HashMismatch, MediaMissing, MediaUnavailable
 from sync.s3 import S3Storage
 from tests import factories
+from tests.processes import free_ports
 
 
 class Folder:
@@ -151,3 +152,18 @@ def test_many_uploads_of_one_photo_at_once_store_it_once(kept):
         stored = list(pool.map(upload, range(uploads)))
     assert sorted(stored) == [False] * (uploads - 1) + [True]
     assert kept.storage.read(sha) == data
+
+
+def test_a_store_that_cannot_be_reached_is_said_unavailable():
+    (nobody,) = free_ports(1)  # nothing listens there
+    down = S3Storage(
+        "photos",
+        endpoint_url=f"http://127.0.0.1:{nobody}",
+        region="us-east-1",
+        access_key_id="key",
+        secret_access_key="secret",
+    )
+    data, sha = factories.photo(11)
+    for attempt in (lambda: down.put(sha, data), lambda: down.read(sha), lambda: down.exists(sha)):
+        with pytest.raises(MediaUnavailable):
+            attempt()

@@ -8,11 +8,13 @@ import io
 import pytest
 from PIL import Image
 
+from fieldcheck import media_storage
 from fieldcheck.models import AuditEvent, FieldVisit
 from sync.s3 import S3Storage
 from tests import factories
 from tests.factories import Phone, submit
 from tests.helpers import Web
+from tests.processes import free_ports
 
 
 @pytest.fixture
@@ -93,3 +95,21 @@ def test_a_png_is_served_as_a_png(app, client, field_case):
     got = client.get(f"/api/v1/media/{sha}", headers=phone.headers)
     assert got.status_code == 200 and got.data == data
     assert got.mimetype == "image/png" and got.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_while_the_store_cannot_be_reached_a_photo_is_refused_for_later(app, client, field_case):
+    (nobody,) = free_ports(1)  # the store is down: nothing listens there
+    app.extensions["media"] = media_storage(
+        {**app.config, "MEDIA_S3_ENDPOINT_URL": f"http://127.0.0.1:{nobody}"}, None
+    )
+    phone = Phone(client, "field1")
+    data, sha = factories.photo(103)
+    op = submit(field_case.id, photos=[{"sha256": sha}])
+    assert phone.push(op).json["results"][0]["result"]["status"] == "incomplete"
+    put = phone.put_photo(data, sha)
+    assert put.status_code == 503 and put.json["error"]["code"] == "storage_unavailable"
+    assert put.headers["Retry-After"] == "60"
+    assert FieldVisit.get().status == "incomplete"  # still waiting for its photo
+    assert client.head(f"/api/v1/media/{sha}", headers=phone.headers).status_code == 404
+    got = client.get(f"/api/v1/media/{sha}", headers=phone.headers)
+    assert got.status_code == 503 and got.json["error"]["code"] == "storage_unavailable"
