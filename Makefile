@@ -12,7 +12,7 @@ PORT ?= 5000
 REGIONS_CSV ?= ../shared/data/regions/wilayah-2025.csv
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench install install-test browser wrk system-libs translations messages clean node-tools
+.PHONY: run test lint bench install install-test browser redis wrk system-libs translations messages clean node-tools
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed-test pyproject.toml
 
 install: $(VENV)/.installed translations system-libs
 
-install-test: $(VENV)/.installed-test translations browser system-libs node-tools
+install-test: $(VENV)/.installed-test translations browser redis system-libs node-tools
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d fieldcheck/translations >/dev/null
@@ -67,6 +67,20 @@ browser:
 	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "Install Debian's chromium (sudo apt-get install chromium): the browser tests need $(CHROMIUM)"; exit 1; \
+	  fi; \
+	fi
+
+# Debian's redis-server for the shared rate-limit tests (tests/redis_store.py), unless a Redis
+# already answers on 127.0.0.1:6379 (as on CI's machine), which they use then.
+redis:
+	@if ! command -v redis-server >/dev/null && ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
+	      || { echo "could not install Debian's redis-server: the shared rate-limit tests need Redis"; exit 1; }; \
+	  elif sudo -n true 2>/dev/null; then \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	  else \
+	    echo "Install Debian's redis-server (sudo apt-get install redis-server): the shared rate-limit tests need Redis"; exit 1; \
 	  fi; \
 	fi
 

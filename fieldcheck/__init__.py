@@ -61,13 +61,32 @@ def init_sync(app):
     from fieldcheck.db import database
     from fieldcheck.sync_handlers import handlers
     from sync import SyncEngine
-    from sync.media import FileStorage
 
     clock = app.extensions["clock"]
     app.extensions["sync"] = SyncEngine(database, handlers, now=clock.now)
-    app.extensions["media"] = FileStorage(
-        app.config.get("MEDIA_ROOT") or Path(app.instance_path) / "media"
-    )
+    app.extensions["media"] = media_storage(app.config, Path(app.instance_path))
+
+
+def media_storage(settings, instance_path: Path):
+    """Where photos are kept, as MEDIA_STORAGE says: a folder, or an S3-compatible bucket."""
+    kind = settings.get("MEDIA_STORAGE") or "files"
+    if kind == "files":
+        from sync.media import FileStorage
+
+        return FileStorage(settings.get("MEDIA_ROOT") or instance_path / "media")
+    if kind == "s3":
+        if not settings.get("MEDIA_S3_BUCKET"):
+            raise ValueError("MEDIA_STORAGE is s3 but MEDIA_S3_BUCKET names no bucket")
+        from sync.s3 import S3Storage
+
+        return S3Storage(
+            settings["MEDIA_S3_BUCKET"],
+            endpoint_url=settings.get("MEDIA_S3_ENDPOINT_URL"),
+            region=settings.get("MEDIA_S3_REGION"),
+            access_key_id=settings.get("MEDIA_S3_ACCESS_KEY_ID"),
+            secret_access_key=settings.get("MEDIA_S3_SECRET_ACCESS_KEY"),
+        )
+    raise ValueError(f"unsupported MEDIA_STORAGE {kind!r}: files or s3")
 
 
 def load_risk_rules(app):

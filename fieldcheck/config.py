@@ -36,7 +36,15 @@ DEMO_INSTANCE = False
 # Sign-in limits: failed attempts per username and per client address.
 LOGIN_LIMIT_PER_USERNAME = "5 per 15 minutes"
 LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+# Where the counts live: each process's memory, or one Redis for every node of a cluster
+# (redis://host:6379). While that Redis cannot be reached each process counts in its own memory
+# with the same limits (Flask-Limiter's in-memory fallback), and goes back to Redis when it
+# answers again: sign-in stays open, and limited.
 RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+# Put before every key this app counts under: for a Redis shared with other apps, or with
+# another FieldCheck (a training instance) that must not count with this one.
+RATELIMIT_KEY_PREFIX = ""
 # Device tokens issued (phones enrolled, scanners signed in) per user and per address.
 TOKEN_LIMIT_PER_USER = "10 per day"  # noqa: S105  (a limit, not a token)
 TOKEN_LIMIT_PER_ADDRESS = "30 per hour"  # noqa: S105  (a limit, not a token)
@@ -69,6 +77,19 @@ PHONE_RETENTION_DAYS = 14
 MAX_CONTENT_LENGTH = 256 * 1024
 # Largest photo the API accepts (phones resize to 1600 px JPEG, a few hundred KB).
 MEDIA_MAX_BYTES = 8 * 1024 * 1024
+
+# Where photos are kept (sync.media): "files", a folder on this server (MEDIA_ROOT, None meaning
+# `media` in the instance folder), or "s3", a bucket of an S3-compatible object store shared by
+# every node of a cluster (SeaweedFS, MinIO, AWS S3). MEDIA_S3_ENDPOINT_URL None means AWS
+# itself; the key id and secret None mean boto3's usual places (AWS_* variables, the machine's
+# role).
+MEDIA_STORAGE = "files"
+MEDIA_ROOT = None
+MEDIA_S3_BUCKET = None
+MEDIA_S3_ENDPOINT_URL = None
+MEDIA_S3_REGION = None
+MEDIA_S3_ACCESS_KEY_ID = None
+MEDIA_S3_SECRET_ACCESS_KEY = None
 # The sync push: a full batch (500 operations, sync.envelope.MAX_OPERATIONS) of the largest
 # valid visit (every text at its longest, 40 family members, 20 photos: 39 KB of JSON in Latin
 # text) is 19.5 MB as the phone writes JSON, 19.9 MB as the reference client does; 24 MiB

@@ -313,6 +313,9 @@ MESSAGES = {
     ),
     "hash_mismatch": _l("The bytes sent do not have this SHA-256: send the photo again."),
     "not_an_image": _l("Only JPEG, PNG and WebP photos are accepted."),
+    "storage_unavailable": _l(
+        "The photo store cannot be reached just now: nothing was lost, try again in a minute."
+    ),
     # Phone enrolment by a one-time code (fieldcheck.enrolment).
     "enrolment_code_invalid": _l(
         "This code is not right. Check it, or ask your supervisor for a new one."

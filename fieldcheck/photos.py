@@ -9,10 +9,11 @@ from fieldcheck.cases import query
 from fieldcheck.db import database
 from fieldcheck.models import Case, FieldVisit, User
 from fieldcheck.sync_handlers import complete_visits
+from sync.media import MediaMissing, MediaStorage
 from sync.store import Media
 
 
-def store_photo(actor: Actor, engine, storage, sha256: str, data: bytes, mime: str):
+def store_photo(actor: Actor, engine, storage: MediaStorage, sha256: str, data: bytes, mime: str):
     """Keep a photo's bytes (never overwritten) and book its arrival: (whether it is new, the
     owners, e.g. "visit:<uuid>", that no longer wait for any photo)."""
     storage.put(sha256, data)
@@ -26,11 +27,15 @@ def store_photo(actor: Actor, engine, storage, sha256: str, data: bytes, mime: s
     return created, completed
 
 
-def read_photo(actor: Actor, storage, sha256: str) -> bytes:
-    """A photo's bytes, the reading recorded."""
+def read_photo(actor: Actor, storage: MediaStorage, sha256: str) -> bytes | None:
+    """A photo's bytes, the reading recorded; None when it has not arrived."""
+    try:
+        data = storage.read(sha256)
+    except MediaMissing:
+        return None
     with database.atomic():
         actor.record(MEDIA_READ, ("media", sha256))
-    return storage.read(sha256)
+    return data
 
 
 def photo_of_visible_case(user: User, sha256: str) -> bool:

@@ -113,13 +113,37 @@ def empty_tables():
             database.execute_sql(f'DELETE FROM "{table}"')  # noqa: S608  (our own table names)
 
 
+@pytest.fixture(scope="session")
+def object_store(tmp_path_factory):
+    """A real S3-compatible object store (SeaweedFS) for the run; each test makes its bucket."""
+    from tests.s3 import seaweedfs
+
+    with seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as store:
+        yield store
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real Redis for the run: the local one on 127.0.0.1:6379, else one started for it."""
+    from tests.redis_store import redis_server
+
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
 @pytest.fixture
 def clock():
     return FixedClock()
 
 
 @pytest.fixture
-def app(migrated_url, clock, tmp_path):
+def app_settings():
+    """Settings a module adds to its tests' app: override this fixture there."""
+    return {}
+
+
+@pytest.fixture
+def app(migrated_url, clock, tmp_path, app_settings):
     app = create_app(
         {
             "TESTING": True,
@@ -131,6 +155,7 @@ def app(migrated_url, clock, tmp_path):
             # The second factor is asked only in its own tests (tests/web/test_second_factor.py).
             "SECOND_FACTOR_ROLES": (),
             "INSTANCE_PATH": str(tmp_path / "instance"),
+            **app_settings,
         }
     )
     # No app context stays pushed during the test: each request must get its own (and its own

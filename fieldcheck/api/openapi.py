@@ -71,6 +71,18 @@ def _responses() -> dict:
             "unless the route says otherwise): refused before it is read",
             "TooLarge",
         ),
+        "StorageUnavailable": {
+            **_error(
+                "the photo store cannot be reached just now: nothing was stored, try again",
+                "StorageUnavailable",
+            ),
+            "headers": {
+                "Retry-After": {
+                    "description": "seconds to wait before trying again",
+                    "schema": {"type": "integer"},
+                }
+            },
+        },
     }
 
 
@@ -391,6 +403,7 @@ def _paths() -> dict:
                     "403": _r("Forbidden"),
                     "413": _r("TooLarge"),
                     "415": _error("not a JPEG, PNG or WebP photo", "NotAnImage"),
+                    "503": _r("StorageUnavailable"),
                 },
             },
             "head": {
@@ -430,6 +443,7 @@ def _paths() -> dict:
                     "401": _r("Unauthorized"),
                     "403": _r("Forbidden"),
                     "404": _r("NotFound"),
+                    "503": _r("StorageUnavailable"),
                 },
             },
         },

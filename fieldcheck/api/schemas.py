@@ -126,6 +126,11 @@ ERROR_ANSWERS = {
         ("VerifyBodyInvalid", ("body_invalid",), 'the body is not {"qr": text}'),
         ("MediaAddressInvalid", MEDIA_400, "a bad address, or bytes with another SHA-256"),
         ("NotAnImage", ("not_an_image",), "not a JPEG, PNG or WebP photo"),
+        (
+            "StorageUnavailable",
+            ("storage_unavailable",),
+            "the photo store cannot be reached just now: try again (Retry-After)",
+        ),
         ("EnrolmentRefused", ENROLMENT_400, "the enrolment code is wrong, used or expired"),
     ]
 }

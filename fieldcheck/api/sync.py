@@ -19,11 +19,13 @@ from fieldcheck.pull import pull as pull_cases
 from fieldcheck.security import client_address, device_required, signed_in, token_scope
 from sync import ENVELOPE_VERSION, EnvelopeError, PushContext
 from sync.envelope import MAX_OPERATIONS
-from sync.media import sha256_of, sniff_type
+from sync.media import MediaUnavailable, sha256_of, sniff_type
 
 # The cases a field officer holds on the phone: the ones to visit, or to correct.
 MAX_PULL = 2000
 MAX_CURSOR = 2**62
+# Seconds a phone is asked to wait when the photo store cannot be reached.
+STORE_RETRY_AFTER = 60
 
 field_device = device_required(roles.FIELD)
 
@@ -153,6 +155,15 @@ def _is_sha256(text: str) -> bool:
     return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
 
 
+@bp.errorhandler(MediaUnavailable)
+def _store_unavailable(error):
+    """The photo store cannot be reached: 503, and the phone keeps the photo to send again."""
+    current_app.logger.warning("photo store unavailable: %s", error)
+    response = api_error(503, "storage_unavailable")
+    response.headers["Retry-After"] = str(STORE_RETRY_AFTER)
+    return response
+
+
 @bp.route("/media/<sha256>", methods=["PUT"])
 @body_limit("MEDIA_MAX_BYTES")
 @field_device
@@ -193,9 +204,9 @@ def media_get(sha256):
     """A photo, for a user who may see a case that names it."""
     storage = current_app.extensions["media"]
     readable = _is_sha256(sha256) and photos.photo_of_visible_case(current_user, sha256)
-    if not readable or not storage.exists(sha256):
+    data = photos.read_photo(_actor(), storage, sha256) if readable else None
+    if data is None:
         return api_error(404, "not_found")
-    data = photos.read_photo(_actor(), storage, sha256)
     response = current_app.response_class(data, mimetype=sniff_type(data) or "image/jpeg")
     response.headers["Cache-Control"] = "private, no-store"
     return response

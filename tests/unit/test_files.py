@@ -11,6 +11,7 @@ import pytest
 from fieldcheck import audit, create_app, migrations, signing
 from fieldcheck.clock import FixedClock
 from fieldcheck.db import database, sqlite_url
+from sync.media import sha256_of
 
 
 def mode(path: Path) -> int:
@@ -42,13 +43,14 @@ def test_every_file_the_app_makes_is_its_owners_alone_under_umask_022(umask_022,
     outside = tmp_path / "anchors" / "audit" / "checkpoints.jsonl"
     app = make_app(instance, AUDIT_CHECKPOINT_LOG=str(outside))
     photo = b"\xff\xd8\xff" + b"photo" * 10
+    sha = sha256_of(photo)
     with app.app_context():
         database.connect(reuse_if_open=True)
         try:
             migrations.upgrade(database)  # the database, with its -wal and -shm files open
             audit.record("case.read", subject=("case", 1), at=app.extensions["clock"].now())
             assert audit.seal() == 1  # the audit key and the first checkpoint
-            app.extensions["media"].put("ab" * 32, photo)
+            app.extensions["media"].put(sha, photo)
             signing.create_key(app.instance_path)
             db_file = instance / "fieldcheck.db"
             private_files = [
@@ -56,7 +58,7 @@ def test_every_file_the_app_makes_is_its_owners_alone_under_umask_022(umask_022,
                 db_file,
                 Path(f"{db_file}-wal"),
                 Path(f"{db_file}-shm"),
-                app.extensions["media"].path("ab" * 32),
+                app.extensions["media"].path(sha),
                 instance / audit.KEY_FILE,
                 outside,
                 *(instance / "keys").iterdir(),
@@ -64,8 +66,8 @@ def test_every_file_the_app_makes_is_its_owners_alone_under_umask_022(umask_022,
             folders = [
                 instance,
                 instance / "media",
-                instance / "media" / "ab",
-                instance / "media" / "ab" / "ab",
+                instance / "media" / sha[:2],
+                instance / "media" / sha[:2] / sha[2:4],
                 instance / "keys",
                 outside.parent,
                 outside.parent.parent,
