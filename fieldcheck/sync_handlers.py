@@ -78,10 +78,11 @@ class Lookups:
 
     The handlers write the visits and questions at once, in their operation's savepoint, and
     hand the case's changes to the engine (SyncEngine.update), written at the push's end; they
-    keep this up to date as they go. When an operation fails its savepoint takes back what it
-    wrote and the engine drops what it was handed; what the operation looked up or changed here
-    is forgotten (`forget`), to be read again: from the database, with the changes the push's
-    other operations will still write (SyncEngine.held_updates).
+    keep this up to date as they go. When an operation fails, the savepoint of its run of
+    operations takes back what they wrote and the engine drops what they handed it (the ones
+    before it are then applied again); what they looked up or changed here is forgotten
+    (`forget`), to be read again: from the database, with the changes the push's other
+    operations will still write (SyncEngine.held_updates).
     """
 
     def __init__(self):
@@ -93,7 +94,8 @@ class Lookups:
         self.questions = {}  # case id -> {(kind, subject): RegistryQuestion}
         self.findings = {}  # case id -> [CaseFinding]
         self.recruiters = {}  # recruiter phone -> ids of cases visited naming it (capped)
-        self.touched = set()  # (what, key) the operation under way used: what `forget` drops
+        self.touched = set()  # (what, key) the run of operations under way used: `forget`
+        self.run = 0  # which run (PushContext.run) `touched` is of
 
     def case(self, case_id) -> Case | None:
         """The case as the push has changed it so far: the database's row (locked) with what
@@ -148,8 +150,9 @@ class Lookups:
             self.recruiter_cases(visit.recruiter_phone).add(visit.case_id)
 
     def forget(self):
-        """The operation under way failed and its savepoint was rolled back: what it used here
-        may hold what the rollback took back, so it is dropped, to be read again."""
+        """An operation failed and the savepoint of its run was rolled back: what the run's
+        operations used here may hold what the rollback took back, so it is dropped, to be read
+        again."""
         for what, key in self.touched:
             if what == "case":
                 for held in (self.cases, self.questions, self.findings):
@@ -408,13 +411,15 @@ def _inserter(engine):
 
 
 def _forgotten_on_error(handler):
-    """A handler that fails has its savepoint rolled back: what it used in the push's Lookups
-    is forgotten, for the operations after it to read again."""
+    """A handler that fails has its run of operations rolled back (SyncEngine.push): what the
+    run's operations used in the push's Lookups is forgotten, for the operations after it to
+    read again."""
 
     @functools.wraps(handler)
     def guarded(op, ctx, engine):
         found = _lookups(ctx, engine)
-        found.touched = set()
+        if found.run != ctx.run:  # a new run: what the ones before used holds
+            found.touched, found.run = set(), ctx.run
         try:
             return handler(op, ctx, engine)
         except BaseException:
@@ -424,7 +429,14 @@ def _forgotten_on_error(handler):
     return guarded
 
 
-@handlers.register(VISIT_SUBMIT, prepare=prepare_submissions)
+def check_submission(op, ctx, engine):
+    """What refuses a submission (unreadable, stored already, not the team's case), found
+    before anything of it is written."""
+    _lookups(ctx, engine)
+    _officers_case(_clean(op, ctx)["case_id"], ctx.principal, engine, ctx)
+
+
+@handlers.register(VISIT_SUBMIT, prepare=prepare_submissions, check=check_submission)
 @_forgotten_on_error
 def submit_visit(op, ctx, engine) -> Outcome:
     """A field verification: stored; the case moves to `submitted` unless it moved on."""
