@@ -184,9 +184,15 @@ def _subject(subject):
     )
 
 
+# Made once: json.dumps with options makes a new encoder at every call.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+)
+
+
 def canonical_json(value) -> str:
     """JSON with sorted keys and no spaces: the same value always gives the same text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
 
 
 def event_digest(prev_hash: str, event: AuditEvent) -> str:

@@ -50,6 +50,10 @@ HAS_SUBMISSION = (
 
 handlers = Handlers()
 
+# How a visit's interview is stored (made once: json.dumps with options makes a new encoder at
+# every call).
+_INTERVIEW_JSON = json.JSONEncoder(default=str, sort_keys=True)
+
 
 def apply_push(engine, body, context, finish=None) -> list[dict]:
     """A push applied (SyncEngine.push), the audit events it records written with its other
@@ -316,7 +320,7 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
         gps_lat=gps.get("lat"),
         gps_lon=gps.get("lon"),
         gps_accuracy_m=gps.get("accuracy_m"),
-        interview=json.dumps(interview, default=str, sort_keys=True),
+        interview=_INTERVIEW_JSON.encode(interview),
         recruiter_phone=interview.get("recruiter_phone"),
         recruiter_name=interview.get("recruiter_name"),
         photos=json.dumps(photos),

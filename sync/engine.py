@@ -22,6 +22,10 @@ REJECTED = "rejected"
 # PostgreSQL advisory-lock key that orders change-feed writers by commit (see record_change).
 _FEED_LOCK = 0x53_59_4E_43  # "SYNC"
 
+# An operation's result as the log keeps it (made once: json.dumps with options makes a new
+# encoder at every call).
+_RESULT_JSON = json.JSONEncoder(sort_keys=True, default=str)
+
 # The rows the push under way hands to SyncEngine.insert, to be written at its end.
 _held: ContextVar["list[tuple[type[peewee.Model], object, dict]] | None"] = ContextVar(
     "sync_held_rows", default=None
@@ -410,7 +414,7 @@ class SyncEngine:
             "record_id": op.record_id,
             "content_hash": op.content_hash,
             "status": outcome.status,
-            "result": json.dumps(outcome.result, sort_keys=True, default=str),
+            "result": _RESULT_JSON.encode(outcome.result),
             "author": context.author,
             "device": context.device,
             "received_at": context.now,
