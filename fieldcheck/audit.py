@@ -331,7 +331,9 @@ def _write_seals(seals: list[tuple[int, int, str]]):
         database.execute_sql(
             f"WITH v (id, seq, hash) AS (VALUES {values})"  # noqa: S608  (placeholders only)
             " UPDATE audit_event SET chain_seq = v.seq, chain_hash = v.hash"
-            " FROM v WHERE audit_event.id = v.id",
+            # Unsealed, as they were read: PostgreSQL then finds them by the partial index of
+            # unsealed events instead of reading the whole log (which only grows) to join it.
+            " FROM v WHERE audit_event.id = v.id AND audit_event.chain_seq IS NULL",
             [value for seal in chunk for value in seal],
         )
 
