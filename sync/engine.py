@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import peewee
 
@@ -144,6 +145,15 @@ def _refused(op, refusal: Rejected) -> dict:
         message=refusal.message,
         errors=refusal.errors or None,
     )
+
+
+class _Logged(NamedTuple):
+    """What a repeat of an operation applied earlier in the same push is answered from (as
+    from its OperationLog row)."""
+
+    content_hash: str
+    status: str
+    result: str
 
 
 class _Refusal(Exception):
@@ -420,11 +430,11 @@ class SyncEngine:
             "received_at": context.now,
         }
         held.append((OperationLog, None, row))
-        logged[op.op_id] = OperationLog(**row)
+        logged[op.op_id] = _Logged(row["content_hash"], row["status"], row["result"])
         applied.append(op.op_id)
         return _result(op.op_id, outcome.status, result=outcome.result, reason=outcome.reason)
 
-    def _repeat(self, op: Operation, seen: OperationLog) -> dict:
+    def _repeat(self, op: Operation, seen: "OperationLog | _Logged") -> dict:
         if seen.content_hash != op.content_hash:
             return _result(
                 op.op_id,
