@@ -169,8 +169,11 @@ class Lookups:
 
 
 def _lookups(ctx, engine=None) -> Lookups:
-    found = ctx.cache.setdefault("lookups", Lookups())
-    found.engine = engine or found.engine
+    found = ctx.cache.get("lookups")
+    if found is None:  # (not setdefault: that would make a Lookups at every call)
+        found = ctx.cache["lookups"] = Lookups()
+    if engine is not None:
+        found.engine = engine
     return found
 
 
