@@ -43,6 +43,8 @@ CHROMIUM = "/usr/bin/chromium"
 OFFICER = "field1"
 BAR_SCORE = 95
 TARGET_FIRST_LOAD = 60 * 1024
+# A folder to keep each page's last Lighthouse report in (JSON), to read why a score fell.
+REPORTS_DIR_ENV = "FIELDCHECK_BENCH_LIGHTHOUSE_DIR"
 MOBILE = {"width": 360, "height": 740}
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -203,6 +205,15 @@ def _lighthouse(url: str, cookie: str, out: Path) -> dict:
     return report
 
 
+def _report_path(ctx, path: str) -> Path:
+    """Where Lighthouse writes a page's report: kept in FIELDCHECK_BENCH_LIGHTHOUSE_DIR when
+    that is set (the last run of each page), else in the bench's scratch folder."""
+    kept = os.environ.get(REPORTS_DIR_ENV)
+    if not kept:
+        return ctx.workdir / "lh.json"
+    return Path(kept) / f"lighthouse-{path.strip('/').replace('/', '-')}.json"
+
+
 def _scores(report: dict) -> dict:
     return {name: report["categories"][name]["score"] * 100 for name in CATEGORIES}
 
@@ -331,7 +342,7 @@ def run(ctx) -> Result:
             for label, path in pages.items():
                 progress(f"Lighthouse {run_no + 1}/{ctx.runs}: {label} ({path})")
                 name, value = _signed_in(app, user_agent)
-                report = _lighthouse(base + path, f"{name}={value}", ctx.workdir / "lh.json")
+                report = _lighthouse(base + path, f"{name}={value}", _report_path(ctx, path))
                 for category, score in _scores(report).items():
                     scores[label][category].append(score)
                 last[label] = report

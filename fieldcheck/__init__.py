@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config=None):
     """Build the Flask app: config, database, security, request sizes, languages, blueprints."""
     from flask import Flask
+    from flask_compress import Compress
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from fieldcheck import cli, config, db, files, i18n, limits, security, views
@@ -44,6 +45,7 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
+    Compress(app)
     app.extensions["risk_rules"] = load_risk_rules(app)
     init_sync(app)
     security.init_app(app)

@@ -105,6 +105,19 @@ AUDIT_CHECKPOINT_LOG = None
 # Trust X-Forwarded-* from this many proxies (set to 1 behind nginx).
 PROXY_COUNT = 0
 
+# Flask-Compress: the static scripts, styles and icons go out compressed (zstd, Brotli or gzip,
+# as the browser accepts; static files are sent as streams, compressed as they go). Pages and
+# JSON are not: they carry personal data beside what a request echoes, the mix that BREACH reads
+# through compression (and the CSV import's streamed progress page must arrive as written).
+COMPRESS_MIMETYPES = [
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+    "image/svg+xml",
+    "application/manifest+json",
+]
+COMPRESS_STREAMS = True
+
 
 def from_environment(environ=os.environ):
     """Return the settings given as FIELDCHECK_* variables, typed like their defaults."""

@@ -124,7 +124,8 @@ class Web:
     def csrf_token(self, page="/login") -> str:
         token = input_values(self.client.get(page).get_data(as_text=True)).get("csrf_token")
         if token is None:  # a signed-in user is sent away from /login; every page has one
-            token = input_values(self.client.get("/").get_data(as_text=True))["csrf_token"]
+            start = self.client.get("/", follow_redirects=True)  # (a field officer's: /field/)
+            token = input_values(start.get_data(as_text=True))["csrf_token"]
         return token
 
     def post(self, url, data=None, page=None, **kwargs):
@@ -138,7 +139,7 @@ class Web:
         return self.post("/login", {"username": username, "password": password}, **kwargs)
 
     def logout(self):
-        return self.post("/logout", page="/")
+        return self.post("/logout")
 
     def get(self, url, **kwargs):
         return self.client.get(url, **kwargs)

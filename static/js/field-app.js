@@ -254,7 +254,7 @@ async function showStorage() {
 
 async function keepData() {
   const granted = await navigator.storage.persist();
-  show("sync-message", granted ? "" : t("storage_refused"));
+  show("storage-message", granted ? "" : t("storage_refused"));
   await showStorage();
 }
 

@@ -11,6 +11,7 @@ from fieldcheck.clock import utcnow
 from fieldcheck.db import database
 from fieldcheck.models import Office, User
 from tests import factories
+from tests.browser.helpers import MOBILE
 
 
 def officer_with_cases(live_server, cases=2, officers=1):
@@ -45,15 +46,14 @@ def officer_with_cases(live_server, cases=2, officers=1):
     return names, made
 
 
-def signed_in_phone(open_page, username, locale="id-ID"):
-    """A fresh 360 x 740 phone (browser context) with the officer signed in and the cases
-    pulled, its service worker in control."""
-    from tests.browser.helpers import MOBILE, sign_in
-
-    page = open_page(locale=locale, viewport=MOBILE)
-    sign_in(page, username)
-    assert page.url.endswith("/field/")
-    wait_for_sync(page)
+def new_phone(open_page, live_server, username, locale="id-ID", at=None, **options):
+    """A fresh 360 x 740 phone (browser context) enrolled for the officer with a one-time code,
+    the cases pulled and its service worker in control; with `at`, the page's clock is
+    Playwright's, starting then."""
+    page = open_page(locale=locale, viewport=options.pop("viewport", MOBILE), **options)
+    if at is not None:
+        page.clock.install(time=at)
+    enrol_phone(page, live_server, username)
     wait_for_worker(page)
     return page
 

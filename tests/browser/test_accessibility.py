@@ -11,13 +11,12 @@ import pytest
 
 from tests.browser.axe import report, run_axe
 from tests.browser.field_helpers import (
+    new_phone,
     officer_with_cases,
     png_bytes,
-    wait_for_sync,
-    wait_for_worker,
     wait_until,
 )
-from tests.browser.helpers import MOBILE, sign_in
+from tests.browser.helpers import MOBILE
 
 pytestmark = pytest.mark.browser
 
@@ -25,14 +24,10 @@ LOCALES = ["en-US", "id-ID"]
 
 
 def phone(open_page, live_server, locale):
-    """A fresh 360 x 740 phone in `locale` with a new officer signed in and their case pulled:
+    """A fresh 360 x 740 phone in `locale` enrolled for a new officer, their case pulled:
     (the page, the case id)."""
     (username,), cases = officer_with_cases(live_server, cases=1)
-    page = open_page(locale=locale, viewport=MOBILE)
-    sign_in(page, username)
-    wait_for_sync(page)
-    wait_for_worker(page)
-    return page, cases[0]
+    return new_phone(open_page, live_server, username, locale), cases[0]
 
 
 def in_language(page, locale):

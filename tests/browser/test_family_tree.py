@@ -14,9 +14,9 @@ from fieldcheck.domain.identity import encode_nik
 from fieldcheck.models import Case, User
 from fieldcheck.registry import extracts
 from tests.browser.field_helpers import (
+    new_phone,
     officer_with_cases,
     open_step,
-    signed_in_phone,
 )
 from tests.browser.helpers import MOBILE, scroll_width, sign_in
 from tests.factories import Phone, submit
@@ -82,7 +82,7 @@ def assert_drawn_as_a_tree(boxes: list[dict], width: int = MOBILE["width"]):
 @BOTH_LANGUAGES
 def test_the_phone_draws_the_family_as_a_tree(live_server, open_page, language):
     (user,), cases = officer_with_cases(live_server, cases=1)
-    page = signed_in_phone(open_page, user, language)
+    page = new_phone(open_page, live_server, user, language)
     page.goto(f"/field/cases/{cases[0]}")
     open_step(page, "family")
     for relation, name in FAMILY:

@@ -10,11 +10,11 @@ from axe_playwright_python.sync_playwright import Axe
 from tests.browser.field_helpers import (
     STEPS,
     current_step,
+    new_phone,
     officer_with_cases,
     open_step,
     outbox,
     png_bytes,
-    signed_in_phone,
     wait_until,
 )
 from tests.browser.helpers import MOBILE, scroll_width
@@ -60,7 +60,7 @@ SMALL_TARGETS = """() => {
 
 def case_form(live_server, open_page, language):
     (user,), cases = officer_with_cases(live_server, cases=1)
-    page = signed_in_phone(open_page, user, language)
+    page = new_phone(open_page, live_server, user, language)
     page.goto(f"/field/cases/{cases[0]}")
     return page
 

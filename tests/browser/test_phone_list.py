@@ -13,13 +13,13 @@ from fieldcheck.db import database
 from fieldcheck.models import Case, FieldVisit, User
 from tests import factories
 from tests.browser.field_helpers import (
+    new_phone,
     officer_with_cases,
     sync_count,
     wait_for_sync,
-    wait_for_worker,
     wait_until,
 )
-from tests.browser.helpers import MOBILE, scroll_width, sign_in
+from tests.browser.helpers import scroll_width
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("locale", ["en-US", "id-ID"])]
 
@@ -43,16 +43,6 @@ CONTROLS = """() => {
 }"""
 
 
-def phone(open_page, username, locale):
-    """A fresh 360 x 740 phone with the officer signed in and the cases pulled."""
-    page = open_page(locale=locale, viewport=MOBILE)
-    sign_in(page, username)
-    assert page.url.endswith("/field/")
-    wait_for_sync(page)
-    wait_for_worker(page)
-    return page
-
-
 def set_case(live_server, case_id, **values):
     with live_server.app.app_context():
         Case.update(**values).where(Case.id == case_id).execute()
@@ -61,7 +51,7 @@ def set_case(live_server, case_id, **values):
 def test_every_visible_control_of_the_list_is_at_least_44_by_44(live_server, open_page, locale):
     (user,), cases = officer_with_cases(live_server, cases=2)
     set_case(live_server, cases[0], due_date=datetime.now(UTC).date() - timedelta(days=3))
-    page = phone(open_page, user, locale)
+    page = new_phone(open_page, live_server, user, locale)
     controls = page.evaluate(CONTROLS)
     assert len(controls) >= 8  # brand, menu, sign-out, sync, two cards, languages...
     small = [c for c in controls if c["width"] < 44 or c["height"] < 44]
@@ -77,7 +67,7 @@ def test_the_list_fits_360px_and_its_text_has_7_to_1_contrast(live_server, open_
         applicant_name="MuhammadRizkyPratamaKusumawardhanaSetiabudiNugroho",
         due_date=datetime.now(UTC).date() - timedelta(days=1),
     )
-    page = phone(open_page, user, locale)
+    page = new_phone(open_page, live_server, user, locale)
     assert page.locator("#case-list > li").count() == 2
     assert scroll_width(page) <= 360
     results = _axe.run(page, options=AAA)
@@ -114,7 +104,7 @@ def test_after_a_sync_the_list_updates_without_a_reload(live_server, open_page, 
     today = datetime.now(UTC).date()
     set_case(live_server, sent, due_date=today + timedelta(days=9))
     set_case(live_server, other, due_date=today + timedelta(days=2))
-    page = phone(open_page, user, locale)
+    page = new_phone(open_page, live_server, user, locale)
     assert card_ids(page) == [str(other), str(sent)]  # soonest due first
     page.evaluate("window.fcSamePage = true")  # gone if the page were loaded again
 

@@ -16,14 +16,13 @@ from fieldcheck.models import DeviceToken, User
 from tests import factories
 from tests.browser.field_helpers import (
     cached_pages,
+    new_phone,
     officer_with_cases,
     outbox,
     sync_count,
     wait_for_sync,
-    wait_for_worker,
     wait_until,
 )
-from tests.browser.helpers import MOBILE, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("locale", ["en-US", "id-ID"])]
 
@@ -33,19 +32,6 @@ MOMENT = {
     "id-ID": re.compile(r"\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}\.\d{2} WIB"),
 }
 DAY = timedelta(days=1)
-
-
-def phone(open_page, username, locale, at: datetime | None = None, **options):
-    """A fresh 360 x 740 phone with the officer signed in and the cases pulled; with `at`, the
-    page's clock is Playwright's, starting then."""
-    page = open_page(locale=locale, viewport=MOBILE, **options)
-    if at is not None:
-        page.clock.install(time=at)
-    sign_in(page, username)
-    assert page.url.endswith("/field/")
-    wait_for_sync(page)
-    wait_for_worker(page)
-    return page
 
 
 def sync(page):
@@ -105,7 +91,7 @@ def test_last_sync_stays_put_after_an_offline_sync_with_nothing_to_send(
     live_server, open_page, locale
 ):
     (user,), _ = officer_with_cases(live_server, cases=1)
-    page = phone(open_page, user, locale)
+    page = new_phone(open_page, live_server, user, locale)
     before, shown = last_sync(page, user), page.locator("#sync-last").inner_text()
     assert before and MOMENT[locale].search(shown), shown
     page.wait_for_timeout(1100)  # a later "now" would show another second
@@ -119,7 +105,7 @@ def test_last_sync_stays_put_after_an_offline_sync_with_nothing_to_send(
 
 def test_the_phone_says_when_it_is_offline(live_server, open_page, locale):
     (user,), _ = officer_with_cases(live_server, cases=1)
-    page = phone(open_page, user, locale)
+    page = new_phone(open_page, live_server, user, locale)
     notice = page.locator("#offline-notice")
     assert notice.is_hidden()
 
@@ -132,11 +118,34 @@ def test_the_phone_says_when_it_is_offline(live_server, open_page, locale):
     notice.wait_for(state="hidden")
 
 
+def test_storage_is_said_in_plain_words_with_one_thing_to_do(live_server, open_page, locale):
+    """How much the phone holds and whether it may lose it, at the foot of the list where its
+    appearing moves nothing; "Keep the data on this phone" asks the browser to keep it."""
+    (user,), _ = officer_with_cases(live_server, cases=1)
+    page = new_phone(open_page, live_server, user, locale)
+    box, keep = page.locator("#storage"), page.locator("#storage-keep")
+    box.wait_for(state="visible")
+    used = re.escape(script_text(page, "storage_used")).replace(r"%\(used\)s", r"[\d.,]+ MB")
+    at_risk, kept = script_text(page, "storage_at_risk"), script_text(page, "storage_kept")
+    assert re.fullmatch(f"{used} {re.escape(at_risk)}", page.locator("#storage-info").inner_text())
+    assert keep.is_visible() and keep.bounding_box()["height"] >= 44
+    below = page.locator("#sent").bounding_box()  # after the lists, not above them
+    assert box.bounding_box()["y"] > below["y"]
+
+    keep.click()  # the browser grants it, or says no: either way the phone says which
+    refused, message = script_text(page, "storage_refused"), page.locator("#storage-message")
+    wait_until(page, lambda: keep.is_hidden() or message.is_visible())
+    if keep.is_hidden():
+        assert page.locator("#storage-info").inner_text().endswith(kept)
+    else:
+        assert message.inner_text() == refused
+
+
 def test_a_revoked_phone_loses_its_case_data_but_keeps_unsent_findings(
     live_server, open_page, locale
 ):
     (user,), cases = officer_with_cases(live_server, cases=2)
-    page = phone(open_page, user, locale)
+    page = new_phone(open_page, live_server, user, locale)
     assert len(stored(page, "cases")) == 2
     page.context.set_offline(True)
     queue_finding(page, user, cases[0])
@@ -161,7 +170,7 @@ def test_a_revoked_phone_loses_its_case_data_but_keeps_unsent_findings(
 def test_an_unchanged_case_of_a_phone_that_syncs_stays_past_14_days(live_server, open_page, locale):
     (user,), cases = officer_with_cases(live_server, cases=1)
     start = datetime.now(UTC)
-    page = phone(open_page, user, locale, at=start)
+    page = new_phone(open_page, live_server, user, locale, at=start)
     page.clock.set_system_time(start + 10 * DAY)
     report = sync(page)  # nothing changed: the pull brings nothing, but it succeeded
     assert report.get("pulled", 0) == 0 and not report["offline"]
@@ -177,7 +186,7 @@ def test_an_unchanged_case_of_a_phone_that_syncs_stays_past_14_days(live_server,
 def test_a_phone_that_has_not_synced_for_14_days_loses_its_cases(live_server, open_page, locale):
     (user,), cases = officer_with_cases(live_server, cases=2)
     start = datetime.now(UTC)
-    page = phone(open_page, user, locale, at=start)
+    page = new_phone(open_page, live_server, user, locale, at=start)
     page.context.set_offline(True)
     queue_finding(page, user, cases[0])
     page.clock.set_system_time(start + 13 * DAY)
@@ -202,6 +211,7 @@ def record_location(page, case_id) -> tuple[str, str]:
     """Tap "Record the location" on the form (wherever its step puts it) and wait for the
     answer: (the status the form keeps, what the control says)."""
     page.goto(f"/field/cases/{case_id}")
+    page.locator("#visit-form[data-ready=true]").wait_for(state="attached")  # its script listens
     state = page.locator("#gps-state")
     first = state.text_content()
     page.locator("#gps-button").dispatch_event("click")
@@ -224,7 +234,7 @@ def script_text(page, name, **params) -> str:
 
 def test_gps_granted_records_the_location(live_server, open_page, locale):
     (user,), cases = officer_with_cases(live_server, cases=1)
-    page = phone(open_page, user, locale)
+    page = new_phone(open_page, live_server, user, locale)
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": -7.0051, "longitude": 107.5619, "accuracy": 12})
     status, said = record_location(page, cases[0])
@@ -235,7 +245,7 @@ def test_gps_granted_records_the_location(live_server, open_page, locale):
 
 def test_gps_denied_says_the_visit_is_recorded_without_it(live_server, open_page, locale):
     (user,), cases = officer_with_cases(live_server, cases=1)
-    page = phone(open_page, user, locale)
+    page = new_phone(open_page, live_server, user, locale)
     page.context.clear_permissions()  # the officer said no
     status, said = record_location(page, cases[0])
     assert status == "denied"
@@ -258,7 +268,7 @@ Object.defineProperty(navigator, "geolocation", { value: {
 
 def test_gps_timed_out_says_no_location_was_found(live_server, open_page, locale):
     (user,), cases = officer_with_cases(live_server, cases=1)
-    page = phone(open_page, user, locale, at=datetime.now(UTC))
+    page = new_phone(open_page, live_server, user, locale, at=datetime.now(UTC))
     page.context.add_init_script(NO_FIX)
     page.goto(f"/field/cases/{cases[0]}")
     state, asking = page.locator("#gps-state"), script_text(page, "gps_getting")

@@ -236,10 +236,10 @@ def test_deactivating_signs_the_user_out_of_open_sessions(app, client):
     signed_in_admin(admin_web)
     user = factories.user("field1", "field")
     field_web.login("field1")
-    assert field_web.get("/").status_code == 200
+    assert field_web.get("/field/").status_code == 200
     page = f"/admin/users/{user.id}"
     admin_web.post(f"{page}/active", {"active": "0"}, page=page)
-    assert field_web.get("/").status_code == 302
+    assert field_web.get("/field/").status_code == 302
 
 
 def test_admin_cannot_deactivate_themselves(app, web):

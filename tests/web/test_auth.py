@@ -14,7 +14,7 @@ def test_login_with_right_password_lands_on_start_page(app, web):
     web.logout()
     response = web.login("field1")  # a field officer lands on the phone's case list
     assert response.headers["Location"] == "/field/"
-    page = web.get("/").get_data(as_text=True)
+    page = web.get("/field/").get_data(as_text=True)
     assert texts(page, "header .who span")[0].startswith("Field1 · ")
     logins = AuditEvent.select().where(AuditEvent.action == "user.login").order_by(AuditEvent.id)
     assert [e.actor_name for e in logins] == ["intake1", "field1"]
@@ -68,18 +68,18 @@ def test_logout_needs_a_post(app, web):
     factories.user("field1", "field")
     web.login("field1")
     assert web.get("/logout").status_code == 405
-    assert web.get("/").status_code == 200
+    assert web.get("/field/").status_code == 200
 
 
 def test_idle_session_expires_and_is_audited(app, web, clock):
     factories.user("field1", "field")
     web.login("field1")
     clock.advance(minutes=29)
-    assert web.get("/").status_code == 200  # activity restarts the idle timer
+    assert web.get("/field/").status_code == 200  # activity restarts the idle timer
     clock.advance(minutes=29)
-    assert web.get("/").status_code == 200
+    assert web.get("/field/").status_code == 200
     clock.advance(minutes=31)
-    response = web.get("/", headers={"Accept-Language": "en"})
+    response = web.get("/field/", headers={"Accept-Language": "en"})
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
     assert AuditEvent.select().where(AuditEvent.action == "user.timeout").count() == 1
@@ -92,17 +92,17 @@ def test_a_busy_session_is_noted_on_the_server_at_most_once_a_minute(app, web, c
     (which is not signed and sent again by use); the idle limit counts from the activity noted."""
     factories.user("field1", "field")
     web.login("field1")
-    web.get("/")
+    web.get("/field/")
     record = UserSession.get()
     clock.advance(seconds=61)
-    assert "Set-Cookie" not in web.get("/").headers
+    assert "Set-Cookie" not in web.get("/field/").headers
     noted = UserSession.get_by_id(record.id).last_seen_at
     assert noted > record.last_seen_at
     clock.advance(seconds=20)
-    web.get("/")
+    web.get("/field/")
     assert UserSession.get_by_id(record.id).last_seen_at == noted  # too soon to note again
     clock.advance(minutes=29, seconds=30)  # 29:50 after the noted activity: still within
-    assert web.get("/").status_code == 200
+    assert web.get("/field/").status_code == 200
 
 
 def test_idle_api_session_answers_json_401(app, web, clock):
@@ -229,11 +229,11 @@ def test_reset_password_forces_a_change_before_anything_else(app, web):
     user.must_change_password = True
     user.save()
     web.login("field1")
-    response = web.get("/")
+    response = web.get("/field/")
     assert response.status_code == 302
     assert response.headers["Location"] == "/account/password"
     web.post(
         "/account/password",
         {"current": web.PASSWORD, "new": "a much better secret", "confirm": "a much better secret"},
     )
-    assert web.get("/").status_code == 200
+    assert web.get("/field/").status_code == 200

@@ -30,6 +30,8 @@ def row(number, nik="3204124503990001", name="Siti Nurhaliza", **overrides):
         "sponsor": "Golden Sun Co.",
         "sponsor_is_employer": "ya",
         "visa_type": "visit",
+        "job_offer_channel": "",
+        "costs_paid_by": "",
         "documents": "ktp;kk",
         "referral_reasons": "doubtful_purpose;recruiter_suspected",
         "referral_notes": "",
@@ -116,11 +118,28 @@ def test_a_yes_or_no_cell_that_is_neither_is_a_row_problem_not_a_no(app, web):
     assert doubted == {"A-2": (True, False), "A-3": (True, False)}
 
 
+def test_the_job_channel_and_the_payer_are_imported_for_the_signals_to_compare(app, web):
+    """Intake's answers that the field's answers are set against (issue 15): read from their
+    own columns, codes checked as the intake form checks them."""
+    signed_in(web)
+    data = export(
+        row("A-1", job_offer_channel="social_media", costs_paid_by="recruiter"),
+        row("A-2", job_offer_channel="tiktok"),
+    )
+    html = upload(web, data, check=True).text
+    assert "Valid rows ready to import: 1" in list_items(html, "summary")
+    assert "“tiktok” is not a code this column takes: social_media, " in row_problems(html)
+    upload(web, data).get_data()  # valid rows only (the streamed page runs the import)
+    [case] = Case.select()
+    assert (case.job_offer_channel, case.costs_paid_by) == ("social_media", "recruiter")
+
+
 def test_the_import_page_lists_the_codes_each_column_takes(app, web):
     signed_in(web)
     codes = parse(web.get("/cases/import", headers=EN).text).find("dl", id="import-codes")
     named = [code.get_text() for term in codes.find_all("dt") for code in term.find_all("code")]
-    for column in ("sex", "purpose", "visa_type", "documents", "referral_reasons", "priority"):
+    coded = ("sex", "purpose", "visa_type", "job_offer_channel", "costs_paid_by", "documents")
+    for column in (*coded, "referral_reasons", "priority"):
         assert column in named
     assert "F, M" in [code.get_text() for code in codes.select("dd > code")]
     assert "ISO 3166" in codes.get_text()

@@ -41,19 +41,19 @@ def test_language_switch_before_sign_in_is_kept_in_the_session(web):
 
 
 def test_users_choice_is_stored_and_beats_the_browser(app, web):
-    factories.user("field1", "field")
-    web.login("field1")
+    factories.user("intake1", "intake")
+    web.login("intake1")
     web.post("/language", {"language": "en", "next": "/"}, page="/")
-    assert User.get(User.username == "field1").language == "en"
+    assert User.get(User.username == "intake1").language == "en"
     web.logout()
-    web.login("field1")
+    web.login("intake1")
     html = web.get("/", headers={"Accept-Language": "id"}).text
     assert sign_out_button(html) == "Sign out"
 
 
 def test_user_without_a_choice_follows_the_browser(app, web):
-    factories.user("field1", "field")
-    web.login("field1")
+    factories.user("intake1", "intake")
+    web.login("intake1")
     assert sign_out_button(web.get("/", headers={"Accept-Language": "en"}).text) == "Sign out"
     assert sign_out_button(web.get("/", headers={"Accept-Language": "id"}).text) == "Keluar"
 
@@ -75,8 +75,8 @@ def test_times_are_shown_in_the_offices_zone(app, web, clock):
 
     clock.at = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
     office = factories.office(code="KANIM-JPR", name="Kantor Imigrasi Jayapura", time_zone="WIT")
-    factories.user("field1", "field", office_=office)
-    web.login("field1")
+    factories.user("intake1", "intake", office_=office)
+    web.login("intake1")
     html = web.get("/", headers={"Accept-Language": "en"}).text
     [signed_in] = [t for t in texts(html, "main p.muted") if t.startswith("Signed in at")]
     assert "10:30:00" in signed_in and "WIT" in signed_in  # 01:30 UTC: 10:30 in Jayapura (UTC+9)
