@@ -147,7 +147,7 @@ class Lookups:
             return False
         return FieldVisit.select().where(FieldVisit.uuid == uuid).exists()
 
-    def stored_visit(self, visit: FieldVisit):
+    def stored_visit(self, visit):
         self.touched.add(("visit", visit.uuid))
         self.stored_visits.add(visit.uuid)
         if visit.recruiter_phone:
@@ -293,7 +293,7 @@ def _clean(op, ctx) -> dict:
     return check.clean
 
 
-def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> FieldVisit:
+def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> SimpleNamespace:
     """The visit and its family members stored; `visit.members` and `visit.missing_photos` set."""
     household, gps, interview = clean["household"], clean["gps"], clean["interview"]
     photos = clean.get("photos", [])
@@ -330,7 +330,9 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
         assessment=clean.get("assessment") or "",
         recommendation=clean["recommendation"],
     )
-    visit = FieldVisit(**row)
+    # The visit as the handlers and services read it (its fields by name, no model object to
+    # build: the row is written by the engine).
+    visit = SimpleNamespace(**row, case_id=case.id)
     visit.id = engine.insert_with_id(FieldVisit, row)  # its family rows point at it
     _lookups(ctx).stored_visit(visit)
     rows = [{"visit": visit.id, **row} for row in member_rows(clean)]
@@ -358,7 +360,7 @@ def member_rows(clean: dict) -> list[dict]:
     ]
 
 
-def _outcome(visit: FieldVisit, case: Case, action: str, actor: Actor) -> Outcome:
+def _outcome(visit, case: Case, action: str, actor: Actor) -> Outcome:
     actor.record(
         action,
         ("visit", visit.uuid),
@@ -385,7 +387,7 @@ def _outcome(visit: FieldVisit, case: Case, action: str, actor: Actor) -> Outcom
     return Outcome(APPLIED, result)
 
 
-def _take_in(actor: Actor, case: Case, visit: FieldVisit, action: str, role: str, ctx, engine):
+def _take_in(actor: Actor, case: Case, visit, action: str, role: str, ctx, engine):
     """An unflagged submission moves the case on: submitted, its family asked of the registry,
     then registry check or review, risk evaluated again; the case row written once."""
     found = _lookups(ctx)
