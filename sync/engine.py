@@ -202,8 +202,7 @@ class SyncEngine:
         context.now = context.now or self.now()
         ops = [op for op in operations if isinstance(op, Operation)]
         with self._write_transaction():
-            logged = self._logged([op.op_id for op in ops])
-            self._lock_new(ops, logged)
+            logged = self._locked_log(ops)
             with self._holding() as held:
                 self._prepare(ops, context, logged)
                 results = self._apply_all(operations, context, logged, held)
@@ -340,13 +339,13 @@ class SyncEngine:
                 (keys,),
             )
 
-    def _lock_new(self, ops: list[Operation], logged: dict):
-        """The new op ids of the batch locked (PostgreSQL): a concurrent push of one of them
-        commits first and is then seen here as a repeat."""
-        new = {op.op_id for op in ops} - logged.keys()
-        if new and self._is_postgres():
-            self.lock_all(f"op:{op_id}" for op_id in new)
-            logged.update(self._logged(sorted(new)))
+    def _locked_log(self, ops: list[Operation]) -> dict:
+        """The batch's operations the log holds already. On PostgreSQL the batch's op ids are
+        locked first, in one statement: a concurrent push of one of them commits first and is
+        then seen here as a repeat (read before the lock, it could be missed)."""
+        op_ids = [op.op_id for op in ops]
+        self.lock_all(f"op:{op_id}" for op_id in op_ids)
+        return self._logged(op_ids)
 
     def _prepare(self, ops: list[Operation], context: PushContext, logged: dict):
         by_type: dict[str, list[Operation]] = {}
