@@ -211,27 +211,41 @@ def _subject(subject):
     )
 
 
+# Made once: json.dumps with options makes a new encoder at every call.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+)
+
+
 def canonical_json(value) -> str:
     """JSON with sorted keys and no spaces: the same value always gives the same text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
 
 
 def event_digest(prev_hash: str, event: AuditEvent) -> str:
     """The hash of an event chained to the one before it."""
-    body = canonical_json(
-        [
-            event.chain_seq,
-            event.id,
-            event.at.isoformat(),
-            event.actor_id,
-            event.actor_name,
-            event.action,
-            event.subject_type,
-            event.subject_id,
-            event.details,
-            event.address,
-        ]
-    )
+    return _digest(prev_hash, event.chain_seq, event.id, event.at, *_chained(event))
+
+
+def _chained(event: AuditEvent) -> tuple:
+    """What the chain holds of an event besides its number, id and time, in the hash's order."""
+    return tuple(getattr(event, name) for name, _ in CHAINED)
+
+
+# The columns of an event the chain holds besides its number, id and time (as read by name).
+CHAINED = (
+    ("actor_id", AuditEvent.actor),
+    ("actor_name", AuditEvent.actor_name),
+    ("action", AuditEvent.action),
+    ("subject_type", AuditEvent.subject_type),
+    ("subject_id", AuditEvent.subject_id),
+    ("details", AuditEvent.details),
+    ("address", AuditEvent.address),
+)
+
+
+def _digest(prev_hash: str, seq: int, event_id: int, at, *chained) -> str:
+    body = canonical_json([seq, event_id, at.isoformat(), *chained])
     return hashlib.sha256(f"{prev_hash}|{body}".encode()).hexdigest()
 
 
@@ -317,17 +331,17 @@ def _seal_events(limit: int, wait: bool) -> tuple[int, ChainHead | None] | None:
         head = _chain_head()
         seq, prev = (head.count, head.hash) if head else (0, GENESIS)
         pending = (
-            AuditEvent.select()
+            AuditEvent.select(AuditEvent.id, AuditEvent.at, *(field for _, field in CHAINED))
             .where(AuditEvent.chain_seq.is_null())
             .order_by(AuditEvent.id)
             .limit(limit)
+            .tuples()  # each field's python_value, as a model's row would have them
         )
         seals = []
-        for event in pending:
+        for event_id, at, *chained in pending:
             seq += 1
-            event.chain_seq = seq
-            prev = event.chain_hash = event_digest(prev, event)
-            seals.append((event.id, seq, prev))
+            prev = _digest(prev, seq, event_id, at, *chained)
+            seals.append((event_id, seq, prev))
         _write_seals(seals)
         if seals:
             head = ChainHead(seq, seals[-1][0], prev)
@@ -344,7 +358,9 @@ def _write_seals(seals: list[tuple[int, int, str]]):
         database.execute_sql(
             f"WITH v (id, seq, hash) AS (VALUES {values})"  # noqa: S608  (placeholders only)
             " UPDATE audit_event SET chain_seq = v.seq, chain_hash = v.hash"
-            " FROM v WHERE audit_event.id = v.id",
+            # Unsealed, as they were read: PostgreSQL then finds them by the partial index of
+            # unsealed events instead of reading the whole log (which only grows) to join it.
+            " FROM v WHERE audit_event.id = v.id AND audit_event.chain_seq IS NULL",
             [value for seal in chunk for value in seal],
         )
 

@@ -120,10 +120,24 @@ class UTCDateTimeField(peewee.DateTimeField):
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def python_value(self, value):
-        value = super().python_value(value)
+        value = super().python_value(naive_from_text(value))
         if isinstance(value, datetime):
             return value.replace(tzinfo=UTC)
         return value
+
+
+def naive_from_text(value):
+    """A naive datetime as SQLite hands back what db_value stored ("2026-12-05 07:03:11.5"),
+    read at C speed (peewee's own reading tries its formats by strptime, which the audit seal
+    and every case read pay for); anything else as it came, for peewee to read."""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is None:
+            return moment
+    return value
 
 
 def transaction():

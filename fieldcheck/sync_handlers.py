@@ -51,6 +51,10 @@ HAS_SUBMISSION = (
 
 handlers = Handlers()
 
+# How a visit's interview is stored (made once: json.dumps with options makes a new encoder at
+# every call).
+_INTERVIEW_JSON = json.JSONEncoder(default=str, sort_keys=True)
+
 
 def apply_push(engine, body, context, finish=None) -> list[dict]:
     """A push applied (SyncEngine.push), the audit events it records written with its other
@@ -79,10 +83,11 @@ class Lookups:
 
     The handlers write the visits and questions at once, in their operation's savepoint, and
     hand the case's changes to the engine (SyncEngine.update), written at the push's end; they
-    keep this up to date as they go. When an operation fails its savepoint takes back what it
-    wrote and the engine drops what it was handed; what the operation looked up or changed here
-    is forgotten (`forget`), to be read again: from the database, with the changes the push's
-    other operations will still write (SyncEngine.held_updates).
+    keep this up to date as they go. When an operation fails, the savepoint of its run of
+    operations takes back what they wrote and the engine drops what they handed it (the ones
+    before it are then applied again); what they looked up or changed here is forgotten
+    (`forget`), to be read again: from the database, with the changes the push's other
+    operations will still write (SyncEngine.held_updates).
     """
 
     def __init__(self):
@@ -93,7 +98,8 @@ class Lookups:
         self.stored_visits = set()  # of those and the push's own, the record ids stored
         self.questions = {}  # case id -> {(kind, subject): RegistryQuestion}
         self.findings = {}  # case id -> [CaseFinding]
-        self.touched = set()  # (what, key) the operation under way used: what `forget` drops
+        self.touched = set()  # (what, key) the run of operations under way used: `forget`
+        self.run = 0  # which run (PushContext.run) `touched` is of
         # Issue 16: the prevention-list entries that could name the push's people (looked up by
         # their NIKs and birth dates, once), and the offices' time zones.
         self.listed_rows = {}
@@ -156,13 +162,14 @@ class Lookups:
             return False
         return FieldVisit.select().where(FieldVisit.uuid == uuid).exists()
 
-    def stored_visit(self, visit: FieldVisit):
+    def stored_visit(self, visit):
         self.touched.add(("visit", visit.uuid))
         self.stored_visits.add(visit.uuid)
 
     def forget(self):
-        """The operation under way failed and its savepoint was rolled back: what it used here
-        may hold what the rollback took back, so it is dropped, to be read again."""
+        """An operation failed and the savepoint of its run was rolled back: what the run's
+        operations used here may hold what the rollback took back, so it is dropped, to be read
+        again."""
         for what, key in self.touched:
             if what == "case":
                 for held in (self.cases, self.questions, self.findings):
@@ -173,8 +180,11 @@ class Lookups:
 
 
 def _lookups(ctx, engine=None) -> Lookups:
-    found = ctx.cache.setdefault("lookups", Lookups())
-    found.engine = engine or found.engine
+    found = ctx.cache.get("lookups")
+    if found is None:  # (not setdefault: that would make a Lookups at every call)
+        found = ctx.cache["lookups"] = Lookups()
+    if engine is not None:
+        found.engine = engine
     return found
 
 
@@ -275,7 +285,7 @@ def _clean(op, ctx) -> dict:
     return check.clean
 
 
-def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> FieldVisit:
+def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> SimpleNamespace:
     """The visit and its family members stored; `visit.members` and `visit.missing_photos` set."""
     household, gps, interview = clean["household"], clean["gps"], clean["interview"]
     photos = clean.get("photos", [])
@@ -305,14 +315,16 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
         gps_lat=gps.get("lat"),
         gps_lon=gps.get("lon"),
         gps_accuracy_m=gps.get("accuracy_m"),
-        interview=json.dumps(interview, default=str, sort_keys=True),
+        interview=_INTERVIEW_JSON.encode(interview),
         recruiter_phone=interview.get("recruiter_phone"),
         recruiter_name=interview.get("recruiter_name"),
         photos=json.dumps(photos),
         assessment=clean.get("assessment") or "",
         recommendation=clean["recommendation"],
     )
-    visit = FieldVisit(**row)
+    # The visit as the handlers and services read it (its fields by name, no model object to
+    # build: the row is written by the engine).
+    visit = SimpleNamespace(**row, case_id=case.id)
     visit.id = engine.insert_with_id(FieldVisit, row)  # its family rows point at it
     _lookups(ctx).stored_visit(visit)
     # The recruiter it names linked across cases (fieldcheck.recruiters), before the case's
@@ -343,7 +355,7 @@ def member_rows(clean: dict) -> list[dict]:
     ]
 
 
-def _outcome(visit: FieldVisit, case: Case, action: str, actor: Actor) -> Outcome:
+def _outcome(visit, case: Case, action: str, actor: Actor) -> Outcome:
     actor.record(
         action,
         ("visit", visit.uuid),
@@ -370,7 +382,7 @@ def _outcome(visit: FieldVisit, case: Case, action: str, actor: Actor) -> Outcom
     return Outcome(APPLIED, result)
 
 
-def _take_in(actor: Actor, case: Case, visit: FieldVisit, action: str, role: str, ctx, engine):
+def _take_in(actor: Actor, case: Case, visit, action: str, role: str, ctx, engine):
     """An unflagged submission moves the case on: submitted, its family asked of the registry,
     then registry check or review, risk evaluated again; the case row written once."""
     found = _lookups(ctx)
@@ -421,13 +433,15 @@ def _inserter(engine):
 
 
 def _forgotten_on_error(handler):
-    """A handler that fails has its savepoint rolled back: what it used in the push's Lookups
-    is forgotten, for the operations after it to read again."""
+    """A handler that fails has its run of operations rolled back (SyncEngine.push): what the
+    run's operations used in the push's Lookups is forgotten, for the operations after it to
+    read again."""
 
     @functools.wraps(handler)
     def guarded(op, ctx, engine):
         found = _lookups(ctx, engine)
-        found.touched = set()
+        if found.run != ctx.run:  # a new run: what the ones before used holds
+            found.touched, found.run = set(), ctx.run
         try:
             return handler(op, ctx, engine)
         except BaseException:
@@ -437,7 +451,14 @@ def _forgotten_on_error(handler):
     return guarded
 
 
-@handlers.register(VISIT_SUBMIT, prepare=prepare_submissions)
+def check_submission(op, ctx, engine):
+    """What refuses a submission (unreadable, stored already, not the team's case), found
+    before anything of it is written."""
+    _lookups(ctx, engine)
+    _officers_case(_clean(op, ctx)["case_id"], ctx.principal, engine, ctx)
+
+
+@handlers.register(VISIT_SUBMIT, prepare=prepare_submissions, check=check_submission)
 @_forgotten_on_error
 def submit_visit(op, ctx, engine) -> Outcome:
     """A field verification: stored; the case moves to `submitted` unless it moved on."""

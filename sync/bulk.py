@@ -1,14 +1,15 @@
 """Many rows written in few calls, through public APIs only: peewee renders each statement
 once (Query.sql()), each value goes through its field's own db_value, and the driver runs
 the statement for all the rows (DB-API executemany on SQLite; psycopg2.extras'
-execute_values and execute_batch on PostgreSQL, one round trip a page of rows).
+execute_values on PostgreSQL, one statement and one round trip a page of rows).
 
 Why: peewee's insert_many builds a query node for every value, which for a push's thousands
 of values costs more than the database's own work (make bench, sync: the push's throughput).
 What it relies on, each public and tested in tests/unit/test_bulk.py: that an INSERT peewee
 renders for the fields it is handed names those fields in that order, adds the defaults of
 no other field when every field with a default is handed, and puts its VALUES last; that an
-UPDATE by primary key sets the fields in the model's order, then takes the key.
+UPDATE by primary key sets the fields in the model's order, then takes the key; that an
+UPDATE ... FROM a ValuesList (PostgreSQL) holds the list's one row of placeholders once.
 """
 
 import peewee
@@ -88,31 +89,62 @@ def _update_statement(model: type[peewee.Model], names: tuple) -> tuple[str, lis
     if key not in _statements:
         meta = model._meta
         fields = [f for f in meta.sorted_fields if f.name in names]  # as peewee orders SET
-        query = model.update({f: None for f in fields}).where(meta.primary_key == 0)
-        sql, params = query.sql()
-        if len(params) != len(fields) + 1:
-            raise RuntimeError(f"peewee rendered an unexpected UPDATE: {sql}")
-        _statements[key] = (sql, fields)
+        if key[-1]:
+            _statements[key] = (_update_from_values(model, fields), fields)
+        else:
+            query = model.update({f: None for f in fields}).where(meta.primary_key == 0)
+            sql, params = query.sql()
+            if len(params) != len(fields) + 1:
+                raise RuntimeError(f"peewee rendered an unexpected UPDATE: {sql}")
+            _statements[key] = (sql, fields)
     return _statements[key]
+
+
+def _update_from_values(model: type[peewee.Model], fields: list) -> str:
+    """PostgreSQL: one UPDATE ... FROM (VALUES ...) for many rows, its VALUES for
+    execute_values: each row the primary key, then the fields' values (each cast to its
+    column's type, which a VALUES list of NULLs alone would not have)."""
+    db = model._meta.database
+    pk = model._meta.primary_key
+    columns = [pk.column_name, *(f.column_name for f in fields)]
+    values = peewee.ValuesList([[None] * len(columns)], columns=columns, alias="v")
+
+    def column_type(field) -> str:
+        return db.get_sql_context().sql(field.ddl_datatype(db.get_sql_context())).query()[0]
+
+    query = (
+        model.update({f: getattr(values.c, f.column_name).cast(column_type(f)) for f in fields})
+        .from_(values)
+        .where(pk == getattr(values.c, pk.column_name))
+    )
+    sql, params = query.sql()
+    one_row = f"(VALUES ({', '.join(['%s'] * len(columns))}))"
+    if len(params) != len(columns) or sql.count(one_row) != 1:
+        raise RuntimeError(f"peewee rendered an unexpected UPDATE: {sql}")
+    return sql.replace(one_row, "(VALUES %s)")
 
 
 def update_rows(db: peewee.Database, model: type[peewee.Model], rows: dict):
     """UPDATE rows by primary key ({pk: {field name: value}}), those naming the same fields
-    in one call."""
+    in one call (on PostgreSQL one statement, a round trip, for up to 1,000 rows)."""
     groups: dict[tuple, list] = {}
     pk = model._meta.primary_key
     for key, row in rows.items():
         if row:
             groups.setdefault(tuple(sorted(row)), []).append((key, row))
     cursor = db.cursor()
+    postgres = is_postgres(db)
     for names, group in groups.items():
         sql, fields = _update_statement(model, names)
-        params = [
-            (*(f.db_value(row[f.name]) for f in fields), pk.db_value(key)) for key, row in group
-        ]
-        if is_postgres(db):
-            from psycopg2.extras import execute_batch
+        if postgres:
+            from psycopg2.extras import execute_values
 
-            execute_batch(cursor, sql, params, page_size=100)
+            params = [
+                (pk.db_value(key), *(f.db_value(row[f.name]) for f in fields)) for key, row in group
+            ]
+            execute_values(cursor, sql, params, page_size=1000)
         else:
+            params = [
+                (*(f.db_value(row[f.name]) for f in fields), pk.db_value(key)) for key, row in group
+            ]
             cursor.executemany(sql, params)

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import peewee
 
@@ -21,6 +22,10 @@ REJECTED = "rejected"
 
 # PostgreSQL advisory-lock key that orders change-feed writers by commit (see record_change).
 _FEED_LOCK = 0x53_59_4E_43  # "SYNC"
+
+# An operation's result as the log keeps it (made once: json.dumps with options makes a new
+# encoder at every call).
+_RESULT_JSON = json.JSONEncoder(sort_keys=True, default=str)
 
 # The rows the push under way hands to SyncEngine.insert, to be written at its end.
 _held: ContextVar["list[tuple[type[peewee.Model], object, dict]] | None"] = ContextVar(
@@ -56,17 +61,24 @@ class Outcome:
 
 @dataclass
 class PushContext:
-    """Who pushes (a stable author id and the app's own principal), from which device, when."""
+    """Who pushes (a stable author id and the app's own principal), from which device, when.
+
+    `run` counts the runs of operations the push has begun (see SyncEngine.push): when an
+    operation refuses, every operation of its run is undone with it, so what a handler keeps in
+    `cache` about the operations of the run under way must be forgotten with them.
+    """
 
     author: str
     principal: object = None
     device: str | None = None
     now: datetime | None = None
     cache: dict = field(default_factory=dict)  # what `prepare` hooks looked up for the push
+    run: int = 0
 
 
 Handler = Callable[[Operation, PushContext, "SyncEngine"], Outcome]
 Prepare = Callable[[list[Operation], PushContext, "SyncEngine"], None]
+Check = Callable[[Operation, PushContext, "SyncEngine"], None]
 
 
 class Handlers:
@@ -75,21 +87,36 @@ class Handlers:
     def __init__(self):
         self._handlers: dict[str, Handler] = {}
         self._prepare: dict[str, Prepare] = {}
+        self._check: dict[str, Check] = {}
 
-    def register(self, kind: str, handler: Handler | None = None, *, prepare: Prepare = None):
+    def register(
+        self,
+        kind: str,
+        handler: Handler | None = None,
+        *,
+        prepare: Prepare = None,
+        check: Check = None,
+    ):
         """Register a handler for an operation type (usable as a decorator).
 
         `prepare`, when given, is called once a push with all the new operations of this type,
         before any of them is applied: the place to look up in one query what each operation
         would otherwise look up alone (it keeps what it found in `context.cache`).
+
+        `check`, when given, is called with each operation just before its handler: it raises
+        Rejected for what the handler would refuse before writing anything, and writes
+        nothing itself, so its refusal undoes nothing (see SyncEngine.push). The handler may
+        still refuse; that costs more.
         """
         if handler is None:
-            return lambda fn: self.register(kind, fn, prepare=prepare)
+            return lambda fn: self.register(kind, fn, prepare=prepare, check=check)
         if kind in self._handlers:
             raise ValueError(f"a handler for {kind!r} is registered already")
         self._handlers[kind] = handler
         if prepare is not None:
             self._prepare[kind] = prepare
+        if check is not None:
+            self._check[kind] = check
         return handler
 
     def get(self, kind: str) -> Handler | None:
@@ -98,6 +125,9 @@ class Handlers:
     def preparer(self, kind: str) -> Prepare | None:
         return self._prepare.get(kind)
 
+    def checker(self, kind: str) -> Check | None:
+        return self._check.get(kind)
+
     @property
     def types(self) -> list[str]:
         return sorted(self._handlers)
@@ -105,6 +135,33 @@ class Handlers:
 
 def _result(op_id, status, **extra) -> dict:
     return {"op_id": op_id, "status": status, **{k: v for k, v in extra.items() if v is not None}}
+
+
+def _refused(op, refusal: Rejected) -> dict:
+    return _result(
+        op.op_id,
+        REJECTED,
+        code=refusal.code,
+        message=refusal.message,
+        errors=refusal.errors or None,
+    )
+
+
+class _Logged(NamedTuple):
+    """What a repeat of an operation applied earlier in the same push is answered from (as
+    from its OperationLog row)."""
+
+    content_hash: str
+    status: str
+    result: str
+
+
+class _Refusal(Exception):
+    """An operation's handler refused it: its run of operations is rolled back."""
+
+    def __init__(self, result: dict):
+        super().__init__(result["code"])
+        self.result = result
 
 
 class SyncEngine:
@@ -126,9 +183,14 @@ class SyncEngine:
     def push(self, body, context: PushContext, finish=None) -> list[dict]:
         """Apply a push envelope: one result per operation, in order (EnvelopeError if unreadable).
 
-        The batch is one transaction with a savepoint per operation: a bad operation is rolled
-        back alone, and the operation log is written in the same transaction as the records, so
-        a crash anywhere leaves either the operation and its records, or neither.
+        The batch is one transaction, and the operation log is written in the same transaction
+        as the records, so a crash anywhere leaves either the operation and its records, or
+        neither. A bad operation is rolled back alone: the operations are applied in runs, each
+        in one savepoint (the whole batch, as long as none refuses); when a handler refuses an
+        operation, its run's savepoint is rolled back, and the operations of the run before it
+        are applied again in a savepoint of their own, then those after it in another. So
+        every operation is applied as if alone in its own savepoint, in order, without a
+        savepoint's round trips for each. (What a `check` refuses needs no rollback.)
 
         Rows that only accumulate (the operation log, the change feed, and whatever a handler
         hands to `insert`) are written at the end, one insert_many per table for the whole
@@ -140,11 +202,10 @@ class SyncEngine:
         context.now = context.now or self.now()
         ops = [op for op in operations if isinstance(op, Operation)]
         with self._write_transaction():
-            logged = self._logged([op.op_id for op in ops])
-            self._lock_new(ops, logged)
+            logged = self._locked_log(ops)
             with self._holding() as held:
                 self._prepare(ops, context, logged)
-                results = [self._apply_one(op, context, logged, held) for op in operations]
+                results = self._apply_all(operations, context, logged, held)
                 if finish is not None:
                     finish(results)
             self._write(held)
@@ -278,13 +339,13 @@ class SyncEngine:
                 (keys,),
             )
 
-    def _lock_new(self, ops: list[Operation], logged: dict):
-        """The new op ids of the batch locked (PostgreSQL): a concurrent push of one of them
-        commits first and is then seen here as a repeat."""
-        new = {op.op_id for op in ops} - logged.keys()
-        if new and self._is_postgres():
-            self.lock_all(f"op:{op_id}" for op_id in new)
-            logged.update(self._logged(sorted(new)))
+    def _locked_log(self, ops: list[Operation]) -> dict:
+        """The batch's operations the log holds already. On PostgreSQL the batch's op ids are
+        locked first, in one statement: a concurrent push of one of them commits first and is
+        then seen here as a repeat (read before the lock, it could be missed)."""
+        op_ids = [op.op_id for op in ops]
+        self.lock_all(f"op:{op_id}" for op_id in op_ids)
+        return self._logged(op_ids)
 
     def _prepare(self, ops: list[Operation], context: PushContext, logged: dict):
         by_type: dict[str, list[Operation]] = {}
@@ -308,7 +369,34 @@ class SyncEngine:
             )
         return found
 
-    def _apply_one(self, op, context: PushContext, logged: dict, held: list) -> dict:
+    def _apply_all(self, operations, context: PushContext, logged: dict, held: list) -> list:
+        """Every operation's result, the operations applied in runs (see `push`)."""
+        results = [None] * len(operations)
+        runs = [list(range(len(operations)))]
+        while runs:
+            run = runs.pop(0)
+            if not run:
+                continue
+            context.run += 1
+            mark, applied, index = len(held), [], None
+            try:
+                with self.db.atomic():  # the run's savepoint
+                    for index in run:
+                        results[index] = self._apply_one(
+                            operations[index], context, logged, held, applied
+                        )
+            except _Refusal as refusal:
+                # The savepoint took back what the run wrote; what it handed to `insert` goes
+                # with it, and the operations it applied are not logged after all.
+                del held[mark:]
+                for op_id in applied:
+                    del logged[op_id]
+                at = run.index(index)
+                results[index] = refusal.result
+                runs[:0] = [run[:at], run[at + 1 :]]
+        return results
+
+    def _apply_one(self, op, context: PushContext, logged: dict, held: list, applied: list) -> dict:
         if isinstance(op, BadOperation):
             return _result(op.op_id, REJECTED, code=op.code, message=op.message)
         seen = logged.get(op.op_id)
@@ -319,35 +407,33 @@ class SyncEngine:
             return _result(
                 op.op_id, REJECTED, code="unknown_type", message=f"no operation of type {op.type!r}"
             )
-        before = len(held)
+        check = self.handlers.checker(op.type)
         try:
-            with self.db.atomic():  # the operation's savepoint
-                outcome = handler(op, context, self)
+            if check is not None:
+                check(op, context, self)
+        except Rejected as refusal:  # before anything of it was written: nothing to undo
+            return _refused(op, refusal)
+        try:
+            outcome = handler(op, context, self)
         except Rejected as refusal:
-            del held[before:]  # what it handed to `insert` goes with what its savepoint undid
-            return _result(
-                op.op_id,
-                REJECTED,
-                code=refusal.code,
-                message=refusal.message,
-                errors=refusal.errors or None,
-            )
+            raise _Refusal(_refused(op, refusal)) from None
         row = {
             "op_id": op.op_id,
             "type": op.type,
             "record_id": op.record_id,
             "content_hash": op.content_hash,
             "status": outcome.status,
-            "result": json.dumps(outcome.result, sort_keys=True, default=str),
+            "result": _RESULT_JSON.encode(outcome.result),
             "author": context.author,
             "device": context.device,
             "received_at": context.now,
         }
         held.append((OperationLog, None, row))
-        logged[op.op_id] = OperationLog(**row)
+        logged[op.op_id] = _Logged(row["content_hash"], row["status"], row["result"])
+        applied.append(op.op_id)
         return _result(op.op_id, outcome.status, result=outcome.result, reason=outcome.reason)
 
-    def _repeat(self, op: Operation, seen: OperationLog) -> dict:
+    def _repeat(self, op: Operation, seen: "OperationLog | _Logged") -> dict:
         if seen.content_hash != op.content_hash:
             return _result(
                 op.op_id,

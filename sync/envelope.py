@@ -57,9 +57,13 @@ class EnvelopeError(Exception):
         self.message = message
 
 
+# Made once: json.dumps with options makes a new encoder at every call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value) -> str:
     """The one text of a JSON value: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def content_hash(value) -> str:

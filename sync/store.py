@@ -15,6 +15,13 @@ class UTCDateTime(peewee.DateTimeField):
         return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None
 
     def python_value(self, value):
+        if isinstance(value, str):  # SQLite: read at C speed, not by peewee's strptime formats
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                moment = None
+            if moment is not None and moment.tzinfo is None:
+                value = moment
         value = super().python_value(value)
         return value.replace(tzinfo=UTC) if isinstance(value, datetime) else value
 

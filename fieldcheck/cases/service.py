@@ -202,6 +202,10 @@ def _seen_before_facts(findings) -> dict:
             facts["prevention.listed"] = True
     return facts
 
+# How a case's fired signals are stored (made once: json.dumps with options makes a new encoder
+# at every call).
+_SIGNALS_JSON = json.JSONEncoder(ensure_ascii=False)
+
 
 def _visit_facts(case: Case, known: Known) -> dict:
     """What the latest field visit adds (a late or second one waits for the supervisor)."""
@@ -233,7 +237,7 @@ def evaluate_risk(case: Case, known: Known | None = None) -> signals.Evaluation:
     case.risk_score = first.score
     case.risk_level = first.level
     case.rules_version = first.rules_version
-    case.risk_signals = json.dumps(
+    case.risk_signals = _SIGNALS_JSON.encode(
         [
             {
                 "id": s.id,
@@ -242,8 +246,7 @@ def evaluate_risk(case: Case, known: Known | None = None) -> signals.Evaluation:
                 "reason": {"id": s.reason, "en": english[s.id].reason},
             }
             for s in first.fired
-        ],
-        ensure_ascii=False,
+        ]
     )
     return first
 

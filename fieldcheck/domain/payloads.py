@@ -61,6 +61,8 @@ PYDANTIC_CODES = {
 
 def clean_text(text: str) -> str:
     """Text as stored: LF line breaks, no other control characters, no surrounding space."""
+    if text.isprintable():  # no control character, no surrogate: nothing to drop
+        return text.strip()
     return UNWANTED.sub("", LINE_BREAKS.sub("\n", text)).strip()
 
 
@@ -100,12 +102,17 @@ class Payload(BaseModel):
         if not isinstance(data, dict):
             return handler(data)  # pydantic says not_an_object
         names = cls.field_names
-        given = {k: v for k, v in data.items() if k in names and not is_blank(v)}
-        unknown = (
-            [k for k in data if k not in names] if cls.model_config["extra"] == "forbid" else []
-        )
-        if not unknown:
+        # is_blank, written out: this runs for every object of every payload.
+        given = {
+            k: v
+            for k, v in data.items()
+            if k in names
+            and v is not None
+            and (not isinstance(v, str) or v[:1].isalnum() or clean_text(v))
+        }
+        if data.keys() <= names or cls.model_config["extra"] != "forbid":
             return handler(given)
+        unknown = [k for k in data if k not in names]
         # pydantic would name unknown fields last, and cannot name one with a lone surrogate.
         found = [_error(problem("unexpected_field"), (key,), data[key]) for key in unknown]
         try:

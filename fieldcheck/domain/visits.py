@@ -243,7 +243,11 @@ def _answered(value) -> bool:
 
 
 def _today(info: ValidationInfo) -> date:
-    return now_of(info).astimezone(LATEST_INDONESIAN_TIME).date()
+    # Kept in the context with the moment it is of: a payload's every date and NIK asks.
+    now, kept = now_of(info), info.context.get("today")
+    if kept is None or kept[0] is not now:
+        kept = info.context["today"] = (now, now.astimezone(LATEST_INDONESIAN_TIME).date())
+    return kept[1]
 
 
 def _iso_date(value) -> date:

@@ -22,6 +22,10 @@ from fieldcheck.domain import case_states, identity
 from fieldcheck.models import Case, CaseFinding, FieldVisit, RegistryQuestion
 from fieldcheck.registry import queries
 
+# How a question's claim is stored and compared (made once: json.dumps with options makes a new
+# encoder at every call).
+_CLAIMED_JSON = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
+
 KINDS = ("nik_identity", "kk_membership", "birth_certificate", "member_identity")
 ANSWERS = ("match", "mismatch", "not_found")
 
@@ -86,7 +90,7 @@ def _ask(
         before = queries.case_questions(case)
     asked, new = [], []
     for ask in asks:
-        text = json.dumps(ask.claimed, sort_keys=True, default=str, ensure_ascii=False)
+        text = _CLAIMED_JSON.encode(ask.claimed)
         question = before.get((ask.kind, ask.subject))
         if question is None:
             question = RegistryQuestion(

@@ -92,3 +92,43 @@ def test_rows_written_in_a_savepoint_that_is_rolled_back_are_gone(db):
             bulk.insert_rows(db, Thing, [{"name": "dropped"}, {"name": "dropped too"}])
             raise RuntimeError
     assert [r["name"] for r in rows_of(Thing)] == ["kept"]
+
+
+def test_updated_rows_are_the_rows_peewees_update_would_write(db):
+    """Nulls (a column of them alone too), aware times, flags; more rows than one statement
+    of PostgreSQL's takes (one UPDATE ... FROM VALUES a thousand rows)."""
+    at = dt.datetime(2026, 12, 4, 20, 0, tzinfo=dt.UTC)
+    changes = {"size": None, "seen_at": None, "shiny": True}
+    with db.atomic():
+        ids = [bulk.insert_row(db, Thing, {"name": f"t{i}", "size": i}) for i in range(1_500)]
+        bulk.update_rows(db, Thing, {key: changes for key in ids[:1_200]})
+        bulk.update_rows(db, Thing, {ids[-1]: {"size": 9, "seen_at": at, "name": "last"}})
+    mine = rows_of(Thing)
+    Thing.delete().execute()
+    with db.atomic():
+        ids = [bulk.insert_row(db, Thing, {"name": f"t{i}", "size": i}) for i in range(1_500)]
+        Thing.update(changes).where(Thing.id.in_(ids[:1_200])).execute()
+        Thing.update(size=9, seen_at=at, name="last").where(Thing.id == ids[-1]).execute()
+    theirs = rows_of(Thing)
+    assert [{**r, "id": None} for r in mine] == [{**r, "id": None} for r in theirs]
+    assert (mine[0]["size"], mine[0]["shiny"], mine[-1]["seen_at"]) == (None, True, at)
+
+
+@pytest.mark.parametrize("microsecond", [0, 500_000, 1])
+def test_utc_times_read_back_as_they_were_stored(blank_database, microsecond):
+    """Both UTC time fields (the sync engine's and the app's) give back the aware moment they
+    were handed, whatever its fraction of a second (SQLite hands them back as text)."""
+    from fieldcheck.db import UTCDateTimeField
+
+    class Moment(peewee.Model):
+        engine_at = UTCDateTime()
+        app_at = UTCDateTimeField()
+
+    blank_database.bind([Moment])
+    blank_database.create_tables([Moment])
+    at = dt.datetime(2026, 12, 4, 20, 0, 7, microsecond, tzinfo=dt.UTC)
+    Moment.create(engine_at=at, app_at=at.astimezone(dt.timezone(dt.timedelta(hours=7))))
+    stored = Moment.get()
+    assert (stored.engine_at, stored.app_at) == (at, at)
+    assert stored.app_at.tzinfo is dt.UTC and stored.engine_at.tzinfo is dt.UTC
+    assert list(Moment.select(Moment.app_at).tuples()) == [(at,)]

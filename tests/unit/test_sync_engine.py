@@ -139,6 +139,51 @@ def test_same_op_twice_in_one_batch_is_applied_once(engine):
     assert Note.select().count() == 1
 
 
+def test_a_refusal_undoes_its_run_and_the_operations_before_it_are_applied_again(engine):
+    """One savepoint a run of operations: a handler's refusal rolls the run back, the ones
+    before it in the run are applied again (each stored once), then the ones after it; each
+    handler sees which run it is in (PushContext.run)."""
+    calls = []
+
+    def counting(op, ctx, engine_):
+        calls.append((op.payload["text"], ctx.run))
+        return note_handler(op, ctx, engine_)
+
+    def refusing(op, ctx, engine_):
+        calls.append(("refused", ctx.run))
+        return half_then_fail(op, ctx, engine_)
+
+    engine.handlers.register("note.counted", counting)
+    engine.handlers.register("note.refused", refusing)
+    one, two, three = (op("note.counted", text) for text in ("satu", "dua", "tiga"))
+    results = push(engine, one, two, op("note.refused"), three, two)
+    assert [r["status"] for r in results] == [APPLIED, APPLIED, REJECTED, APPLIED, DUPLICATE]
+    assert results[2]["code"] == "always_fails"
+    assert calls == [("satu", 1), ("dua", 1), ("refused", 1), ("satu", 2), ("dua", 2), ("tiga", 3)]
+    assert sorted(n.text for n in Note.select()) == ["dua", "satu", "tiga"]
+
+
+def test_a_checks_refusal_undoes_nothing_and_the_run_goes_on(engine):
+    """A `check` refuses before its handler writes anything: no rollback, nothing applied
+    twice, and the handler of a refused operation is never called."""
+    calls = []
+
+    def check(op, ctx, engine_):
+        if op.payload["text"] == "tolak":
+            raise Rejected("told_to_refuse", errors=[{"field": "text", "code": "refused"}])
+
+    def counting(op, ctx, engine_):
+        calls.append((op.payload["text"], ctx.run))
+        return note_handler(op, ctx, engine_)
+
+    engine.handlers.register("note.checked", counting, check=check)
+    results = push(engine, *(op("note.checked", text) for text in ("satu", "tolak", "dua")))
+    assert [r["status"] for r in results] == [APPLIED, REJECTED, APPLIED]
+    assert results[1]["errors"] == [{"field": "text", "code": "refused"}]
+    assert calls == [("satu", 1), ("dua", 1)]
+    assert sorted(n.text for n in Note.select()) == ["dua", "satu"]
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [
