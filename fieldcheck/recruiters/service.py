@@ -30,15 +30,16 @@ def visit_source(uuid: str) -> str:
 
 
 def link_mention(
-    actor: Actor, case: Case, source: str, mention: rules.Mention | None
+    actor: Actor, case: Case, source: str, mention: rules.Mention | None, *, new=False
 ) -> RecruiterLink | None:
     """Link a case's intake or visit (`source`) to the recruiter and agency it names: found by
     their identifiers, made when new, merged when it shows two to be one. Once per source: a
-    second call for the same source changes nothing."""
+    second call for the same source changes nothing (`new`: the source was just stored, so it
+    cannot be linked yet and that is not asked)."""
     if mention is None:
         return None
     with transaction():
-        if queries.link_of(case.id, source) is not None:
+        if not new and queries.link_of(case.id, source) is not None:
             return None
         agency = _agency(mention.agency, actor.at)
         found = rules.identifiers(mention)
@@ -144,12 +145,13 @@ def intake_mention(case: Case) -> rules.Mention | None:
 @events.case_referred.connect
 def _link_a_new_case(case: Case, actor: Actor):
     """What intake named, linked before the new case's risk is first evaluated."""
-    link_mention(actor, case, INTAKE, intake_mention(case))
+    link_mention(actor, case, INTAKE, intake_mention(case), new=True)
 
 
 @events.visit_stored.connect
 def _link_a_visit(case: Case, actor: Actor, visit_uuid: str, interview: dict):
-    link_mention(actor, case, visit_source(visit_uuid), rules.mention_from(interview))
+    source = visit_source(visit_uuid)  # the visit was just stored: its uuid is new
+    link_mention(actor, case, source, rules.mention_from(interview), new=True)
 
 
 @events.case_facts.connect
