@@ -82,6 +82,8 @@ VISIT_COMPLETE = "visit.complete"  # a visit's last photo arrived
 ENROLMENT_CODE_CREATE = "enrolment.code_create"
 ENROLMENT_CODE_USE = "enrolment.code_use"
 ENROLMENT_CODE_REFUSE = "enrolment.code_refuse"
+# Statistics (issue 17): an export for partners, with its format, offices, filters and privacy rule.
+STATISTICS_EXPORT = "statistics.export"
 
 # Reads of the lists that show people's names and NIKs: one event each time such a list is
 # shown (an htmx refresh of it too, and an empty one), saying which list (the action), with

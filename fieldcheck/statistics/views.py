@@ -1,0 +1,48 @@
+"""Routes of the statistics blueprint: the office's dashboard and the partners' exports."""
+
+from flask import Response, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from fieldcheck.accounts import Actor
+from fieldcheck.clock import utcnow
+from fieldcheck.domain import roles
+from fieldcheck.domain import statistics as rules
+from fieldcheck.i18n import local_today
+from fieldcheck.security import client_address, roles_required
+from fieldcheck.statistics import bp, panels, queries, service
+
+readers = roles_required(roles.SUPERVISOR, roles.ADMIN)
+
+
+def _filters():
+    """The filters the URL asks for, a team of another office dropped, and what was wrong."""
+    filters, errors = rules.parse_filters(request.args, local_today())
+    return queries.office_filters(current_user.office, filters, errors), errors
+
+
+@bp.route("/")
+@readers
+def index():
+    """The office's statistics: charts and the same numbers as tables, exact counts."""
+    filters, errors = _filters()
+    view = queries.dashboard(current_user.office, filters, str(get_locale()))
+    return render_template(
+        "statistics/index.html",
+        view=view,
+        filters=filters,
+        errors=errors,
+        panels=panels.panels(view.stats, view.region_names, view.signal_titles),
+        **panels.page_words(),
+    )
+
+
+@bp.route("/export.<any(zip, json):fmt>")
+@readers
+def export(fmt):
+    """The statistics for partners: a data package, counts below 11 suppressed, audited."""
+    filters, _ = _filters()
+    actor = Actor(current_user._get_current_object(), utcnow(), client_address())
+    made = service.export(actor, [current_user.office], filters, fmt)
+    disposition = f'attachment; filename="{made.filename}"'
+    return Response(made.body, mimetype=made.mimetype, headers={"Content-Disposition": disposition})
