@@ -32,6 +32,7 @@ class Panel:
     name: str
     title: str
     axis: str  # what the chart's axis counts
+    row_heading: str  # what a row is
     table: Published
     row_words: dict[str, str]
     column_words: dict[str, str]
@@ -45,7 +46,7 @@ def panels(stats: PublishedStatistics, region_names: dict, signal_titles: dict) 
     cases, visits, answers = _l("Cases"), _l("Field visits"), _l("Answers")
     found = []
 
-    def add(name, title, axis, rows, columns, chart_columns=None):
+    def add(name, heading, title, axis, rows, columns, chart_columns=None):
         table = tables[name]
         drawn = chart_columns or table.columns
         found.append(
@@ -53,6 +54,7 @@ def panels(stats: PublishedStatistics, region_names: dict, signal_titles: dict) 
                 name,
                 str(title),
                 str(axis),
+                str(heading),
                 table,
                 rows,
                 {c: str(columns.get(c, c)) for c in table.columns},
@@ -64,6 +66,7 @@ def panels(stats: PublishedStatistics, region_names: dict, signal_titles: dict) 
     by = stats.filters.by
     add(
         "activity",
+        _l("Period"),
         _l("Cases over time"),
         cases,
         {p: _period_words(p, by) for p in tables["activity"].rows},
@@ -71,6 +74,7 @@ def panels(stats: PublishedStatistics, region_names: dict, signal_titles: dict) 
     )
     add(
         "regions",
+        _l("Regency or city"),
         _l("Where applicants come from"),
         cases,
         {r: _region_words(r, region_names) for r in tables["regions"].rows},
@@ -79,6 +83,7 @@ def panels(stats: PublishedStatistics, region_names: dict, signal_titles: dict) 
     countries = labels.country_names()
     add(
         "destinations",
+        _l("Destination"),
         _l("Destination and stated purpose"),
         cases,
         {c: countries.get(c, c) for c in tables["destinations"].rows},
@@ -86,6 +91,7 @@ def panels(stats: PublishedStatistics, region_names: dict, signal_titles: dict) 
     )
     add(
         "signals",
+        _l("Risk signal"),
         _l("Risk signals fired, and refusals that followed"),
         cases,
         {s: signal_titles.get(s, s) for s in tables["signals"].rows},
@@ -93,6 +99,7 @@ def panels(stats: PublishedStatistics, region_names: dict, signal_titles: dict) 
     )
     add(
         "teams",
+        _l("Team"),
         _l("Field visits per team"),
         visits,
         {t: (str(UNKNOWN) if t == "unknown" else t) for t in tables["teams"].rows},
@@ -100,6 +107,7 @@ def panels(stats: PublishedStatistics, region_names: dict, signal_titles: dict) 
     )
     add(
         "registry",
+        _l("Record"),
         _l("Civil registry answers"),
         answers,
         {k: labels.in_words(labels.REGISTRY_RECORDS).get(k, k) for k in tables["registry"].rows},
