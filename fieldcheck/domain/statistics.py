@@ -103,6 +103,21 @@ def _date(raw: str | None, default: date, name: str, errors: list[str]) -> date:
         return default
 
 
+def parse_month(raw: str | None, today: date) -> date:
+    """The first day of the month a URL names ("2026-11"), else of last month (the month a
+    monthly report is usually made for)."""
+    try:
+        year, month = (int(part) for part in (raw or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def month_filters(first: date) -> Filters:
+    """A month's filters, counted by week."""
+    return Filters(start=first, end=period_end(first, "month"), by="week")
+
+
 def utc_bounds(filters: Filters, zone: str) -> tuple[datetime, datetime]:
     """The filters' days in the office's zone as UTC moments: from the start's midnight (included)
     to the midnight after the end (excluded)."""
@@ -333,6 +348,11 @@ class PublishedStatistics:
 # -- charts ------------------------------------------------------------------------------------
 
 
+# Each series' colour, at least 3:1 against white (WCAG non-text contrast); app.css names them
+# .chart-series-N too, for the legend's swatches.
+SERIES_COLOURS = ("#0b4f8a", "#a11b1b", "#1d6b36", "#7a4b00", "#5b3c99", "#1b2430", "#8a1a6b")
+
+
 @dataclass(frozen=True)
 class Bar:
     """One bar of a horizontal bar chart, in the chart's own units (its viewBox)."""
@@ -345,6 +365,10 @@ class Bar:
     width: float
     height: float
     series: int  # which colour (app.css .chart-series-N)
+
+    @property
+    def colour(self) -> str:
+        return SERIES_COLOURS[self.series % len(SERIES_COLOURS)]
 
 
 @dataclass(frozen=True)
@@ -368,8 +392,9 @@ def bar_chart(
     gap: int = 4,
     label_height: int = 18,
 ) -> BarChart:
-    """Horizontal bars, one group per row (its label above it), one bar per column. The label
-    sits above the bars so that a long name needs no left margin on a 360 px screen."""
+    """Horizontal bars, one group per row (its label above it), one bar per column (a row of
+    zeros: one). The label sits above the bars so that a long name needs no left margin on a
+    360 px screen."""
     columns = columns or table.columns
     plot_left, plot_width = 4, width - 64  # room on the right for the number beside a bar
     biggest = max([v for v in table.values.values() if v is not None] + [1])
@@ -379,9 +404,10 @@ def bar_chart(
     for row in table.rows:
         rows.append((row, y + label_height - 5))
         y += label_height
-        for series, column in enumerate(table.columns):
-            if column not in columns:
-                continue
+        drawn = [(s, c) for s, c in enumerate(table.columns) if c in columns]
+        if all(table.value(row, c) == 0 for _, c in drawn):
+            drawn = drawn[:1]  # a row of zeros: one "0", not a column of them
+        for series, column in drawn:
             value = table.value(row, column)
             length = 0.0 if value is None else plot_width * value / scale
             bars.append(Bar(row, column, value, plot_left, y, length, bar_height, series))

@@ -69,7 +69,7 @@ def panels(stats: PublishedStatistics, region_names: dict, signal_titles: dict) 
         _l("Period"),
         _l("Cases over time"),
         cases,
-        {p: _period_words(p, by) for p in tables["activity"].rows},
+        {p: _period_words(p, by, stats.filters.start) for p in tables["activity"].rows},
         MEASURES,
     )
     add(
@@ -116,8 +116,9 @@ def panels(stats: PublishedStatistics, region_names: dict, signal_titles: dict) 
     return found
 
 
-def _period_words(first: str, by: str) -> str:
-    day = date.fromisoformat(first)
+def _period_words(first: str, by: str, start: date) -> str:
+    """A period by its first day counted (a week the filters begin inside, from that day)."""
+    day = max(date.fromisoformat(first), start)
     if by == "week":
         return format_date(day, "d MMM y")
     return format_date(day, "MMM y")

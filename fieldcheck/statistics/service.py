@@ -2,14 +2,15 @@
 
 from dataclasses import dataclass
 
-from fieldcheck import audit
+from fieldcheck import ROOT, audit
 from fieldcheck.accounts import Actor
 from fieldcheck.db import database
 from fieldcheck.domain.statistics import K_ANONYMITY, Filters
 from fieldcheck.models import Office
 from fieldcheck.statistics import package, queries
 
-FORMATS = {"zip": "application/zip", "json": "application/json"}
+FORMATS = {"zip": "application/zip", "json": "application/json", "pdf": "application/pdf"}
+PRINT_CSS = ("app.css", "statistics-print.css")
 
 
 @dataclass(frozen=True)
@@ -46,3 +47,19 @@ def export(
     stamp = f"{filters.start.isoformat()}_{filters.end.isoformat()}"
     office = stats[0].office if len(stats) == 1 else "offices"
     return Export(body, FORMATS[fmt], f"fieldcheck-statistics_{office}_{stamp}.{fmt}")
+
+
+def monthly_pdf(actor: Actor, office: Office, filters: Filters, html: str) -> Export:
+    """The office's monthly statistics page (exact counts) as a PDF, audited as an export."""
+    import weasyprint  # loads Pango: only when a PDF is made
+
+    css = [weasyprint.CSS(filename=str(ROOT / "static" / "css" / name)) for name in PRINT_CSS]
+    body = weasyprint.HTML(string=html).write_pdf(stylesheets=css)
+    with database.atomic():
+        actor.record(
+            audit.STATISTICS_EXPORT,
+            None,
+            {"format": "pdf", "offices": [office.code], "filters": filters.as_args(), "k": None},
+        )
+    month = filters.start.strftime("%Y-%m")
+    return Export(body, FORMATS["pdf"], f"fieldcheck-statistics_{office.code}_{month}.pdf")

@@ -1,7 +1,7 @@
 """Routes of the statistics blueprint: the office's dashboard and the partners' exports."""
 
 from flask import Response, render_template, request
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_login import current_user
 
 from fieldcheck.accounts import Actor
@@ -13,6 +13,15 @@ from fieldcheck.security import client_address, roles_required
 from fieldcheck.statistics import bp, panels, queries, service
 
 readers = roles_required(roles.SUPERVISOR, roles.ADMIN)
+
+
+def _actor() -> Actor:
+    return Actor(current_user._get_current_object(), utcnow(), client_address())
+
+
+def _download(made: service.Export) -> Response:
+    disposition = f'attachment; filename="{made.filename}"'
+    return Response(made.body, mimetype=made.mimetype, headers={"Content-Disposition": disposition})
 
 
 def _filters():
@@ -32,6 +41,7 @@ def index():
         view=view,
         filters=filters,
         errors=errors,
+        last_month=rules.parse_month(None, local_today()).strftime("%Y-%m"),
         panels=panels.panels(view.stats, view.region_names, view.signal_titles),
         **panels.page_words(),
     )
@@ -42,7 +52,24 @@ def index():
 def export(fmt):
     """The statistics for partners: a data package, counts below 11 suppressed, audited."""
     filters, _ = _filters()
-    actor = Actor(current_user._get_current_object(), utcnow(), client_address())
-    made = service.export(actor, [current_user.office], filters, fmt)
-    disposition = f'attachment; filename="{made.filename}"'
-    return Response(made.body, mimetype=made.mimetype, headers={"Content-Disposition": disposition})
+    return _download(service.export(_actor(), [current_user.office], filters, fmt))
+
+
+@bp.route("/monthly.pdf")
+@readers
+def monthly_pdf():
+    """The office's month (?month=2026-11, else last month) as a PDF, from the page's panels."""
+    office = current_user.office
+    filters = rules.month_filters(rules.parse_month(request.args.get("month"), local_today()))
+    view = queries.dashboard(office, filters, str(get_locale()))
+    html = render_template(
+        "statistics/monthly.html",
+        view=view,
+        filters=filters,
+        office=office,
+        month_words=format_date(filters.start, "MMMM y"),
+        made_at=utcnow(),
+        panels=panels.panels(view.stats, view.region_names, view.signal_titles),
+        **panels.page_words(),
+    )
+    return _download(service.monthly_pdf(_actor(), office, filters, html))

@@ -198,3 +198,9 @@ def test_a_bar_chart_holds_the_tables_numbers():
     longest = max(b.width for b in chart.bars)
     assert longest <= chart.plot_width and chart.ticks[-1][0] >= 12
     assert abs(chart.bars[2].width * 5 - chart.bars[0].width * 12) < 1e-9
+    zeros = rules.bar_chart(publish(_table([[0, 0], [3, 0]], rows=False, columns=False), None))
+    assert [(b.row, b.column, b.value) for b in zeros.bars] == [
+        ("r0", "c0", 0),
+        ("r1", "c0", 3),
+        ("r1", "c1", 0),
+    ]

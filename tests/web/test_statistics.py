@@ -188,3 +188,29 @@ def test_each_export_writes_one_audit_event_with_its_filters(history, web, app):
         "k": 11,
     }
     assert second["format"] == "zip" and "team" not in second["filters"]
+
+
+def test_the_monthly_report_is_a_pdf_of_the_offices_month_and_is_audited(history, web):
+    import pypdfium2
+
+    page = web.get("/statistics/").text
+    form = parse(page).find(id="monthly").find("form")
+    assert (form["method"], form["action"]) == ("get", "/statistics/monthly.pdf")
+    assert parse(page).find(id="m-month")["value"] == "2026-10"  # last month, on 2 November
+    response = web.get("/statistics/monthly.pdf?month=2026-10", headers={"Accept-Language": "en"})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "2026-10" in response.headers["Content-Disposition"]
+    pdf = pypdfium2.PdfDocument(io.BytesIO(response.data))
+    text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    words = " ".join(text.split())
+    assert "Kantor Imigrasi Bandung" in words and "Monthly statistics: October 2026" in words
+    assert "Kabupaten Garut (Jawa Barat)" in words
+    events = list(AuditEvent.select().where(AuditEvent.action == "statistics.export"))
+    assert [e.details_dict for e in events] == [
+        {
+            "format": "pdf",
+            "offices": ["KANIM-BDG"],
+            "filters": {"start": "2026-10-01", "end": "2026-10-31", "by": "week"},
+            "k": None,
+        }
+    ]
