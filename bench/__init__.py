@@ -31,6 +31,7 @@ BENCHMARKS = (
     "reports",  # the field report's rendering and QR
     "phone",  # the phone: Lighthouse scores, first-load bytes, offline reload
     "sync",  # pushing, replaying and pulling
+    "statistics",  # the statistics dashboard and export at 100,000 cases, beside a floor page
 )
 
 DEFAULT_RUNS = 3

@@ -548,7 +548,9 @@ class RiskCache:
             data["age_doubted"],
         )
         if key not in self.seen:
-            case = SimpleNamespace(id=None, **data)
+            # intake's answers to the field's questions (issue 15): not given in these cases
+            unanswered = {"job_offer_channel": None, "costs_paid_by": None}
+            case = SimpleNamespace(**{"id": None, **unanswered, **data})
             case.documents = json.dumps(data["documents"])
             service.evaluate_risk(case)
             risk = (case.risk_score, case.risk_level, case.risk_signals, case.rules_version)
@@ -824,7 +826,9 @@ def backends_cpu_seconds(database: str) -> float | None:
 class Server:
     """The app in a child process: gunicorn if installed, else werkzeug, threaded."""
 
-    def __init__(self, workdir: Path, url: str, secret: str, worker_class: str = "sync"):
+    def __init__(
+        self, workdir: Path, url: str, secret: str, worker_class: str = "sync", config=None
+    ):
         self.port = free_port()
         self.workdir, self.url = workdir, url
         self.gunicorn = has_gunicorn()
@@ -846,7 +850,7 @@ class Server:
         env = dict(
             os.environ,
             FIELDCHECK_INSTANCE_PATH=str(workdir / "instance"),
-            **{APP_ENV: json.dumps(app_config(url, secret))},
+            **{APP_ENV: json.dumps({**app_config(url, secret), **(config or {})})},
         )
         self.log_path = workdir / f"server-{self.port}.log"
         self.log = open(self.log_path, "wb")  # noqa: SIM115  (closed by stop())
