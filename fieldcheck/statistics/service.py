@@ -1,8 +1,11 @@
 """Exports of the statistics for partners: counted, suppressed, packaged, and audited."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from fieldcheck import ROOT, audit
+from flask import current_app
+
+from fieldcheck import audit
 from fieldcheck.accounts import Actor
 from fieldcheck.db import database
 from fieldcheck.domain.statistics import K_ANONYMITY, Filters
@@ -53,7 +56,8 @@ def monthly_pdf(actor: Actor, office: Office, filters: Filters, html: str) -> Ex
     """The office's monthly statistics page (exact counts) as a PDF, audited as an export."""
     import weasyprint  # loads Pango: only when a PDF is made
 
-    css = [weasyprint.CSS(filename=str(ROOT / "static" / "css" / name)) for name in PRINT_CSS]
+    folder = Path(current_app.static_folder) / "css"
+    css = [weasyprint.CSS(filename=str(folder / name)) for name in PRINT_CSS]
     body = weasyprint.HTML(string=html).write_pdf(stylesheets=css)
     with database.atomic():
         actor.record(
