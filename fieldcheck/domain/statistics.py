@@ -28,8 +28,14 @@ MEASURES = ("referred", "checked", "verified", "refused", "returned")
 REGISTRY_ANSWERS = ("match", "mismatch", "not_found")
 
 
+# What a hidden entry shows: "<11" for a count from 1 to 10; "x" for one hidden only so that
+# no "<11" can be worked out from a total (it may be any number), and for a median drawn from
+# fewer than 11 cases. Writing "<11" there would tell partners something false.
+COMPLEMENTARY = "x"
+
+
 def suppressed_text(k: int = K_ANONYMITY) -> str:
-    """What a hidden count shows: "<11"."""
+    """What a hidden small count shows: "<11"."""
     return f"<{k}"
 
 
@@ -203,9 +209,26 @@ class Published:
     column_total: dict[str, int | None] | None
     grand_total: int | None
     k: int | None  # None: exact counts, nothing hidden
+    complementary: frozenset = frozenset()  # hidden entries that are not small counts
 
     def value(self, row: str, column: str) -> int | None:
         return self.values[(row, column)]
+
+    def text(self, row: str, column: str) -> int | str:
+        """An entry as shown: its count, "<k" or "x"; TOTAL as the row or column: a total."""
+        if row == TOTAL and column == TOTAL:
+            value = self.grand_total
+        elif column == TOTAL:
+            value = self.row_total[row]
+        elif row == TOTAL:
+            value = self.column_total[column]
+        else:
+            value = self.values[(row, column)]
+        if value is not None:
+            return value
+        if (row, column) in self.complementary:
+            return COMPLEMENTARY
+        return suppressed_text(self.k or K_ANONYMITY)
 
     @property
     def hidden(self) -> int:
@@ -249,6 +272,7 @@ def publish(table: Table, k: int | None) -> Published:
         ),
         grand_total=shown.get((TOTAL, TOTAL)),
         k=k,
+        complementary=frozenset(key for key in hidden if not 0 < grid[key] < (k or 0)),
     )
 
 
@@ -291,7 +315,8 @@ class Timeliness:
     open_overdue: int
 
     def published(self, k: int | None) -> "Timeliness":
-        """With `k`: a figure drawn from fewer than k cases hidden (None)."""
+        """With `k`: a count below k hidden, and a median or percentile drawn from fewer than k
+        cases (None)."""
         if k is None:
             return self
         few = self.decided < k

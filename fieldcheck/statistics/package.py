@@ -148,24 +148,15 @@ def rows_of(
 ) -> list[dict]:
     """The rows of one table as the CSV writes them (a hidden count as "<k")."""
     table = stats.tables[name]
-    hidden = rules.suppressed_text(stats.k or rules.K_ANONYMITY)
     base = {"office": stats.office, **_period(stats)}
-
-    def show(value):
-        return hidden if value is None else value
-
+    keys = list(table.rows) + ([rules.TOTAL] if table.column_total is not None else [])
     rows = []
-    for row in table.rows:
-        record = {**base, **_keys(name, row, region_names, signal_titles)}
-        record.update({column: show(table.value(row, column)) for column in table.columns})
+    for row in keys:
+        label = TOTAL_ROW if row == rules.TOTAL else row
+        record = {**base, **_keys(name, label, region_names, signal_titles)}
+        record.update({column: table.text(row, column) for column in table.columns})
         if table.row_total is not None:
-            record["total" if name != "signals" else "fired"] = show(table.row_total[row])
-        rows.append(record)
-    if table.column_total is not None:
-        record = {**base, **_keys(name, TOTAL_ROW, region_names, signal_titles)}
-        record.update({column: show(table.column_total[column]) for column in table.columns})
-        if table.row_total is not None:
-            record["total"] = show(table.grand_total)
+            record["total" if name != "signals" else "fired"] = table.text(row, rules.TOTAL)
         rows.append(record)
     return rows
 
@@ -206,10 +197,12 @@ def schema_of(name: str, table: Published, k: int | None) -> dict:
             fields.append(_count("fired", "Cases the signal fired on.", unit))
         else:
             fields.append(_count("total", "The row's total.", unit))
-    schema = {"fields": fields, "missingValues": [""]}
-    if k is not None:
-        schema["missingValues"] = ["", rules.suppressed_text(k)]
-    return schema
+    return {"fields": fields, "missingValues": missing_values(k)}
+
+
+def missing_values(k: int | None) -> list[str]:
+    """What a hidden entry shows in the files (Table Schema's missingValues)."""
+    return [""] if k is None else ["", rules.suppressed_text(k), rules.COMPLEMENTARY]
 
 
 TIMELINESS_SCHEMA = {
@@ -236,18 +229,18 @@ TIMELINESS_SCHEMA = {
 
 def timeliness_rows(stats: PublishedStatistics) -> list[dict]:
     t = stats.timeliness
-    hidden = rules.suppressed_text(stats.k or rules.K_ANONYMITY)
+    small = rules.suppressed_text(stats.k or rules.K_ANONYMITY)
 
-    def show(value):
-        return hidden if value is None else value
+    def show(value, marker=small):
+        return marker if value is None else value
 
     return [
         {
             "office": stats.office,
             **_period(stats),
             "decided": show(t.decided),
-            "median_days_to_decision": show(t.median_days),
-            "p90_days_to_decision": show(t.p90_days),
+            "median_days_to_decision": show(t.median_days, rules.COMPLEMENTARY),
+            "p90_days_to_decision": show(t.p90_days, rules.COMPLEMENTARY),
             "open_overdue": show(t.open_overdue),
         }
     ]
@@ -266,8 +259,7 @@ def descriptor(
             schema, title = dict(TIMELINESS_SCHEMA), "Time from referral to decision; overdue"
         else:
             schema, title = schema_of(name, first.tables[name], k), TABLES[name]["title"]
-        if k is not None:
-            schema["missingValues"] = ["", rules.suppressed_text(k)]
+        schema["missingValues"] = missing_values(k)
         resource = {"name": name, "title": title, "profile": "tabular-data-resource"}
         if inline is None:
             resource.update(path=f"data/{name}.csv", format="csv", mediatype="text/csv")

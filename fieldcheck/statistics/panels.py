@@ -38,6 +38,7 @@ class Panel:
     column_words: dict[str, str]
     chart: BarChart
     chart_columns: list[str]
+    total_key: str = rules.TOTAL
 
 
 def panels(stats: PublishedStatistics, region_names: dict, signal_titles: dict) -> list[Panel]:

@@ -152,6 +152,11 @@ def test_a_hidden_cell_cannot_be_recovered_from_its_row_or_column_total():
     assert recover_by_subtraction(exposed) == {("r0", "c1"): 3}
     published = publish(table, 11)
     assert published.value("r0", "c1") is None
+    assert published.text("r0", "c1") == "<11"  # a small count says so
+    others = [
+        key for key in published.values if published.value(*key) is None and key != ("r0", "c1")
+    ]
+    assert others and all(published.text(*key) == "x" for key in others)  # "x": any number
     assert published.hidden >= 4  # a rectangle at least: two in its row, two in its column
     assert recover_by_subtraction(published) == {}
 
@@ -204,3 +209,15 @@ def test_a_bar_chart_holds_the_tables_numbers():
         ("r1", "c0", 3),
         ("r1", "c1", 0),
     ]
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_every_bar_colour_stands_out_on_white_and_carries_no_text_it_must_contrast_with():
+    # WCAG 1.4.11: a graphical object at least 3:1 against what is beside it (white).
+    ratios = [1.05 / (_luminance(c) + 0.05) for c in rules.SERIES_COLOURS]
+    assert min(ratios) >= 4.5

@@ -165,7 +165,7 @@ def test_the_json_export_holds_the_same_rows_inline(history, web):
         ("TOTAL", "", "", "<11"),
     ]
     timeliness = next(r for r in descriptor["resources"] if r["name"] == "timeliness")["data"]
-    assert timeliness[0]["median_days_to_decision"] == "<11"
+    assert timeliness[0]["median_days_to_decision"] == "x"  # from 2 decided cases: withheld
     text = json.dumps(descriptor)
     assert "Siti" not in text and history["a"].nik not in text
 
