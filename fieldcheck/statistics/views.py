@@ -1,6 +1,6 @@
 """Routes of the statistics blueprint: the office's dashboard and the partners' exports."""
 
-from flask import Response, render_template, request
+from flask import Response, abort, render_template, request
 from flask_babel import format_date, get_locale
 from flask_login import current_user
 
@@ -24,10 +24,17 @@ def _download(made: service.Export) -> Response:
     return Response(made.body, mimetype=made.mimetype, headers={"Content-Disposition": disposition})
 
 
+def _office():
+    """The reader's office: these pages count one office, the reader's own."""
+    if current_user.office_id is None:
+        abort(403)
+    return current_user.office
+
+
 def _filters():
     """The filters the URL asks for, a team of another office dropped, and what was wrong."""
     filters, errors = rules.parse_filters(request.args, local_today())
-    return queries.office_filters(current_user.office, filters, errors), errors
+    return queries.office_filters(_office(), filters, errors), errors
 
 
 @bp.route("/")
@@ -52,14 +59,14 @@ def index():
 def export(fmt):
     """The statistics for partners: a data package, counts below 11 suppressed, audited."""
     filters, _ = _filters()
-    return _download(service.export(_actor(), [current_user.office], filters, fmt))
+    return _download(service.export(_actor(), [_office()], filters, fmt))
 
 
 @bp.route("/monthly.pdf")
 @readers
 def monthly_pdf():
     """The office's month (?month=2026-11, else last month) as a PDF, from the page's panels."""
-    office = current_user.office
+    office = _office()
     filters = rules.month_filters(rules.parse_month(request.args.get("month"), local_today()))
     view = queries.dashboard(office, filters, str(get_locale()))
     html = render_template(
