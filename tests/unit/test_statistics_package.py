@@ -1,11 +1,13 @@
 """The partners' export as a Frictionless Tabular Data Package (fieldcheck.statistics.package),
 built from hand-made tables and checked by the frictionless library itself."""
 
+import csv
 import io
 import json
 import zipfile
 from datetime import UTC, date, datetime
 
+import pytest
 from frictionless import Package
 
 from fieldcheck.domain.statistics import Filters, Statistics, Table, timeliness
@@ -15,6 +17,16 @@ FILTERS = Filters(date(2026, 10, 1), date(2026, 11, 30))
 MADE = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 NAMES = {"32": "Jawa Barat", "32.04": "Kabupaten Bandung", "32.05": "Kabupaten Garut"}
 TITLES = {"high_risk_destination": "High-risk destination"}
+
+
+@pytest.fixture(autouse=True)
+def csv_limit_kept():
+    """frictionless sets the csv module's field size limit for the whole process as its CSV
+    parser loads; the app's CSV readers rely on the default (a cell past 128 K is an error
+    they explain), so the limit is put back after each test here."""
+    limit = csv.field_size_limit()
+    yield
+    csv.field_size_limit(limit)
 
 
 def _statistics(office="KANIM-BDG") -> Statistics:

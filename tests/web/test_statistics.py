@@ -16,6 +16,16 @@ from tests.helpers import alerts, attributes_of, list_rows, parse, text_of, text
 PERIOD = "start=2026-10-01&end=2026-11-30&by=month"
 
 
+@pytest.fixture(autouse=True)
+def csv_limit_kept():
+    """frictionless sets the csv module's field size limit for the whole process as its CSV
+    parser loads; the app's CSV readers rely on the default (a cell past 128 K is an error
+    they explain), so the limit is put back after each test here."""
+    limit = csv.field_size_limit()
+    yield
+    csv.field_size_limit(limit)
+
+
 @pytest.fixture
 def history(app, clock, web):
     made = factories.statistics_cases(clock)
