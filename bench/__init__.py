@@ -33,6 +33,7 @@ BENCHMARKS = (
     "phone",  # the phone: Lighthouse scores, first-load bytes, offline reload
     "sync",  # pushing, replaying and pulling
     "recruiters",  # linking 100,000 interview records; the recruiter page beside a floor page
+    "statistics",  # the statistics dashboard and export at 100,000 cases, beside a floor page
 )
 
 DEFAULT_RUNS = 3

@@ -825,7 +825,9 @@ def backends_cpu_seconds(database: str) -> float | None:
 class Server:
     """The app in a child process: gunicorn if installed, else werkzeug, threaded."""
 
-    def __init__(self, workdir: Path, url: str, secret: str, worker_class: str = "sync"):
+    def __init__(
+        self, workdir: Path, url: str, secret: str, worker_class: str = "sync", config=None
+    ):
         self.port = free_port()
         self.workdir, self.url = workdir, url
         self.gunicorn = has_gunicorn()
@@ -847,7 +849,7 @@ class Server:
         env = dict(
             os.environ,
             FIELDCHECK_INSTANCE_PATH=str(workdir / "instance"),
-            **{APP_ENV: json.dumps(app_config(url, secret))},
+            **{APP_ENV: json.dumps({**app_config(url, secret), **(config or {})})},
         )
         self.log_path = workdir / f"server-{self.port}.log"
         self.log = open(self.log_path, "wb")  # noqa: SIM115  (closed by stop())

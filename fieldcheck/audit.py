@@ -106,6 +106,8 @@ PREVENTION_HIT_HANDLE = "prevention.hit_handle"
 REPATRIATION_IMPORT = "repatriation.import"
 REPATRIATION_READ = "repatriation.read"
 REPATRIATION_REVIEW = "repatriation.review"
+# Statistics (issue 17): an export for partners, with its format, offices, filters and privacy rule.
+STATISTICS_EXPORT = "statistics.export"
 
 # Reads of the lists that show people's names and NIKs: one event each time such a list is
 # shown (an htmx refresh of it too, and an empty one), saying which list (the action), with

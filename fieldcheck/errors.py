@@ -327,6 +327,18 @@ MESSAGES = {
         "This code has expired: a code lasts ten minutes. Ask your supervisor for a new one."
     ),
     "too_many_enrolments": _l("Too many wrong enrolment codes were tried."),
+    # Statistics filters (fieldcheck.domain.statistics): a wrong one falls back to its default.
+    "statistics_start": _l("The first day is not a date: the default period is shown."),
+    "statistics_end": _l("The last day is not a date: the default period is shown."),
+    "statistics_end_before_start": _l(
+        "The last day is before the first: the default period is shown."
+    ),
+    "statistics_period_too_long": _l(
+        "At most three years are counted at once: the period was cut."
+    ),
+    "statistics_by": _l("Count by month or by week: by month is shown."),
+    "statistics_team": _l("That team is not one of your office's: all teams are shown."),
+    "statistics_destination": _l("That is not a country code: all destinations are shown."),
 }
 
 

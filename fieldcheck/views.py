@@ -38,6 +38,7 @@ def register(app):
     from fieldcheck.reports import bp as reports_bp
     from fieldcheck.review import bp as review_bp
     from fieldcheck.security import csrf
+    from fieldcheck.statistics import bp as statistics_bp  # issue 17
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
@@ -51,6 +52,7 @@ def register(app):
     app.register_blueprint(recruiters_bp)
     app.register_blueprint(prevention_bp)
     app.register_blueprint(repatriation_bp)
+    app.register_blueprint(statistics_bp)
     register_root_routes(app)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API takes bearer tokens, not cookies: no CSRF to forge

@@ -401,3 +401,89 @@ def submit_with_family(client, case) -> dict:
     result = phone.push(op).json["results"][0]
     assert result["status"] == "applied", result
     return op
+
+
+@in_app
+def statistics_cases(clock) -> dict:
+    """A small office history for the statistics (issue 17), every count written out in
+    tests/unit/test_statistics_queries.py. Office KANIM-BDG (WIB), team Timpora Kabupaten
+    Bandung; another office, KANIM-SBY, has one case that must never be counted with them.
+
+    A: referred 5 Oct (KH, work, 32.04), first visit 10 Oct, returned 25 Oct, refused 20 Oct.
+    B: referred 5 Oct (KH, work, 32.04), visits 1 Nov (one flagged second), verified 2 Nov.
+    C: referred 5 Oct (MY, tourism, 32.05), due 30 Oct, still open: overdue on 2 Nov.
+    D: referred 31 Oct 18:00 UTC = 1 Nov 01:00 WIB (KH, tourism, 32.04), due 10 Nov.
+    Registry answers: A nik_identity mismatch (12 Oct), B nik_identity match (1 Nov).
+    """
+    from datetime import UTC, date, datetime
+
+    from fieldcheck.models import Case, Decision, FieldVisit, RegistryQuestion
+
+    def at(month, day, hour=1):
+        return datetime(2026, month, day, hour, 0, tzinfo=UTC)
+
+    supervisor = user("supervisor", "supervisor")
+    the_team = team()
+    officer = user("field1", "field", team_=the_team)
+    clock.at = at(10, 5)
+    a = case()
+    b = case()
+    c = case(
+        destination_country="MY",
+        purpose="tourism",
+        district="32.05.01",
+        due_date=date(2026, 10, 30),
+    )
+    clock.at = at(10, 31, 18)
+    d = case(purpose="tourism", due_date=date(2026, 11, 10))
+    other = office("KANIM-SBY", "Kantor Imigrasi Surabaya")
+    e = case(office_=other)
+    Case.update(team=the_team).where(Case.id.in_([a.id, b.id])).execute()
+
+    def visit(made, when, flag=None):
+        return FieldVisit.create(
+            uuid=str(uuid.uuid4()),
+            case=made,
+            officer=officer,
+            op_id=str(uuid.uuid4()),
+            visited_at=when,
+            received_at=when,
+            address_found=True,
+            recommendation="unclear",
+            flag=flag,
+        )
+
+    visit(a, at(10, 10))
+    visit(b, at(11, 1))
+    visit(b, at(11, 1, 3), flag="second")
+    visit(e, at(10, 10))
+    Decision.create(case=a, outcome="refused", supervisor=supervisor, decided_at=at(10, 20))
+    Decision.create(case=b, outcome="verified", supervisor=supervisor, decided_at=at(11, 2))
+    Decision.create(case=e, outcome="refused", supervisor=supervisor, decided_at=at(10, 20))
+    Case.update(state="refused").where(Case.id.in_([a.id, e.id])).execute()
+    Case.update(state="verified").where(Case.id == b.id).execute()
+    from fieldcheck import audit
+
+    for made in (a, e):
+        audit.record("case.return_for_correction", actor=supervisor, subject=made, at=at(10, 25))
+    for made, answer, when in (
+        (a, "mismatch", at(10, 12)),
+        (b, "match", at(11, 1)),
+        (e, "match", at(10, 12)),
+    ):
+        RegistryQuestion.update(
+            status="answered", answer=answer, answered_at=when, answered_by=supervisor
+        ).where(
+            (RegistryQuestion.case == made) & (RegistryQuestion.kind == "nik_identity")
+        ).execute()
+    clock.at = at(11, 2)
+    return {
+        "a": a,
+        "b": b,
+        "c": c,
+        "d": d,
+        "e": e,
+        "office": a.office,
+        "other": other,
+        "team": the_team,
+    }

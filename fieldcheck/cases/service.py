@@ -202,6 +202,7 @@ def _seen_before_facts(findings) -> dict:
             facts["prevention.listed"] = True
     return facts
 
+
 # How a case's fired signals are stored (made once: json.dumps with options makes a new encoder
 # at every call).
 _SIGNALS_JSON = json.JSONEncoder(ensure_ascii=False)

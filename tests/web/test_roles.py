@@ -104,11 +104,11 @@ def test_public_views_are_only_the_expected_ones(app):
 
 # The main menu of each role (links in order, by their English words).
 MENUS = {
-    "admin": ["Home", "Cases", "Users", "Teams", "Phones", "Password"],
+    "admin": ["Home", "Cases", "Users", "Teams", "Phones", "Statistics", "Password"],
     "intake": ["Home", "Cases", "Password"],
     "field": ["My cases", "Password"],  # their start page is the phone's list
     "registry": ["Home", "Registry questions", "Password"],
-    "supervisor": ["Home", "Review", "Cases", "Phones", "Password"],
+    "supervisor": ["Home", "Review", "Cases", "Phones", "Statistics", "Password"],
     "passport": ["Home", "Verify", "My verifications", "Password"],
     "analyst": ["Home", "Recruiters", "Password"],
 }

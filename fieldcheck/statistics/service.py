@@ -1,0 +1,69 @@
+"""Exports of the statistics for partners: counted, suppressed, packaged, and audited."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from fieldcheck import audit
+from fieldcheck.accounts import Actor
+from fieldcheck.db import database
+from fieldcheck.domain.statistics import K_ANONYMITY, Filters
+from fieldcheck.models import Office
+from fieldcheck.statistics import package, queries
+
+FORMATS = {"zip": "application/zip", "json": "application/json", "pdf": "application/pdf"}
+PRINT_CSS = ("app.css", "statistics-print.css")
+
+
+@dataclass(frozen=True)
+class Export:
+    body: bytes
+    mimetype: str
+    filename: str
+
+
+def export(
+    actor: Actor, offices: list[Office], filters: Filters, fmt: str, k: int | None = K_ANONYMITY
+) -> Export:
+    """The offices' statistics as a data package (`fmt`: zip of CSVs, or one JSON), every count
+    below `k` suppressed; one audit event says who exported what with which filters."""
+    stats = [s.published(k) for s in queries.statistics_for(offices, filters)]
+    codes = sorted({row for s in stats for row in s.tables["regions"].rows})
+    names = queries.region_names([c for c in codes if c != queries.UNKNOWN])
+    titles = {
+        signal.id: signal.titles.get("en", signal.id) for signal in queries.risk_rules().signals
+    }
+    build = package.as_zip if fmt == "zip" else package.as_json
+    body = build(stats, actor.at, names, titles)
+    with database.atomic():
+        actor.record(
+            audit.STATISTICS_EXPORT,
+            None,
+            {
+                "format": fmt,
+                "offices": [s.office for s in stats],
+                "filters": filters.as_args(),
+                "k": k,
+            },
+        )
+    stamp = f"{filters.start.isoformat()}_{filters.end.isoformat()}"
+    office = stats[0].office if len(stats) == 1 else "offices"
+    return Export(body, FORMATS[fmt], f"fieldcheck-statistics_{office}_{stamp}.{fmt}")
+
+
+def monthly_pdf(actor: Actor, office: Office, filters: Filters, html: str) -> Export:
+    """The office's monthly statistics page (exact counts) as a PDF, audited as an export."""
+    import weasyprint  # loads Pango: only when a PDF is made
+
+    folder = Path(current_app.static_folder) / "css"
+    css = [weasyprint.CSS(filename=str(folder / name)) for name in PRINT_CSS]
+    body = weasyprint.HTML(string=html).write_pdf(stylesheets=css)
+    with database.atomic():
+        actor.record(
+            audit.STATISTICS_EXPORT,
+            None,
+            {"format": "pdf", "offices": [office.code], "filters": filters.as_args(), "k": None},
+        )
+    month = filters.start.strftime("%Y-%m")
+    return Export(body, FORMATS["pdf"], f"fieldcheck-statistics_{office.code}_{month}.pdf")
