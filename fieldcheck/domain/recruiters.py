@@ -29,6 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import phonenumbers
 
@@ -323,6 +324,27 @@ class Ties:
     other_cases: int = 0
     offices: int = 0
     refused: int = 0
+
+
+class LinkedCase(NamedTuple):
+    """A case a recruiter is linked to, as its ties count it."""
+
+    office_id: int
+    refused: bool
+
+
+def tally_ties(case_id: int, linked: Iterable[Mapping[int, LinkedCase]]) -> Ties:
+    """A case's ties from the cases each of its recruiters is linked to (case id -> LinkedCase,
+    one mapping a recruiter), the case itself not counted: as queries.ties_of_case counts them."""
+    others = {}
+    for cases in linked:
+        others.update(cases)
+    others.pop(case_id, None)
+    return Ties(
+        len(others),
+        len({case.office_id for case in others.values()}),
+        sum(case.refused for case in others.values()),
+    )
 
 
 def ties_facts(ties: Ties) -> dict:
