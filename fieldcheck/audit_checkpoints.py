@@ -487,11 +487,23 @@ class ObjectCheckpointLog(CheckpointLog):
     def appending(self, wait: bool = True) -> Iterator[Appender | None]:
         """An Appender whose appends are conditional writes of the newest segment (`wait` has
         nothing to wait for here: the lock between nodes is the database's, taken by seal)."""
+        from botocore.exceptions import ClientError
+
         newest = self._newest_segment()
         body, etag, first_line = b"", None, 1
         if newest is not None:
-            body, etag = self._get(newest)
-            first_line = int(newest.rsplit("/", 1)[1].removesuffix(".jsonl"))
+            try:
+                body, etag = self._get(newest)
+            except ClientError as error:
+                if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 404:
+                    raise
+                # The segment this process saw last is gone (the log was removed): the log
+                # as it is now, and `verify` tells what is missing.
+                self._newest_seen.pop((self.bucket, self.prefix), None)
+                newest = self._newest_segment()
+                body, etag = self._get(newest) if newest else (b"", None)
+            if newest is not None:
+                first_line = int(newest.rsplit("/", 1)[1].removesuffix(".jsonl"))
         lines = body.count(b"\n")
         latest = None
         if lines:
@@ -503,8 +515,6 @@ class ObjectCheckpointLog(CheckpointLog):
         state = {"name": newest, "body": body, "etag": etag, "first": first_line}
 
         def write(line: bytes):
-            from botocore.exceptions import ClientError
-
             full = state["name"] is not None and state["body"].count(b"\n") >= self.SEGMENT_LINES
             if state["name"] is None or full:
                 first = state["first"] + (self.SEGMENT_LINES if full else 0)
@@ -548,8 +558,9 @@ class ObjectCheckpointLog(CheckpointLog):
                 )
             for raw in body.splitlines(keepends=True):
                 number += 1
-                yield f"line {number} of the checkpoint log {self.path}", parse_line(
-                    raw, f"line {number} of the checkpoint log {self.path}"
+                yield (
+                    f"line {number} of the checkpoint log {self.path}",
+                    parse_line(raw, f"line {number} of the checkpoint log {self.path}"),
                 )
 
     def _empty(self, seen) -> bool:

@@ -141,7 +141,10 @@ class ObjectStore:
         try:
             self.client().create_bucket(Bucket=name)
         except ClientError as error:
-            if error.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            if error.response["Error"]["Code"] not in (
+                "BucketAlreadyOwnedByYou",
+                "BucketAlreadyExists",
+            ):
                 raise
 
     def settings(self, bucket: str) -> dict:
@@ -419,30 +422,39 @@ class Cluster:
 
     def _start_nodes(self):
         ports = processes.free_ports(self.nodes)
-        pids = []
-        for index, port in enumerate(ports):
-            folder = self.node_folder(index)
-            command = [
-                bin_path("gunicorn"),
-                "--workers",
-                str(self.workers),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--timeout",
-                "120",
-                "fieldcheck:create_app()",
-            ]
-            env = node_environment(self.instance(index))
-            process = processes.start(command, folder / "gunicorn.log", env=env)
-            self._record(f"node-{string.ascii_lowercase[index]}", process.pid, "gunicorn")
-            pids.append(process.pid)
-            self.node_urls.append(f"http://127.0.0.1:{port}")
-        for index, (url, pid) in enumerate(zip(self.node_urls, pids, strict=True)):
-            log = self.node_folder(index) / "gunicorn.log"
-            processes.wait_until(
-                lambda url=url: http_status(f"{url}/api/v1/health") == 200, pid, url, log, 60
-            )
+        self.node_urls = [f"http://127.0.0.1:{port}" for port in ports]
+        pids = [self._start_node(index) for index in range(self.nodes)]
+        for index, pid in enumerate(pids):
+            self._wait_for_node(index, pid)
         self.save()
+
+    def _start_node(self, index: int) -> int:
+        """gunicorn serving node `index` on its port; its pid."""
+        name = f"node-{string.ascii_lowercase[index]}"
+        command = [
+            bin_path("gunicorn"),
+            "--workers",
+            str(self.workers),
+            "--bind",
+            urlsplit(self.node_urls[index]).netloc,
+            "--timeout",
+            "120",
+            "fieldcheck:create_app()",
+        ]
+        env = node_environment(self.instance(index))
+        log = self.node_folder(index) / "gunicorn.log"
+        process = processes.start(command, log, env=env)
+        self.started = [each for each in self.started if each["name"] != name]
+        self._record(name, process.pid, "gunicorn")
+        return process.pid
+
+    def _wait_for_node(self, index: int, pid: int):
+        url, log = self.node_urls[index], self.node_folder(index) / "gunicorn.log"
+        processes.wait_until(lambda: http_status(f"{url}/api/v1/health") == 200, pid, url, log, 60)
+
+    def restart_node(self, index: int):
+        """Start node `index` again on its port (after kill_node)."""
+        self._wait_for_node(index, self._start_node(index))
 
     def _start_nginx(self):
         if not Path(NGINX).exists():
@@ -466,7 +478,7 @@ class Cluster:
         self.save()
 
     def kill_node(self, index: int):
-        """SIGKILL node `index` (gunicorn's master and workers) in the middle of whatever it does."""
+        """SIGKILL node `index` (gunicorn's master and workers) in the middle of what it does."""
         name = f"node-{string.ascii_lowercase[index]}"
         (entry,) = [each for each in self.started if each["name"] == name]
         processes.kill_group(entry["pid"])
