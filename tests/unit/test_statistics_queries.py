@@ -1,12 +1,13 @@
 """Each statistics aggregate on the small office history of factories.statistics_cases, the
-expected numbers written out (fieldcheck.statistics.queries)."""
+expected numbers written out (fieldcheck.statistics.queries, read from the summary that
+fieldcheck.statistics.summary rebuilds)."""
 
 from datetime import date
 
 import pytest
 
 from fieldcheck.domain.statistics import Filters
-from fieldcheck.statistics import queries
+from fieldcheck.statistics import queries, summary
 from tests import factories
 
 OCT_NOV = Filters(start=date(2026, 10, 1), end=date(2026, 11, 30), by="month")
@@ -16,6 +17,7 @@ OCT_NOV = Filters(start=date(2026, 10, 1), end=date(2026, 11, 30), by="month")
 def history(app, clock):
     made = factories.statistics_cases(clock)
     with app.test_request_context():
+        summary.refresh(clock.at)
         yield made
 
 

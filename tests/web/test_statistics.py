@@ -196,6 +196,7 @@ def test_each_export_writes_one_audit_event_with_its_filters(history, web, app):
         "offices": ["KANIM-BDG"],
         "filters": {"start": "2026-10-01", "end": "2026-11-30", "by": "month", "team": str(team)},
         "k": 11,
+        "records": 0,  # repatriated victims' records released (none here)
     }
     assert second["format"] == "zip" and "team" not in second["filters"]
 

@@ -1,0 +1,214 @@
+"""The statistics' summary (models.StatisticsCount): every count the dashboard draws from many
+rows, summed by office, the office's day and month, team and destination, rebuilt as a whole
+from the cases and read instead of them.
+
+Why a rebuild and not rows kept in each change's transaction: cases change through many paths
+(intake, CSV imports, sync, review, bulk loads) and the counts depend on several of them (a
+case's team, its state, its visits, its registry answers, the audit trail's returns). One
+rebuild from the source cannot drift from it; the page says when it was made ("as of"), and
+rebuilds when that is older than STATISTICS_MAX_AGE_SECONDS (or on `fieldcheck statistics
+refresh`, e.g. from cron). Two rebuilds take the one StatisticsRefresh row in turn, so they
+never interleave their deletes and inserts.
+"""
+
+import json
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import peewee
+from flask import current_app
+from peewee import fn
+
+from fieldcheck.db import database
+from fieldcheck.domain import case_states
+from fieldcheck.domain import statistics as rules
+from fieldcheck.models import (
+    AuditEvent,
+    Case,
+    Decision,
+    FieldVisit,
+    Office,
+    RegistryQuestion,
+    StatisticsCount,
+    StatisticsRefresh,
+)
+from fieldcheck.statistics import queries
+
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+INSERT_BATCH = 500  # rows in one INSERT (SQLite allows 32,766 parameters; 8 a row)
+
+
+def as_of() -> datetime | None:
+    """When the summary was last rebuilt, or None: never."""
+    row = StatisticsRefresh.get_or_none(StatisticsRefresh.id == 1)
+    return None if row is None or row.as_of <= NEVER else row.as_of
+
+
+def ensure_fresh(now: datetime, max_age: timedelta | None = None) -> datetime:
+    """The summary as of at most `max_age` ago (default: the app's setting), rebuilt if it is
+    older; its "as of"."""
+    if max_age is None:
+        max_age = timedelta(seconds=current_app.config["STATISTICS_MAX_AGE_SECONDS"])
+    made = as_of()
+    if _young(made, now, max_age):
+        return made
+    return refresh(now, max_age)
+
+
+def _young(made: datetime | None, now: datetime, max_age: timedelta | None) -> bool:
+    """Whether a summary made then is recent enough (no age allowed: never)."""
+    if made is None or max_age is None or max_age <= timedelta(0):
+        return False
+    return now - made <= max_age
+
+
+def refresh(now: datetime, max_age: timedelta | None = None) -> datetime:
+    """Rebuild the summary from the cases in one transaction (unless, once its turn comes, a
+    rebuild that finished meanwhile is young enough); its "as of"."""
+    with database.atomic():
+        _take_turn()
+        made = as_of()
+        if _young(made, now, max_age):
+            return made
+        StatisticsCount.delete().execute()
+        rows = list(_rows(collect()))
+        for start in range(0, len(rows), INSERT_BATCH):
+            StatisticsCount.insert_many(rows[start : start + INSERT_BATCH]).execute()
+        StatisticsRefresh.update(as_of=now).where(StatisticsRefresh.id == 1).execute()
+    return now
+
+
+def _take_turn() -> None:
+    """Lock the refresh row (made if missing): an UPDATE takes PostgreSQL's row lock and
+    SQLite's write lock, so a second rebuild waits for the first to commit."""
+    mark = StatisticsRefresh.as_of
+    if StatisticsRefresh.update(as_of=mark).where(StatisticsRefresh.id == 1).execute():
+        return
+    StatisticsRefresh.insert(id=1, as_of=NEVER).on_conflict_ignore().execute()
+    StatisticsRefresh.update(as_of=mark).where(StatisticsRefresh.id == 1).execute()
+
+
+Key = tuple  # (office id, day, team id, destination, measure, key)
+
+
+def collect() -> Counter:
+    """Every count by (office, the office's day, team, destination, measure, key)."""
+    counts: Counter = Counter()
+    zones: dict[str, list[int]] = {}
+    for office_id, zone in Office.select(Office.id, Office.time_zone).tuples():
+        zones.setdefault(zone, []).append(office_id)
+    for zone, ids in zones.items():
+        _cases(counts, zone, ids)
+        _visits(counts, zone, ids)
+        _decisions(counts, zone, ids)
+        _registry(counts, zone, ids)
+    _returns(counts)
+    return counts
+
+
+def _grouped(query, column, zone: str, *extra):
+    """The query's rows grouped by office, the office's day of `column`, team, destination and
+    `extra`, with their count."""
+    day = queries.local_day(column, zone)
+    fields = [Case.office, day, Case.team, Case.destination_country, *extra]
+    positions = [peewee.SQL(str(n)) for n in range(1, len(fields) + 1)]
+    grouped = query.select(*fields, fn.COUNT(peewee.SQL("*")))
+    for row in grouped.group_by(*positions).tuples():
+        office, day_, team, destination, *rest, n = row
+        yield (office, queries.read_day(day_), team, destination), rest, n
+
+
+def _cases(counts: Counter, zone: str, ids: list[int]) -> None:
+    """Cases referred, by day; by regency, stated purpose, and risk signal fired (split by
+    whether the case was then refused)."""
+    base = Case.select().where(Case.office.in_(ids))
+    regency = fn.SUBSTR(Case.district_code, 1, 5)
+    for where, rest, n in _grouped(base, Case.created_at, zone, regency, Case.purpose):
+        counts[(*where, "referred", "")] += n
+        counts[(*where, "region", rest[0] or queries.UNKNOWN)] += n
+        counts[(*where, "purpose", rest[1])] += n
+    refused = Case.state == case_states.REFUSED
+    read: dict[str, list[str]] = {}
+    for where, (text, was_refused), n in _grouped(base, Case.created_at, zone, Case.risk_signals, refused):
+        if text not in read:
+            read[text] = [fired["id"] for fired in json.loads(text or "[]")]
+        measure = "signal_refused" if was_refused else "signal_not_refused"
+        for signal in read[text]:
+            counts[(*where, measure, signal)] += n
+
+
+def _visits(counts: Counter, zone: str, ids: list[int]) -> None:
+    """Field visits stored (every submission), and cases checked (their first visit)."""
+    base = FieldVisit.select().join(Case).where(Case.office.in_(ids))
+    first = FieldVisit.amends.is_null() & (
+        FieldVisit.flag.is_null() | (FieldVisit.flag != "second")
+    )
+    for where, _, n in _grouped(base, FieldVisit.received_at, zone):
+        counts[(*where, "visits", "")] += n
+    for where, _, n in _grouped(base.where(first), FieldVisit.received_at, zone):
+        counts[(*where, "checked", "")] += n
+
+
+def _decisions(counts: Counter, zone: str, ids: list[int]) -> None:
+    base = Decision.select().join(Case).where(Case.office.in_(ids))
+    for where, (outcome,), n in _grouped(base, Decision.decided_at, zone, Decision.outcome):
+        counts[(*where, outcome, "")] += n
+
+
+def _registry(counts: Counter, zone: str, ids: list[int]) -> None:
+    base = (
+        RegistryQuestion.select()
+        .join(Case)
+        .where(Case.office.in_(ids) & RegistryQuestion.answer.is_null(False))
+    )
+    kind, answer = RegistryQuestion.kind, RegistryQuestion.answer
+    for where, (k, a), n in _grouped(base, RegistryQuestion.answered_at, zone, kind, answer):
+        counts[(*where, "registry", f"{k}:{a}")] += n
+
+
+def _returns(counts: Counter) -> None:
+    """Returns for correction, read from the audit trail (the case's row keeps no date of it),
+    each counted on its case's office's day."""
+    events = (
+        AuditEvent.select(AuditEvent.subject_id, AuditEvent.at)
+        .where((AuditEvent.action == queries.RETURN_ACTION) & (AuditEvent.subject_type == "case"))
+        .tuples()
+    )
+    moments = [(int(subject), at) for subject, at in events if subject.isdigit()]
+    ids = sorted({case_id for case_id, _ in moments})
+    cases = {}
+    for start in range(0, len(ids), queries.BATCH):
+        query = (
+            Case.select(Case.id, Case.office, Office.time_zone, Case.team, Case.destination_country)
+            .join(Office)
+            .where(Case.id.in_(ids[start : start + queries.BATCH]))
+        )
+        cases.update({row[0]: row[1:] for row in query.tuples()})
+    for case_id, at in moments:
+        if case_id in cases:
+            office, zone, team, destination = cases[case_id]
+            day = (at + timedelta(hours=rules.OFFSET_HOURS[zone])).date()
+            counts[(office, day, team, destination, "returned", "")] += 1
+
+
+def _rows(counts: Counter):
+    """The summary's rows: each day's, and each month's (their sum)."""
+    months: Counter = Counter()
+    for (office, day, team, destination, measure, key), n in counts.items():
+        months[(office, day.replace(day=1), team, destination, measure, key)] += n
+        yield _row(office, "d", day, team, destination, measure, key, n)
+    for (office, first, team, destination, measure, key), n in months.items():
+        yield _row(office, "m", first, team, destination, measure, key, n)
+
+
+def _row(office, grain, period: date, team, destination, measure, key, n) -> dict:
+    return {
+        "office": office,
+        "grain": grain,
+        "period": period,
+        "team": team,
+        "destination": destination,
+        "measure": measure,
+        "key": key[:64],
+        "count": n,
+    }
