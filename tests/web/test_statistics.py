@@ -391,3 +391,35 @@ def test_provinces_and_repatriated_victims_traced_and_flagged_on_the_offices_das
 def test_the_dashboard_says_as_of_when_its_counts_were_made(history, web):
     page = web.get(f"/statistics/?{PERIOD}", headers={"Accept-Language": "en"}).text
     assert text_of(page, "stat-as-of").startswith("Counted as of")
+
+
+def _table_lines(html, panel: str) -> list[str]:
+    """A panel's table as lines of words: its row's heading, then its numbers."""
+    section = parse(html).find(id=f"panel-{panel}")
+    lines = []
+    for row in section.select("tbody tr, tfoot tr"):
+        words = [row.find("th").get_text(" ", strip=True)]
+        words += [td.get_text(strip=True) for td in row.find_all("td")]
+        lines.append(" ".join(words))
+    return lines
+
+
+def test_the_monthly_pdf_shows_the_dashboards_numbers_for_that_month(history, web):
+    import pypdfium2
+
+    english = {"Accept-Language": "en"}
+    month = "start=2026-10-01&end=2026-10-31&by=week"  # the month as the PDF counts it
+    page = web.get(f"/statistics/?{month}", headers=english).text
+    response = web.get("/statistics/monthly.pdf?month=2026-10", headers=english)
+    pdf = pypdfium2.PdfDocument(io.BytesIO(response.data))
+    lines = {
+        " ".join(line.split())
+        for i in range(len(pdf))
+        for line in pdf[i].get_textpage().get_text_range().splitlines()
+    }
+    for panel in ("activity", "regions", "provinces", "destinations", "teams", "registry"):
+        expected = _table_lines(page, panel)
+        assert expected, panel
+        assert [line for line in expected if line not in lines] == [], panel
+    assert "Total 3 1 0 1 1" in lines  # October: 3 referred, 1 checked, 1 refused, 1 returned
+    assert f"Cases decided {text_of(page, 'stat-decided')}" in lines
