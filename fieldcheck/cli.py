@@ -48,7 +48,19 @@ def main():
 
 def register(app):
     """Put FieldCheck's commands on `app.cli` (so `fieldcheck` and the test runner see them)."""
-    for command in (init, db, demo, user, regions, audit, keys, registry, scans, recruiters, statistics):
+    for command in (
+        init,
+        db,
+        demo,
+        user,
+        regions,
+        audit,
+        keys,
+        registry,
+        scans,
+        recruiters,
+        statistics,
+    ):
         app.cli.add_command(command)
 
 

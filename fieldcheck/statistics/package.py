@@ -365,8 +365,7 @@ def records_privacy(release: Release, k: int) -> dict:
         "quasi_identifiers": [f["name"] for f in RECORD_FIELDS[:-1]],
         "levels": release.levels,
         "suppressed_records": release.suppressed,
-        "guarantee": f"every combination of the quasi-identifiers occurs in at least {k} "
-        "records",
+        "guarantee": f"every combination of the quasi-identifiers occurs in at least {k} records",
     }
 
 

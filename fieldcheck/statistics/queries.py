@@ -28,8 +28,8 @@ from fieldcheck.models import (
     Case,
     Decision,
     Office,
-    RepatriatedVictim,
     Region,
+    RepatriatedVictim,
     StatisticsCount,
     Team,
 )
@@ -153,9 +153,7 @@ def activity(offices, filters: Filters) -> Table:
     and returned for correction. A case can count in several columns: no row totals."""
     S = StatisticsCount
     weekly = filters.by == "week"
-    rows = _summed(
-        _many(offices), filters, rules.MEASURES, S.measure, S.period, daily_only=weekly
-    )
+    rows = _summed(_many(offices), filters, rules.MEASURES, S.measure, S.period, daily_only=weekly)
     table = Table(
         "activity",
         rows=[p.isoformat() for p in rules.periods(filters)],
@@ -252,7 +250,9 @@ def visits_by_team(offices, filters: Filters) -> Table:
     S = StatisticsCount
     many = _many(offices)
     rows = _summed(many, filters, ["visits"], S.team)
-    names = dict(Team.select(Team.id, Team.name).where(Team.office.in_([o.id for o in many])).tuples())
+    names = dict(
+        Team.select(Team.id, Team.name).where(Team.office.in_([o.id for o in many])).tuples()
+    )
     counts: dict[str, int] = {}
     for team, n in rows:
         name = names.get(team, UNKNOWN) if team is not None else UNKNOWN
@@ -341,7 +341,8 @@ def victim_records(offices, filters: Filters) -> list[victims.VictimRecord]:
 
 def repatriated_victims(offices, filters: Filters) -> Table:
     """Repatriated victims by destination, year of return, sex and age band: whether a field
-    check preceded the passport (HTCDS names the keys: fieldcheck.domain.repatriation_statistics)."""
+    check preceded the passport (keys named as HTCDS names them: see
+    fieldcheck.domain.repatriation_statistics)."""
     return victims.table(victim_records(offices, filters))
 
 

@@ -129,7 +129,9 @@ def _cases(counts: Counter, zone: str, ids: list[int]) -> None:
         counts[(*where, "purpose", rest[1])] += n
     refused = Case.state == case_states.REFUSED
     read: dict[str, list[str]] = {}
-    for where, (text, was_refused), n in _grouped(base, Case.created_at, zone, Case.risk_signals, refused):
+    for where, (text, was_refused), n in _grouped(
+        base, Case.created_at, zone, Case.risk_signals, refused
+    ):
         if text not in read:
             read[text] = [fired["id"] for fired in json.loads(text or "[]")]
         measure = "signal_refused" if was_refused else "signal_not_refused"

@@ -111,9 +111,7 @@ def test_another_offices_cases_are_never_counted(history):
     assert sum(ours.tables["registry"].cells.values()) == 2
 
 
-def test_the_summary_is_rebuilt_only_when_older_than_its_age_and_says_as_of_when(
-    history, clock
-):
+def test_the_summary_is_rebuilt_only_when_older_than_its_age_and_says_as_of_when(history, clock):
     from datetime import timedelta
 
     made = clock.at
