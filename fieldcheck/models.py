@@ -736,7 +736,7 @@ class StatisticsCount(BaseModel):
     count = peewee.IntegerField()
 
     class Meta:
-        indexes = ((("office", "grain", "period"), False),)
+        indexes = ((("office", "measure", "grain", "period"), False),)
 
 
 class StatisticsRefresh(BaseModel):

@@ -29,7 +29,7 @@ def upgrade(db, migrator):
         count = peewee.IntegerField()
 
         class Meta:
-            indexes = ((("office", "grain", "period"), False),)
+            indexes = ((("office", "measure", "grain", "period"), False),)
 
     class StatisticsRefresh(Base):
         as_of = UTCDateTimeField()

@@ -13,7 +13,7 @@ never interleave their deletes and inserts.
 
 import json
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import peewee
 from flask import current_app
@@ -35,7 +35,7 @@ from fieldcheck.models import (
 from fieldcheck.statistics import queries
 
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
-INSERT_BATCH = 500  # rows in one INSERT (SQLite allows 32,766 parameters; 8 a row)
+COLUMNS = ("office_id", "grain", "period", "team", "destination", "measure", "key", "count")
 
 
 def as_of() -> datetime | None:
@@ -71,9 +71,7 @@ def refresh(now: datetime, max_age: timedelta | None = None) -> datetime:
         if _young(made, now, max_age):
             return made
         StatisticsCount.delete().execute()
-        rows = list(_rows(collect()))
-        for start in range(0, len(rows), INSERT_BATCH):
-            StatisticsCount.insert_many(rows[start : start + INSERT_BATCH]).execute()
+        _insert(_rows(collect()))
         StatisticsRefresh.update(as_of=now).where(StatisticsRefresh.id == 1).execute()
     return now
 
@@ -194,23 +192,23 @@ def _returns(counts: Counter) -> None:
 
 
 def _rows(counts: Counter):
-    """The summary's rows: each day's, and each month's (their sum)."""
+    """The summary's rows as tuples of COLUMNS: each day's, and each month's (their sum)."""
     months: Counter = Counter()
     for (office, day, team, destination, measure, key), n in counts.items():
         months[(office, day.replace(day=1), team, destination, measure, key)] += n
-        yield _row(office, "d", day, team, destination, measure, key, n)
+        yield (office, "d", day, team, destination, measure, key[:64], n)
     for (office, first, team, destination, measure, key), n in months.items():
-        yield _row(office, "m", first, team, destination, measure, key, n)
+        yield (office, "m", first, team, destination, measure, key[:64], n)
 
 
-def _row(office, grain, period: date, team, destination, measure, key, n) -> dict:
-    return {
-        "office": office,
-        "grain": grain,
-        "period": period,
-        "team": team,
-        "destination": destination,
-        "measure": measure,
-        "key": key[:64],
-        "count": n,
-    }
+def _insert(rows) -> None:
+    """The rows inserted through the DB-API's executemany (peewee's public `cursor()`): at
+    100,000 cases a rebuild writes some 180,000 rows, which peewee's insert_many builds as SQL
+    at 70 microseconds a row (12 s), executemany in 1.5 s. Days go as ISO text, which both
+    databases read into a DATE column."""
+    table = StatisticsCount._meta.table_name
+    names = ", ".join(f'"{name}"' for name in COLUMNS)
+    marks = ", ".join([database.param] * len(COLUMNS))
+    sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'  # noqa: S608 (our own names)
+    cursor = database.cursor()
+    cursor.executemany(sql, [(o, g, p.isoformat(), *rest) for o, g, p, *rest in rows])
