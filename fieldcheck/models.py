@@ -721,7 +721,8 @@ class RepatriatedVictim(BaseModel):
 class StatisticsCount(BaseModel):
     """The statistics dashboard's counts, summed by the office's day (`grain` "d") and by its
     month ("m", `period` its first day), per team, destination and what is counted (`measure`,
-    with its `key`: a regency code, a purpose, a signal...). Rebuilt as a whole from the cases
+    with its `key`: a regency code, a purpose, a signal...); "D" and "M" the same summed over
+    every team and destination. Rebuilt as a whole from the cases
     (fieldcheck.statistics.summary) and read instead of them: at 100,000 cases a year's
     dashboard sums a few thousand rows, not every case. `team` is the team's id as the case
     held it at the rebuild (no foreign key: the rows are replaced wholesale)."""

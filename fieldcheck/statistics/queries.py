@@ -134,8 +134,12 @@ def _summed(offices, filters: Filters, measures, *by, daily_only=False):
         condition &= S.team == filters.team
     if filters.destination:
         condition &= S.destination == filters.destination
+    # Without a team or destination filter, the rows summed over them (summary._rows).
+    by_team = any(field is S.team for field in by)  # (`in` would compare with SQL's ==)
+    rolled = filters.team is None and not filters.destination and not by_team
     sums: dict[tuple, int] = {}
     for grain, first, last in _periods(filters, daily_only):
+        grain = grain.upper() if rolled else grain
         where = condition & (S.grain == grain) & (S.period >= first) & (S.period <= last)
         query = S.select(*by, fn.SUM(S.count)).where(where).group_by(*by)
         for *key, n in query.tuples():
