@@ -57,12 +57,23 @@ def export(
     return Export(body, FORMATS[fmt], f"fieldcheck-statistics_{office}_{stamp}.{fmt}")
 
 
+def counted_as_of(now):
+    """The "as of" of a summary at most STATISTICS_MAX_AGE_SECONDS old (rebuilt now if older)."""
+    return summary.ensure_fresh(now)
+
+
 def dashboard(
-    offices: list[Office], filters: Filters, language: str, now, k: int | None, choices=()
+    offices: list[Office],
+    filters: Filters,
+    language: str,
+    now,
+    k: int | None,
+    choices=(),
+    made=None,
 ) -> queries.Dashboard:
     """The dashboard's statistics from a summary at most STATISTICS_MAX_AGE_SECONDS old (made
-    now if older), with its "as of"."""
-    made = summary.ensure_fresh(now)
+    now if older; `made`: the "as of" of one just made sure of), with its "as of"."""
+    made = made or counted_as_of(now)
     view = queries.dashboard(offices, filters, language, k, choices)
     view.as_of = made
     return view

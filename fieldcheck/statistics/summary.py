@@ -123,24 +123,19 @@ def _cases(counts: Counter, zone: str, ids: list[int]) -> None:
     differs from case to case) sorted as many groups as cases, and converting each value
     through its field took most of a rebuild's time at 100,000 cases."""
     day = queries.local_day(Case.created_at, zone)
-    query = (
-        Case.select(
-            Case.office,
-            day,
-            Case.team,
-            Case.destination_country,
-            fn.SUBSTR(Case.district_code, 1, 5),
-            Case.purpose,
-            Case.risk_signals,
-            Case.state == case_states.REFUSED,
-        )
-        .where(Case.office.in_(ids))
-    )
+    query = Case.select(
+        Case.office,
+        day,
+        Case.team,
+        Case.destination_country,
+        fn.SUBSTR(Case.district_code, 1, 5),
+        Case.purpose,
+        Case.risk_signals,
+        Case.state == case_states.REFUSED,
+    ).where(Case.office.in_(ids))
     days: dict = {}
     fired: dict[str, list[str]] = {}
-    for office, day_, team, destination, regency, purpose, text, refused in database.execute(
-        query
-    ):
+    for office, day_, team, destination, regency, purpose, text, refused in database.execute(query):
         if day_ not in days:
             days[day_] = queries.read_day(day_)
         where = (office, days[day_], team, destination)

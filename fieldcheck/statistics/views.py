@@ -6,6 +6,7 @@ from dataclasses import replace
 from flask import Response, abort, render_template, request
 from flask_babel import format_date, get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from fieldcheck.accounts import Actor
 from fieldcheck.clock import utcnow
@@ -13,7 +14,7 @@ from fieldcheck.domain import roles
 from fieldcheck.domain import statistics as rules
 from fieldcheck.i18n import local_today
 from fieldcheck.security import client_address, roles_required
-from fieldcheck.statistics import bp, panels, queries, service
+from fieldcheck.statistics import bp, panels, queries, service, snapshots
 
 readers = roles_required(roles.SUPERVISOR, roles.ADMIN, roles.ANALYST)
 office_readers = roles_required(roles.SUPERVISOR, roles.ADMIN)
@@ -59,7 +60,23 @@ def index():
     small counts hidden for the headquarters analyst."""
     offices, filters, errors, k = _scope()
     choices = queries.all_offices() if _analyst() else ()
-    view = service.dashboard(offices, filters, str(get_locale()), utcnow(), k, choices)
+    language = str(get_locale())
+    made = service.counted_as_of(utcnow())
+
+    def draw():
+        view = service.dashboard(offices, filters, language, made, k, choices, made=made)
+        drawn = panels.panels(
+            view.stats,
+            view.region_names,
+            view.signal_titles,
+            view.by_office,
+            {o.code: o.name for o in view.offices},
+        )
+        html = render_template("statistics/_panels.html", panels=drawn, **panels.page_words())
+        return view, Markup(html)  # noqa: S704 (our own template's output, escaped there)
+
+    key = (made, tuple(o.id for o in offices), filters, k, language, len(choices))
+    view, panels_html = snapshots.remembered(key, draw)
     return render_template(
         "statistics/index.html",
         view=view,
@@ -68,13 +85,7 @@ def index():
         analyst=_analyst(),
         scope_name=offices[0].name if len(offices) == 1 else None,
         last_month=rules.parse_month(None, local_today()).strftime("%Y-%m"),
-        panels=panels.panels(
-            view.stats,
-            view.region_names,
-            view.signal_titles,
-            view.by_office,
-            {o.code: o.name for o in view.offices},
-        ),
+        panels_html=panels_html,
         **panels.page_words(),
     )
 
