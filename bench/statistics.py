@@ -24,9 +24,9 @@ so it is counted and drawn from the summary every time: the figure of a first lo
 
 import random
 import secrets
-from datetime import date, timedelta
 import statistics
 import time
+from datetime import date, timedelta
 
 import bench
 from bench import BenchError, Result, Row, progress
