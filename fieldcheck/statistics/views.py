@@ -53,30 +53,32 @@ def _scope():
     return [office], queries.office_filters(office, filters, errors), errors, None
 
 
+def _drawn(offices, filters, k, choices):
+    """The dashboard's counts and its drawn panels, as of the summary's last rebuild: kept
+    between rebuilds for the same offices, filters, suppression and language."""
+    language = str(get_locale())
+    made = service.counted_as_of(utcnow())
+
+    def draw():
+        view = service.dashboard(offices, filters, language, made, k, choices, made=made)
+        names = {o.code: o.name for o in view.offices}
+        found = panels.panels(
+            view.stats, view.region_names, view.signal_titles, view.by_office, names
+        )
+        html = render_template("statistics/_panels.html", panels=found, **panels.page_words())
+        return view, Markup(html)  # noqa: S704 (our own template's output, escaped there)
+
+    key = (made, tuple(o.id for o in offices), filters, k, language, len(choices))
+    return snapshots.remembered(key, draw)
+
+
 @bp.route("/")
 @readers
 def index():
     """The statistics: charts and the same numbers as tables; exact for an office's own staff,
     small counts hidden for the headquarters analyst."""
     offices, filters, errors, k = _scope()
-    choices = queries.all_offices() if _analyst() else ()
-    language = str(get_locale())
-    made = service.counted_as_of(utcnow())
-
-    def draw():
-        view = service.dashboard(offices, filters, language, made, k, choices, made=made)
-        drawn = panels.panels(
-            view.stats,
-            view.region_names,
-            view.signal_titles,
-            view.by_office,
-            {o.code: o.name for o in view.offices},
-        )
-        html = render_template("statistics/_panels.html", panels=drawn, **panels.page_words())
-        return view, Markup(html)  # noqa: S704 (our own template's output, escaped there)
-
-    key = (made, tuple(o.id for o in offices), filters, k, language, len(choices))
-    view, panels_html = snapshots.remembered(key, draw)
+    view, panels_html = _drawn(offices, filters, k, queries.all_offices() if _analyst() else ())
     return render_template(
         "statistics/index.html",
         view=view,
