@@ -33,7 +33,7 @@ from bench import BenchError, Result, Row, progress
 from bench import cases as case_bench
 from fieldcheck.db import sqlite_url
 
-TITLE = "statistics dashboard and export, 100,000 cases, one client, beside a floor page"
+TITLE = "statistics dashboards (office, analyst) and export, 100,000 cases, beside a floor page"
 
 REQUESTS = 30  # a page, a run
 WARMUP = 3
