@@ -50,3 +50,14 @@ def test_the_refresh_command_rebuilds_the_summary_now(app, clock, web):
     result = app.test_cli_runner().invoke(args=["statistics", "refresh"])
     assert result.exit_code == 0 and "counted as of" in result.output
     assert _referred(web.get(f"/statistics/?{PERIOD}").text) == "5"
+
+
+def test_an_offices_exact_dashboard_is_never_the_one_kept_for_the_analyst(app, clock, web):
+    factories.statistics_cases(clock)
+    factories.user("analyst", "analyst")
+    web.login("supervisor")
+    assert _referred(web.get(f"/statistics/?{PERIOD}").text) == "4"
+    web.logout()
+    web.login("analyst")
+    page = web.get(f"/statistics/?{PERIOD}&office=KANIM-BDG").text
+    assert _referred(page) == "<11"
