@@ -48,7 +48,19 @@ def main():
 
 def register(app):
     """Put FieldCheck's commands on `app.cli` (so `fieldcheck` and the test runner see them)."""
-    for command in (init, db, demo, user, regions, audit, keys, registry, scans, recruiters):
+    for command in (
+        init,
+        db,
+        demo,
+        user,
+        regions,
+        audit,
+        keys,
+        registry,
+        scans,
+        recruiters,
+        statistics,
+    ):
         app.cli.add_command(command)
 
 
@@ -482,3 +494,19 @@ def recruiters_link():
     made = link_all(_cli_actor())
     _seal()
     click.echo(f"linked {made} intakes and visits to their recruiters and agencies")
+
+
+@click.group(cls=AppGroup)
+def statistics():
+    """The statistics dashboard's summary of counts."""
+
+
+@statistics.command("refresh")
+def statistics_refresh():
+    """Rebuild the statistics' summary from the cases now (e.g. from cron, every few minutes)."""
+    from fieldcheck.clock import utcnow
+    from fieldcheck.statistics.summary import refresh
+
+    _db()
+    made = refresh(utcnow())
+    click.echo(f"statistics counted as of {made.isoformat(timespec='seconds')}")

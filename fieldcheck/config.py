@@ -115,6 +115,11 @@ VERIFY_LIMIT_PER_ADDRESS = "600 per minute"
 # removes older ones.
 SCAN_LOG_DAYS = 90
 
+# The statistics dashboard reads a summary of the counts (fieldcheck.statistics.summary) rebuilt
+# when a page or export finds it older than this (seconds); the page says "as of" when. 0
+# rebuilds it on every read. `fieldcheck statistics refresh` rebuilds it (e.g. from cron).
+STATISTICS_MAX_AGE_SECONDS = 300
+
 # How often a request may seal the audit trail's hash chain (seconds); 0 seals after each request.
 AUDIT_SEAL_INTERVAL = 10
 

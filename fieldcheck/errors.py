@@ -339,6 +339,7 @@ MESSAGES = {
     "statistics_by": _l("Count by month or by week: by month is shown."),
     "statistics_team": _l("That team is not one of your office's: all teams are shown."),
     "statistics_destination": _l("That is not a country code: all destinations are shown."),
+    "statistics_office": _l("There is no such office: all offices are shown."),
 }
 
 

@@ -721,6 +721,38 @@ class RepatriatedVictim(BaseModel):
 # --- end of seen before ---
 
 
+# --- statistics' summary (issue 17) ---
+
+
+class StatisticsCount(BaseModel):
+    """The statistics dashboard's counts, summed by the office's day (`grain` "d") and by its
+    month ("m", `period` its first day), per team, destination and what is counted (`measure`,
+    with its `key`: a regency code, a purpose, a signal...); "D" and "M" the same summed over
+    every team and destination. Rebuilt as a whole from the cases
+    (fieldcheck.statistics.summary) and read instead of them: at 100,000 cases a year's
+    dashboard sums a few thousand rows, not every case. `team` is the team's id as the case
+    held it at the rebuild (no foreign key: the rows are replaced wholesale)."""
+
+    office = peewee.ForeignKeyField(Office, on_delete="CASCADE")
+    grain = peewee.CharField(max_length=1)
+    period = peewee.DateField()
+    team = peewee.IntegerField(null=True)
+    destination = peewee.CharField(max_length=2, null=True)
+    measure = peewee.CharField(max_length=20)
+    key = peewee.CharField(max_length=64, default="")
+    count = peewee.IntegerField()
+
+    class Meta:
+        indexes = ((("office", "measure", "grain", "period"), False),)
+
+
+class StatisticsRefresh(BaseModel):
+    """When StatisticsCount was last rebuilt (one row): the "as of" the dashboard shows. Its
+    row is also the lock two rebuilds take in turn."""
+
+    as_of = UTCDateTimeField()
+
+
 class SchemaVersion(BaseModel):
     """Which migrations have been applied to this database."""
 
@@ -761,4 +793,6 @@ MODELS = (
     PreventionHit,
     RepatriationImport,
     RepatriatedVictim,
+    StatisticsCount,  # statistics' summary (issue 17)
+    StatisticsRefresh,
 )

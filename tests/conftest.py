@@ -163,6 +163,7 @@ def app(migrated_url, clock, tmp_path, app_settings):
             "DATABASE_URL": migrated_url,
             "CLOCK": clock,
             "AUDIT_SEAL_INTERVAL": 0,
+            "STATISTICS_MAX_AGE_SECONDS": 0,  # statistics counted afresh on every read
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # cheap: tests are not an attack
             # The second factor is asked only in its own tests (tests/web/test_second_factor.py).
             "SECOND_FACTOR_ROLES": (),

@@ -487,3 +487,47 @@ def statistics_cases(clock) -> dict:
         "other": other,
         "team": the_team,
     }
+
+
+@in_app
+def repatriated_victim(office_, returned_on, case_=None, flagged=False, **fields):
+    """A repatriated victim's record sent to `office_` (issue 16), its case the field check that
+    preceded the passport (None: no check), `flagged`: that check's report flagged for review."""
+    import uuid as uuid_
+
+    from fieldcheck.models import Decision, FieldReport, RepatriatedVictim, RepatriationImport
+
+    batch = RepatriationImport.create(
+        filename="ctdc.csv", source_agency="IOM", loaded_at=utcnow(), rows=1
+    )
+    report = None
+    if flagged:
+        report = FieldReport.create(
+            report_id=str(uuid_.uuid4()),
+            case=case_,
+            decision=Decision.get(Decision.case == case_),
+            issued=returned_on,
+            expires=returned_on,
+            key_id="k1",
+            digest="0" * 32,
+            decision_data="{}",
+            qr_text="",
+            created_at=utcnow(),
+        )
+    data = {
+        "name": "Dewi Lestari Wulandari",
+        "nik": "3204125512010003",
+        "sex": "F",
+        "destination_country": "KH",
+    }
+    data.update(fields)
+    return RepatriatedVictim.create(
+        batch=batch,
+        line=1,
+        office=office_,
+        returned_on=returned_on,
+        case=case_,
+        report=report,
+        review_state="pending" if flagged else None,
+        **data,
+    )

@@ -21,6 +21,7 @@ MAX_DAYS = 3 * 366  # the longest period one view counts over
 # no daylight saving time. A day is counted where the office is.
 OFFSET_HOURS = {"WIB": 7, "WITA": 8, "WIT": 9}
 COUNTRY = re.compile(r"^[A-Z]{2}$")
+OFFICE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,39}$")  # as offices are coded: KANIM-BDG
 
 # What the timeline counts each period: the day a case was referred, its first field visit
 # reached the office, a supervisor verified or refused it, or returned it for correction.
@@ -42,14 +43,16 @@ def suppressed_text(k: int = K_ANONYMITY) -> str:
 @dataclass(frozen=True)
 class Filters:
     """What a statistics view counts: the office's days from `start` to `end` (both included),
-    by month or ISO week, perhaps for one team or one destination country. Only codes and
-    dates: nothing personal, so the filters can travel in a URL and an audit event."""
+    by month or ISO week, perhaps for one team or one destination country, and (for the
+    headquarters analyst, who reads every office) one office by its code. Only codes and dates:
+    nothing personal, so the filters can travel in a URL and an audit event."""
 
     start: date
     end: date
     by: str = "month"
     team: int | None = None
     destination: str | None = None
+    office: str | None = None
 
     def as_args(self) -> dict[str, str]:
         """The filters as URL query arguments (those set)."""
@@ -58,6 +61,8 @@ class Filters:
             args["team"] = str(self.team)
         if self.destination:
             args["destination"] = self.destination
+        if self.office:
+            args["office"] = self.office
         return args
 
 
@@ -96,7 +101,11 @@ def parse_filters(args: Mapping[str, str], today: date) -> tuple[Filters, list[s
     if destination is not None and not COUNTRY.match(destination):
         errors.append("statistics_destination")
         destination = None
-    return Filters(start, end, by, team, destination), errors
+    office = (args.get("office") or "").strip().upper() or None
+    if office is not None and not OFFICE_CODE.match(office):
+        errors.append("statistics_office")
+        office = None
+    return Filters(start, end, by, team, destination, office), errors
 
 
 def _date(raw: str | None, default: date, name: str, errors: list[str]) -> date:

@@ -12,7 +12,9 @@ import json
 import zipfile
 from datetime import datetime
 
+from fieldcheck.domain import repatriation_statistics as victims
 from fieldcheck.domain import statistics as rules
+from fieldcheck.domain.kanonymity import Release
 from fieldcheck.domain.statistics import Published, PublishedStatistics
 
 LICENCE = {
@@ -82,6 +84,23 @@ TABLES = {
         ],
         "columns": {"cases": "Cases referred."},
     },
+    "provinces": {
+        "title": "Cases referred, by the applicant's province",
+        "keys": [
+            {
+                "name": "province_code",
+                "type": "string",
+                "description": "Kemendagri code of the province the applicant's NIK names "
+                "(its first two digits, e.g. 32), 'unknown', or TOTAL.",
+            },
+            {
+                "name": "province",
+                "type": "string",
+                "description": "Its name (as HTCDS prs_MailingState, a province).",
+            },
+        ],
+        "columns": {"cases": "Cases referred."},
+    },
     "destinations": {
         "title": "Cases referred, by destination country and stated purpose",
         "keys": [
@@ -123,7 +142,92 @@ TABLES = {
         },
         "unit": "answers",
     },
+    "repatriation": {
+        "title": "Repatriated victims' records received, traced to a field check, and reports "
+        "flagged, by period of return",
+        "keys": [
+            {
+                "name": "period",
+                "type": "string",
+                "description": "First day of the month or ISO week (Monday) of the return, or "
+                "TOTAL: the whole period.",
+            }
+        ],
+        "columns": {
+            "received": "Records of victims repatriated, sent to the office that issued the "
+            "passport.",
+            "traced": "Of them, those whose passport followed a field check of the office.",
+            "flagged": "Of them, those whose field check's report was flagged for review.",
+        },
+        "unit": "victims",
+    },
+    "repatriated_victims": {
+        "title": "Repatriated victims: whether a field check preceded the passport, by "
+        "destination, year of return, sex and age band (HTCDS names and codes)",
+        "keys": [
+            {
+                "name": "hte_Country",
+                "type": "string",
+                "description": "HTCDS hte_Country: the destination country, ISO 3166-1 alpha-2, "
+                "'unknown', or TOTAL.",
+            },
+            {"name": "year", "type": "string", "description": "Year of return."},
+            {
+                "name": "prs_Gender",
+                "type": "string",
+                "description": "HTCDS prs_Gender: Feminine, Masculine or NonSpecifiedUnknown "
+                "(from the record, else the NIK).",
+            },
+            {
+                "name": "age_band",
+                "type": "string",
+                "description": "Age at return in completed years, in the Counter-Trafficking "
+                "Data Collaborative's bands (0-8, 9-17, 18-20, ..., 48+), or 'unknown'.",
+            },
+        ],
+        "columns": {
+            "field_check": "Victims whose passport followed a field check of the office.",
+            "no_field_check": "Victims whose passport was issued without a field check.",
+        },
+        "unit": "victims",
+    },
 }
+
+RECORDS = "repatriated_victims_records"
+RECORD_FIELDS = [
+    {
+        "name": "office",
+        "type": "string",
+        "description": "The office that issued the passport, or * (generalised away).",
+    },
+    {
+        "name": "hte_Country",
+        "type": "string",
+        "description": "HTCDS hte_Country: the destination, ISO 3166-1 alpha-2; generalised: its "
+        "UN M49 sub-region (e.g. South-eastern Asia), or *.",
+    },
+    {
+        "name": "year",
+        "type": "string",
+        "description": "Year of return; generalised: a five-year period (2026-2030), or *.",
+    },
+    {
+        "name": "prs_Gender",
+        "type": "string",
+        "description": "HTCDS prs_Gender: Feminine, Masculine, NonSpecifiedUnknown, or *.",
+    },
+    {
+        "name": "age_band",
+        "type": "string",
+        "description": "Age at return in CTDC bands; generalised: 0-17, 18-29, 30+, then 0-17 "
+        "and 18+, or *.",
+    },
+    {
+        "name": "field_check",
+        "type": "boolean",
+        "description": "Whether a field check of the office preceded the passport.",
+    },
+]
 
 
 def privacy(k: int | None) -> dict:
@@ -180,6 +284,13 @@ def _keys(name: str, row: str, region_names: dict, signal_titles: dict) -> dict:
             "province_code": row[:2],
             "province": region_names.get(row[:2], ""),
         }
+    if name == "provinces":
+        name_of = "" if row in (TOTAL_ROW, "unknown") else region_names.get(row, "")
+        return {"province_code": row, "province": name_of}
+    if name == "repatriated_victims":
+        if row == TOTAL_ROW:
+            return dict.fromkeys(victims.KEY_FIELDS, "") | {"hte_Country": TOTAL_ROW}
+        return dict(zip(victims.KEY_FIELDS, row.split(victims.SEPARATOR), strict=True))
     if name == "signals":
         return {"signal": row, "signal_title": signal_titles.get(row, "")}
     return {TABLES[name]["keys"][0]["name"]: row}
@@ -246,11 +357,38 @@ def timeliness_rows(stats: PublishedStatistics) -> list[dict]:
     ]
 
 
+def records_privacy(release: Release, k: int) -> dict:
+    """What the record release states of its k-anonymity."""
+    return {
+        "rule": "k-anonymity of the records by generalisation and suppression (Datafly)",
+        "k": k,
+        "quasi_identifiers": [f["name"] for f in RECORD_FIELDS[:-1]],
+        "levels": release.levels,
+        "suppressed_records": release.suppressed,
+        "guarantee": f"every combination of the quasi-identifiers occurs in at least {k} records",
+    }
+
+
+def _resource(name: str, title: str, schema: dict, inline: dict | None) -> dict:
+    resource = {"name": name, "title": title, "profile": "tabular-data-resource"}
+    if inline is None:
+        resource.update(path=f"data/{name}.csv", format="csv", mediatype="text/csv")
+        resource["encoding"] = "utf-8"
+    else:
+        resource["data"] = inline[name]
+    resource["schema"] = schema
+    return resource
+
+
 def descriptor(
-    stats: list[PublishedStatistics], created: datetime, inline: dict | None = None
+    stats: list[PublishedStatistics],
+    created: datetime,
+    inline: dict | None = None,
+    release: Release | None = None,
 ) -> dict:
-    """The datapackage.json of these offices' statistics; `inline`: each resource's rows, put
-    in the descriptor itself (the JSON export) instead of beside it as CSV."""
+    """The datapackage.json of these offices' statistics (and `release`, the repatriated
+    victims' k-anonymous records); `inline`: each resource's rows, put in the descriptor itself
+    (the JSON export) instead of beside it as CSV."""
     first = stats[0]
     k = first.k
     resources = []
@@ -260,15 +398,18 @@ def descriptor(
         else:
             schema, title = schema_of(name, first.tables[name], k), TABLES[name]["title"]
         schema["missingValues"] = missing_values(k)
-        resource = {"name": name, "title": title, "profile": "tabular-data-resource"}
-        if inline is None:
-            resource.update(path=f"data/{name}.csv", format="csv", mediatype="text/csv")
-            resource["encoding"] = "utf-8"
-        else:
-            resource["data"] = inline[name]
-        resource["schema"] = schema
-        resources.append(resource)
+        resources.append(_resource(name, title, schema, inline))
     filters = first.filters
+    extra = {}
+    if release is not None:
+        title = (
+            "Repatriated victims as records, k-anonymous: office, destination, year, sex and "
+            "age band generalised or the record left out until each combination holds at least "
+            f"{k} records"
+        )
+        schema = {"fields": RECORD_FIELDS, "missingValues": [""]}
+        resources.append(_resource(RECORDS, title, schema, inline))
+        extra = {"records_privacy": records_privacy(release, k)}
     return {
         "profile": "tabular-data-package",
         "name": "fieldcheck-statistics",
@@ -283,31 +424,45 @@ def descriptor(
             "offices": [s.office for s in stats],
             "filters": filters.as_args(),
             "privacy": privacy(k),
+            **extra,
         },
         "resources": resources,
     }
 
 
-def all_rows(stats: list[PublishedStatistics], region_names, signal_titles) -> dict:
+def record_rows(release: Release) -> list[dict]:
+    """The released records as the CSV writes them."""
+    names = [f["name"] for f in RECORD_FIELDS]
+    return [dict(zip(names, record, strict=True)) for record in release.records]
+
+
+def all_rows(stats: list[PublishedStatistics], region_names, signal_titles, release=None) -> dict:
     """Each resource's rows, every office's in turn."""
     rows = {name: [] for name in [*TABLES, "timeliness"]}
     for office in stats:
         for name in TABLES:
             rows[name] += rows_of(office, name, region_names, signal_titles)
         rows["timeliness"] += timeliness_rows(office)
+    if release is not None:
+        rows[RECORDS] = record_rows(release)
     return rows
 
 
-def as_json(stats, created, region_names, signal_titles) -> bytes:
-    """The data package with its rows inline, as one JSON document."""
-    inline = all_rows(stats, region_names, signal_titles)
-    return json.dumps(descriptor(stats, created, inline), ensure_ascii=False, indent=1).encode()
+def as_json(stats, created, region_names, signal_titles, release=None) -> bytes:
+    """The data package with its rows inline, as one JSON document (the records as arrays, their
+    header first: an empty release is still a table with its header)."""
+    inline = all_rows(stats, region_names, signal_titles, release)
+    if release is not None:
+        names = [f["name"] for f in RECORD_FIELDS]
+        inline[RECORDS] = [names, *(list(r) for r in release.records)]
+    package = descriptor(stats, created, inline, release)
+    return json.dumps(package, ensure_ascii=False, indent=1).encode()
 
 
-def as_zip(stats, created, region_names, signal_titles) -> bytes:
+def as_zip(stats, created, region_names, signal_titles, release=None) -> bytes:
     """datapackage.json and data/<table>.csv, zipped."""
-    package = descriptor(stats, created)
-    rows = all_rows(stats, region_names, signal_titles)
+    package = descriptor(stats, created, release=release)
+    rows = all_rows(stats, region_names, signal_titles, release)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("datapackage.json", json.dumps(package, ensure_ascii=False, indent=1))

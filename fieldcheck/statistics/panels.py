@@ -21,6 +21,11 @@ MEASURES = {
     "returned": _l("Returned for correction"),
 }
 SIGNAL_COLUMNS = {"refused": _l("Then refused"), "not_refused": _l("Not refused")}
+REPATRIATION_COLUMNS = {
+    "received": _l("Records received"),
+    "traced": _l("Traced to a field check"),
+    "flagged": _l("Reports flagged"),
+}
 UNKNOWN = _l("Not known")
 
 
@@ -41,9 +46,18 @@ class Panel:
     total_key: str = rules.TOTAL
 
 
-def panels(stats: PublishedStatistics, region_names: dict, signal_titles: dict) -> list[Panel]:
-    """The dashboard's panels in the order the page shows them."""
-    tables = stats.tables
+def panels(
+    stats: PublishedStatistics,
+    region_names: dict,
+    signal_titles: dict,
+    by_office: Published | None = None,
+    office_names: dict | None = None,
+) -> list[Panel]:
+    """The dashboard's panels in the order the page shows them (the analyst's table of offices
+    first, when given)."""
+    tables = dict(stats.tables)
+    if by_office is not None:
+        tables["offices"] = by_office
     cases, visits, answers = _l("Cases"), _l("Field visits"), _l("Answers")
     found = []
 
@@ -65,6 +79,15 @@ def panels(stats: PublishedStatistics, region_names: dict, signal_titles: dict) 
         )
 
     by = stats.filters.by
+    if by_office is not None:
+        add(
+            "offices",
+            _l("Office"),
+            _l("Office by office"),
+            cases,
+            {code: (office_names or {}).get(code, code) for code in by_office.rows},
+            MEASURES,
+        )
     add(
         "activity",
         _l("Period"),
@@ -79,6 +102,14 @@ def panels(stats: PublishedStatistics, region_names: dict, signal_titles: dict) 
         _l("Where applicants come from"),
         cases,
         {r: _region_words(r, region_names) for r in tables["regions"].rows},
+        {"cases": cases},
+    )
+    add(
+        "provinces",
+        _l("Province"),
+        _l("Provinces applicants come from"),
+        cases,
+        {r: _province_words(r, region_names) for r in tables["provinces"].rows},
         {"cases": cases},
     )
     countries = labels.country_names()
@@ -114,7 +145,21 @@ def panels(stats: PublishedStatistics, region_names: dict, signal_titles: dict) 
         {k: labels.in_words(labels.REGISTRY_RECORDS).get(k, k) for k in tables["registry"].rows},
         labels.in_words(labels.REGISTRY_ANSWERS),
     )
+    add(
+        "repatriation",
+        _l("Period of return"),
+        _l("Repatriated victims traced and reports flagged"),
+        _l("Victims"),
+        {p: _period_words(p, by, stats.filters.start) for p in tables["repatriation"].rows},
+        REPATRIATION_COLUMNS,
+    )
     return found
+
+
+def _province_words(code: str, names: dict) -> str:
+    if code == "unknown":
+        return str(UNKNOWN)
+    return names.get(code, code)
 
 
 def _period_words(first: str, by: str, start: date) -> str:

@@ -1,12 +1,14 @@
-"""The statistics' queries: counts only, never a name, one office at a time.
+"""The statistics' queries: counts only, never a name.
 
-Every function takes the office to count and the filters (fieldcheck.domain.statistics), and
-`office_statistics` gathers them; `statistics_for` counts a set of offices office by office, so
-a reader of several offices (a headquarters analyst) gets each office's own tables, published
-with suppression as its caller decides (domain.statistics.Statistics.published).
+Every function takes the offices to count (one office, or a list: the headquarters analyst's
+offices) and the filters (fieldcheck.domain.statistics). The counts that read many rows come
+from the summary (models.StatisticsCount, rebuilt by fieldcheck.statistics.summary): a period's
+whole months from its monthly rows, the days around them from its daily rows. Time from
+referral to decision and the repatriated victims are counted from their own rows.
+`office_statistics` gathers the tables, `statistics_for` counts offices one by one, and the
+caller publishes them exact or suppressed (domain.statistics.Statistics.published).
 """
 
-import json
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,23 +20,28 @@ from peewee import fn
 from fieldcheck.cases.query import OPEN_STATES_SQL
 from fieldcheck.clock import utcnow
 from fieldcheck.db import is_postgres
-from fieldcheck.domain import case_states, roles, visits
+from fieldcheck.domain import repatriation_statistics as victims
+from fieldcheck.domain import roles, visits
 from fieldcheck.domain import statistics as rules
 from fieldcheck.domain.statistics import Filters, Table
 from fieldcheck.models import (
-    AuditEvent,
     Case,
     Decision,
-    FieldVisit,
     Office,
     Region,
-    RegistryQuestion,
+    RepatriatedVictim,
+    StatisticsCount,
     Team,
 )
 
 RETURN_ACTION = "case.return_for_correction"  # as cases.service.move audits the move
 UNKNOWN = "unknown"  # a case whose NIK names no district
 BATCH = 500  # ids in one IN (...) list
+ALL_OFFICES = "ALL"  # the label of the statistics of several offices together
+
+
+def _many(offices) -> list[Office]:
+    return [offices] if isinstance(offices, Office) else list(offices)
 
 
 def office_today(office: Office) -> date:
@@ -47,47 +54,38 @@ def statistics_for(offices: list[Office], filters: Filters) -> list[rules.Statis
     return [office_statistics(office, filters) for office in offices]
 
 
-def office_statistics(office: Office, filters: Filters) -> rules.Statistics:
-    """All the tables of one office under the filters."""
+def office_statistics(offices, filters: Filters) -> rules.Statistics:
+    """All the tables of one office (or of several together) under the filters."""
+    many = _many(offices)
     return rules.Statistics(
-        office=office.code,
+        office=many[0].code if len(many) == 1 else ALL_OFFICES,
         filters=filters,
         tables={
-            "activity": activity(office, filters),
-            "regions": by_region(office, filters),
-            "destinations": by_destination(office, filters),
-            "signals": signals(office, filters),
-            "teams": visits_by_team(office, filters),
-            "registry": registry_answers(office, filters),
+            "activity": activity(many, filters),
+            "regions": by_region(many, filters),
+            "provinces": by_province(many, filters),
+            "destinations": by_destination(many, filters),
+            "signals": signals(many, filters),
+            "teams": visits_by_team(many, filters),
+            "registry": registry_answers(many, filters),
+            "repatriation": repatriation(many, filters),
+            "repatriated_victims": repatriated_victims(many, filters),
         },
-        timeliness=timeliness(office, filters, office_today(office)),
+        timeliness=timeliness(many, filters),
     )
 
 
-def teams_of(office: Office) -> list[Team]:
-    """The office's teams, for the team filter."""
+def teams_of(office: Office | None) -> list[Team]:
+    """The office's teams, for the team filter (no office: none)."""
+    if office is None:
+        return []
     return list(Team.select().where(Team.office == office).order_by(Team.name))
 
 
-# -- the pieces ----------------------------------------------------------------------------------
+# -- the summary's rows --------------------------------------------------------------------------
 
 
-def _cases(office: Office, filters: Filters):
-    """The condition on cases every count shares: the office, and the team and destination."""
-    condition = Case.office == office.id
-    if filters.team is not None:
-        condition &= Case.team == filters.team
-    if filters.destination:
-        condition &= Case.destination_country == filters.destination
-    return condition
-
-
-def _between(column, office: Office, filters: Filters):
-    start, end = rules.utc_bounds(filters, office.time_zone)
-    return (column >= start) & (column < end)
-
-
-def _local_day(column, zone: str):
+def local_day(column, zone: str):
     """A UTC moment's date in an office's zone, in SQL (fixed offsets: no daylight saving)."""
     hours = rules.OFFSET_HOURS[zone]
     if is_postgres():
@@ -95,7 +93,7 @@ def _local_day(column, zone: str):
     return fn.DATE(column, f"+{hours} hours")
 
 
-def _day(value) -> date:
+def read_day(value) -> date:
     """A day read back from SQL: a date, text, or (peewee reads it through the column's field)
     a datetime at its midnight."""
     if isinstance(value, datetime):
@@ -103,102 +101,105 @@ def _day(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _by_day(query, column, office: Office) -> list[tuple[date, int]]:
-    day = _local_day(column, office.time_zone)
-    rows = query.select(day, fn.COUNT(peewee.SQL("*"))).group_by(peewee.SQL("1")).tuples()
-    return [(_day(d), n) for d, n in rows]
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def activity(office: Office, filters: Filters) -> Table:
+def _periods(filters: Filters, daily_only: bool = False) -> list[tuple[str, date, date]]:
+    """The summary's rows that add up to the filters' days exactly, as (grain, first, last)
+    ranges: the whole months' monthly rows, the daily rows of the days before and after them."""
+    start, end = filters.start, filters.end
+    first_month = start if start.day == 1 else _next_month(start)
+    after_months = end.replace(day=1)
+    if end == _next_month(end.replace(day=1)) - timedelta(days=1):
+        after_months = _next_month(end.replace(day=1))
+    if daily_only or first_month >= after_months:
+        return [("d", start, end)]
+    ranges = [("m", first_month, after_months - timedelta(days=1))]
+    if start < first_month:
+        ranges.append(("d", start, first_month - timedelta(days=1)))
+    if after_months <= end:
+        ranges.append(("d", after_months, end))
+    return ranges
+
+
+def _summed(offices, filters: Filters, measures, *by, daily_only=False):
+    """The summary's counts of these measures under the filters, summed by `by` (columns of
+    StatisticsCount), as (*by, count) tuples. One query a range of rows (months, the days
+    before, the days after), each read along the (office, measure, grain, period) index: an
+    OR of them would read every row of the office."""
+    S = StatisticsCount
+    condition = S.office.in_([o.id for o in offices]) & S.measure.in_(list(measures))
+    if filters.team is not None:
+        condition &= S.team == filters.team
+    if filters.destination:
+        condition &= S.destination == filters.destination
+    # Without a team or destination filter, the rows summed over them (summary._rows).
+    by_team = any(field is S.team for field in by)  # (`in` would compare with SQL's ==)
+    rolled = filters.team is None and not filters.destination and not by_team
+    sums: dict[tuple, int] = {}
+    for grain, first, last in _periods(filters, daily_only):
+        grain = grain.upper() if rolled else grain
+        where = condition & (S.grain == grain) & (S.period >= first) & (S.period <= last)
+        query = S.select(*by, fn.SUM(S.count)).where(where).group_by(*by)
+        for *key, n in query.tuples():
+            sums[tuple(key)] = sums.get(tuple(key), 0) + int(n)
+    return [(*key, n) for key, n in sums.items()]
+
+
+# -- the tables ----------------------------------------------------------------------------------
+
+
+def activity(offices, filters: Filters) -> Table:
     """Per period: cases referred, checked (their first field visit stored), verified, refused
     and returned for correction. A case can count in several columns: no row totals."""
-    where = _cases(office, filters)
-    days = {
-        "referred": _by_day(
-            Case.select().where(where & _between(Case.created_at, office, filters)),
-            Case.created_at,
-            office,
-        ),
-        # A case's first visit: not an amendment, not a second submission.
-        "checked": _by_day(
-            FieldVisit.select()
-            .join(Case)
-            .where(
-                where
-                & FieldVisit.amends.is_null()
-                & ((FieldVisit.flag.is_null()) | (FieldVisit.flag != "second"))
-                & _between(FieldVisit.received_at, office, filters)
-            ),
-            FieldVisit.received_at,
-            office,
-        ),
-        "returned": _returns_by_day(office, filters),
-    }
-    for outcome in (case_states.VERIFIED, case_states.REFUSED):
-        days[outcome] = _by_day(
-            Decision.select()
-            .join(Case)
-            .where(
-                where
-                & (Decision.outcome == outcome)
-                & _between(Decision.decided_at, office, filters)
-            ),
-            Decision.decided_at,
-            office,
-        )
+    S = StatisticsCount
+    weekly = filters.by == "week"
+    rows = _summed(_many(offices), filters, rules.MEASURES, S.measure, S.period, daily_only=weekly)
     table = Table(
         "activity",
         rows=[p.isoformat() for p in rules.periods(filters)],
         columns=list(rules.MEASURES),
         column_totals=True,
     )
-    for measure, counts in days.items():
-        for period, count in rules.count_by_period(counts, filters.by).items():
-            table.cells[(period.isoformat(), measure)] = count
+    for measure, day, n in rows:
+        period = rules.period_of(read_day(day), filters.by).isoformat()
+        table.cells[(period, measure)] = table.cells.get((period, measure), 0) + n
     return table
 
 
-def _returns_by_day(office: Office, filters: Filters) -> list[tuple[date, int]]:
-    """Returns for correction in the period, by the office's day. Read from the audit trail (the
-    case's own row keeps no date of it): the period's return events first, by their action and
-    time, then which of their cases count here, by primary key in batches (a join on the
-    subject's id as text would read every case for each event)."""
-    events = (
-        AuditEvent.select(AuditEvent.subject_id, AuditEvent.at)
-        .where(
-            (AuditEvent.action == RETURN_ACTION)
-            & (AuditEvent.subject_type == "case")
-            & _between(AuditEvent.at, office, filters)
-        )
-        .tuples()
+def by_office(offices: list[Office], filters: Filters) -> Table:
+    """The timeline's measures over the whole period, office by office (the analyst's view)."""
+    S = StatisticsCount
+    codes = {o.id: o.code for o in offices}
+    rows = _summed(offices, filters, rules.MEASURES, S.office, S.measure)
+    table = Table(
+        "offices",
+        rows=sorted(codes.values()),
+        columns=list(rules.MEASURES),
+        column_totals=True,
     )
-    moments = [(int(subject), at) for subject, at in events if subject.isdigit()]
-    ids = sorted({case_id for case_id, _ in moments})
-    counted = set()
-    for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        query = Case.select(Case.id).where(_cases(office, filters) & Case.id.in_(chunk))
-        counted.update(case_id for (case_id,) in query.tuples())
-    offset = timedelta(hours=rules.OFFSET_HOURS[office.time_zone])
-    days: dict[date, int] = {}
-    for case_id, at in moments:
-        if case_id in counted:
-            day = (at + offset).date()
-            days[day] = days.get(day, 0) + 1
-    return list(days.items())
+    table.cells = {(codes[office], measure): n for office, measure, n in rows}
+    return table
 
 
-def by_region(office: Office, filters: Filters) -> Table:
+def by_region(offices, filters: Filters) -> Table:
     """Cases referred in the period by the applicant's regency (from the NIK's region code)."""
-    regency = fn.SUBSTR(Case.district_code, 1, 5)
-    rows = (
-        Case.select(regency, fn.COUNT(Case.id))
-        .where(_cases(office, filters) & _between(Case.created_at, office, filters))
-        .group_by(peewee.SQL("1"))
-        .tuples()
-    )
-    counts = {(code or UNKNOWN): n for code, n in rows}
+    S = StatisticsCount
+    counts = dict(_summed(_many(offices), filters, ["region"], S.key))
     table = Table("regions", rows=sorted(counts), columns=["cases"], column_totals=True)
+    table.cells = {(code, "cases"): n for code, n in counts.items()}
+    return table
+
+
+def by_province(offices, filters: Filters) -> Table:
+    """Cases referred in the period by the applicant's province (the NIK's first two digits)."""
+    S = StatisticsCount
+    counts: dict[str, int] = {}
+    for code, n in _summed(_many(offices), filters, ["region"], S.key):
+        province = UNKNOWN if code == UNKNOWN else code[:2]
+        counts[province] = counts.get(province, 0) + n
+    table = Table("provinces", rows=sorted(counts), columns=["cases"], column_totals=True)
     table.cells = {(code, "cases"): n for code, n in counts.items()}
     return table
 
@@ -210,14 +211,10 @@ def region_names(codes: list[str]) -> dict[str, str]:
     return dict(query.tuples())
 
 
-def by_destination(office: Office, filters: Filters) -> Table:
+def by_destination(offices, filters: Filters) -> Table:
     """Cases referred in the period by destination country and stated purpose."""
-    rows = (
-        Case.select(Case.destination_country, Case.purpose, fn.COUNT(Case.id))
-        .where(_cases(office, filters) & _between(Case.created_at, office, filters))
-        .group_by(Case.destination_country, Case.purpose)
-        .tuples()
-    )
+    S = StatisticsCount
+    rows = _summed(_many(offices), filters, ["purpose"], S.destination, S.key)
     cells = {(country, purpose): n for country, purpose, n in rows}
     return Table(
         "destinations",
@@ -234,27 +231,14 @@ def risk_rules():
     return current_app.extensions["risk_rules"]
 
 
-def signals(office: Office, filters: Filters) -> Table:
+def signals(offices, filters: Filters) -> Table:
     """For the cases referred in the period: how often each risk signal fired, split by whether
-    the case was then refused. Each signal a row: a case fires several, so no column totals.
-
-    The cases are counted by their stored list of fired signals (most cases share one of a few
-    hundred lists), and each distinct list is read once: at 100,000 cases one pass, where a
-    text search per signal took six times as long."""
+    the case was then refused. Each signal a row: a case fires several, so no column totals."""
+    S = StatisticsCount
     ids = [signal.id for signal in risk_rules().signals]
-    refused = Case.state == case_states.REFUSED
-    rows = (
-        Case.select(Case.risk_signals, refused, fn.COUNT(Case.id))
-        .where(_cases(office, filters) & _between(Case.created_at, office, filters))
-        .group_by(peewee.SQL("1"), peewee.SQL("2"))
-        .tuples()
-    )
-    counts: dict[tuple[str, str], int] = {}
-    for text, was_refused, n in rows:
-        column = "refused" if was_refused else "not_refused"
-        for fired in json.loads(text or "[]"):
-            key = (fired["id"], column)
-            counts[key] = counts.get(key, 0) + n
+    measures = {"signal_refused": "refused", "signal_not_refused": "not_refused"}
+    rows = _summed(_many(offices), filters, measures, S.key, S.measure)
+    counts = {(signal, measures[measure]): n for signal, measure, n in rows}
     extra = sorted({signal for signal, _ in counts} - set(ids))  # from an earlier rules version
     table = Table(
         "signals", rows=[*ids, *extra], columns=["refused", "not_refused"], row_totals=True
@@ -263,36 +247,30 @@ def signals(office: Office, filters: Filters) -> Table:
     return table
 
 
-def visits_by_team(office: Office, filters: Filters) -> Table:
+def visits_by_team(offices, filters: Filters) -> Table:
     """Field visits stored in the period (every submission) by the case's team."""
-    rows = (
-        FieldVisit.select(Team.name, fn.COUNT(FieldVisit.id))
-        .join(Case)
-        .join(Team, peewee.JOIN.LEFT_OUTER, on=(Case.team == Team.id))
-        .where(_cases(office, filters) & _between(FieldVisit.received_at, office, filters))
-        .group_by(Team.name)
-        .tuples()
+    S = StatisticsCount
+    many = _many(offices)
+    rows = _summed(many, filters, ["visits"], S.team)
+    names = dict(
+        Team.select(Team.id, Team.name).where(Team.office.in_([o.id for o in many])).tuples()
     )
-    counts = {(name or UNKNOWN): n for name, n in rows}
+    counts: dict[str, int] = {}
+    for team, n in rows:
+        name = names.get(team, UNKNOWN) if team is not None else UNKNOWN
+        counts[name] = counts.get(name, 0) + n
     table = Table("teams", rows=sorted(counts), columns=["visits"], column_totals=True)
     table.cells = {(name, "visits"): n for name, n in counts.items()}
     return table
 
 
-def registry_answers(office: Office, filters: Filters) -> Table:
+def registry_answers(offices, filters: Filters) -> Table:
     """The civil registry's answers given in the period, by kind of record and answer."""
-    rows = (
-        RegistryQuestion.select(RegistryQuestion.kind, RegistryQuestion.answer, fn.COUNT("*"))
-        .join(Case)
-        .where(
-            _cases(office, filters)
-            & RegistryQuestion.answer.is_null(False)
-            & _between(RegistryQuestion.answered_at, office, filters)
-        )
-        .group_by(RegistryQuestion.kind, RegistryQuestion.answer)
-        .tuples()
-    )
-    cells = {(kind, answer): n for kind, answer, n in rows}
+    S = StatisticsCount
+    cells = {}
+    for key, n in _summed(_many(offices), filters, ["registry"], S.key):
+        kind, _, answer = key.partition(":")
+        cells[(kind, answer)] = n
     return Table(
         "registry",
         rows=sorted({kind for kind, _ in cells}),
@@ -303,9 +281,98 @@ def registry_answers(office: Office, filters: Filters) -> Table:
     )
 
 
-def timeliness(office: Office, filters: Filters, today: date) -> rules.Timeliness:
+# -- repatriated victims -------------------------------------------------------------------------
+
+
+def _victims(offices, filters: Filters):
+    """The offices' repatriated victims' records returned in the period (their return's day is
+    a date already), under the team (their case's) and destination filters."""
+    V = RepatriatedVictim
+    condition = (
+        V.office.in_([o.id for o in offices])
+        & (V.returned_on >= filters.start)
+        & (V.returned_on <= filters.end)
+    )
+    if filters.destination:
+        condition &= V.destination_country == filters.destination
+    if filters.team is not None:
+        condition &= V.case.in_(Case.select(Case.id).where(Case.team == filters.team))
+    return condition
+
+
+def repatriation(offices, filters: Filters) -> Table:
+    """Repatriated victims' records by the period of their return: received, traced to the
+    office's field check that preceded the passport, and with that check's report flagged for
+    the supervisor's review (the loop by which an office learns what its check missed)."""
+    V = RepatriatedVictim
+    query = V.select(V.returned_on, V.case.is_null(False), V.report.is_null(False)).where(
+        _victims(_many(offices), filters)
+    )
+    table = Table(
+        "repatriation",
+        rows=[p.isoformat() for p in rules.periods(filters)],
+        columns=["received", "traced", "flagged"],
+        column_totals=True,
+    )
+    for returned_on, traced, flagged in query.tuples():
+        period = rules.period_of(returned_on, filters.by).isoformat()
+        for column, counted in (("received", True), ("traced", traced), ("flagged", flagged)):
+            if counted:
+                table.cells[(period, column)] = table.cells.get((period, column), 0) + 1
+    return table
+
+
+def victim_records(offices, filters: Filters) -> list[victims.VictimRecord]:
+    """The offices' repatriated victims in the period as records of codes only (office,
+    destination, year, sex, age band, whether a field check preceded the passport)."""
+    V = RepatriatedVictim
+    query = (
+        V.select(
+            Office.code, V.destination_country, V.returned_on, V.sex, V.birth_date, V.nik, V.case
+        )
+        .join(Office)
+        .where(_victims(_many(offices), filters))
+        .order_by(V.id)
+        .tuples()
+    )
+    return [
+        victims.record(code, country, returned_on, sex, born, nik, case is not None)
+        for code, country, returned_on, sex, born, nik, case in query
+    ]
+
+
+def repatriated_victims(offices, filters: Filters) -> Table:
+    """Repatriated victims by destination, year of return, sex and age band: whether a field
+    check preceded the passport (keys named as HTCDS names them: see
+    fieldcheck.domain.repatriation_statistics)."""
+    return victims.table(victim_records(offices, filters))
+
+
+# -- timeliness ----------------------------------------------------------------------------------
+
+
+def timeliness(offices, filters: Filters, today: date | None = None) -> rules.Timeliness:
     """Days from referral to the first decision, for cases decided in the period, and the open
-    cases past their due date today (Case.overdue_on: the one overdue rule)."""
+    cases past their due date on each office's day (Case.overdue_on: the one overdue rule)."""
+    durations, overdue = [], 0
+    for office in _many(offices):
+        found, late = _timeliness(office, filters, today or office_today(office))
+        durations += found
+        overdue += late
+    return rules.timeliness(durations, overdue)
+
+
+def _cases(office: Office, filters: Filters):
+    """The condition on an office's cases: the team and destination filters."""
+    condition = Case.office == office.id
+    if filters.team is not None:
+        condition &= Case.team == filters.team
+    if filters.destination:
+        condition &= Case.destination_country == filters.destination
+    return condition
+
+
+def _timeliness(office: Office, filters: Filters, today: date) -> tuple[list[float], int]:
     start, end = (
         moment.replace(tzinfo=None) for moment in rules.utc_bounds(filters, office.time_zone)
     )
@@ -329,7 +396,7 @@ def timeliness(office: Office, filters: Filters, today: date) -> rules.Timelines
     overdue = (
         Case.select().where(_cases(office, filters) & open_cases & Case.overdue_on(today)).count()
     )
-    return rules.timeliness(durations, overdue)
+    return durations, overdue
 
 
 def _moment(value) -> datetime:
@@ -339,29 +406,63 @@ def _moment(value) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+# -- what a dashboard shows ----------------------------------------------------------------------
+
+
 @dataclass
 class Dashboard:
-    """What the dashboard shows of one office: its exact statistics, the names of the regions
-    they name, the signals' titles, and the choices of its filters."""
+    """What the dashboard shows of its offices: their statistics (exact for an office's own,
+    suppressed for the analyst's), the names of the regions they name, the signals' titles, the
+    choices of its filters, the analyst's table of offices, and when the counts were made."""
 
     stats: rules.PublishedStatistics
     region_names: dict[str, str]
     signal_titles: dict[str, str]
     teams: list[Team]
+    offices: list[Office]  # the office filter's choices (the analyst's); else empty
+    by_office: rules.Published | None
+    as_of: datetime | None = None
 
 
-def dashboard(office: Office, filters: Filters, language: str) -> Dashboard:
-    """The office's own statistics, exact (its supervisors and administrators may see them)."""
-    stats = office_statistics(office, filters).published(None)
+def dashboard(
+    offices: list[Office], filters: Filters, language: str, k: int | None, choices=()
+) -> Dashboard:
+    """The offices' statistics published with `k` (None: exact, an office's own), and for the
+    analyst (`choices`: every office) the table of offices."""
+    stats = office_statistics(offices, filters).published(k)
     codes = [c for c in stats.tables["regions"].rows if c != UNKNOWN]
+    one = offices[0] if len(offices) == 1 else None
     return Dashboard(
         stats=stats,
         region_names=region_names(codes),
         signal_titles={
             s.id: s.titles.get(language, s.titles.get("en", s.id)) for s in risk_rules().signals
         },
-        teams=teams_of(office),
+        teams=teams_of(one),
+        offices=list(choices),
+        by_office=rules.publish(by_office(list(choices), filters), k) if choices else None,
     )
+
+
+def all_offices() -> list[Office]:
+    """Every office, by code (the analyst's)."""
+    return list(Office.select().order_by(Office.code))
+
+
+def analyst_offices(filters: Filters, errors: list[str]) -> tuple[list[Office], Filters]:
+    """The offices the analyst's filters name (one by its code, else all), and the filters with
+    an unknown office, or a team of another office, dropped (and said so in `errors`)."""
+    everyone = all_offices()
+    if filters.office is None:
+        if filters.team is not None:
+            errors.append("statistics_team")
+            filters = replace(filters, team=None)
+        return everyone, filters
+    chosen = [o for o in everyone if o.code == filters.office]
+    if not chosen:
+        errors.append("statistics_office")
+        return everyone, replace(filters, office=None, team=None)
+    return chosen, office_filters(chosen[0], filters, errors)
 
 
 def office_filters(office: Office, filters: Filters, errors: list[str]) -> Filters:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 from frictionless import Package
 
+from fieldcheck.domain import repatriation_statistics as victims
 from fieldcheck.domain.statistics import Filters, Statistics, Table, timeliness
 from fieldcheck.statistics import package
 
@@ -17,6 +18,11 @@ FILTERS = Filters(date(2026, 10, 1), date(2026, 11, 30))
 MADE = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 NAMES = {"32": "Jawa Barat", "32.04": "Kabupaten Bandung", "32.05": "Kabupaten Garut"}
 TITLES = {"high_risk_destination": "High-risk destination"}
+# 14 victims: 12 women of 21-23 back from Cambodia in 2026 after a field check, 2 others.
+VICTIMS = [victims.VictimRecord("KANIM-BDG", "KH", "2026", "Feminine", "21-23", True)] * 12 + [
+    victims.VictimRecord("KANIM-BDG", "MY", "2026", "Masculine", "30-38", False),
+    victims.VictimRecord("KANIM-BDG", "KH", "2025", "Feminine", "18-20", False),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +64,13 @@ def _statistics(office="KANIM-BDG") -> Statistics:
                 {("32.04", "cases"): 60, ("32.05", "cases"): 13, ("unknown", "cases"): 2},
                 column_totals=True,
             ),
+            "provinces": table(
+                "provinces",
+                ["32", "unknown"],
+                ["cases"],
+                {("32", "cases"): 73, ("unknown", "cases"): 2},
+                column_totals=True,
+            ),
             "destinations": table(
                 "destinations",
                 ["KH", "MY"],
@@ -96,6 +109,14 @@ def _statistics(office="KANIM-BDG") -> Statistics:
                 row_totals=True,
                 column_totals=True,
             ),
+            "repatriation": table(
+                "repatriation",
+                periods,
+                ["received", "traced", "flagged"],
+                {("2026-10-01", "received"): 14, ("2026-10-01", "traced"): 12},
+                column_totals=True,
+            ),
+            "repatriated_victims": victims.table(VICTIMS),
         },
         timeliness=timeliness([float(d) for d in range(1, 21)], 7),
     )
@@ -103,7 +124,8 @@ def _statistics(office="KANIM-BDG") -> Statistics:
 
 def test_the_zip_is_a_valid_tabular_data_package(tmp_path):
     stats = [_statistics().published(11), _statistics("KANIM-SBY").published(11)]
-    body = package.as_zip(stats, MADE, NAMES, TITLES)
+    release = victims.release(VICTIMS, 11)
+    body = package.as_zip(stats, MADE, NAMES, TITLES, release)
     zipfile.ZipFile(io.BytesIO(body)).extractall(tmp_path)
     report = Package(str(tmp_path / "datapackage.json")).validate()
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
@@ -114,12 +136,23 @@ def test_the_zip_is_a_valid_tabular_data_package(tmp_path):
     assert {r["name"] for r in descriptor["resources"]} == {
         "activity",
         "regions",
+        "provinces",
         "destinations",
         "signals",
         "teams",
         "registry",
+        "repatriation",
+        "repatriated_victims",
         "timeliness",
+        "repatriated_victims_records",
     }
+    # The 12 alike are released as they are; the 2 others are left out (each alone).
+    privacy = descriptor["fieldcheck"]["records_privacy"]
+    assert (privacy["k"], privacy["suppressed_records"]) == (11, 2)
+    with open(tmp_path / "data" / "repatriated_victims_records.csv", newline="") as f:
+        records = list(csv.reader(f))
+    assert records[0] == ["office", "hte_Country", "year", "prs_Gender", "age_band", "field_check"]
+    assert records[1:] == [["KANIM-BDG", "KH", "2026", "Feminine", "21-23", "True"]] * 12
     units = {
         f["name"]: f.get("unit") for r in descriptor["resources"] for f in r["schema"]["fields"]
     }
@@ -169,4 +202,28 @@ def test_the_json_export_holds_the_rows_inline_and_is_valid():
             "not_refused": "x",
             "fired": 35,
         }
+    ]
+
+
+def test_the_repatriated_victims_carry_htcds_names_and_their_small_counts_are_hidden():
+    body = package.as_zip([_statistics().published(11)], MADE, NAMES, TITLES)
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    rows = archive.read("data/repatriated_victims.csv").decode().splitlines()
+    assert rows[0] == (
+        "office,period_start,period_end,hte_Country,year,prs_Gender,age_band,"
+        "field_check,no_field_check,total"
+    )
+    # Each lone victim is "<11"; the unchecked column's total (2) too; then the checked total
+    # (14 - 12 would give it), the 12 (its column's total would give it) and its row's total.
+    assert rows[1:] == [
+        "KANIM-BDG,2026-10-01,2026-11-30,KH,2025,Feminine,18-20,0,<11,<11",
+        "KANIM-BDG,2026-10-01,2026-11-30,KH,2026,Feminine,21-23,x,0,x",
+        "KANIM-BDG,2026-10-01,2026-11-30,MY,2026,Masculine,30-38,0,<11,<11",
+        "KANIM-BDG,2026-10-01,2026-11-30,TOTAL,,,,x,<11,14",
+    ]
+    provinces = archive.read("data/provinces.csv").decode().splitlines()
+    assert provinces[1:] == [
+        "KANIM-BDG,2026-10-01,2026-11-30,32,Jawa Barat,x",
+        "KANIM-BDG,2026-10-01,2026-11-30,unknown,,<11",
+        "KANIM-BDG,2026-10-01,2026-11-30,TOTAL,,75",
     ]

@@ -1,12 +1,13 @@
 """Each statistics aggregate on the small office history of factories.statistics_cases, the
-expected numbers written out (fieldcheck.statistics.queries)."""
+expected numbers written out (fieldcheck.statistics.queries, read from the summary that
+fieldcheck.statistics.summary rebuilds)."""
 
 from datetime import date
 
 import pytest
 
 from fieldcheck.domain.statistics import Filters
-from fieldcheck.statistics import queries
+from fieldcheck.statistics import queries, summary
 from tests import factories
 
 OCT_NOV = Filters(start=date(2026, 10, 1), end=date(2026, 11, 30), by="month")
@@ -16,6 +17,7 @@ OCT_NOV = Filters(start=date(2026, 10, 1), end=date(2026, 11, 30), by="month")
 def history(app, clock):
     made = factories.statistics_cases(clock)
     with app.test_request_context():
+        summary.refresh(clock.at)
         yield made
 
 
@@ -107,3 +109,41 @@ def test_another_offices_cases_are_never_counted(history):
     assert theirs.tables["activity"].value("2026-10-01", "refused") == 1
     assert ours.tables["teams"].value("Timpora Kabupaten Bandung", "visits") == 3
     assert sum(ours.tables["registry"].cells.values()) == 2
+
+
+def test_the_summary_is_rebuilt_only_when_older_than_its_age_and_says_as_of_when(history, clock):
+    from datetime import timedelta
+
+    made = clock.at
+    assert summary.as_of() == made
+    five_minutes = timedelta(minutes=5)
+    factories.case()  # referred on 2 November, after the rebuild
+    later = made + timedelta(minutes=4)
+    assert summary.ensure_fresh(later, five_minutes) == made
+    assert queries.activity(history["office"], OCT_NOV).value("2026-11-01", "referred") == 1
+    much_later = made + timedelta(minutes=6)
+    assert summary.ensure_fresh(much_later, five_minutes) == much_later
+    assert summary.as_of() == much_later
+    assert queries.activity(history["office"], OCT_NOV).value("2026-11-01", "referred") == 2
+
+
+def test_a_period_counts_the_same_from_daily_and_monthly_rows(history):
+    """Whole months come from the monthly rows, the days around them from the daily ones."""
+    across = Filters(start=date(2026, 10, 5), end=date(2026, 11, 1), by="month")
+    table = queries.by_region(history["office"], across)
+    assert {r: table.value(r, "cases") for r in table.rows} == {"32.04": 3, "32.05": 1}
+    inside = Filters(start=date(2026, 10, 6), end=date(2026, 10, 31), by="month")
+    assert queries.by_region(history["office"], inside).rows == []
+    provinces = queries.by_province(history["office"], OCT_NOV)
+    assert {r: provinces.value(r, "cases") for r in provinces.rows} == {"32": 4}
+
+
+def test_the_analysts_offices_count_together_and_office_by_office(history):
+    both = [history["office"], history["other"]]
+    together = queries.activity(both, OCT_NOV)
+    assert [together.value("2026-10-01", c) for c in together.columns] == [3, 2, 0, 2, 2]
+    by_office = queries.by_office(both, OCT_NOV)
+    assert by_office.rows == ["KANIM-BDG", "KANIM-SBY"]
+    assert [by_office.value("KANIM-SBY", c) for c in by_office.columns] == [1, 1, 0, 1, 1]
+    assert [by_office.value("KANIM-BDG", c) for c in by_office.columns] == [4, 2, 1, 1, 1]
+    assert queries.timeliness(both, OCT_NOV, date(2026, 11, 2)).decided == 3

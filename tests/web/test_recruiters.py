@@ -362,10 +362,11 @@ def test_the_analyst_reads_every_get_route_and_no_applicant_data_in_any_answer(a
     assert statuses["recruiters.index"] == statuses["recruiters.show"] == 200
     assert statuses["recruiters.agency"] == 200
     assert statuses["cases.index"] == 403
-    national = [
-        e for e in statuses if e.split(".")[0] in ("prevention", "repatriation", "statistics")
-    ]
+    national = [e for e in statuses if e.split(".")[0] in ("prevention", "repatriation")]
     assert national and {statuses[e] for e in national} == {403}  # headquarters' lists only
+    # Statistics of every office, small counts hidden (issue 17); an office's monthly PDF not.
+    assert statuses["statistics.index"] == statuses["statistics.export"] == 200
+    assert statuses["statistics.monthly_pdf"] == 403
 
 
 def test_the_analyst_sees_every_offices_cases_only_as_office_state_decision_date(app, network):

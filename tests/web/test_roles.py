@@ -110,7 +110,7 @@ MENUS = {
     "registry": ["Home", "Registry questions", "Password"],
     "supervisor": ["Home", "Review", "Cases", "Phones", "Statistics", "Password"],
     "passport": ["Home", "Verify", "My verifications", "Password"],
-    "analyst": ["Home", "Recruiters", "Password"],
+    "analyst": ["Home", "Recruiters", "Statistics", "Password"],
 }
 
 

@@ -5,11 +5,12 @@ import csv
 import io
 import json
 import zipfile
+from datetime import UTC, date, datetime
 
 import pytest
 from frictionless import Package
 
-from fieldcheck.models import AuditEvent
+from fieldcheck.models import AuditEvent, Case, RepatriatedVictim
 from tests import factories
 from tests.helpers import alerts, attributes_of, list_rows, parse, text_of, texts
 
@@ -196,6 +197,7 @@ def test_each_export_writes_one_audit_event_with_its_filters(history, web, app):
         "offices": ["KANIM-BDG"],
         "filters": {"start": "2026-10-01", "end": "2026-11-30", "by": "month", "team": str(team)},
         "k": 11,
+        "records": 0,  # repatriated victims' records released (none here)
     }
     assert second["format"] == "zip" and "team" not in second["filters"]
 
@@ -224,3 +226,200 @@ def test_the_monthly_report_is_a_pdf_of_the_offices_month_and_is_audited(history
             "k": None,
         }
     ]
+
+
+# --- the headquarters analyst (every office, small counts hidden) ------------------------------
+
+
+@pytest.fixture
+def analyst(app, clock, web):
+    made = factories.statistics_cases(clock)
+    factories.repatriated_victim(made["office"], date(2026, 10, 20), made["a"])
+    factories.repatriated_victim(made["office"], date(2026, 11, 1), made["b"], flagged=True)
+    factories.repatriated_victim(made["other"], date(2026, 10, 3), name="Sri Rahayu")
+    factories.user("analyst", "analyst")
+    web.login("analyst")
+    return made
+
+
+def _personal(app, made) -> list[str]:
+    """What the analyst may never read: applicants' and victims' names, NIKs, addresses, phones."""
+    with app.app_context():
+        cases = [Case.get_by_id(made[key].id) for key in "abcde"]
+        victims = list(RepatriatedVictim.select())
+    found = [v for c in cases for v in (c.applicant_name, c.nik, c.address, c.phone) if v]
+    return found + [v for r in victims for v in (r.name, r.nik) if v]
+
+
+def test_the_analyst_opens_statistics_from_the_menu_and_the_start_page(analyst, web):
+    start = web.get("/").text
+    assert attributes_of(start, "tile-statistics")["href"] == "/statistics/"
+    assert "/statistics/" in [a["href"] for a in parse(start).select("nav a")]
+
+
+def test_the_analyst_sees_every_office_with_small_counts_hidden(analyst, web):
+    page = web.get(f"/statistics/?{PERIOD}", headers={"Accept-Language": "en"}).text
+    assert texts(page, "p.lead")[0].startswith("All offices")
+    offices = _cells(page, "offices")
+    assert texts(page, "#panel-offices tbody th") == [
+        "Kantor Imigrasi Bandung",
+        "Kantor Imigrasi Surabaya",
+    ]
+    # Bandung referred 4, Surabaya 1: both below 11, and so is their total.
+    assert offices[("KANIM-BDG", "referred")] == "<11"
+    assert offices[("KANIM-SBY", "referred")] == "<11"
+    assert offices[("total", "referred")] == "<11"
+    every = [v for panel in ("activity", "regions", "provinces", "repatriation") for v in
+             _cells(page, panel).values()]  # fmt: skip
+    assert set(every) <= {"<11", "x", "0"}
+    assert (text_of(page, "stat-decided"), text_of(page, "stat-median")) == ("<11", "x")
+    assert parse(page).find(id="monthly") is None  # an office's own report, not headquarters'
+
+
+def test_a_count_of_11_or_more_is_shown_to_the_analyst(analyst, web, clock):
+    clock.at = datetime(2026, 10, 6, 3, tzinfo=UTC)
+    for _ in range(11):
+        factories.case()
+    clock.at = datetime(2026, 11, 2, 1, tzinfo=UTC)
+    page = web.get(f"/statistics/?{PERIOD}").text
+    offices = _cells(page, "offices")
+    # 15 in Bandung and 1 in Surabaya: the total, 16, is shown; Surabaya's 1 is hidden, and so
+    # Bandung's 15, which 16 - 15 would give it away by.
+    assert offices[("total", "referred")] == "16"
+    assert (offices[("KANIM-SBY", "referred")], offices[("KANIM-BDG", "referred")]) == ("<11", "x")
+    # October's 14 would be November's 2 away from the total: hidden too.
+    activity = _cells(page, "activity")
+    assert (activity[("2026-10-01", "referred")], activity[("2026-11-01", "referred")]) == (
+        "x",
+        "<11",
+    )
+    assert activity[("total", "referred")] == "16"
+
+
+def test_the_analyst_filters_one_office_in_the_url(analyst, web):
+    page = web.get(f"/statistics/?{PERIOD}&office=KANIM-SBY", headers={"Accept-Language": "en"})
+    assert texts(page.text, "p.lead")[0].startswith("Kantor Imigrasi Surabaya")
+    chosen = parse(page.text).find(id="s-office").find("option", selected=True)
+    assert chosen["value"] == "KANIM-SBY"
+    assert _cells(page.text, "activity")[("total", "refused")] == "<11"
+    links = [a["href"] for a in parse(page.text).select("#exports a")]
+    assert all("office=KANIM-SBY" in link for link in links)
+    wrong = web.get(f"/statistics/?{PERIOD}&office=KANIM-XYZ", headers={"Accept-Language": "en"})
+    assert "no such office" in alerts(wrong.text)
+
+
+def test_the_analyst_reads_no_personal_data_in_any_answer(analyst, web, app):
+    secrets = _personal(app, analyst)
+    assert len(secrets) >= 12
+    answers = [
+        web.get(f"/statistics/?{PERIOD}").text,
+        web.get(f"/statistics/?{PERIOD}&office=KANIM-BDG&by=week").text,
+        _export(web, "json").get_data(as_text=True),
+    ]
+    archive = zipfile.ZipFile(io.BytesIO(_export(web, "zip").data))
+    answers += [archive.read(name).decode() for name in archive.namelist()]
+    leaked = [s for s in secrets for answer in answers if s in answer]
+    assert leaked == []
+    assert web.get("/statistics/monthly.pdf?month=2026-10").status_code == 403
+
+
+def test_the_analysts_export_holds_every_office_suppressed_and_is_audited(analyst, web):
+    descriptor = _export(web, "json").json
+    report = Package(descriptor).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    assert descriptor["fieldcheck"]["offices"] == ["KANIM-BDG", "KANIM-SBY"]
+    resources = {r["name"]: r for r in descriptor["resources"]}
+    assert resources["repatriated_victims_records"]["data"] == [
+        ["office", "hte_Country", "year", "prs_Gender", "age_band", "field_check"]
+    ]  # 3 victims: fewer than 11, none released
+    assert descriptor["fieldcheck"]["records_privacy"]["suppressed_records"] == 3
+    victims = resources["repatriated_victims"]["data"]
+    assert {(r["office"], r["hte_Country"], r["prs_Gender"]) for r in victims} >= {
+        ("KANIM-BDG", "KH", "Feminine"),
+        ("KANIM-SBY", "KH", "Feminine"),
+    }
+    assert {r["field_check"] for r in victims} <= {"<11", "x", 0}
+    (event,) = AuditEvent.select().where(AuditEvent.action == "statistics.export")
+    assert event.actor_name == "analyst"
+    assert event.details_dict == {
+        "format": "json",
+        "offices": ["KANIM-BDG", "KANIM-SBY"],
+        "filters": {"start": "2026-10-01", "end": "2026-11-30", "by": "month"},
+        "k": 11,
+        "records": 0,
+    }
+
+
+def test_an_office_sees_only_itself_whatever_office_the_url_names(history, web):
+    page = web.get(f"/statistics/?{PERIOD}&office=KANIM-SBY").text
+    assert texts(page, "p.lead")[0].startswith("Kantor Imigrasi Bandung")
+    assert parse(page).find(id="s-office") is None and parse(page).find(id="panel-offices") is None
+    assert _cells(page, "activity")[("total", "referred")] == "4"
+    links = [a["href"] for a in parse(page).select("#exports a")]
+    assert not any("office=" in link for link in links)
+    descriptor = _export(web, "json", f"{PERIOD}&office=KANIM-SBY").json
+    assert descriptor["fieldcheck"]["offices"] == ["KANIM-BDG"]
+
+
+def test_provinces_and_repatriated_victims_traced_and_flagged_on_the_offices_dashboard(
+    history, web
+):
+    factories.repatriated_victim(history["office"], date(2026, 10, 20), history["a"])
+    factories.repatriated_victim(history["office"], date(2026, 11, 1), history["b"], flagged=True)
+    factories.repatriated_victim(history["office"], date(2026, 11, 3))
+    factories.repatriated_victim(history["other"], date(2026, 10, 3))
+    page = web.get(f"/statistics/?{PERIOD}", headers={"Accept-Language": "en"}).text
+    assert _cells(page, "provinces") == {("32", "cases"): "4", ("total", "cases"): "4"}
+    assert texts(page, "#panel-provinces tbody th") == ["Jawa Barat"]
+    assert _cells(page, "repatriation") == {
+        ("2026-10-01", "received"): "1",
+        ("2026-10-01", "traced"): "1",
+        ("2026-10-01", "flagged"): "0",
+        ("2026-11-01", "received"): "2",
+        ("2026-11-01", "traced"): "1",
+        ("2026-11-01", "flagged"): "1",
+        ("total", "received"): "3",
+        ("total", "traced"): "2",
+        ("total", "flagged"): "1",
+    }
+    chart, table = _chart_numbers(page, "repatriation"), _cells(page, "repatriation")
+    assert chart and all(table[key] == value for key, value in chart.items())
+    team = web.get(f"/statistics/?{PERIOD}&team={history['team'].id}").text
+    assert _cells(team, "repatriation")[("total", "received")] == "2"  # only A's and B's
+
+
+def test_the_dashboard_says_as_of_when_its_counts_were_made(history, web):
+    page = web.get(f"/statistics/?{PERIOD}", headers={"Accept-Language": "en"}).text
+    assert text_of(page, "stat-as-of").startswith("Counted as of")
+
+
+def _table_lines(html, panel: str) -> list[str]:
+    """A panel's table as lines of words: its row's heading, then its numbers."""
+    section = parse(html).find(id=f"panel-{panel}")
+    lines = []
+    for row in section.select("tbody tr, tfoot tr"):
+        words = [row.find("th").get_text(" ", strip=True)]
+        words += [td.get_text(strip=True) for td in row.find_all("td")]
+        lines.append(" ".join(words))
+    return lines
+
+
+def test_the_monthly_pdf_shows_the_dashboards_numbers_for_that_month(history, web):
+    import pypdfium2
+
+    english = {"Accept-Language": "en"}
+    month = "start=2026-10-01&end=2026-10-31&by=week"  # the month as the PDF counts it
+    page = web.get(f"/statistics/?{month}", headers=english).text
+    response = web.get("/statistics/monthly.pdf?month=2026-10", headers=english)
+    pdf = pypdfium2.PdfDocument(io.BytesIO(response.data))
+    lines = {
+        " ".join(line.split())
+        for i in range(len(pdf))
+        for line in pdf[i].get_textpage().get_text_range().splitlines()
+    }
+    for panel in ("activity", "regions", "provinces", "destinations", "teams", "registry"):
+        expected = _table_lines(page, panel)
+        assert expected, panel
+        assert [line for line in expected if line not in lines] == [], panel
+    assert "Total 3 1 0 1 1" in lines  # October: 3 referred, 1 checked, 1 refused, 1 returned
+    assert f"Cases decided {text_of(page, 'stat-decided')}" in lines
