@@ -18,6 +18,8 @@ from fieldcheck.models import (
     Recruiter,
     RecruiterIdentifier,
     RecruiterLink,
+    RecruiterVictimLink,
+    RepatriatedVictim,
 )
 
 # The case rows a recruiter's or an agency's page lists at most (the newest; counts are whole).
@@ -63,6 +65,51 @@ def holding(identifiers) -> dict[rules.Identifier, Recruiter]:
         rules.Identifier(kind, value): Recruiter(id=rid, name=name)
         for kind, value, rid, name in query
     }
+
+
+HOLDING_AT_ONCE = 500  # identifier values asked per statement by holding_many
+
+
+def holding_many(identifiers) -> dict[rules.Identifier, Recruiter]:
+    """`holding` for many identifiers (a file's): a statement per kind and HOLDING_AT_ONCE
+    values."""
+    by_kind: dict[str, list[str]] = {}
+    for identifier in identifiers:
+        by_kind.setdefault(identifier.kind, []).append(identifier.value)
+    found = {}
+    for kind, values in by_kind.items():
+        for start in range(0, len(values), HOLDING_AT_ONCE):
+            query = (
+                RecruiterIdentifier.select(
+                    RecruiterIdentifier.value, Recruiter.id, Recruiter.name
+                )
+                .join(Recruiter, on=(RecruiterIdentifier.recruiter == Recruiter.id))
+                .where(
+                    (RecruiterIdentifier.kind == kind)
+                    & RecruiterIdentifier.value.in_(values[start : start + HOLDING_AT_ONCE])
+                )
+                .tuples()
+            )
+            for value, rid, name in query:
+                found[rules.Identifier(kind, value)] = Recruiter(id=rid, name=name)
+    return found
+
+
+def victims_naming_a_recruiter(*, batch: int | None = None, unlinked: bool = False):
+    """The repatriated victims' records (their id and recruiter columns only) that name a
+    recruiter or an agency: of one file, or every one not linked yet."""
+    columns = [getattr(RepatriatedVictim, answer) for answer in rules.ANSWERS]
+    named = None
+    for column in columns:
+        one = column.is_null(False)
+        named = one if named is None else named | one
+    query = RepatriatedVictim.select(RepatriatedVictim.id, *columns).where(named)
+    if batch is not None:
+        query = query.where(RepatriatedVictim.batch == batch)
+    if unlinked:
+        linked = RecruiterVictimLink.select(RecruiterVictimLink.victim)
+        query = query.where(RepatriatedVictim.id.not_in(linked))
+    return query.order_by(RepatriatedVictim.id).iterator()
 
 
 def recruiter_in_case_named(case_id: int, folded: str | None) -> Recruiter | None:

@@ -14,12 +14,20 @@ from fieldcheck.accounts import Actor
 from fieldcheck.audit import (  # the one vocabulary of actions
     AGENCY_READ,
     RECRUITER_LINK,
+    RECRUITER_LINK_VICTIMS,
     RECRUITER_MERGE,
     RECRUITER_READ,
 )
 from fieldcheck.db import database, transaction
 from fieldcheck.domain import recruiters as rules
-from fieldcheck.models import Agency, Case, Recruiter, RecruiterIdentifier, RecruiterLink
+from fieldcheck.models import (
+    Agency,
+    Case,
+    Recruiter,
+    RecruiterIdentifier,
+    RecruiterLink,
+    RecruiterVictimLink,
+)
 from fieldcheck.recruiters import queries
 
 INTAKE = "intake"
@@ -132,6 +140,9 @@ def _merge(actor: Actor, into: Recruiter, other_id: int):
         RecruiterIdentifier.recruiter == other_id
     ).execute()
     RecruiterLink.update(recruiter=into.id).where(RecruiterLink.recruiter == other_id).execute()
+    RecruiterVictimLink.update(recruiter=into.id).where(
+        RecruiterVictimLink.recruiter == other_id
+    ).execute()
     Recruiter.update(merged_into=into.id).where(Recruiter.id == other_id).execute()
     Recruiter.update(merged_into=into.id).where(Recruiter.merged_into == other_id).execute()
     actor.record(RECRUITER_MERGE, ("recruiter", into.id), {"merged": other_id})
@@ -159,13 +170,120 @@ def _recruiter_facts(case: Case) -> dict:
     return rules.ties_facts(queries.ties_of_case(case.id))
 
 
+def victim_source(victim_id: int) -> str:
+    """How a victim's record is named as the source of a mention (in audit events)."""
+    return f"repatriation:{victim_id}"
+
+
+def link_victims(actor: Actor, mentions: list[tuple[int, rules.Mention]], subject: tuple) -> int:
+    """Link repatriated victims' records (victim id, the mention its recruiter columns make) to
+    the recruiters and agencies they name, as a case's intake is linked (the same identifiers,
+    a name alone linking nothing), in the caller's transaction; how many links were made.
+    Audited once, under `subject` (the file, or the command's run).
+
+    A file may name the same recruiter in thousands of records: the recruiters holding their
+    identifiers are read in a few statements first, then followed here as links are made."""
+    if not mentions:
+        return 0
+    found = {victim: rules.identifiers(mention) for victim, mention in mentions}
+    known = {
+        identifier: person.id
+        for identifier, person in queries.holding_many(
+            {i for ids in found.values() for i in ids}
+        ).items()
+    }
+    agencies: dict[str | None, Agency | None] = {}
+    made, merged, rows = [], {}, []
+    for victim, mention in mentions:
+        name = rules.fold_agency(mention.agency)
+        if name not in agencies:
+            agencies[name] = _agency(mention.agency, actor.at)
+        agency, recruiter_id = agencies[name], None
+        if mention.names_a_recruiter:
+            plan = rules.plan_link({i: known[i] for i in found[victim] if i in known})
+            recruiter_id = plan.recruiter
+            if recruiter_id is None:
+                recruiter_id = Recruiter.create(name=mention.name, created_at=actor.at).id
+                made.append(recruiter_id)
+            for other in plan.merge:
+                _merge(actor, Recruiter(id=recruiter_id), other)
+                merged[other] = recruiter_id
+                known = {i: recruiter_id if r == other else r for i, r in known.items()}
+            _add_identifiers(recruiter_id, mention, found[victim], known, actor.at)
+        elif agency is None:
+            continue
+        rows.append(
+            {
+                "victim": victim,
+                "recruiter": recruiter_id,
+                "agency": agency.id if agency else None,
+                "name": mention.name,
+                "created_at": actor.at,
+            }
+        )
+    for row in rows:  # a recruiter merged after its row was made is the one it went into
+        while row["recruiter"] in merged:
+            row["recruiter"] = merged[row["recruiter"]]
+    for start in range(0, len(rows), BATCH):
+        RecruiterVictimLink.insert_many(rows[start : start + BATCH]).on_conflict_ignore().execute()
+    actor.record(
+        RECRUITER_LINK_VICTIMS,
+        subject,
+        {
+            "links": {str(row["victim"]): [row["recruiter"], row["agency"]] for row in rows},
+            "new": made,
+            "merged": sorted(merged),
+        },
+    )
+    return len(rows)
+
+
+def _add_identifiers(recruiter_id: int, mention: rules.Mention, found, known: dict, at):
+    """Store the identifiers of a mention its recruiter does not hold yet (`known`: every
+    identifier held so far, updated)."""
+    written = {
+        rules.PHONE: mention.phone,
+        rules.HANDLE: mention.handle,
+        rules.ACCOUNT: mention.account,
+        rules.NAME_AGENCY: f"{mention.name} | {mention.agency}",
+    }
+    for identifier in found:
+        if identifier in known:
+            continue
+        RecruiterIdentifier.insert(
+            recruiter=recruiter_id,
+            kind=identifier.kind,
+            value=identifier.value,
+            written=(written[identifier.kind] or identifier.value)[:420],
+            created_at=at,
+        ).on_conflict_ignore().execute()
+        known[identifier] = recruiter_id
+
+
+def victim_mention(record) -> rules.Mention | None:
+    """The recruiter a repatriated victim's record names (its recruiter columns)."""
+    return rules.mention_from({name: getattr(record, name) for name in rules.ANSWERS})
+
+
+@events.victims_loaded.connect
+def _link_a_file(batch, actor: Actor):
+    """A file of repatriated victims' records was stored: the recruiters they name join the
+    network, in the load's transaction."""
+    mentions = [
+        (record.id, mention)
+        for record in queries.victims_naming_a_recruiter(batch=batch.id)
+        if (mention := victim_mention(record)) is not None
+    ]
+    link_victims(actor, mentions, ("repatriation_import", batch.id))
+
+
 BATCH = 500  # mentions linked a transaction by link_all
 
 
 def link_all(actor: Actor) -> int:
-    """Link every case's intake and visit not linked yet (after the upgrade that brought
-    recruiters, for what was recorded before it), BATCH a transaction; how many links were
-    made. Risks are left as they are: they change when the case next learns something."""
+    """Link every case's intake and visit, and every repatriated victim's record, not linked
+    yet (after the upgrade that brought recruiters, for what was recorded before it), BATCH a
+    transaction; how many links were made. Risks are left as they are: they change when the case next learns something."""
     mentions = itertools.chain(
         ((case, INTAKE, intake_mention(case)) for case in queries.cases_naming_a_recruiter()),
         (
@@ -178,6 +296,14 @@ def link_all(actor: Actor) -> int:
         with database.atomic():
             for case, source, mention in batch:
                 made += link_mention(actor, case, source, mention) is not None
+    victims = (
+        (record.id, mention)
+        for record in queries.victims_naming_a_recruiter(unlinked=True)
+        if (mention := victim_mention(record)) is not None
+    )
+    while batch := list(itertools.islice(victims, BATCH)):
+        with database.atomic():
+            made += link_victims(actor, batch, None)
     return made
 
 
