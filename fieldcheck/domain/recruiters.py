@@ -317,21 +317,28 @@ def network_drawing(
 @dataclass(frozen=True)
 class Ties:
     """What the recruiters a case names are tied to elsewhere: other cases (of any office),
-    the offices those are in, and how many of them were refused. Records of repatriated
-    victims (issue 16) are meant to join here as one more count and one more fact."""
+    the offices those are in, how many of them were refused, and the records of repatriated
+    trafficking victims who named them (other than the case's own applicant's)."""
 
     other_cases: int = 0
     offices: int = 0
     refused: int = 0
+    victims: int = 0
+
+    @property
+    def any(self) -> bool:
+        """Whether the recruiters are tied to anything elsewhere."""
+        return bool(self.other_cases or self.victims)
 
 
 def ties_facts(ties: Ties) -> dict:
     """The risk-signal facts (fieldcheck.domain.signals) of a case's recruiter ties; none when
     the case names no recruiter seen elsewhere."""
-    if not ties.other_cases:
+    if not ties.any:
         return {}
     return {
         "recruiter.seen_in_other_cases": ties.other_cases,
         "recruiter.offices": ties.offices,
         "recruiter.refused_cases": ties.refused,
+        "recruiter.repatriated_victims": ties.victims,
     }

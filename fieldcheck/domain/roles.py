@@ -12,6 +12,10 @@ ANALYST = "analyst"
 
 ROLES = (ADMIN, INTAKE, FIELD, REGISTRY, SUPERVISOR, PASSPORT, ANALYST)
 
+# Who reads the repatriated victims' records sent to their office (issue 16): the issuing
+# office's supervisors and administrators, never another office's.
+REPATRIATION_READERS = (SUPERVISOR, ADMIN)
+
 # A district supervision team combines these agencies (the paper: Immigration, Police,
 # the Army (TNI) and the regional government).
 IMMIGRATION = "immigration"

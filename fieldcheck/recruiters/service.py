@@ -283,7 +283,8 @@ BATCH = 500  # mentions linked a transaction by link_all
 def link_all(actor: Actor) -> int:
     """Link every case's intake and visit, and every repatriated victim's record, not linked
     yet (after the upgrade that brought recruiters, for what was recorded before it), BATCH a
-    transaction; how many links were made. Risks are left as they are: they change when the case next learns something."""
+    transaction; how many links were made. Risks are left as they are: they change when the
+    case next learns something."""
     mentions = itertools.chain(
         ((case, INTAKE, intake_mention(case)) for case in queries.cases_naming_a_recruiter()),
         (
@@ -307,15 +308,15 @@ def link_all(actor: Actor) -> int:
     return made
 
 
-def record_read(actor: Actor, subject: tuple, rows) -> None:
+def record_read(actor: Actor, subject: tuple, rows, victims=()) -> None:
     """A recruiter's or an agency's page read: which cases it showed, and of those the ones
-    whose applicant it named (the reader's own office's). One INSERT, atomic on its own."""
+    whose applicant it named (the reader's own office's), and which repatriated victims'
+    records (as office and date). One INSERT, atomic on its own."""
     action = RECRUITER_READ if subject[0] == "recruiter" else AGENCY_READ
-    actor.record(
-        action,
-        subject,
-        {
-            "cases": [row.case_id for row in rows],
-            "applicants_shown": [row.case_id for row in rows if row.own],
-        },
-    )
+    details = {
+        "cases": [row.case_id for row in rows],
+        "applicants_shown": [row.case_id for row in rows if row.own],
+    }
+    if victims:
+        details["victims"] = [victim.victim_id for victim in victims]
+    actor.record(action, subject, details)
