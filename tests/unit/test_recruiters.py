@@ -135,7 +135,15 @@ def test_ties_become_facts_only_when_the_recruiter_is_seen_elsewhere():
         "recruiter.seen_in_other_cases": 4,
         "recruiter.offices": 3,
         "recruiter.refused_cases": 2,
+        "recruiter.repatriated_victims": 0,
     }
+    assert check_facts(facts) == []
+
+
+def test_ties_to_repatriated_victims_alone_become_facts():
+    facts = ties_facts(Ties(victims=2))
+    assert facts["recruiter.repatriated_victims"] == 2
+    assert facts["recruiter.seen_in_other_cases"] == 0
     assert check_facts(facts) == []
 
 
