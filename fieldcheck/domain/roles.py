@@ -35,6 +35,15 @@ def at_headquarters(role: str, office_id) -> bool:
     return role == ADMIN and office_id is None
 
 
+def manageable_roles(office_id) -> tuple[str, ...]:
+    """The roles an administrator of this office (None: headquarters) gives and edits: an
+    office's administrator its own office's roles; headquarters' administrator headquarters'
+    (its administrators and the analysts, who read every office's recruiters)."""
+    if office_id is None:
+        return (ADMIN, ANALYST)
+    return tuple(role for role in ROLES if has_office(role))
+
+
 def needs_team(role: str) -> bool:
     """Field officers belong to a district supervision team."""
     return role == FIELD

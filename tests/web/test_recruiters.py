@@ -392,8 +392,8 @@ def test_the_analyst_sees_every_offices_cases_only_as_office_state_decision_date
     assert [squeeze(td.get_text()) for td in listed[0].find_all("td")][1:] == ["5", "3", "2"]
 
 
-def test_an_analyst_has_no_office_and_an_administrator_can_make_one(app):
-    factories.user("admin", "admin")
+def test_an_analyst_has_no_office_and_headquarters_administrator_can_make_one(app):
+    factories.hq_admin("admin")
     web = Web(app.test_client())
     web.login("admin")
     form = web.get("/admin/users/new").text
