@@ -53,7 +53,7 @@ def drawing(page: RecruiterPage) -> rules.Drawing:
         edges.append((key, offices[row.office]))
     for victim in page.victims:  # a victim's record: what any reader may see, nothing more
         key = f"v:{victim.victim_id}"
-        label = _("Repatriated victim · %(date)s", date=victim.returned_on)
+        label = _("Victim · %(date)s", date=victim.returned_on)  # fits its box
         href = url_for("repatriation.show", record_id=victim.victim_id) if victim.openable else None
         nodes.append(rules.Node("case", key, label, "victim", href))
         edges.append((me, key))

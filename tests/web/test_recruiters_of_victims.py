@@ -137,7 +137,7 @@ def test_the_recruiter_page_shows_a_victim_only_as_issuing_office_and_return_dat
     summary = squeeze(doc.select_one("#recruiter-summary").get_text(" "))
     assert "Named by 1 trafficking victim repatriated from abroad" in summary
     drawn = [squeeze(t.get_text()) for t in doc.select("svg g.node-victim text")]
-    assert len(drawn) == 1 and drawn[0].startswith("Repatriated victim")
+    assert len(drawn) == 1 and drawn[0] == f"Victim · {victim.returned_on}"
     (tabled,) = doc.select("#network-table tr.network-victim")
     assert squeeze(tabled.find_all("td")[-1].get_text()) == "Kantor Imigrasi Cirebon"
     personal = [victim.name, victim.nik, victim.passport_number, victim.circumstances]
@@ -168,8 +168,7 @@ def test_a_loaded_file_links_by_the_account_column(app, tied):
     web = Web(app.test_client())
     web.login("hqadmin")
     header = (
-        "prs_FirstName,prs_Birthdate,issuing_office,return_date,recruiter_name,"
-        "recruiter_account\n"
+        "prs_FirstName,prs_Birthdate,issuing_office,return_date,recruiter_name,recruiter_account\n"
     )
     text = header + "Nining Kurniasih,2000-02-02,KANIM-CBN,2026-11-02,Pak Anton,012.345.6789\n"
     response = web.post(
