@@ -72,6 +72,19 @@ def test_a_victim_naming_only_a_common_name_does_not_link_to_a_namesake(app, tie
         assert "recruiter_tied_to_repatriated_victims" not in fired(case)
 
 
+def test_a_victim_naming_two_recruiters_identifiers_shows_them_to_be_one(app, tied):
+    bandung, cirebon = tied["offices"]
+    other = factories.case(bandung, recruiter_name="Pak Anton", recruiter_handle="@anton.kerja")
+    victim = factories.repatriated_victim(
+        cirebon, tied["hq"], recruiter_phone="081234567890", recruiter_handle="anton.kerja"
+    )
+    with app.app_context():
+        one = recruiter_of_case(tied["case"])
+        assert recruiter_of_case(other) == one  # merged into the older
+        assert RecruiterVictimLink.get(RecruiterVictimLink.victim == victim.id).recruiter_id == one
+        assert AuditEvent.get(AuditEvent.action == "recruiter.merge").subject_id == str(one)
+
+
 def test_a_new_case_tied_to_a_recruiter_of_a_repatriated_victim_fires_the_signal_with_its_reason(
     app, tied
 ):
