@@ -151,11 +151,12 @@ class Case(BaseModel):
     """A passport application referred for a field check: the applicant, the application, the
     referral, and where the case stands (fieldcheck.domain.case_states)."""
 
-    office = peewee.ForeignKeyField(Office, backref="cases")
+    # No index of its own: every index of the office's lists begins with it (m0019).
+    office = peewee.ForeignKeyField(Office, backref="cases", index=False)
     state = peewee.CharField(max_length=16, default="referred")
     priority = peewee.CharField(max_length=8, default="normal")  # high / normal / low
     due_date = peewee.DateField(null=True)
-    team = peewee.ForeignKeyField(Team, backref="cases", null=True)
+    team = peewee.ForeignKeyField(Team, backref="cases", null=True, index=False)  # (team, state)
     officer = peewee.ForeignKeyField(User, backref="assigned_cases", null=True)
     # The application, as the passport system holds it.
     application_number = peewee.CharField(max_length=40)
@@ -269,7 +270,7 @@ class FieldVisit(BaseModel):
     """
 
     uuid = peewee.CharField(max_length=36, unique=True)
-    case = peewee.ForeignKeyField(Case, backref="visits")
+    case = peewee.ForeignKeyField(Case, backref="visits", index=False)  # (case, received_at)
     officer = peewee.ForeignKeyField(User, backref="visits")
     op_id = peewee.CharField(max_length=36)
     amends = peewee.ForeignKeyField("self", null=True, backref="amendments")
@@ -295,7 +296,8 @@ class FieldVisit(BaseModel):
     gps_status = peewee.CharField(max_length=16, default="fixed")  # fixed / denied / unavailable
     # Interview, as JSON (purpose, job offer channel, recruiter, salary, who pays, contract...).
     interview = peewee.TextField(default="{}")
-    recruiter_phone = peewee.CharField(max_length=20, null=True, index=True)
+    # Kept as written; recruiters are found through RecruiterIdentifier, not by this column.
+    recruiter_phone = peewee.CharField(max_length=20, null=True)
     recruiter_name = peewee.CharField(max_length=200, null=True)
     photos = peewee.TextField(default="[]")  # JSON list of {"sha256", "caption"}
     assessment = peewee.TextField(default="")
@@ -308,7 +310,8 @@ class FieldVisit(BaseModel):
 class FamilyMember(BaseModel):
     """A member of the applicant's family as the officer recorded them (SHDK relationship)."""
 
-    visit = peewee.ForeignKeyField(FieldVisit, backref="family", on_delete="CASCADE")
+    # Indexed by (visit, uuid) below.
+    visit = peewee.ForeignKeyField(FieldVisit, backref="family", on_delete="CASCADE", index=False)
     uuid = peewee.CharField(max_length=36)
     relation = peewee.CharField(max_length=20)
     kk_relation = peewee.CharField(max_length=20, null=True)  # SHDK code as on the card
@@ -418,13 +421,16 @@ class RegistryQuestion(BaseModel):
     Corrections replace the answer here; every earlier answer stays in the audit trail.
     """
 
-    case = peewee.ForeignKeyField(Case, backref="registry_questions", on_delete="CASCADE")
+    # Indexed by (case, kind, subject) and (case, status) below.
+    case = peewee.ForeignKeyField(
+        Case, backref="registry_questions", on_delete="CASCADE", index=False
+    )
     kind = peewee.CharField(max_length=20)
     subject = peewee.CharField(max_length=64)  # "applicant" or a family member's uuid
     region_code = peewee.CharField(max_length=13, index=True)  # the district it belongs to
     claimed = peewee.TextField()  # JSON
     source = peewee.CharField(max_length=8)  # intake / field
-    status = peewee.CharField(max_length=8, default="open", index=True)  # open / answered
+    status = peewee.CharField(max_length=8, default="open")  # open / answered; (status, created_at)
     created_at = UTCDateTimeField()
     answer = peewee.CharField(max_length=10, null=True)  # match / mismatch / not_found
     registry_value = peewee.TextField(null=True)
