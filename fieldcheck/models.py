@@ -706,7 +706,7 @@ class RepatriatedVictim(BaseModel):
     recruiter_phone = peewee.CharField(max_length=20, null=True, index=True)
     recruiter_agency = peewee.CharField(max_length=200, null=True)
     recruiter_handle = peewee.CharField(max_length=200, null=True)
-    recruiter_account = peewee.CharField(max_length=40, null=True)  # migration 19
+    recruiter_account = peewee.CharField(max_length=40, null=True)  # migration 20
     case = peewee.ForeignKeyField(Case, null=True, backref="repatriations", on_delete="SET NULL")
     matched_by = peewee.CharField(max_length=20, null=True)
     report = peewee.ForeignKeyField(FieldReport, null=True, on_delete="SET NULL")
@@ -721,7 +721,7 @@ class RepatriatedVictim(BaseModel):
 
 class RecruiterVictimLink(BaseModel):
     """A repatriated victim's record names a recruiter (and perhaps an agency), or only an
-    agency: the recruiter joins the network of the cases that name them (migration 19). Kept
+    agency: the recruiter joins the network of the cases that name them (migration 20). Kept
     apart from RecruiterLink, whose every row is a case's: a victim's record may match none."""
 
     victim = peewee.ForeignKeyField(

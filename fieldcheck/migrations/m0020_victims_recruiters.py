@@ -2,7 +2,7 @@
 by which the recruiters and agencies a victim's record names join the network of the cases
 that name them, whether or not the record matched a case.
 
-Follows migration 18 (seen before). Records loaded before it are linked by
+Follows migration 19 (dropped prefix indexes). Records loaded before it are linked by
 `fieldcheck recruiters link`."""
 
 import peewee
