@@ -43,6 +43,15 @@ def agency_by_key(key: str) -> Agency | None:
     return Agency.get_or_none(Agency.key == key)
 
 
+def agencies_by_keys(keys) -> dict[str, Agency]:
+    """The agencies by these folded names (key -> agency), HOLDING_AT_ONCE keys a statement."""
+    keys, found = list(keys), {}
+    for start in range(0, len(keys), HOLDING_AT_ONCE):
+        chunk = keys[start : start + HOLDING_AT_ONCE]
+        found.update({a.key: a for a in Agency.select().where(Agency.key.in_(chunk))})
+    return found
+
+
 def holding(identifiers) -> dict[rules.Identifier, Recruiter]:
     """The recruiters already holding some of these identifiers (identifier -> recruiter, with
     its id and name only)."""

@@ -111,12 +111,7 @@ def _recruiter(actor: Actor, case: Case, mention: rules.Mention, found: tuple):
             made = True
     for other in plan.merge:
         _merge(actor, recruiter, other)
-    written = {
-        rules.PHONE: mention.phone,
-        rules.HANDLE: mention.handle,
-        rules.ACCOUNT: mention.account,
-        rules.NAME_AGENCY: f"{mention.name} | {mention.agency}",
-    }
+    written = _written(mention)
     for identifier in found:
         if identifier not in known:
             # A push linking the same new identifier at the same moment keeps it: the next
@@ -175,31 +170,28 @@ def victim_source(victim_id: int) -> str:
     return f"repatriation:{victim_id}"
 
 
-def link_victims(actor: Actor, mentions: list[tuple[int, rules.Mention]], subject: tuple) -> int:
+def link_victims(actor: Actor, mentions: list[tuple[int, rules.Mention]], subject) -> int:
     """Link repatriated victims' records (victim id, the mention its recruiter columns make) to
     the recruiters and agencies they name, as a case's intake is linked (the same identifiers,
-    a name alone linking nothing), in the caller's transaction; how many links were made.
-    Audited once, under `subject` (the file, or the command's run).
+    a name alone linking nothing: such a record links its agency only, if it names one), in the
+    caller's transaction; how many links were made. Audited once, under `subject` (the file;
+    None: a run of the command).
 
     A file may name the same recruiter in thousands of records: the recruiters holding their
-    identifiers are read in a few statements first, then followed here as links are made."""
+    identifiers and the agencies are read (and new agencies made) in a few statements first,
+    then followed here as links are made; new identifiers and the links are written in bulk."""
     if not mentions:
         return 0
     found = {victim: rules.identifiers(mention) for victim, mention in mentions}
-    known = {
-        identifier: person.id
-        for identifier, person in queries.holding_many(
-            {i for ids in found.values() for i in ids}
-        ).items()
-    }
-    agencies: dict[str | None, Agency | None] = {}
-    made, merged, rows = [], {}, []
+    wanted = {i for ids in found.values() for i in ids}
+    known = {i: person.id for i, person in queries.holding_many(wanted).items()}
+    agencies = _agencies([mention.agency for _, mention in mentions], actor.at)
+    made, merged, rows, new_identifiers = [], {}, [], []
     for victim, mention in mentions:
-        name = rules.fold_agency(mention.agency)
-        if name not in agencies:
-            agencies[name] = _agency(mention.agency, actor.at)
-        agency, recruiter_id = agencies[name], None
-        if mention.names_a_recruiter:
+        agency, recruiter_id = agencies.get(rules.fold_agency(mention.agency)), None
+        # Unlike a case's, a record naming the recruiter by a name alone makes no recruiter:
+        # nothing could ever find them again (a name alone links no one), no case shows them.
+        if found[victim]:
             plan = rules.plan_link({i: known[i] for i in found[victim] if i in known})
             recruiter_id = plan.recruiter
             if recruiter_id is None:
@@ -209,7 +201,19 @@ def link_victims(actor: Actor, mentions: list[tuple[int, rules.Mention]], subjec
                 _merge(actor, Recruiter(id=recruiter_id), other)
                 merged[other] = recruiter_id
                 known = {i: recruiter_id if r == other else r for i, r in known.items()}
-            _add_identifiers(recruiter_id, mention, found[victim], known, actor.at)
+            written = _written(mention)
+            for identifier in found[victim]:
+                if identifier not in known:
+                    known[identifier] = recruiter_id
+                    new_identifiers.append(
+                        {
+                            "recruiter": recruiter_id,
+                            "kind": identifier.kind,
+                            "value": identifier.value,
+                            "written": (written[identifier.kind] or identifier.value)[:420],
+                            "created_at": actor.at,
+                        }
+                    )
         elif agency is None:
             continue
         rows.append(
@@ -221,11 +225,16 @@ def link_victims(actor: Actor, mentions: list[tuple[int, rules.Mention]], subjec
                 "created_at": actor.at,
             }
         )
-    for row in rows:  # a recruiter merged after its row was made is the one it went into
+    for row in (*rows, *new_identifiers):  # one merged after its row was made: where it went
         while row["recruiter"] in merged:
             row["recruiter"] = merged[row["recruiter"]]
-    for start in range(0, len(rows), BATCH):
-        RecruiterVictimLink.insert_many(rows[start : start + BATCH]).on_conflict_ignore().execute()
+    for table, written_rows in (
+        (RecruiterIdentifier, new_identifiers),
+        (RecruiterVictimLink, rows),
+    ):
+        for start in range(0, len(written_rows), BATCH):
+            # A push linking the same new identifier at the same moment keeps it (as for a case).
+            table.insert_many(written_rows[start : start + BATCH]).on_conflict_ignore().execute()
     actor.record(
         RECRUITER_LINK_VICTIMS,
         subject,
@@ -238,26 +247,31 @@ def link_victims(actor: Actor, mentions: list[tuple[int, rules.Mention]], subjec
     return len(rows)
 
 
-def _add_identifiers(recruiter_id: int, mention: rules.Mention, found, known: dict, at):
-    """Store the identifiers of a mention its recruiter does not hold yet (`known`: every
-    identifier held so far, updated)."""
-    written = {
+def _written(mention: rules.Mention) -> dict:
+    """How a mention wrote each kind of identifier (kept beside the normalised value)."""
+    return {
         rules.PHONE: mention.phone,
         rules.HANDLE: mention.handle,
         rules.ACCOUNT: mention.account,
         rules.NAME_AGENCY: f"{mention.name} | {mention.agency}",
     }
-    for identifier in found:
-        if identifier in known:
-            continue
-        RecruiterIdentifier.insert(
-            recruiter=recruiter_id,
-            kind=identifier.kind,
-            value=identifier.value,
-            written=(written[identifier.kind] or identifier.value)[:420],
-            created_at=at,
-        ).on_conflict_ignore().execute()
-        known[identifier] = recruiter_id
+
+
+def _agencies(names, at) -> dict[str, Agency]:
+    """The agencies these names are (folded name -> agency), the new ones made: a few
+    statements for a whole file."""
+    first = {}
+    for name in names:
+        key = rules.fold_agency(name)
+        if key is not None:
+            first.setdefault(key, name)
+    found = queries.agencies_by_keys(first)
+    missing = [{"name": first[k], "key": k, "created_at": at} for k in first if k not in found]
+    for start in range(0, len(missing), BATCH):
+        Agency.insert_many(missing[start : start + BATCH]).on_conflict_ignore().execute()
+    if missing:
+        found.update(queries.agencies_by_keys([row["key"] for row in missing]))
+    return found
 
 
 def victim_mention(record) -> rules.Mention | None:

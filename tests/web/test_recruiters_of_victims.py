@@ -66,10 +66,23 @@ def test_a_victim_naming_only_a_common_name_does_not_link_to_a_namesake(app, tie
     victim = factories.repatriated_victim(
         cirebon, tied["hq"], name="Dewi Lestari", nik=None, recruiter_name="Siti Aminah"
     )
+    with_agency = factories.repatriated_victim(
+        cirebon,
+        tied["hq"],
+        name="Nining Kurniasih",
+        nik=None,
+        recruiter_name="Siti Aminah",
+        recruiter_agency="PT Golden Sun",
+    )
     with app.app_context():
-        link = RecruiterVictimLink.get(RecruiterVictimLink.victim == victim.id)
-        assert link.recruiter_id != recruiter_of_case(case)
+        assert RecruiterVictimLink.get_or_none(RecruiterVictimLink.victim == victim.id) is None
+        link = RecruiterVictimLink.get(RecruiterVictimLink.victim == with_agency.id)
+        # Name and agency identify someone, but no case names Siti Aminah of PT Golden Sun.
+        assert link.agency.name == "PT Golden Sun"
+        assert link.recruiter_id not in (recruiter_of_case(case), recruiter_of_case(tied["case"]))
+        later = factories.case(bandung, recruiter_name="Siti Aminah")
         assert "recruiter_tied_to_repatriated_victims" not in fired(case)
+        assert "recruiter_tied_to_repatriated_victims" not in fired(later)
 
 
 def test_a_victim_naming_two_recruiters_identifiers_shows_them_to_be_one(app, tied):
