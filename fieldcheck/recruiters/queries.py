@@ -104,8 +104,8 @@ def holding_many(identifiers) -> dict[rules.Identifier, Recruiter]:
 
 
 def victims_naming_a_recruiter(*, batch: int | None = None, unlinked: bool = False):
-    """The repatriated victims' records (their id and recruiter columns only) that name a
-    recruiter or an agency: of one file, or every one not linked yet."""
+    """The repatriated victims' records that name a recruiter or an agency, as dicts of their
+    id and recruiter columns (rules.ANSWERS) only: of one file, or every one not linked yet."""
     columns = [getattr(RepatriatedVictim, answer) for answer in rules.ANSWERS]
     named = None
     for column in columns:
@@ -117,7 +117,7 @@ def victims_naming_a_recruiter(*, batch: int | None = None, unlinked: bool = Fal
     if unlinked:
         linked = RecruiterVictimLink.select(RecruiterVictimLink.victim)
         query = query.where(RepatriatedVictim.id.not_in(linked))
-    return query.order_by(RepatriatedVictim.id).iterator()
+    return query.order_by(RepatriatedVictim.id).dicts().iterator()
 
 
 def recruiter_in_case_named(case_id: int, folded: str | None) -> Recruiter | None:

@@ -274,19 +274,14 @@ def _agencies(names, at) -> dict[str, Agency]:
     return found
 
 
-def victim_mention(record) -> rules.Mention | None:
-    """The recruiter a repatriated victim's record names (its recruiter columns)."""
-    return rules.mention_from({name: getattr(record, name) for name in rules.ANSWERS})
-
-
 @events.victims_loaded.connect
 def _link_a_file(batch, actor: Actor):
     """A file of repatriated victims' records was stored: the recruiters they name join the
     network, in the load's transaction."""
     mentions = [
-        (record.id, mention)
+        (record["id"], mention)
         for record in queries.victims_naming_a_recruiter(batch=batch.id)
-        if (mention := victim_mention(record)) is not None
+        if (mention := rules.mention_from(record)) is not None
     ]
     link_victims(actor, mentions, ("repatriation_import", batch.id))
 
@@ -312,9 +307,9 @@ def link_all(actor: Actor) -> int:
             for case, source, mention in batch:
                 made += link_mention(actor, case, source, mention) is not None
     victims = (
-        (record.id, mention)
+        (record["id"], mention)
         for record in queries.victims_naming_a_recruiter(unlinked=True)
-        if (mention := victim_mention(record)) is not None
+        if (mention := rules.mention_from(record)) is not None
     )
     while batch := list(itertools.islice(victims, BATCH)):
         with database.atomic():
