@@ -454,10 +454,14 @@ def _victim_rows(reader, where, limit: int = MAX_ROWS) -> tuple[list[VictimRow],
         .tuples()
     )
     office = reader.office_id if reader.role in roles.REPATRIATION_READERS else None
-    rows = [
-        VictimRow(victim_id, name, returned_on, office is not None and office_id == office)
-        for victim_id, office_id, name, returned_on in query
-    ]
+    rows, offices = [], set()
+    for victim_id, office_id, name, returned_on in query:
+        rows.append(
+            VictimRow(victim_id, name, returned_on, office is not None and office_id == office)
+        )
+        offices.add(office_id)
+    if len(rows) < limit:  # every link was read: count them here
+        return rows, len(rows), len(offices)
     total, offices = (
         RecruiterVictimLink.select(
             fn.COUNT(fn.DISTINCT(RepatriatedVictim.id)),
