@@ -12,7 +12,7 @@ PORT ?= 5000
 REGIONS_CSV ?= ../shared/data/regions/wilayah-2025.csv
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench install install-test browser redis wrk system-libs translations messages clean node-tools
+.PHONY: run test lint bench install install-test browser redis nginx wrk system-libs translations messages clean node-tools cluster cluster-stop
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed-test pyproject.toml
 
 install: $(VENV)/.installed translations system-libs
 
-install-test: $(VENV)/.installed-test translations browser redis system-libs node-tools
+install-test: $(VENV)/.installed-test translations browser redis nginx system-libs node-tools
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d fieldcheck/translations >/dev/null
@@ -84,6 +84,22 @@ redis:
 	  fi; \
 	fi
 
+# Debian's nginx in front of the cluster's app nodes (`make cluster`, the cluster tests, the
+# Monday-morning bench). It runs as this user with a configuration of the cluster's own
+# (fieldcheck/cluster), never as the system's service.
+NGINX := /usr/sbin/nginx
+nginx:
+	@if [ ! -x $(NGINX) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) \
+	      || { echo "could not install Debian's nginx: make cluster and the cluster tests need it"; exit 1; }; \
+	  elif sudo -n true 2>/dev/null; then \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else \
+	    echo "Install Debian's nginx (sudo apt-get install nginx): make cluster and the cluster tests need $(NGINX)"; exit 1; \
+	  fi; \
+	fi
+
 # Pinned npm tools in bench/ (bench/package-lock.json): axe-core for the accessibility tests
 # (tests/browser/axe.py) and Lighthouse for `make bench` (bench/phone.py), which runs it with
 # Debian's Chromium. `npm ci` installs exactly the lockfile, with no install scripts: nothing
@@ -125,7 +141,8 @@ lint: install-test
 
 # The database tests run again on PostgreSQL when FIELDCHECK_TEST_POSTGRES_URL names a server,
 # or, unset, when one answers on 127.0.0.1:5432 (as on CI's machine): pytest's header says which.
-test: install-test lint
+# The cluster tests serve the app with gunicorn (the prod extra), as `make cluster` does.
+test: install-test $(VENV)/.installed-bench lint
 	@if [ -z "$$FIELDCHECK_TEST_POSTGRES_URL" ] && pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 	  export FIELDCHECK_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test; fi; \
 	$(BIN)/pytest
@@ -142,6 +159,20 @@ bench: install-test $(VENV)/.installed-bench wrk
 	    export FIELDCHECK_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres; fi; \
 	fi; \
 	$(PY) -m bench
+
+# The cluster on this machine (README, "A cluster on this machine"): the machine's PostgreSQL
+# (a database of its own, CLUSTER_DATABASE), Redis, SeaweedFS, two gunicorn app nodes and nginx
+# on CLUSTER_PORT (empty: a free port). `make cluster-stop` ends exactly what it started.
+CLUSTER_DIR ?= .cluster
+CLUSTER_DATABASE ?= fieldcheck_cluster
+CLUSTER_PORT ?=
+CLUSTER_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+cluster: install $(VENV)/.installed-bench redis nginx
+	$(PY) -m fieldcheck.cluster start --folder "$(CLUSTER_DIR)" --database "$(CLUSTER_DATABASE)" \
+	  --postgres "$(CLUSTER_POSTGRES_URL)" $(if $(CLUSTER_PORT),--port $(CLUSTER_PORT))
+
+cluster-stop:
+	$(PY) -m fieldcheck.cluster stop --folder "$(CLUSTER_DIR)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache bench/node_modules

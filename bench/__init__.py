@@ -34,6 +34,7 @@ BENCHMARKS = (
     "sync",  # pushing, replaying and pulling
     "recruiters",  # linking 100,000 interview records; the recruiter page beside a floor page
     "statistics",  # the statistics dashboard and export at 100,000 cases, beside a floor page
+    "monday",  # 1,000 phones sync at once through nginx to two app nodes, beside one node
 )
 
 DEFAULT_RUNS = 3

@@ -20,6 +20,7 @@ from fieldcheck.audit_checkpoints import (
     LOG_FILE,
     CheckpointError,
     CheckpointLog,
+    ObjectCheckpointLog,
     read_witness,
 )
 from fieldcheck.clock import utcnow
@@ -255,13 +256,60 @@ def _digest(prev_hash: str, seq: int, event_id: int, at, *chained) -> str:
 
 
 def checkpoint_log(app=None) -> CheckpointLog:
-    """The app's checkpoint log (AUDIT_CHECKPOINT_LOG, by default a file in the instance
-    folder) and its audit key (always in the instance folder, never in the database)."""
+    """The app's checkpoint log (AUDIT_CHECKPOINT_LOG: by default a file in the instance folder,
+    or `s3://BUCKET/PREFIX`, objects in a bucket reached with the MEDIA_S3_* settings, one log
+    for every node of a cluster) and its audit key (a file in the instance folder, never in the
+    database)."""
     app = app or current_app
     folder = Path(app.instance_path)
-    return CheckpointLog(
-        app.config.get("AUDIT_CHECKPOINT_LOG") or folder / LOG_FILE, folder / KEY_FILE
-    )
+    where = app.config.get("AUDIT_CHECKPOINT_LOG") or folder / LOG_FILE
+    if isinstance(where, str) and where.startswith("s3://"):
+        bucket, _, prefix = where.removeprefix("s3://").partition("/")
+        if not bucket or not prefix.strip("/"):
+            raise ValueError("AUDIT_CHECKPOINT_LOG s3://BUCKET/PREFIX names no bucket or prefix")
+        client = app.extensions.get("audit_log_client")
+        if client is None:  # made once: a boto3 client costs tens of milliseconds to make
+            from sync.s3 import S3Storage
+
+            settings = app.config
+            client = S3Storage(
+                bucket,
+                endpoint_url=settings.get("MEDIA_S3_ENDPOINT_URL"),
+                region=settings.get("MEDIA_S3_REGION"),
+                access_key_id=settings.get("MEDIA_S3_ACCESS_KEY_ID"),
+                secret_access_key=settings.get("MEDIA_S3_SECRET_ACCESS_KEY"),
+            ).client
+            app.extensions["audit_log_client"] = client
+        return ObjectCheckpointLog(client, bucket, prefix, folder / KEY_FILE)
+    return CheckpointLog(where, folder / KEY_FILE)
+
+
+@contextmanager
+def _sealers_held(shared: bool = False, wait: bool = True) -> Iterator[bool]:
+    """On PostgreSQL, the lock that makes sealing one at a time across every node: a session
+    advisory lock, held from before a seal reads the checkpoint log to after it appended its
+    checkpoint (a transaction's lock would end at the commit, before the checkpoint, and let
+    another node's sealer read the log in between). `shared` for readers (verify): they wait
+    for a sealer, not for each other. Yields False when wait=False and a sealer holds it.
+    A node that dies holding it loses its connection, and PostgreSQL lets the lock go.
+    On SQLite, one host only, the checkpoint log's file lock and the write lock suffice."""
+    if not is_postgres():
+        yield True
+        return
+    kind = "_shared" if shared else ""
+    if wait:
+        database.execute_sql(f"SELECT pg_advisory_lock{kind}(%s)", (_SEAL_LOCK,))
+    else:
+        got = database.execute_sql(
+            f"SELECT pg_try_advisory_lock{kind}(%s)", (_SEAL_LOCK,)
+        ).fetchone()[0]
+        if not got:
+            yield False
+            return
+    try:
+        yield True
+    finally:
+        database.execute_sql(f"SELECT pg_advisory_unlock{kind}(%s)", (_SEAL_LOCK,))
 
 
 @dataclass(frozen=True)
@@ -287,10 +335,10 @@ def seal(limit: int = 10_000, wait: bool = True, log: CheckpointLog | None = Non
     """Chain every event not yet sealed, oldest id first, then sign a checkpoint of the chain's
     head into the checkpoint log; return how many events were sealed.
 
-    One sealer at a time: on this host the checkpoint log's lock, held from before the seal's
-    transaction to after its checkpoint; across hosts a lock in the database (PostgreSQL's
-    advisory lock; on SQLite the write lock, taken as the transaction begins). With wait=False
-    a busy sealer is left to finish the work.
+    One sealer at a time, from before it reads the checkpoint log to after its checkpoint: on
+    PostgreSQL a session advisory lock, which holds across every node of a cluster; on this host
+    also the checkpoint log file's lock (and SQLite's write lock, taken as the transaction
+    begins). With wait=False a busy sealer is left to finish the work.
 
     The checkpoint is written after the transaction commits, never before, so that none names
     a seal that rolled back. A crash between the commit and the checkpoint leaves sealed events
@@ -300,12 +348,10 @@ def seal(limit: int = 10_000, wait: bool = True, log: CheckpointLog | None = Non
     if database.in_transaction():
         raise RuntimeError("seal() needs a transaction of its own: its checkpoint follows it")
     log = log or checkpoint_log()
-    with log.appending(wait=wait) as anchor:
-        if anchor is None:
+    with _sealers_held(wait=wait) as held, log.appending(wait=wait) as anchor:
+        if not held or anchor is None:
             return 0
-        sealed = _seal_events(limit, wait)
-        if sealed is None:
-            return 0
+        sealed = _seal_events(limit)
         count, head = sealed
         if head is not None and head.count > anchor.latest_count:
             anchor.append(
@@ -317,22 +363,13 @@ def seal(limit: int = 10_000, wait: bool = True, log: CheckpointLog | None = Non
         return count
 
 
-def _seal_events(limit: int, wait: bool) -> tuple[int, ChainHead | None] | None:
-    """Seal in one transaction: (how many, the chain's head after), or None when another
-    sealer holds the lock and wait=False."""
+def _seal_events(limit: int) -> tuple[int, ChainHead | None]:
+    """Seal in one transaction (the caller holds `_sealers_held`): (how many, the chain's head
+    after)."""
     # BEGIN IMMEDIATE takes SQLite's write lock before the head is read: a second sealer waits
     # there, and then reads the head the first one left (a deferred transaction would read the
     # old head and fail when it came to write).
     with database.atomic(**({} if is_postgres() else {"lock_type": "IMMEDIATE"})):
-        if is_postgres():
-            if wait:
-                database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_SEAL_LOCK,))
-            else:
-                got = database.execute_sql(
-                    "SELECT pg_try_advisory_xact_lock(%s)", (_SEAL_LOCK,)
-                ).fetchone()[0]
-                if not got:
-                    return None
         head = _chain_head()
         seq, prev = (head.count, head.hash) if head else (0, GENESIS)
         pending = (
@@ -420,12 +457,13 @@ def verify(batch: int = 5_000, witness=None, log: CheckpointLog | None = None) -
     latest checkpoint (or sealed events were deleted) and end there (or sealed events are named
     by no checkpoint: the log's newest lines were removed)."""
     log = log or checkpoint_log()
-    with log.reading() as size:  # this host's sealers wait: the log's end matches the head
+    # Every node's sealers wait (and this host's, on the log file): the log's end matches the head.
+    with _sealers_held(shared=True), log.reading() as seen:
         head = _chain_head()
         unsealed = AuditEvent.select().where(AuditEvent.chain_seq.is_null()).count()
     sealed = head.count if head else 0
     try:
-        key, lines, latest = log.check(size)
+        key, lines, latest = log.check(seen)
         copy = read_witness(witness) if witness is not None else None
     except CheckpointError as exc:
         return ChainReport(0, unsealed, problem=str(exc))
@@ -445,7 +483,7 @@ def verify(batch: int = 5_000, witness=None, log: CheckpointLog | None = None) -
         )
     witnessed = enumerate(copy.checkpoints if copy else [], 1)
     marks = heapq.merge(
-        _marks(log.entries(size), witness=False),
+        _marks(log.entries(seen), witness=False),
         _marks(((f"number {n} of the witness copy {witness}", c) for n, c in witnessed), True),
         key=lambda mark: mark.count,
     )

@@ -290,7 +290,17 @@ class CheckpointLog:
         key = load_key(self.key_path)
         if key is None and latest is not None:
             raise CheckpointError(self._key_missing())
-        return Appender(self, fd, latest, key)
+
+        def write(line: bytes):
+            first = os.fstat(fd).st_size == 0
+            written = 0
+            while written < len(line):
+                written += os.write(fd, line[written:])
+            os.fsync(fd)
+            if first:
+                _fsync_folder(self.path.parent)  # the log's own entry in its folder
+
+        return Appender(self.key_path, latest, key, write)
 
     def _key_missing(self) -> str:
         return (
@@ -341,15 +351,18 @@ class CheckpointLog:
                 where = f"line {number} of the checkpoint log {self.path}"
                 yield where, parse_line(log.readline(size - log.tell()), where)
 
-    def check(self, size: int) -> tuple[AuditKey | None, int, Checkpoint | None]:
-        """Hold the log's first `size` bytes to what a log must be (`check_series`) with the
-        audit key: returns the key, how many checkpoints hold, and the latest."""
+    def _empty(self, seen) -> bool:
+        return seen == 0
+
+    def check(self, seen) -> tuple[AuditKey | None, int, Checkpoint | None]:
+        """Hold the log as `reading` gave it (`seen`: here its first bytes) to what a log must be
+        (`check_series`) with the audit key: returns the key, how many hold, and the latest."""
         key = load_key(self.key_path)
         if key is None:
-            if size:
+            if not self._empty(seen):
                 raise CheckpointError(self._key_missing())
             return None, 0, None
-        count, latest = check_series(self.entries(size), key.public_key)
+        count, latest = check_series(self.entries(seen), key.public_key)
         if count == 0:
             raise CheckpointError(
                 f"the audit key exists, so checkpoints were made, but the checkpoint log "
@@ -379,12 +392,13 @@ class CheckpointLog:
 
 
 class Appender:
-    """Writes checkpoints to a log held by `CheckpointLog.appending`."""
+    """Writes checkpoints to a log held by `appending` (of CheckpointLog or ObjectCheckpointLog):
+    each is signed with the audit key, linked to the latest, and handed to `write(line)`."""
 
-    def __init__(self, log: CheckpointLog, fd: int, latest: Checkpoint | None, key):
-        self._log = log
-        self._fd = fd
+    def __init__(self, key_path: Path, latest: Checkpoint | None, key, write):
+        self._key_path = key_path
         self._key = key
+        self._write = write
         self.latest = latest
 
     @property
@@ -395,7 +409,7 @@ class Appender:
     def append(self, *, count: int, last_event_id: int, head: str, at: str) -> Checkpoint:
         """Sign a checkpoint of the chain's head and append it to the log (durably)."""
         if self._key is None:  # the first checkpoint ever: the key is made now
-            self._key = create_key(self._log.key_path)
+            self._key = create_key(self._key_path)
         checkpoint = self._key.sign(
             Checkpoint(
                 count=count,
@@ -406,15 +420,151 @@ class Appender:
                 prev=self.latest.digest() if self.latest else GENESIS,
             )
         )
-        line = checkpoint.line()
-        written = 0
-        while written < len(line):
-            written += os.write(self._fd, line[written:])
-        os.fsync(self._fd)
-        if self.latest is None:
-            _fsync_folder(self._log.path.parent)  # the log's own entry in its folder
+        self._write(checkpoint.line())
         self.latest = checkpoint
         return checkpoint
+
+
+# --- the checkpoint log in an object store ------------------------------------------------------
+
+
+class ObjectCheckpointLog(CheckpointLog):
+    """The checkpoint log as objects of an S3-compatible bucket, one log for every node of a
+    cluster (AUDIT_CHECKPOINT_LOG = "s3://BUCKET/PREFIX").
+
+    An object cannot be appended to, so the log is cut in segments of SEGMENT_LINES lines,
+    `PREFIX/000000000001.jsonl`, `PREFIX/000000001001.jsonl`, ... (named by their first line's
+    number): appending rewrites the newest segment only, never the whole log. Every write is
+    conditional: the newest segment is replaced only if it is still the one read (`If-Match`
+    its ETag), a new segment is made only if none has its name (`If-None-Match: *`), so two
+    nodes appending at once can never both succeed, one's line overwriting the other's.
+    SeaweedFS, MinIO and AWS S3 honour both. The sealer (fieldcheck.audit.seal) also holds a
+    lock in the database (PostgreSQL's advisory lock) from before it reads the log to after it
+    writes, so on PostgreSQL the losing write never happens; the conditions guard the log
+    against anything that appends without that lock.
+
+    The audit key stays a file (`key_path`): every node has the same copy (README, Production).
+    """
+
+    SEGMENT_LINES = 1000
+    # The newest segment seen by this process, per log: a listing starts after it.
+    _newest_seen: dict[tuple[str, str], str] = {}
+
+    def __init__(self, client, bucket: str, prefix: str, key_path):
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.path = f"s3://{bucket}/{self.prefix}"  # how messages name the log
+        self.key_path = Path(key_path)
+
+    def _segment_name(self, first_line: int) -> str:
+        return f"{self.prefix}/{first_line:012d}.jsonl"
+
+    def _segments(self, after: str = "") -> list[str]:
+        """The segments' names in order (those after `after`, when given)."""
+        names = []
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=f"{self.prefix}/", StartAfter=after
+        )
+        for page in pages:
+            names += [item["Key"] for item in page.get("Contents", [])]
+        return sorted(name for name in names if name.endswith(".jsonl"))
+
+    def _newest_segment(self) -> str | None:
+        seen = self._newest_seen.get((self.bucket, self.prefix), "")
+        newer = self._segments(after=seen)
+        newest = newer[-1] if newer else seen or None
+        if newest:
+            self._newest_seen[(self.bucket, self.prefix)] = newest
+        return newest
+
+    def _get(self, name: str) -> tuple[bytes, str]:
+        answer = self.client.get_object(Bucket=self.bucket, Key=name)
+        with answer["Body"] as body:
+            return body.read(), answer["ETag"]
+
+    @contextmanager
+    def appending(self, wait: bool = True) -> Iterator[Appender | None]:
+        """An Appender whose appends are conditional writes of the newest segment (`wait` has
+        nothing to wait for here: the lock between nodes is the database's, taken by seal)."""
+        from botocore.exceptions import ClientError
+
+        newest = self._newest_segment()
+        body, etag, first_line = b"", None, 1
+        if newest is not None:
+            try:
+                body, etag = self._get(newest)
+            except ClientError as error:
+                if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 404:
+                    raise
+                # The segment this process saw last is gone (the log was removed): the log
+                # as it is now, and `verify` tells what is missing.
+                self._newest_seen.pop((self.bucket, self.prefix), None)
+                newest = self._newest_segment()
+                body, etag = self._get(newest) if newest else (b"", None)
+            if newest is not None:
+                first_line = int(newest.rsplit("/", 1)[1].removesuffix(".jsonl"))
+        lines = body.count(b"\n")
+        latest = None
+        if lines:
+            where = f"line {first_line + lines - 1} of the checkpoint log {self.path}"
+            latest = parse_line(body[body.rfind(b"\n", 0, len(body) - 1) + 1 :], where)
+        key = load_key(self.key_path)
+        if key is None and latest is not None:
+            raise CheckpointError(self._key_missing())
+        state = {"name": newest, "body": body, "etag": etag, "first": first_line}
+
+        def write(line: bytes):
+            full = state["name"] is not None and state["body"].count(b"\n") >= self.SEGMENT_LINES
+            if state["name"] is None or full:
+                first = state["first"] + (self.SEGMENT_LINES if full else 0)
+                name, body, condition = self._segment_name(first), line, {"IfNoneMatch": "*"}
+            else:
+                first, name = state["first"], state["name"]
+                body, condition = state["body"] + line, {"IfMatch": state["etag"]}
+            try:
+                answer = self.client.put_object(
+                    Bucket=self.bucket, Key=name, Body=body, **condition
+                )
+            except ClientError as error:
+                if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (409, 412):
+                    raise CheckpointError(
+                        f"another writer appended to the checkpoint log {self.path} at the same "
+                        "moment: this checkpoint was not written (the next seal writes it)"
+                    ) from error
+                raise
+            state.update(name=name, body=body, etag=answer["ETag"], first=first)
+            self._newest_seen[(self.bucket, self.prefix)] = name
+
+        yield Appender(self.key_path, latest, key, write)
+
+    @contextmanager
+    def reading(self) -> Iterator[list[tuple[int, bytes]]]:
+        """The log as it is now: (first line number, bytes) of each segment. Sealers on other
+        nodes are held off by the caller (fieldcheck.audit.verify takes the database's lock)."""
+        yield [
+            (int(name.rsplit("/", 1)[1].removesuffix(".jsonl")), self._get(name)[0])
+            for name in self._segments()
+        ]
+
+    def entries(self, seen) -> Iterator[tuple[str, Checkpoint]]:
+        """(where, checkpoint) for each line of the segments `reading` gave."""
+        number = 0
+        for first_line, body in seen:
+            if first_line != number + 1:
+                raise CheckpointError(
+                    f"the checkpoint log {self.path} has no line {number + 1}: its segment "
+                    "was removed"
+                )
+            for raw in body.splitlines(keepends=True):
+                number += 1
+                yield (
+                    f"line {number} of the checkpoint log {self.path}",
+                    parse_line(raw, f"line {number} of the checkpoint log {self.path}"),
+                )
+
+    def _empty(self, seen) -> bool:
+        return not any(body for _, body in seen)
 
 
 # --- a witness's copy ---------------------------------------------------------------------------

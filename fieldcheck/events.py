@@ -20,17 +20,27 @@ case_created = _signals.signal("case-created")
 # risk already knows what they are tied to.
 case_referred = _signals.signal("case-referred")
 
+# Sent by fieldcheck.sync_handlers before a push's field visits are stored, once for all of
+# them: `visits_arriving.send(None, cases={case id: [interview, ...]}, cache={}, insert=...)`. A
+# receiver may look up at once what it will read for each visit, and keep it in `cache` (a
+# dict of the push's, passed again to visit_stored and case_facts; emptied when a rollback takes
+# back what the push wrote, so it must hold nothing the database and the rows handed to
+# `insert` do not). `insert(model, row)` writes a row with the push's others at its end
+# (SyncEngine.insert), for rows nothing reads from the database before then.
+visits_arriving = _signals.signal("visits-arriving")
+
 # Sent by fieldcheck.sync_handlers when a field visit is stored (every visit, flagged ones
 # too), inside the push's operation, before the case is evaluated again:
-# `visit_stored.send(case, actor=actor, visit_uuid=..., interview={...})` with the clean
-# interview (fieldcheck.domain.visits). The recruiters it names are linked here
-# (fieldcheck.recruiters.service).
+# `visit_stored.send(case, actor=actor, visit_uuid=..., interview={...}, cache={...})` with the
+# clean interview (fieldcheck.domain.visits) and the push's cache (visits_arriving). The
+# recruiters it names are linked here (fieldcheck.recruiters.service).
 visit_stored = _signals.signal("visit-stored")
 
 # Sent by fieldcheck.cases.service.facts_for when it gathers a saved case's risk-signal
-# facts: `case_facts.send(case)`; each receiver returns a dict of facts (names of
-# fieldcheck.domain.signals.FACTS) to add, so that a part of the app the intake desk does not
-# import (the recruiters' links) can feed the signals.
+# facts: `case_facts.send(case, cache=...)`, the cache a sync push keeps (visits_arriving) or
+# None; each receiver returns a dict of facts (names of fieldcheck.domain.signals.FACTS) to add,
+# so that a part of the app the intake desk does not import (the recruiters' links) can feed
+# the signals.
 case_facts = _signals.signal("case-facts")
 
 # Sent by fieldcheck.repatriation.service.load_records inside the load's transaction, once the

@@ -105,6 +105,9 @@ class Lookups:
         self.listed_rows = {}
         self.listed_niks, self.listed_dates = set(), set()
         self.zones = {}
+        # What the parts that react to the push's visits keep for it (events.visits_arriving):
+        # dropped whole by `forget`.
+        self.shared = {}
 
     def case(self, case_id) -> Case | None:
         """The case as the push has changed it so far: the database's row (locked) with what
@@ -177,6 +180,7 @@ class Lookups:
             else:
                 self.stored_visits.discard(key)
         self.touched = set()
+        self.shared.clear()
 
 
 def _lookups(ctx, engine=None) -> Lookups:
@@ -234,6 +238,13 @@ def prepare_submissions(ops, ctx, engine):
             for member in check.clean.get("family", []):
                 people[f"{op.op_id}:{member['uuid']}"] = member
     found.listed_entries(people)
+    # What the recruiters the visits name are linked to, looked up once (fieldcheck.recruiters).
+    interviews = {}
+    for op in ops:
+        check = found.checks[op.op_id]
+        if not check.errors and check.clean["case_id"] in found.cases:
+            interviews.setdefault(check.clean["case_id"], []).append(check.clean["interview"])
+    events.visits_arriving.send(None, cases=interviews, cache=found.shared, insert=engine.insert)
 
 
 def _officers_case(case_id, officer, engine, ctx) -> Case:
@@ -329,7 +340,13 @@ def _store_visit(op, ctx, engine, case, clean, *, flag, reason, amends=None) -> 
     _lookups(ctx).stored_visit(visit)
     # The recruiter it names linked across cases (fieldcheck.recruiters), before the case's
     # risk is evaluated again.
-    events.visit_stored.send(case, actor=_actor(ctx), visit_uuid=visit.uuid, interview=interview)
+    events.visit_stored.send(
+        case,
+        actor=_actor(ctx),
+        visit_uuid=visit.uuid,
+        interview=interview,
+        cache=_lookups(ctx).shared,
+    )
     rows = [{"visit": visit.id, **row} for row in member_rows(clean)]
     for row in rows:
         engine.insert(FamilyMember, row)  # with the push's other rows, at its end
@@ -391,7 +408,9 @@ def _take_in(actor: Actor, case: Case, visit, action: str, role: str, ctx, engin
     registry.after_submission(
         actor, case, visit, visit.members, questions, save=False, insert=_inserter(engine)
     )
-    known = service.Known(findings=found.findings_of(case.id), latest_visit=visit)
+    known = service.Known(
+        findings=found.findings_of(case.id), latest_visit=visit, cache=found.shared
+    )
     # A prevention-list hit evaluates the risk again with its finding; else the visit does.
     if not _check_prevention(actor, case, visit, ctx, known):
         service.reevaluate(actor, case, source="field", known=known, save=False)
@@ -417,7 +436,8 @@ def _check_prevention(actor: Actor, case: Case, visit: FieldVisit, ctx, known) -
 def _hold_flagged(actor: Actor, case: Case, visit: FieldVisit, ctx, engine):
     """A late, second or conflicting submission moves nothing, but a person it names on the
     prevention list still holds the case for its supervisor."""
-    known = service.Known(findings=_lookups(ctx).findings_of(case.id))
+    found = _lookups(ctx)
+    known = service.Known(findings=found.findings_of(case.id), cache=found.shared)
     if _check_prevention(actor, case, visit, ctx, known):
         engine.update(Case, case.id, {f.name: getattr(case, f.name) for f in case.dirty_fields})
 

@@ -211,6 +211,13 @@ class Client:
             "completed": answer.get("completed", []),
         }
 
+    def get_media(self, sha256: str) -> bytes:
+        """A photo's bytes, as the server serves it to this officer (SyncError when it does not)."""
+        status, _, body = self._call("GET", f"/api/v1/media/{sha256}")
+        if status != 200:
+            self._raise_for(status, body)
+        return body
+
     # Plumbing -----------------------------------------------------------------------------
 
     def _json(self, method, path, body=None, *, auth=True, content_type="application/json"):

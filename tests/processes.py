@@ -1,36 +1,19 @@
 """Helpers for the tests that start real servers (SeaweedFS, Redis, app nodes) as processes."""
 
 import contextlib
-import os
-import signal
-import socket
 import subprocess
 
+from fieldcheck.cluster import processes
+from fieldcheck.cluster.processes import free_ports
 
-def free_ports(count: int) -> list[int]:
-    """Ports nobody listens on now, each distinct (held open together while picked)."""
-    with contextlib.ExitStack() as stack:
-        ports = []
-        for _ in range(count):
-            sock = stack.enter_context(socket.socket())
-            sock.bind(("127.0.0.1", 0))
-            ports.append(sock.getsockname()[1])
-        return ports
+__all__ = ["Browser", "app_nodes", "free_ports", "stop_group"]
 
 
 def stop_group(process: subprocess.Popen, grace: float = 3):
     """Stop a process started in a session of its own, and everything it started: asked
     first, then killed (SeaweedFS takes its time; a test store has nothing to save)."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    with contextlib.suppress(ProcessLookupError):  # children that outlived their parent
-        os.killpg(process.pid, signal.SIGKILL)
+    processes.stop_group(process.pid, grace)
+    process.wait()
 
 
 # An app node as a program: create_app from the settings in its argument (JSON), served by

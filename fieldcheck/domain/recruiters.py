@@ -29,6 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import phonenumbers
 
@@ -329,6 +330,37 @@ class Ties:
     def any(self) -> bool:
         """Whether the recruiters are tied to anything elsewhere."""
         return bool(self.other_cases or self.victims)
+
+
+class LinkedCase(NamedTuple):
+    """A case a recruiter is linked to, as its ties count it."""
+
+    office_id: int
+    refused: bool
+
+
+def tally_ties(
+    case_id: int,
+    linked: Iterable[Mapping[int, LinkedCase]],
+    victims: Iterable[Mapping[int, int | None]] = (),
+) -> Ties:
+    """A case's ties from the cases each of its recruiters is linked to (case id -> LinkedCase,
+    one mapping a recruiter) and the repatriated victims' records that name them (victim id ->
+    the case the record matched, or None), the case itself and its own applicant's records not
+    counted: as queries.ties_of_case counts them."""
+    others = {}
+    for cases in linked:
+        others.update(cases)
+    others.pop(case_id, None)
+    named_by = {}
+    for records in victims:
+        named_by.update(records)
+    return Ties(
+        len(others),
+        len({case.office_id for case in others.values()}),
+        sum(case.refused for case in others.values()),
+        sum(1 for matched in named_by.values() if matched != case_id),
+    )
 
 
 def ties_facts(ties: Ties) -> dict:

@@ -43,25 +43,17 @@ def agency_by_key(key: str) -> Agency | None:
     return Agency.get_or_none(Agency.key == key)
 
 
-def agencies_by_keys(keys) -> dict[str, Agency]:
-    """The agencies by these folded names (key -> agency), HOLDING_AT_ONCE keys a statement."""
-    keys, found = list(keys), {}
-    for start in range(0, len(keys), HOLDING_AT_ONCE):
-        chunk = keys[start : start + HOLDING_AT_ONCE]
-        found.update({a.key: a for a in Agency.select().where(Agency.key.in_(chunk))})
-    return found
-
-
 def holding(identifiers) -> dict[rules.Identifier, Recruiter]:
     """The recruiters already holding some of these identifiers (identifier -> recruiter, with
     its id and name only)."""
     if not identifiers:
         return {}
-    condition = None
+    by_kind = {}
     for identifier in identifiers:
-        one = (RecruiterIdentifier.kind == identifier.kind) & (
-            RecruiterIdentifier.value == identifier.value
-        )
+        by_kind.setdefault(identifier.kind, set()).add(identifier.value)
+    condition = None  # one IN list a kind: a batch's hundreds of identifiers in a few terms
+    for kind, values in sorted(by_kind.items()):
+        one = (RecruiterIdentifier.kind == kind) & RecruiterIdentifier.value.in_(sorted(values))
         condition = one if condition is None else condition | one
     query = (
         RecruiterIdentifier.select(
@@ -118,6 +110,65 @@ def victims_naming_a_recruiter(*, batch: int | None = None, unlinked: bool = Fal
         linked = RecruiterVictimLink.select(RecruiterVictimLink.victim)
         query = query.where(RepatriatedVictim.id.not_in(linked))
     return query.order_by(RepatriatedVictim.id).dicts().iterator()
+
+
+def agencies_by_keys(keys) -> dict[str, Agency]:
+    """The agencies known by these (folded) keys: key -> agency."""
+    if not keys:
+        return {}
+    return {agency.key: agency for agency in Agency.select().where(Agency.key.in_(list(keys)))}
+
+
+def recruiters_of_cases(case_ids) -> dict[int, list[tuple[str | None, int]]]:
+    """The recruiters each of these cases names: case id -> [(the name as the link wrote it,
+    recruiter id)], every case given."""
+    named = {case_id: [] for case_id in case_ids}
+    if named:
+        query = (
+            RecruiterLink.select(RecruiterLink.case, RecruiterLink.name, RecruiterLink.recruiter)
+            .where(RecruiterLink.case.in_(list(named)) & RecruiterLink.recruiter.is_null(False))
+            .order_by(RecruiterLink.id)
+            .tuples()
+        )
+        for case_id, name, recruiter_id in query:
+            named[case_id].append((name, recruiter_id))
+    return named
+
+
+def cases_of_recruiters(recruiter_ids) -> dict[int, dict[int, rules.LinkedCase]]:
+    """Every case each of these recruiters is linked to (recruiter id -> case id -> its office
+    and whether it was refused), every recruiter given."""
+    linked = {recruiter_id: {} for recruiter_id in recruiter_ids}
+    if linked:
+        query = (
+            RecruiterLink.select(RecruiterLink.recruiter, Case.id, Case.office, Case.state)
+            .join(Case, on=(RecruiterLink.case == Case.id))
+            .where(RecruiterLink.recruiter.in_(list(linked)))
+            .tuples()
+        )
+        for recruiter_id, case_id, office_id, state in query:
+            linked[recruiter_id][case_id] = rules.LinkedCase(
+                office_id, state == case_states.REFUSED
+            )
+    return linked
+
+
+def victims_of_recruiters(recruiter_ids) -> dict[int, dict[int, int | None]]:
+    """The repatriated victims' records naming each of these recruiters (recruiter id ->
+    victim id -> the case the record matched, or None), every recruiter given."""
+    named = {recruiter_id: {} for recruiter_id in recruiter_ids}
+    if named:
+        query = (
+            RecruiterVictimLink.select(
+                RecruiterVictimLink.recruiter, RepatriatedVictim.id, RepatriatedVictim.case
+            )
+            .join(RepatriatedVictim, on=(RecruiterVictimLink.victim == RepatriatedVictim.id))
+            .where(RecruiterVictimLink.recruiter.in_(list(named)))
+            .tuples()
+        )
+        for recruiter_id, victim_id, case_id in query:
+            named[recruiter_id][victim_id] = case_id
+    return named
 
 
 def recruiter_in_case_named(case_id: int, folded: str | None) -> Recruiter | None:

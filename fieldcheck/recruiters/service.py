@@ -19,6 +19,7 @@ from fieldcheck.audit import (  # the one vocabulary of actions
     RECRUITER_READ,
 )
 from fieldcheck.db import database, transaction
+from fieldcheck.domain import case_states
 from fieldcheck.domain import recruiters as rules
 from fieldcheck.models import (
     Agency,
@@ -38,32 +39,40 @@ def visit_source(uuid: str) -> str:
 
 
 def link_mention(
-    actor: Actor, case: Case, source: str, mention: rules.Mention | None, *, new=False
+    actor: Actor,
+    case: Case,
+    source: str,
+    mention: rules.Mention | None,
+    *,
+    new=False,
+    batch: "Batch | None" = None,
 ) -> RecruiterLink | None:
     """Link a case's intake or visit (`source`) to the recruiter and agency it names: found by
     their identifiers, made when new, merged when it shows two to be one. Once per source: a
     second call for the same source changes nothing (`new`: the source was just stored, so it
-    cannot be linked yet and that is not asked)."""
+    cannot be linked yet and that is not asked). `batch`: what a batch of mentions looked up
+    for all of them (Batch), kept up to date with the link."""
     if mention is None:
         return None
     with transaction():
         if not new and queries.link_of(case.id, source) is not None:
             return None
-        agency = _agency(mention.agency, actor.at)
+        agency = _agency(mention.agency, actor.at, batch)
         found = rules.identifiers(mention)
         recruiter, made, merged = None, False, ()
         if mention.names_a_recruiter:
-            recruiter, made, merged = _recruiter(actor, case, mention, found)
+            recruiter, made, merged = _recruiter(actor, case, mention, found, batch)
         elif agency is None:  # an agency's name that folds to nothing ("PT."): no one named
             return None
-        link = RecruiterLink.create(
+        row = dict(
             case=case.id,
-            recruiter=recruiter,
-            agency=agency,
+            recruiter=recruiter.id if recruiter else None,
+            agency=agency.id if agency else None,
             source=source,
             name=mention.name,
             created_at=actor.at,
         )
+        link = batch.link(case, row) if batch is not None else RecruiterLink.create(**row)
         subject = ("recruiter", recruiter.id) if recruiter else ("agency", agency.id)
         actor.record(
             RECRUITER_LINK,
@@ -80,22 +89,26 @@ def link_mention(
     return link
 
 
-def _agency(name: str | None, at) -> Agency | None:
+def _agency(name: str | None, at, batch: "Batch | None") -> Agency | None:
     key = rules.fold_agency(name)
     if key is None:
         return None
-    agency = queries.agency_by_key(key)
+    agency = batch.agencies.get(key) if batch is not None else None
+    if agency is None:
+        agency = queries.agency_by_key(key)
     if agency is None:
         # Another push may name the same new agency at the same moment: the first one stays.
         Agency.insert(name=name, key=key, created_at=at).on_conflict_ignore().execute()
         agency = queries.agency_by_key(key)
+    if batch is not None:
+        batch.agencies[key] = agency
     return agency
 
 
-def _recruiter(actor: Actor, case: Case, mention: rules.Mention, found: tuple):
+def _recruiter(actor: Actor, case: Case, mention: rules.Mention, found: tuple, batch):
     """The recruiter a mention is (made when new, from its identifiers `found`), whether it
     was made, and the ids merged into it."""
-    holding = queries.holding(found)
+    holding = batch.holding_of(found) if batch is not None else queries.holding(found)
     known = {identifier: person.id for identifier, person in holding.items()}
     plan = rules.plan_link(known)
     made = False
@@ -103,14 +116,22 @@ def _recruiter(actor: Actor, case: Case, mention: rules.Mention, found: tuple):
         recruiter = next(p for p in holding.values() if p.id == plan.recruiter)
     else:
         # Nothing ties it elsewhere; within its own case the same name is the same person.
-        same = queries.recruiter_in_case_named(case.id, rules.fold_name(mention.name))
+        folded = rules.fold_name(mention.name)
+        if batch is not None:
+            same = batch.recruiter_in_case_named(case.id, folded)
+        else:
+            same = queries.recruiter_in_case_named(case.id, folded)
         if same is not None:
             recruiter = same
         else:
             recruiter = Recruiter.create(name=mention.name, created_at=actor.at)
             made = True
+            if batch is not None:
+                batch.made(recruiter)
     for other in plan.merge:
         _merge(actor, recruiter, other)
+        if batch is not None:
+            batch.merged(recruiter.id, other)
     written = _written(mention)
     for identifier in found:
         if identifier not in known:
@@ -123,6 +144,8 @@ def _recruiter(actor: Actor, case: Case, mention: rules.Mention, found: tuple):
                 written=(written[identifier.kind] or identifier.value)[:420],
                 created_at=actor.at,
             ).on_conflict_ignore().execute()
+            if batch is not None:
+                batch.holding[identifier] = recruiter
     if not recruiter.name and mention.name:
         recruiter.name = mention.name
         recruiter.save(only=[Recruiter.name])
@@ -154,15 +177,137 @@ def _link_a_new_case(case: Case, actor: Actor):
     link_mention(actor, case, INTAKE, intake_mention(case), new=True)
 
 
+class Batch:
+    """What linking the visits of a batch (a sync push) looks up, once for all of them: the
+    recruiters holding the identifiers they name, the agencies, the recruiters their cases name
+    already and every case those recruiters are linked to. Linking keeps it up to date, so that
+    neither a link nor a case's ties (its risk facts) asks the database again; the links are
+    handed to `insert` (SyncEngine.insert: written with the push's other rows at its end).
+
+    It holds what the database holds with what was handed to `insert`, no more: when a rollback
+    takes back what the batch wrote (and the engine drops what it was handed), the batch must
+    be dropped (the sync handlers drop it with the rest of what a push looked up), and linking
+    goes on without one.
+    """
+
+    def __init__(self, cases: dict[int, list[rules.Mention]], insert):
+        self.insert = insert
+        mentions = [m for named in cases.values() for m in named]
+        self.asked = {i for m in mentions for i in rules.identifiers(m)}
+        self.holding = queries.holding(self.asked)  # identifier -> Recruiter
+        keys = {rules.fold_agency(m.agency) for m in mentions} - {None}
+        self.agencies = queries.agencies_by_keys(keys)  # folded name -> Agency
+        # case id -> [(name as written, recruiter id)] of the case's links to a recruiter
+        self.names = queries.recruiters_of_cases(cases)
+        recruiters = {p.id for p in self.holding.values()}
+        recruiters.update(r for named in self.names.values() for _, r in named)
+        # recruiter id -> case id -> rules.LinkedCase, for the recruiters looked up so far
+        self.linked_cases = queries.cases_of_recruiters(recruiters)
+        # recruiter id -> victim id -> the case its record matched: victims' records naming them
+        self.victims = queries.victims_of_recruiters(recruiters)
+        self.held = []  # the link rows handed to `insert`, not written yet
+
+    def holding_of(self, found) -> dict:
+        """The recruiters holding some of these identifiers (as queries.holding)."""
+        unasked = set(found) - self.asked
+        if unasked:
+            self.holding.update(queries.holding(unasked))
+            self.asked |= unasked
+        return {i: self.holding[i] for i in found if i in self.holding}
+
+    def recruiter_in_case_named(self, case_id: int, folded: str | None) -> Recruiter | None:
+        """As queries.recruiter_in_case_named, with the batch's own links."""
+        if case_id not in self.names:
+            return queries.recruiter_in_case_named(case_id, folded)
+        for name, recruiter_id in self.names[case_id]:
+            if folded and rules.fold_name(name) == folded:
+                return Recruiter.get_by_id(recruiter_id)
+        return None
+
+    def _cases_of(self, recruiter_id: int) -> dict:
+        if recruiter_id not in self.linked_cases:
+            self.linked_cases.update(queries.cases_of_recruiters([recruiter_id]))
+        return self.linked_cases[recruiter_id]
+
+    def _victims_of(self, recruiter_id: int) -> dict:
+        if recruiter_id not in self.victims:
+            self.victims.update(queries.victims_of_recruiters([recruiter_id]))
+        return self.victims[recruiter_id]
+
+    def made(self, recruiter: Recruiter):
+        """A new recruiter: linked to nothing yet."""
+        self.linked_cases[recruiter.id] = {}
+        self.victims[recruiter.id] = {}
+
+    def link(self, case: Case, row: dict) -> RecruiterLink:
+        """Hand a link's row to `insert` (written at once for a case the batch was not given:
+        its ties are read from the database); the link as it will be stored."""
+        if case.id in self.names:
+            self.insert(RecruiterLink, row)
+            self.held.append(row)
+        else:
+            RecruiterLink.insert(row).execute()
+        recruiter_id = row["recruiter"]
+        if recruiter_id is not None:
+            self._cases_of(recruiter_id)[case.id] = rules.LinkedCase(
+                case.office_id, case.state == case_states.REFUSED
+            )
+            if case.id in self.names:
+                self.names[case.id].append((row["name"], recruiter_id))
+        return RecruiterLink(**row)
+
+    def merged(self, into: int, other: int):
+        """Recruiter `other` was merged into `into` (_merge): so are the links held."""
+        for row in self.held:  # written as they are when the push ends (SyncEngine.insert)
+            if row["recruiter"] == other:
+                row["recruiter"] = into
+        self._cases_of(into).update(self._cases_of(other))
+        del self.linked_cases[other]
+        self._victims_of(into).update(self._victims_of(other))
+        del self.victims[other]
+        for case_id, named in self.names.items():
+            self.names[case_id] = [(n, into if r == other else r) for n, r in named]
+        for identifier, person in self.holding.items():
+            if person.id == other:
+                self.holding[identifier] = Recruiter(id=into, name=person.name)
+
+    def ties(self, case_id: int) -> rules.Ties | None:
+        """The case's ties, or None for a case the batch was not given."""
+        if case_id not in self.names:
+            return None
+        recruiters = {r for _, r in self.names[case_id]}
+        return rules.tally_ties(
+            case_id,
+            (self._cases_of(r) for r in recruiters),
+            (self._victims_of(r) for r in recruiters),
+        )
+
+
+_BATCH = "recruiters"  # the Batch's key in a batch's cache (events' `cache` argument)
+
+
+@events.visits_arriving.connect
+def _look_up_for_a_batch(_sender, cases: dict, cache: dict, insert):
+    """Before a push's visits are stored: what linking them will read, read for all at once."""
+    mentions = {
+        case_id: [m for m in map(rules.mention_from, interviews) if m is not None]
+        for case_id, interviews in cases.items()
+    }
+    cache[_BATCH] = Batch(mentions, insert)
+
+
 @events.visit_stored.connect
-def _link_a_visit(case: Case, actor: Actor, visit_uuid: str, interview: dict):
+def _link_a_visit(case: Case, actor: Actor, visit_uuid: str, interview: dict, cache=None):
     source = visit_source(visit_uuid)  # the visit was just stored: its uuid is new
-    link_mention(actor, case, source, rules.mention_from(interview), new=True)
+    batch = cache.get(_BATCH) if cache is not None else None
+    link_mention(actor, case, source, rules.mention_from(interview), new=True, batch=batch)
 
 
 @events.case_facts.connect
-def _recruiter_facts(case: Case) -> dict:
-    return rules.ties_facts(queries.ties_of_case(case.id))
+def _recruiter_facts(case: Case, cache=None) -> dict:
+    batch = cache.get(_BATCH) if cache is not None else None
+    ties = batch.ties(case.id) if batch is not None else None
+    return rules.ties_facts(ties if ties is not None else queries.ties_of_case(case.id))
 
 
 def victim_source(victim_id: int) -> str:

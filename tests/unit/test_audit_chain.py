@@ -521,3 +521,110 @@ def test_a_sealer_finding_the_log_held_leaves_the_work_to_the_other(app, monkeyp
         first.join()
     assert not failures and sealed == [4]
     assert [c.count for c in logged(app)] == [4]
+
+
+# --- one checkpoint log for every node, in the bucket --------------------------------------------
+
+
+def bucket_logs(object_store, tmp_path, nodes=("a", "b")):
+    """A checkpoint log in a new bucket as each node sees it: one audit key file per node's
+    instance folder, the same key copied to each (README, Production)."""
+    bucket = object_store.new_bucket()
+    logs = []
+    for node in nodes:
+        key_path = tmp_path / node / audit_checkpoints.KEY_FILE
+        logs.append(
+            audit_checkpoints.ObjectCheckpointLog(
+                object_store.client(), bucket, "audit/checkpoints", key_path
+            )
+        )
+    return bucket, logs
+
+
+def copy_key(logs):
+    first = logs[0].key_path.read_bytes()
+    for log in logs[1:]:
+        log.key_path.parent.mkdir(parents=True, exist_ok=True)
+        log.key_path.write_bytes(first)
+
+
+def test_two_nodes_append_to_one_checkpoint_log_in_the_bucket(app, object_store, tmp_path):
+    _, (on_a, on_b) = bucket_logs(object_store, tmp_path)
+    make_events(app, 3)
+    with app.app_context():
+        assert audit.seal(log=on_a) == 3
+    copy_key([on_a, on_b])
+    make_events(app, 2)
+    with app.app_context():
+        assert audit.seal(log=on_b) == 2
+        for log in (on_a, on_b):
+            report = audit.verify(log=log)
+            assert report.ok, report.problem
+            assert (report.checkpoints, report.anchored) == (2, 5)
+
+
+def test_the_bucket_log_goes_on_in_a_new_segment_when_one_is_full(
+    app, object_store, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(audit_checkpoints.ObjectCheckpointLog, "SEGMENT_LINES", 2)
+    bucket, (log,) = bucket_logs(object_store, tmp_path, nodes=("a",))
+    with app.app_context():
+        for _ in range(5):
+            make_events(app, 1)
+            audit.seal(log=log)
+        report = audit.verify(log=log)
+    assert report.ok and report.checkpoints == 5
+    listed = object_store.client().list_objects_v2(Bucket=bucket, Prefix="audit/checkpoints/")
+    assert [item["Key"].rsplit("/", 1)[1] for item in listed["Contents"]] == [
+        "000000000001.jsonl",
+        "000000000003.jsonl",
+        "000000000005.jsonl",
+    ]
+
+
+def test_an_append_to_the_bucket_log_after_another_writers_is_refused_not_lost(
+    app, object_store, tmp_path
+):
+    """The conditional write (If-Match) refuses a checkpoint written over a segment another
+    writer appended to since it was read: the other's line stays, the log still holds."""
+    _, (log,) = bucket_logs(object_store, tmp_path, nodes=("a",))
+    make_events(app, 1)
+    with app.app_context():
+        audit.seal(log=log)
+    make_events(app, 1)
+    with app.app_context(), log.appending() as late:
+        audit.seal(log=log)  # another node's seal, between the read and the write
+        with pytest.raises(audit_checkpoints.CheckpointError, match="same moment"):
+            late.append(count=2, last_event_id=2, head="0" * 64, at="2026-01-01T00:00:00")
+    with app.app_context():
+        report = audit.verify(log=log)
+    assert report.ok and report.checkpoints == 2
+
+
+def test_a_segment_taken_out_of_the_bucket_log_fails_verify(
+    app, object_store, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(audit_checkpoints.ObjectCheckpointLog, "SEGMENT_LINES", 1)
+    bucket, (log,) = bucket_logs(object_store, tmp_path, nodes=("a",))
+    with app.app_context():
+        for _ in range(3):
+            make_events(app, 1)
+            audit.seal(log=log)
+    object_store.client().delete_object(Bucket=bucket, Key="audit/checkpoints/000000000002.jsonl")
+    with app.app_context():
+        report = audit.verify(log=log)
+    assert not report.ok and "has no line 2" in report.problem
+
+
+def test_the_checkpoint_log_setting_may_name_the_bucket(app, object_store):
+    bucket = object_store.new_bucket()
+    app.config.update(object_store.settings(bucket))
+    app.config["AUDIT_CHECKPOINT_LOG"] = f"s3://{bucket}/audit/checkpoints"
+    make_events(app, 2)
+    with app.app_context():
+        log = audit.checkpoint_log()
+        assert isinstance(log, audit_checkpoints.ObjectCheckpointLog)
+        assert audit.seal() == 2
+        assert audit.verify().ok
+    listed = object_store.client().list_objects_v2(Bucket=bucket, Prefix="audit/")
+    assert [item["Key"] for item in listed["Contents"]] == ["audit/checkpoints/000000000001.jsonl"]

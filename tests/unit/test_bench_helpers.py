@@ -1,8 +1,10 @@
 """What the benchmarks print about where they ran."""
 
+import hashlib
+
 import pytest
 
-from bench import describe_server
+from bench import describe_server, monday
 
 
 @pytest.mark.parametrize(
@@ -20,3 +22,14 @@ from bench import describe_server
 def test_where_the_server_is_is_said_without_its_password(url, said):
     assert describe_server(url) == said
     assert "secret" not in describe_server(url)
+
+
+def test_the_monday_phones_send_distinct_photos_each_named_by_its_visit():
+
+    phone = {"index": 7, "token": "fc1_x", "case_ids": list(range(100, 100 + monday.SUBMISSIONS))}
+    made = monday.operations(phone)
+    shas = [hashlib.sha256(data).hexdigest() for _, data in made]
+    assert len(set(shas)) == monday.SUBMISSIONS
+    assert [op["payload"]["photos"] for op, _ in made] == [[{"sha256": sha}] for sha in shas]
+    assert len({op["op_id"] for op, _ in made}) == monday.SUBMISSIONS
+    assert monday.percentile([0.3, 0.1, 0.2, 0.4], 0.5) == 0.3

@@ -4,6 +4,7 @@ headquarters analyst who reads them without any applicant's data."""
 
 import json
 import re
+import uuid
 
 import pytest
 
@@ -533,3 +534,48 @@ def test_an_agency_whose_name_folds_to_nothing_links_nothing(app):
     case = factories.case(a, recruiter_agency="PT.")
     with app.app_context():
         assert RecruiterLink.select().where(RecruiterLink.case == case.id).count() == 0
+
+
+@pytest.mark.parametrize("refusal", [False, True], ids=["all-applied", "one-refused"])
+def test_one_push_links_its_visits_to_each_other_and_survives_a_refused_operation(
+    app, client, refusal
+):
+    """A push links its visits as it goes (a batch looked up once, links written at its end):
+    a later visit of the same push finds a recruiter an earlier one named, a merge in the middle
+    of the push carries the links already made, and an operation refused between them takes
+    back nothing the others linked."""
+    a = office("KANIM-BDG", "Kantor Imigrasi Bandung")
+    intake = factories.user("intake", "intake", a)
+    team = factories.team(a)
+    factories.user("field1", "field", a, team_=team)
+    by_phone = factories.case(a, recruiter_phone="0812 4444 5555")  # the older recruiter
+    by_handle = factories.case(a, recruiter_handle="@agus.kerja")
+    cases = [factories.case(a) for _ in range(3)]
+    with app.app_context():
+        from fieldcheck.cases import service
+
+        for case in cases:
+            service.assign(factories.actor(intake), case, team)
+        kept = RecruiterLink.get(RecruiterLink.case == by_phone.id).recruiter_id
+        merged = RecruiterLink.get(RecruiterLink.case == by_handle.id).recruiter_id
+    ops = [submit(case.id) for case in cases]
+    ops[0]["payload"]["interview"].update(recruiter_handle="agus.kerja")
+    ops[1]["payload"]["interview"].update(
+        recruiter_handle="@Agus.Kerja", recruiter_phone="+62 812 4444 5555"
+    )
+    ops[2]["payload"]["interview"].update(recruiter_phone="081244445555")
+    if refusal:  # the push's lookups are dropped with the rollback: the rest links without
+        ops.insert(1, submit(cases[0].id, kind="visit.amend", amends=str(uuid.uuid4())))
+    results = Phone(client, "field1").push(*ops).json["results"]
+    statuses = ["applied", "rejected", "applied", "applied"] if refusal else ["applied"] * 3
+    assert [r["status"] for r in results] == statuses
+    with app.app_context():
+        for case in cases:
+            link = RecruiterLink.get(
+                (RecruiterLink.case == case.id) & RecruiterLink.source.startswith("visit:")
+            )
+            assert link.recruiter_id == kept  # the first visit's link followed the merge
+        assert Recruiter.get_by_id(merged).merged_into_id == kept
+        # The last visit's case counts the four other cases of the recruiter, two of this push.
+        signal = fired(cases[2])["recruiter_seen_before"]
+        assert "in 4 other case(s) in 1 office(s)" in signal["reason"]["en"]

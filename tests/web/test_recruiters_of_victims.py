@@ -11,6 +11,7 @@ import pytest
 
 from fieldcheck.models import AuditEvent, Case, RecruiterLink, RecruiterVictimLink
 from tests import factories
+from tests.factories import Phone, submit
 from tests.helpers import Web, parse, squeeze
 
 EN = {"Accept-Language": "en"}
@@ -126,6 +127,27 @@ def test_a_new_case_tied_to_a_recruiter_of_a_repatriated_victim_fires_the_signal
     assert squeeze(ties) == "This recruiter appears in 1 other case in 1 office (0 refused)."
     victims = squeeze(doc.select_one("#case-recruiters .recruiter-victims").get_text())
     assert victims == "A trafficking victim repatriated from abroad named this recruiter too."
+
+
+def test_a_pushed_visit_naming_a_victims_recruiter_fires_the_signal(app, tied, client):
+    """A push links its visits as one batch (its ties counted from what it looked up): the
+    victims' records count there too."""
+    bandung = tied["offices"][0]
+    intake = factories.user("intake", "intake", bandung)
+    team = factories.team(bandung)
+    factories.user("field1", "field", bandung, team_=team)
+    case = factories.case(bandung)
+    with app.app_context():
+        from fieldcheck.cases import service
+
+        service.assign(factories.actor(intake), case, team)
+        assert "recruiter_tied_to_repatriated_victims" not in fired(case)
+    op = submit(case.id)
+    op["payload"]["interview"].update(recruiter_account="0123 4567 89")  # the victim's only
+    assert Phone(client, "field1").push(op).json["results"][0]["status"] == "applied"
+    with app.app_context():
+        signal = fired(case)["recruiter_tied_to_repatriated_victims"]
+    assert "records of 1 trafficking victim(s)" in signal["reason"]["en"]
 
 
 def test_a_case_whose_own_applicant_came_back_a_victim_does_not_count_her(app, tied):
