@@ -8,9 +8,10 @@ name written another way), a quarter by the application number alone, a sixth by
 date under another NIK, and a quarter people with no case (the passport issued without a field
 check). FieldCheck: match_records, which asks each office's candidates in a few statements
 (by NIK, application number and birth date at once), then the whole load (match, store the
-records, audit). Baselines in the same run: checking the same file (importer.parse, the work of
-reading it), and matching 1,000 of the records with one look-up each, as a naive loader would
-(beside match_records on the same 1,000).
+records, link the recruiters they name, audit; the records name 400 recruiters, each phone
+written three ways, and every tenth only a common name). Baselines in the same run: checking
+the same file (importer.parse, the work of reading it), and matching 1,000 of the records with
+one look-up each, as a naive loader would (beside match_records on the same 1,000).
 """
 
 import csv
@@ -27,6 +28,8 @@ TITLE = "matching 10,000 repatriated victims' records against 100,000 cases"
 OFFICES = 25
 CASES = 100_000
 RECORDS = 10_000
+RECRUITERS = 400  # recruiters the records name (each written several ways)
+NAME_ONLY = 10  # every tenth record names the recruiter only by a common name
 NAIVE_SAMPLE = 1_000  # records the one-look-up-a-record baseline matches (it is slow)
 VERIFIED_SHARE = 5  # one case in five is verified, with a field report
 GIVEN = [
@@ -238,7 +241,7 @@ def to_csv(records: list[dict], codes: dict[int, str]) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
-    for r in records:
+    for n, r in enumerate(records):
         writer.writerow(
             {
                 "prs_FirstName": r["name"],
@@ -252,11 +255,27 @@ def to_csv(records: list[dict], codes: dict[int, str]) -> bytes:
                 "hte_Country": "KH",
                 "vic_TypeOfExploitation": "ForcedLabour",
                 "hte_Description": "Dipaksa bekerja di kompleks penipuan daring.",
-                "recruiter_name": "Bu Rina",
-                "recruiter_phone": "+85512345678",
+                **recruiter_cells(n),
             }
         )
     return out.getvalue().encode()
+
+
+def recruiter_cells(n: int) -> dict:
+    """The recruiter the n-th record names: one of RECRUITERS, the phone written one of three
+    ways, a bank account on every third, the agency on every other; every NAME_ONLY-th record
+    gives only a common name (linked to no one)."""
+    if n % NAME_ONLY == 0:
+        return {"recruiter_name": "Siti Aminah"}
+    k = n % RECRUITERS
+    digits = f"81{k:08d}"
+    phone = (f"0{digits}", f"+62 {digits[:3]}-{digits[3:7]}-{digits[7:]}", f"62{digits}")[n % 3]
+    cells = {"recruiter_name": f"Perekrut {k}", "recruiter_phone": phone}
+    if n % 3 == 0:
+        cells["recruiter_account"] = f"{k:04d}.5566.{k % 97:02d}"
+    if n % 2 == 0:
+        cells["recruiter_agency"] = f"PT Tenaga Kerja {k}"
+    return cells
 
 
 def naive_match(records: list[dict]) -> list:
@@ -276,7 +295,14 @@ def measure(url: str, cases: list[dict], records: list[dict], runs: int) -> tupl
     from fieldcheck.accounts import Actor
     from fieldcheck.db import database, is_postgres
     from fieldcheck.domain import signals
-    from fieldcheck.models import RepatriatedVictim, RepatriationImport
+    from fieldcheck.models import (
+        Agency,
+        Recruiter,
+        RecruiterIdentifier,
+        RecruiterVictimLink,
+        RepatriatedVictim,
+        RepatriationImport,
+    )
     from fieldcheck.repatriation import importer, service
 
     app = create_app(
@@ -312,7 +338,15 @@ def measure(url: str, cases: list[dict], records: list[dict], runs: int) -> tupl
             seconds, _ = timed(service.load_records, actor, parsed.valid, "bench.csv", "Bench")
             loading.append(seconds)
             stored = RepatriatedVictim.select().count()
-            with database.atomic():  # the next run loads the same file into an empty table
+            linked = (
+                RecruiterVictimLink.select().count(),
+                Recruiter.select().where(Recruiter.merged_into.is_null()).count(),
+            )
+            with database.atomic():  # the next run loads the same file into empty tables
+                RecruiterVictimLink.delete().execute()
+                RecruiterIdentifier.delete().execute()
+                Recruiter.delete().execute()
+                Agency.delete().execute()
                 RepatriatedVictim.delete().execute()
                 RepatriationImport.delete().execute()
         database.close()
@@ -321,6 +355,11 @@ def measure(url: str, cases: list[dict], records: list[dict], runs: int) -> tupl
             f"the file checked to {len(parsed.valid)} valid rows and {len(parsed.problems)} "
             f"problems; the load stored {stored}"
         )
+    # The ways a phone is written make no new recruiter; a common name alone links no one.
+    named = {n % RECRUITERS for n in range(RECORDS) if n % NAME_ONLY}
+    expected = (RECORDS - len(range(0, RECORDS, NAME_ONLY)), len(named))
+    if linked != expected:
+        raise BenchError(f"linked {linked[0]} records to {linked[1]} recruiters, not {expected}")
     return checking, matching, (sample, naive), loading, found
 
 
@@ -344,7 +383,7 @@ def run(ctx: bench.Context) -> Result:
         result.rows += [
             Row(backend, "match (match_records)", median(matching),
                 "check the file (importer.parse)", median(checking), rows=RECORDS),
-            Row(backend, "load: match, store, audit", median(loading),
+            Row(backend, "load: match, store, link recruiters, audit", median(loading),
                 "check the file (importer.parse)", median(checking), rows=RECORDS),
             Row(backend, f"match {NAIVE_SAMPLE:,}, a few statements an office",
                 median(naive[0]), "match them, one look-up a record", median(naive[1]),

@@ -88,6 +88,9 @@ ENROLMENT_CODE_REFUSE = "enrolment.code_refuse"
 # recruiter's page (with the cases it showed) and of the list of recruiters.
 RECRUITER_LINK = "recruiter.link"
 RECRUITER_MERGE = "recruiter.merge"
+# A file of repatriated victims' records linked to the recruiters and agencies they name: one
+# event a file (or a run of `fieldcheck recruiters link`), each victim with its recruiter.
+RECRUITER_LINK_VICTIMS = "recruiter.link_victims"
 RECRUITER_READ = "recruiter.read"
 RECRUITER_LIST = "recruiter.list"
 AGENCY_READ = "agency.read"

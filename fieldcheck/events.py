@@ -42,3 +42,9 @@ visit_stored = _signals.signal("visit-stored")
 # so that a part of the app the intake desk does not import (the recruiters' links) can feed
 # the signals.
 case_facts = _signals.signal("case-facts")
+
+# Sent by fieldcheck.repatriation.service.load_records inside the load's transaction, once the
+# file's records are stored: `victims_loaded.send(batch, actor=actor)` with the
+# RepatriationImport. The recruiters and agencies the records name are linked here
+# (fieldcheck.recruiters.service), so that they join the network of the cases that name them.
+victims_loaded = _signals.signal("victims-loaded")

@@ -706,6 +706,7 @@ class RepatriatedVictim(BaseModel):
     recruiter_phone = peewee.CharField(max_length=20, null=True, index=True)
     recruiter_agency = peewee.CharField(max_length=200, null=True)
     recruiter_handle = peewee.CharField(max_length=200, null=True)
+    recruiter_account = peewee.CharField(max_length=40, null=True)  # migration 20
     case = peewee.ForeignKeyField(Case, null=True, backref="repatriations", on_delete="SET NULL")
     matched_by = peewee.CharField(max_length=20, null=True)
     report = peewee.ForeignKeyField(FieldReport, null=True, on_delete="SET NULL")
@@ -716,6 +717,22 @@ class RepatriatedVictim(BaseModel):
 
     class Meta:
         indexes = ((("office", "returned_on"), False), (("office", "review_state"), False))
+
+
+class RecruiterVictimLink(BaseModel):
+    """A repatriated victim's record names a recruiter (and perhaps an agency), or only an
+    agency: the recruiter joins the network of the cases that name them (migration 20). Kept
+    apart from RecruiterLink, whose every row is a case's: a victim's record may match none."""
+
+    victim = peewee.ForeignKeyField(
+        RepatriatedVictim, backref="recruiter_links", on_delete="CASCADE", unique=True
+    )
+    recruiter = peewee.ForeignKeyField(
+        Recruiter, null=True, backref="victim_links", on_delete="CASCADE"
+    )
+    agency = peewee.ForeignKeyField(Agency, null=True, backref="victim_links", on_delete="CASCADE")
+    name = peewee.CharField(max_length=200, null=True)  # the recruiter's name as the record gave it
+    created_at = UTCDateTimeField()
 
 
 # --- end of seen before ---
@@ -795,4 +812,5 @@ MODELS = (
     RepatriatedVictim,
     StatisticsCount,  # statistics' summary (issue 17)
     StatisticsRefresh,
+    RecruiterVictimLink,
 )

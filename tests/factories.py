@@ -108,6 +108,40 @@ def prevention_entry(by=None, **overrides):
 
 
 @in_app
+def repatriated_victim(office_, by=None, **overrides):
+    """A repatriated trafficking victim's record, loaded through the service as a
+    headquarters administrator's file of one line would be (matched, its recruiter linked)."""
+    from datetime import date, timedelta
+
+    from fieldcheck.domain.identity import encode_nik
+    from fieldcheck.models import RepatriatedVictim
+    from fieldcheck.repatriation import service
+
+    record = {
+        "name": "Wulan Sari",
+        "nik": encode_nik("32.04.12", "F", date(2001, 7, 9), 77),
+        "birth_date": date(2001, 7, 9),
+        "sex": "F",
+        "office": office_.id,
+        "passport_number": "X7654321",
+        "application_number": None,
+        "returned_on": utcnow().date() - timedelta(days=10),
+        "return_place": "Bandara Soekarno-Hatta",
+        "destination_country": "KH",
+        "exploitation": ["ForcedLabour"],
+        "circumstances": "Dipaksa menipu lewat telepon di Sihanoukville.",
+        "recruiter_name": None,
+        "recruiter_phone": None,
+        "recruiter_agency": None,
+        "recruiter_handle": None,
+        "recruiter_account": None,
+    }
+    record.update(overrides)
+    batch = service.load_records(actor(by), [(2, record)], "kemlu.csv", "KBRI Phnom Penh")
+    return RepatriatedVictim.get(RepatriatedVictim.batch == batch.id)
+
+
+@in_app
 def one_per_role(office_=None) -> dict[str, User]:
     """One account per role, named like the role."""
     roles = ["admin", "intake", "field", "registry", "supervisor", "passport"]
@@ -490,9 +524,10 @@ def statistics_cases(clock) -> dict:
 
 
 @in_app
-def repatriated_victim(office_, returned_on, case_=None, flagged=False, **fields):
-    """A repatriated victim's record sent to `office_` (issue 16), its case the field check that
-    preceded the passport (None: no check), `flagged`: that check's report flagged for review."""
+def victim_record(office_, returned_on, case_=None, flagged=False, **fields):
+    """A repatriated victim's record sent to `office_` (issue 16), stored as matched without the
+    loading service (for the statistics): its case the field check that preceded the passport
+    (None: no check), `flagged`: that check's report flagged for review."""
     import uuid as uuid_
 
     from fieldcheck.models import Decision, FieldReport, RepatriatedVictim, RepatriationImport

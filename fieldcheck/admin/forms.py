@@ -52,9 +52,9 @@ class UserForm(AppForm):
         super().__init__(*args, **kwargs)
         self.office = office
         self.editing = editing
-        # Headquarters (an administrator of no office, issue 16) makes only its own kind: every
-        # other role works in an office.
-        kinds = roles.ROLES if office is not None else (roles.ADMIN,)
+        # Headquarters (an administrator of no office, issue 16) makes its own administrators and
+        # the analysts; an office's administrator the roles that work in an office.
+        kinds = roles.manageable_roles(office.id if office is not None else None)
         self.role.choices = [(r, ROLE_LABELS[r]) for r in kinds]
         teams = office.teams.order_by(Team.name) if office is not None else []
         self.team.choices = [("", _l("— none —"))] + [(str(t.id), t.name) for t in teams]

@@ -7,15 +7,18 @@ from fieldcheck.domain import roles
 from fieldcheck.models import Region, Team, User
 
 
-def _managed(office_id: int):
-    """The users an office's administrator manages: the office's, and the headquarters
-    analysts, who have no office (issue 16)."""
-    return (User.office == office_id) | ((User.role == roles.ANALYST) & User.office.is_null())
+def _managed(office_id: int | None):
+    """The users an administrator manages: an office's, its own office's people; headquarters'
+    (office None), headquarters' administrators and the analysts, who have no office (issue
+    16). No office's administrator manages an analyst, who reads every office's recruiters."""
+    if office_id is None:
+        return User.office.is_null()
+    return (User.office == office_id) & User.role.in_(roles.manageable_roles(office_id))
 
 
-def office_user(office_id: int, user_id: int) -> User | None:
-    """A user of the office (or a headquarters analyst), or None: other offices' people are
-    not its administrator's."""
+def office_user(office_id: int | None, user_id: int) -> User | None:
+    """A user the office's administrator manages, or None: other offices' people and
+    headquarters' are not theirs."""
     return User.get_or_none((User.id == user_id) & _managed(office_id))
 
 

@@ -64,7 +64,7 @@ def users():
         "admin/users.html",
         users=queries.office_users(current_user.office_id, role=role, inactive=inactive),
         role=role,
-        roles=roles.ROLES,
+        roles=roles.manageable_roles(current_user.office_id),
         show_inactive=inactive,
     )
 

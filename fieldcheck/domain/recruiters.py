@@ -318,12 +318,18 @@ def network_drawing(
 @dataclass(frozen=True)
 class Ties:
     """What the recruiters a case names are tied to elsewhere: other cases (of any office),
-    the offices those are in, and how many of them were refused. Records of repatriated
-    victims (issue 16) are meant to join here as one more count and one more fact."""
+    the offices those are in, how many of them were refused, and the records of repatriated
+    trafficking victims who named them (other than the case's own applicant's)."""
 
     other_cases: int = 0
     offices: int = 0
     refused: int = 0
+    victims: int = 0
+
+    @property
+    def any(self) -> bool:
+        """Whether the recruiters are tied to anything elsewhere."""
+        return bool(self.other_cases or self.victims)
 
 
 class LinkedCase(NamedTuple):
@@ -333,27 +339,38 @@ class LinkedCase(NamedTuple):
     refused: bool
 
 
-def tally_ties(case_id: int, linked: Iterable[Mapping[int, LinkedCase]]) -> Ties:
+def tally_ties(
+    case_id: int,
+    linked: Iterable[Mapping[int, LinkedCase]],
+    victims: Iterable[Mapping[int, int | None]] = (),
+) -> Ties:
     """A case's ties from the cases each of its recruiters is linked to (case id -> LinkedCase,
-    one mapping a recruiter), the case itself not counted: as queries.ties_of_case counts them."""
+    one mapping a recruiter) and the repatriated victims' records that name them (victim id ->
+    the case the record matched, or None), the case itself and its own applicant's records not
+    counted: as queries.ties_of_case counts them."""
     others = {}
     for cases in linked:
         others.update(cases)
     others.pop(case_id, None)
+    named_by = {}
+    for records in victims:
+        named_by.update(records)
     return Ties(
         len(others),
         len({case.office_id for case in others.values()}),
         sum(case.refused for case in others.values()),
+        sum(1 for matched in named_by.values() if matched != case_id),
     )
 
 
 def ties_facts(ties: Ties) -> dict:
     """The risk-signal facts (fieldcheck.domain.signals) of a case's recruiter ties; none when
     the case names no recruiter seen elsewhere."""
-    if not ties.other_cases:
+    if not ties.any:
         return {}
     return {
         "recruiter.seen_in_other_cases": ties.other_cases,
         "recruiter.offices": ties.offices,
         "recruiter.refused_cases": ties.refused,
+        "recruiter.repatriated_victims": ties.victims,
     }

@@ -12,6 +12,10 @@ ANALYST = "analyst"
 
 ROLES = (ADMIN, INTAKE, FIELD, REGISTRY, SUPERVISOR, PASSPORT, ANALYST)
 
+# Who reads the repatriated victims' records sent to their office (issue 16): the issuing
+# office's supervisors and administrators, never another office's.
+REPATRIATION_READERS = (SUPERVISOR, ADMIN)
+
 # A district supervision team combines these agencies (the paper: Immigration, Police,
 # the Army (TNI) and the regional government).
 IMMIGRATION = "immigration"
@@ -29,6 +33,15 @@ def at_headquarters(role: str, office_id) -> bool:
     """A headquarters administrator: an administrator of no office. Keeps the national lists
     (issue 16: the prevention list, repatriated victims' records), which no office's staff may."""
     return role == ADMIN and office_id is None
+
+
+def manageable_roles(office_id) -> tuple[str, ...]:
+    """The roles an administrator of this office (None: headquarters) gives and edits: an
+    office's administrator its own office's roles; headquarters' administrator headquarters'
+    (its administrators and the analysts, who read every office's recruiters)."""
+    if office_id is None:
+        return (ADMIN, ANALYST)
+    return tuple(role for role in ROLES if has_office(role))
 
 
 def needs_team(role: str) -> bool:

@@ -41,6 +41,8 @@ recruiter.seen_in_other_cases      int: other cases, of any office, that name a 
                                    same name with the same agency: fieldcheck.domain.recruiters)
 recruiter.offices                  int: the offices those other cases are in
 recruiter.refused_cases            int: those of them that were refused
+recruiter.repatriated_victims      int: records of repatriated trafficking victims (loaded at
+                                   headquarters) that name a recruiter this case names
 history.refused_office             text: the other office that refused the same applicant (same
                                    NIK, or same name and birth date) within 24 months
 history.refused_on                 date: the day of that refusal
@@ -137,6 +139,7 @@ FACTS: dict[str, Fact] = {
     "recruiter.seen_in_other_cases": Fact(INT),
     "recruiter.offices": Fact(INT),
     "recruiter.refused_cases": Fact(INT),
+    "recruiter.repatriated_victims": Fact(INT),
     # Issue 16: the applicant seen in another office, and the prevention list.
     "history.refused_office": Fact(TEXT),
     "history.refused_on": Fact(DATE),

@@ -234,6 +234,7 @@ VICTIM_TEXTS = {
     "recruiter_name": 200,
     "recruiter_agency": 200,
     "recruiter_handle": 200,
+    "recruiter_account": 40,
 }
 
 

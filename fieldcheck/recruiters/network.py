@@ -13,7 +13,8 @@ SHOWN_KINDS = (rules.PHONE, rules.HANDLE, rules.ACCOUNT)
 
 def drawing(page: RecruiterPage) -> rules.Drawing:
     """The page's recruiter, what identifies them, their agencies, the recruiters tied to them
-    by a case or an agency, their cases and the cases' offices."""
+    by a case or an agency, their cases and the repatriated victims' records that name them,
+    and the offices of those."""
     states = labels.in_words(labels.STATES)
     me = f"r:{page.recruiter.id}"
     nodes = [
@@ -50,6 +51,14 @@ def drawing(page: RecruiterPage) -> rules.Drawing:
         edges.append((me, key))
         offices.setdefault(row.office, f"o:{len(offices)}")
         edges.append((key, offices[row.office]))
+    for victim in page.victims:  # a victim's record: what any reader may see, nothing more
+        key = f"v:{victim.victim_id}"
+        label = _("Victim · %(date)s", date=victim.returned_on)  # fits its box
+        href = url_for("repatriation.show", record_id=victim.victim_id) if victim.openable else None
+        nodes.append(rules.Node("case", key, label, "victim", href))
+        edges.append((me, key))
+        offices.setdefault(victim.office, f"o:{len(offices)}")
+        edges.append((key, offices[victim.office]))
     nodes += [rules.Node("office", key, name, "office") for name, key in offices.items()]
     more = {column: _("+ %(n)s more", n="{n}") for column in rules.COLUMNS}
     return rules.network_drawing(nodes, edges, more=more)

@@ -1,6 +1,7 @@
 """What the recruiters' pages and links read. Another office's case is read only as its
 office, state, decision and date: its applicant's data never leaves its office."""
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,6 +19,8 @@ from fieldcheck.models import (
     Recruiter,
     RecruiterIdentifier,
     RecruiterLink,
+    RecruiterVictimLink,
+    RepatriatedVictim,
 )
 
 # The case rows a recruiter's or an agency's page lists at most (the newest; counts are whole).
@@ -66,6 +69,49 @@ def holding(identifiers) -> dict[rules.Identifier, Recruiter]:
     }
 
 
+HOLDING_AT_ONCE = 500  # identifier values asked per statement by holding_many
+
+
+def holding_many(identifiers) -> dict[rules.Identifier, Recruiter]:
+    """`holding` for many identifiers (a file's): a statement per kind and HOLDING_AT_ONCE
+    values."""
+    by_kind: dict[str, list[str]] = {}
+    for identifier in identifiers:
+        by_kind.setdefault(identifier.kind, []).append(identifier.value)
+    found = {}
+    for kind, values in by_kind.items():
+        for start in range(0, len(values), HOLDING_AT_ONCE):
+            query = (
+                RecruiterIdentifier.select(RecruiterIdentifier.value, Recruiter.id, Recruiter.name)
+                .join(Recruiter, on=(RecruiterIdentifier.recruiter == Recruiter.id))
+                .where(
+                    (RecruiterIdentifier.kind == kind)
+                    & RecruiterIdentifier.value.in_(values[start : start + HOLDING_AT_ONCE])
+                )
+                .tuples()
+            )
+            for value, rid, name in query:
+                found[rules.Identifier(kind, value)] = Recruiter(id=rid, name=name)
+    return found
+
+
+def victims_naming_a_recruiter(*, batch: int | None = None, unlinked: bool = False):
+    """The repatriated victims' records that name a recruiter or an agency, as dicts of their
+    id and recruiter columns (rules.ANSWERS) only: of one file, or every one not linked yet."""
+    columns = [getattr(RepatriatedVictim, answer) for answer in rules.ANSWERS]
+    named = None
+    for column in columns:
+        one = column.is_null(False)
+        named = one if named is None else named | one
+    query = RepatriatedVictim.select(RepatriatedVictim.id, *columns).where(named)
+    if batch is not None:
+        query = query.where(RepatriatedVictim.batch == batch)
+    if unlinked:
+        linked = RecruiterVictimLink.select(RecruiterVictimLink.victim)
+        query = query.where(RepatriatedVictim.id.not_in(linked))
+    return query.order_by(RepatriatedVictim.id).dicts().iterator()
+
+
 def agencies_by_keys(keys) -> dict[str, Agency]:
     """The agencies known by these (folded) keys: key -> agency."""
     if not keys:
@@ -107,6 +153,24 @@ def cases_of_recruiters(recruiter_ids) -> dict[int, dict[int, rules.LinkedCase]]
     return linked
 
 
+def victims_of_recruiters(recruiter_ids) -> dict[int, dict[int, int | None]]:
+    """The repatriated victims' records naming each of these recruiters (recruiter id ->
+    victim id -> the case the record matched, or None), every recruiter given."""
+    named = {recruiter_id: {} for recruiter_id in recruiter_ids}
+    if named:
+        query = (
+            RecruiterVictimLink.select(
+                RecruiterVictimLink.recruiter, RepatriatedVictim.id, RepatriatedVictim.case
+            )
+            .join(RepatriatedVictim, on=(RecruiterVictimLink.victim == RepatriatedVictim.id))
+            .where(RecruiterVictimLink.recruiter.in_(list(named)))
+            .tuples()
+        )
+        for recruiter_id, victim_id, case_id in query:
+            named[recruiter_id][victim_id] = case_id
+    return named
+
+
 def recruiter_in_case_named(case_id: int, folded: str | None) -> Recruiter | None:
     """A recruiter the case already names under this (folded) name."""
     if not folded:
@@ -145,7 +209,29 @@ def ties_of_case(case_id: int) -> rules.Ties:
         .tuples()
         .first()
     )
-    return rules.Ties(other or 0, offices or 0, refused or 0)
+    victims = _victims_of(_recruiters_of(case_id), case_id).get(None, 0)
+    return rules.Ties(other or 0, offices or 0, refused or 0, victims)
+
+
+def _victims_of(recruiters, case_id: int, *, each: bool = False) -> dict:
+    """How many repatriated victims' records name these recruiters (a list of ids or a
+    query), other than those of the case's own applicant: in all (None -> count), or `each`
+    recruiter's (id -> count)."""
+    count = fn.COUNT(fn.DISTINCT(RecruiterVictimLink.victim))
+    query = (
+        RecruiterVictimLink.select(
+            RecruiterVictimLink.recruiter if each else peewee.Value(None), count
+        )
+        .join(RepatriatedVictim, on=(RecruiterVictimLink.victim == RepatriatedVictim.id))
+        .where(
+            RecruiterVictimLink.recruiter.in_(recruiters)
+            & (RepatriatedVictim.case.is_null() | (RepatriatedVictim.case != case_id))
+        )
+        .tuples()
+    )
+    if each:
+        query = query.group_by(RecruiterVictimLink.recruiter)
+    return {key: n for key, n in query if n}
 
 
 def cases_naming_a_recruiter():
@@ -220,8 +306,11 @@ def named_in_case(case_id: int) -> list[Named]:
             .group_by(RecruiterLink.recruiter)
             .tuples()
         )
-        for rid, other, offices, refused in query:
-            named[("r", rid)].ties = rules.Ties(other, offices, refused)
+        ties = {rid: rules.Ties(other, offices, refused) for rid, other, offices, refused in query}
+        for rid, victims in _victims_of(ids, case_id, each=True).items():
+            ties[rid] = dataclasses.replace(ties.get(rid, rules.Ties()), victims=victims)
+        for rid, tie in ties.items():
+            named[("r", rid)].ties = tie
     return list(named.values())
 
 
@@ -258,6 +347,9 @@ class RecruiterPage:
     offices: int
     refused: int
     related: list[tuple[Recruiter, set, set]]  # (recruiter, shared case ids, shared agency ids)
+    victims: list["VictimRow"] = field(default_factory=list)
+    victim_total: int = 0
+    victim_offices: int = 0
 
 
 def _own_office(reader) -> int | None:
@@ -382,6 +474,58 @@ def _add_applicants(rows: dict[int, CaseRow]):
         rows[case_id].application_number, rows[case_id].applicant_name = number, name
 
 
+@dataclass
+class VictimRow:
+    """A repatriated victim's record that names a recruiter, as every reader sees it: only
+    "repatriated victim", the issuing office and the return date. `openable`: the reader may
+    open the record (its issuing office's supervisor or administrator), so it is linked."""
+
+    victim_id: int
+    office: str
+    returned_on: date
+    openable: bool = False
+
+
+def _victim_rows(reader, where, limit: int = MAX_ROWS) -> tuple[list[VictimRow], int, int]:
+    """The victims' records the links (`where`, on RecruiterVictimLink) point at, the latest
+    return first (at most `limit`), how many there are and in how many issuing offices."""
+    # Only what may cross offices is selected here: nothing of the victim but the return date.
+    query = (
+        RecruiterVictimLink.select(
+            RepatriatedVictim.id,
+            RepatriatedVictim.office,
+            Office.name,
+            RepatriatedVictim.returned_on,
+        )
+        .join(RepatriatedVictim, on=(RecruiterVictimLink.victim == RepatriatedVictim.id))
+        .join(Office, on=(RepatriatedVictim.office == Office.id))
+        .where(where)
+        .order_by(RepatriatedVictim.returned_on.desc(), RepatriatedVictim.id.desc())
+        .limit(limit)
+        .tuples()
+    )
+    office = reader.office_id if reader.role in roles.REPATRIATION_READERS else None
+    rows, offices = [], set()
+    for victim_id, office_id, name, returned_on in query:
+        rows.append(
+            VictimRow(victim_id, name, returned_on, office is not None and office_id == office)
+        )
+        offices.add(office_id)
+    if len(rows) < limit:  # every link was read: count them here
+        return rows, len(rows), len(offices)
+    total, offices = (
+        RecruiterVictimLink.select(
+            fn.COUNT(fn.DISTINCT(RepatriatedVictim.id)),
+            fn.COUNT(fn.DISTINCT(RepatriatedVictim.office)),
+        )
+        .join(RepatriatedVictim, on=(RecruiterVictimLink.victim == RepatriatedVictim.id))
+        .where(where)
+        .tuples()
+        .first()
+    )
+    return rows, total or 0, offices or 0
+
+
 def recruiter(recruiter_id: int) -> Recruiter | None:
     """A recruiter by id; one merged into another is that other (followed to the end)."""
     found = Recruiter.get_or_none(Recruiter.id == recruiter_id)
@@ -400,6 +544,19 @@ def recruiter_page(reader, found: Recruiter) -> RecruiterPage:
         .where(RecruiterIdentifier.recruiter == found.id)
         .order_by(RecruiterIdentifier.kind, RecruiterIdentifier.id)
     )
+    # The names and agencies victims' records gave the recruiter join those the cases gave.
+    given = (
+        RecruiterVictimLink.select(RecruiterVictimLink.name, Agency.id, Agency.name)
+        .join(Agency, peewee.JOIN.LEFT_OUTER, on=(RecruiterVictimLink.agency == Agency.id))
+        .where(RecruiterVictimLink.recruiter == found.id)
+        .distinct()
+        .tuples()
+    )
+    for name, agency_id, agency_name in given:
+        links.names.add(name)
+        links.agencies[agency_id] = agency_name
+    links.names.discard(None)
+    links.agencies.pop(None, None)
     agencies = sorted(
         (Agency(id=agency_id, name=name) for agency_id, name in links.agencies.items()),
         key=lambda agency: agency.name,
@@ -414,6 +571,7 @@ def recruiter_page(reader, found: Recruiter) -> RecruiterPage:
         links.counts["offices"],
         links.counts["refused"],
         _related(found.id, links.case_ids, set(links.agencies)),
+        *_victim_rows(reader, RecruiterVictimLink.recruiter == found.id),
     )
 
 

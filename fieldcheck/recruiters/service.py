@@ -14,13 +14,21 @@ from fieldcheck.accounts import Actor
 from fieldcheck.audit import (  # the one vocabulary of actions
     AGENCY_READ,
     RECRUITER_LINK,
+    RECRUITER_LINK_VICTIMS,
     RECRUITER_MERGE,
     RECRUITER_READ,
 )
 from fieldcheck.db import database, transaction
 from fieldcheck.domain import case_states
 from fieldcheck.domain import recruiters as rules
-from fieldcheck.models import Agency, Case, Recruiter, RecruiterIdentifier, RecruiterLink
+from fieldcheck.models import (
+    Agency,
+    Case,
+    Recruiter,
+    RecruiterIdentifier,
+    RecruiterLink,
+    RecruiterVictimLink,
+)
 from fieldcheck.recruiters import queries
 
 INTAKE = "intake"
@@ -124,12 +132,7 @@ def _recruiter(actor: Actor, case: Case, mention: rules.Mention, found: tuple, b
         _merge(actor, recruiter, other)
         if batch is not None:
             batch.merged(recruiter.id, other)
-    written = {
-        rules.PHONE: mention.phone,
-        rules.HANDLE: mention.handle,
-        rules.ACCOUNT: mention.account,
-        rules.NAME_AGENCY: f"{mention.name} | {mention.agency}",
-    }
+    written = _written(mention)
     for identifier in found:
         if identifier not in known:
             # A push linking the same new identifier at the same moment keeps it: the next
@@ -155,6 +158,9 @@ def _merge(actor: Actor, into: Recruiter, other_id: int):
         RecruiterIdentifier.recruiter == other_id
     ).execute()
     RecruiterLink.update(recruiter=into.id).where(RecruiterLink.recruiter == other_id).execute()
+    RecruiterVictimLink.update(recruiter=into.id).where(
+        RecruiterVictimLink.recruiter == other_id
+    ).execute()
     Recruiter.update(merged_into=into.id).where(Recruiter.id == other_id).execute()
     Recruiter.update(merged_into=into.id).where(Recruiter.merged_into == other_id).execute()
     actor.record(RECRUITER_MERGE, ("recruiter", into.id), {"merged": other_id})
@@ -197,6 +203,8 @@ class Batch:
         recruiters.update(r for named in self.names.values() for _, r in named)
         # recruiter id -> case id -> rules.LinkedCase, for the recruiters looked up so far
         self.linked_cases = queries.cases_of_recruiters(recruiters)
+        # recruiter id -> victim id -> the case its record matched: victims' records naming them
+        self.victims = queries.victims_of_recruiters(recruiters)
         self.held = []  # the link rows handed to `insert`, not written yet
 
     def holding_of(self, found) -> dict:
@@ -221,9 +229,15 @@ class Batch:
             self.linked_cases.update(queries.cases_of_recruiters([recruiter_id]))
         return self.linked_cases[recruiter_id]
 
+    def _victims_of(self, recruiter_id: int) -> dict:
+        if recruiter_id not in self.victims:
+            self.victims.update(queries.victims_of_recruiters([recruiter_id]))
+        return self.victims[recruiter_id]
+
     def made(self, recruiter: Recruiter):
         """A new recruiter: linked to nothing yet."""
         self.linked_cases[recruiter.id] = {}
+        self.victims[recruiter.id] = {}
 
     def link(self, case: Case, row: dict) -> RecruiterLink:
         """Hand a link's row to `insert` (written at once for a case the batch was not given:
@@ -249,6 +263,8 @@ class Batch:
                 row["recruiter"] = into
         self._cases_of(into).update(self._cases_of(other))
         del self.linked_cases[other]
+        self._victims_of(into).update(self._victims_of(other))
+        del self.victims[other]
         for case_id, named in self.names.items():
             self.names[case_id] = [(n, into if r == other else r) for n, r in named]
         for identifier, person in self.holding.items():
@@ -260,7 +276,11 @@ class Batch:
         if case_id not in self.names:
             return None
         recruiters = {r for _, r in self.names[case_id]}
-        return rules.tally_ties(case_id, (self._cases_of(r) for r in recruiters))
+        return rules.tally_ties(
+            case_id,
+            (self._cases_of(r) for r in recruiters),
+            (self._victims_of(r) for r in recruiters),
+        )
 
 
 _BATCH = "recruiters"  # the Batch's key in a batch's cache (events' `cache` argument)
@@ -290,13 +310,135 @@ def _recruiter_facts(case: Case, cache=None) -> dict:
     return rules.ties_facts(ties if ties is not None else queries.ties_of_case(case.id))
 
 
+def victim_source(victim_id: int) -> str:
+    """How a victim's record is named as the source of a mention (in audit events)."""
+    return f"repatriation:{victim_id}"
+
+
+def link_victims(actor: Actor, mentions: list[tuple[int, rules.Mention]], subject) -> int:
+    """Link repatriated victims' records (victim id, the mention its recruiter columns make) to
+    the recruiters and agencies they name, as a case's intake is linked (the same identifiers,
+    a name alone linking nothing: such a record links its agency only, if it names one), in the
+    caller's transaction; how many links were made. Audited once, under `subject` (the file;
+    None: a run of the command).
+
+    A file may name the same recruiter in thousands of records: the recruiters holding their
+    identifiers and the agencies are read (and new agencies made) in a few statements first,
+    then followed here as links are made; new identifiers and the links are written in bulk."""
+    if not mentions:
+        return 0
+    found = {victim: rules.identifiers(mention) for victim, mention in mentions}
+    wanted = {i for ids in found.values() for i in ids}
+    known = {i: person.id for i, person in queries.holding_many(wanted).items()}
+    agencies = _agencies([mention.agency for _, mention in mentions], actor.at)
+    made, merged, rows, new_identifiers = [], {}, [], []
+    for victim, mention in mentions:
+        agency, recruiter_id = agencies.get(rules.fold_agency(mention.agency)), None
+        # Unlike a case's, a record naming the recruiter by a name alone makes no recruiter:
+        # nothing could ever find them again (a name alone links no one), no case shows them.
+        if found[victim]:
+            plan = rules.plan_link({i: known[i] for i in found[victim] if i in known})
+            recruiter_id = plan.recruiter
+            if recruiter_id is None:
+                recruiter_id = Recruiter.create(name=mention.name, created_at=actor.at).id
+                made.append(recruiter_id)
+            for other in plan.merge:
+                _merge(actor, Recruiter(id=recruiter_id), other)
+                merged[other] = recruiter_id
+                known = {i: recruiter_id if r == other else r for i, r in known.items()}
+            written = _written(mention)
+            for identifier in found[victim]:
+                if identifier not in known:
+                    known[identifier] = recruiter_id
+                    new_identifiers.append(
+                        {
+                            "recruiter": recruiter_id,
+                            "kind": identifier.kind,
+                            "value": identifier.value,
+                            "written": (written[identifier.kind] or identifier.value)[:420],
+                            "created_at": actor.at,
+                        }
+                    )
+        elif agency is None:
+            continue
+        rows.append(
+            {
+                "victim": victim,
+                "recruiter": recruiter_id,
+                "agency": agency.id if agency else None,
+                "name": mention.name,
+                "created_at": actor.at,
+            }
+        )
+    for row in (*rows, *new_identifiers):  # one merged after its row was made: where it went
+        while row["recruiter"] in merged:
+            row["recruiter"] = merged[row["recruiter"]]
+    for table, written_rows in (
+        (RecruiterIdentifier, new_identifiers),
+        (RecruiterVictimLink, rows),
+    ):
+        for start in range(0, len(written_rows), BATCH):
+            # A push linking the same new identifier at the same moment keeps it (as for a case).
+            table.insert_many(written_rows[start : start + BATCH]).on_conflict_ignore().execute()
+    actor.record(
+        RECRUITER_LINK_VICTIMS,
+        subject,
+        {
+            "links": {str(row["victim"]): [row["recruiter"], row["agency"]] for row in rows},
+            "new": made,
+            "merged": sorted(merged),
+        },
+    )
+    return len(rows)
+
+
+def _written(mention: rules.Mention) -> dict:
+    """How a mention wrote each kind of identifier (kept beside the normalised value)."""
+    return {
+        rules.PHONE: mention.phone,
+        rules.HANDLE: mention.handle,
+        rules.ACCOUNT: mention.account,
+        rules.NAME_AGENCY: f"{mention.name} | {mention.agency}",
+    }
+
+
+def _agencies(names, at) -> dict[str, Agency]:
+    """The agencies these names are (folded name -> agency), the new ones made: a few
+    statements for a whole file."""
+    first = {}
+    for name in names:
+        key = rules.fold_agency(name)
+        if key is not None:
+            first.setdefault(key, name)
+    found = queries.agencies_by_keys(first)
+    missing = [{"name": first[k], "key": k, "created_at": at} for k in first if k not in found]
+    for start in range(0, len(missing), BATCH):
+        Agency.insert_many(missing[start : start + BATCH]).on_conflict_ignore().execute()
+    if missing:
+        found.update(queries.agencies_by_keys([row["key"] for row in missing]))
+    return found
+
+
+@events.victims_loaded.connect
+def _link_a_file(batch, actor: Actor):
+    """A file of repatriated victims' records was stored: the recruiters they name join the
+    network, in the load's transaction."""
+    mentions = [
+        (record["id"], mention)
+        for record in queries.victims_naming_a_recruiter(batch=batch.id)
+        if (mention := rules.mention_from(record)) is not None
+    ]
+    link_victims(actor, mentions, ("repatriation_import", batch.id))
+
+
 BATCH = 500  # mentions linked a transaction by link_all
 
 
 def link_all(actor: Actor) -> int:
-    """Link every case's intake and visit not linked yet (after the upgrade that brought
-    recruiters, for what was recorded before it), BATCH a transaction; how many links were
-    made. Risks are left as they are: they change when the case next learns something."""
+    """Link every case's intake and visit, and every repatriated victim's record, not linked
+    yet (after the upgrade that brought recruiters, for what was recorded before it), BATCH a
+    transaction; how many links were made. Risks are left as they are: they change when the
+    case next learns something."""
     mentions = itertools.chain(
         ((case, INTAKE, intake_mention(case)) for case in queries.cases_naming_a_recruiter()),
         (
@@ -309,18 +451,26 @@ def link_all(actor: Actor) -> int:
         with database.atomic():
             for case, source, mention in batch:
                 made += link_mention(actor, case, source, mention) is not None
+    victims = (
+        (record["id"], mention)
+        for record in queries.victims_naming_a_recruiter(unlinked=True)
+        if (mention := rules.mention_from(record)) is not None
+    )
+    while batch := list(itertools.islice(victims, BATCH)):
+        with database.atomic():
+            made += link_victims(actor, batch, None)
     return made
 
 
-def record_read(actor: Actor, subject: tuple, rows) -> None:
+def record_read(actor: Actor, subject: tuple, rows, victims=()) -> None:
     """A recruiter's or an agency's page read: which cases it showed, and of those the ones
-    whose applicant it named (the reader's own office's). One INSERT, atomic on its own."""
+    whose applicant it named (the reader's own office's), and which repatriated victims'
+    records (as office and date). One INSERT, atomic on its own."""
     action = RECRUITER_READ if subject[0] == "recruiter" else AGENCY_READ
-    actor.record(
-        action,
-        subject,
-        {
-            "cases": [row.case_id for row in rows],
-            "applicants_shown": [row.case_id for row in rows if row.own],
-        },
-    )
+    details = {
+        "cases": [row.case_id for row in rows],
+        "applicants_shown": [row.case_id for row in rows if row.own],
+    }
+    if victims:
+        details["victims"] = [victim.victim_id for victim in victims]
+    actor.record(action, subject, details)

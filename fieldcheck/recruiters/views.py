@@ -39,7 +39,7 @@ def show(recruiter_id):
     if found.id != recruiter_id:  # merged into another: that one's page
         return redirect(url_for("recruiters.show", recruiter_id=found.id), code=301)
     page = queries.recruiter_page(current_user._get_current_object(), found)
-    service.record_read(_actor(), ("recruiter", found.id), page.rows)
+    service.record_read(_actor(), ("recruiter", found.id), page.rows, page.victims)
     return render_template(
         "recruiters/show.html",
         page=page,

@@ -3,7 +3,10 @@
 Column names follow the Human Trafficking Case Data Standard 2.0 (HTCDS, by IOM, CC BY 4.0)
 where it has a field: the person (prs_), the victim (vic_) and the exploitation event (hte_).
 Where it has none (the issuing office, the passport and application numbers, the return, the
-recruiter's details), the columns are FieldCheck's own, in plain words. One record a line;
+recruiter's details: name, phone, agency, social-media or messaging handle, the bank account
+the victim was asked to pay into), the columns are FieldCheck's own, in plain words, named as
+the intake form names them. The recruiter's details link the record to the recruiters of every
+office's cases (fieldcheck.recruiters). One record a line;
 dates as YYYY-MM-DD; several vic_TypeOfExploitation codes separated by ";".
 """
 
@@ -33,6 +36,7 @@ COLUMNS = (
     "recruiter_phone",
     "recruiter_agency",
     "recruiter_handle",
+    "recruiter_account",
 )
 REQUIRED = ("prs_FirstName", "issuing_office", "return_date")
 # A record's field by the column it came from (for the problems' column names).
@@ -53,6 +57,7 @@ COLUMN_OF = {
     "recruiter_phone": "recruiter_phone",
     "recruiter_agency": "recruiter_agency",
     "recruiter_handle": "recruiter_handle",
+    "recruiter_account": "recruiter_account",
 }
 
 
@@ -78,6 +83,7 @@ def record_of(cells: dict[str, str], problems, words, offices: dict[str, int]) -
         "recruiter_name": cells.get("recruiter_name") or None,
         "recruiter_agency": cells.get("recruiter_agency") or None,
         "recruiter_handle": cells.get("recruiter_handle") or None,
+        "recruiter_account": cells.get("recruiter_account") or None,
     }
     gender = cells.get("prs_Gender", "")
     if gender and gender not in watch.GENDERS:

@@ -7,6 +7,7 @@ field check preceded the passport. Reads of the records are audited: they are pe
 import json
 from collections import defaultdict
 
+from fieldcheck import events
 from fieldcheck.accounts import Actor
 from fieldcheck.audit import (  # the one vocabulary of actions
     REPATRIATION_IMPORT,
@@ -97,6 +98,8 @@ def load_records(
             )
         for start in range(0, len(stored), ROWS_AT_ONCE):
             RepatriatedVictim.insert_many(stored[start : start + ROWS_AT_ONCE]).execute()
+        # The recruiters the records name join the network of the cases (issue 16).
+        events.victims_loaded.send(batch, actor=actor)
         actor.record(
             REPATRIATION_IMPORT,
             ("repatriation_import", batch.id),

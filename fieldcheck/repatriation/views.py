@@ -16,7 +16,7 @@ from fieldcheck.repatriation import bp, importer, queries, service
 from fieldcheck.repatriation.forms import LoadForm, ReviewForm
 from fieldcheck.security import headquarters_only, office_staff, request_actor
 
-office_readers = office_staff(roles.SUPERVISOR, roles.ADMIN)
+office_readers = office_staff(*roles.REPATRIATION_READERS)
 
 
 def _record_or_404(record_id: int):

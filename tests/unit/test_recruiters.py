@@ -65,6 +65,22 @@ def test_two_siti_aminah_with_different_phones_and_no_shared_agency_do_not_link(
     assert not same_recruiter(Mention(name="Siti Aminah"), Mention(name="Siti Aminah"))
 
 
+def test_a_victims_record_naming_the_phone_another_way_is_the_cases_recruiter():
+    # A repatriated victim's record names the recruiter in the intake form's columns.
+    victim = mention_from(
+        {"recruiter_name": "Rina", "recruiter_phone": "+62 812-3456-7890", "recruiter_agency": ""}
+    )
+    case = mention_from({"recruiter_name": "Bu Rina", "recruiter_phone": "(0812) 34567890"})
+    assert same_recruiter(victim, case)
+
+
+def test_a_victims_record_naming_only_a_common_name_is_no_cases_recruiter():
+    victim = mention_from({"recruiter_name": "Siti Aminah"})
+    case = mention_from({"recruiter_name": "Siti Aminah", "recruiter_phone": "0813 1111 2222"})
+    assert victim.names_a_recruiter and identifiers(victim) == ()
+    assert not same_recruiter(victim, case)
+
+
 def test_a_name_alone_gives_no_identifier():
     assert identifiers(Mention(name="Siti Aminah")) == ()
 
@@ -135,7 +151,15 @@ def test_ties_become_facts_only_when_the_recruiter_is_seen_elsewhere():
         "recruiter.seen_in_other_cases": 4,
         "recruiter.offices": 3,
         "recruiter.refused_cases": 2,
+        "recruiter.repatriated_victims": 0,
     }
+    assert check_facts(facts) == []
+
+
+def test_ties_to_repatriated_victims_alone_become_facts():
+    facts = ties_facts(Ties(victims=2))
+    assert facts["recruiter.repatriated_victims"] == 2
+    assert facts["recruiter.seen_in_other_cases"] == 0
     assert check_facts(facts) == []
 
 

@@ -145,6 +145,11 @@ SIGNAL_ROWS = [
         },
         {"recruiter.seen_in_other_cases": 4, "recruiter.refused_cases": 0},
     ),
+    (
+        "recruiter_tied_to_repatriated_victims",
+        {"recruiter.seen_in_other_cases": 0, "recruiter.repatriated_victims": 2},
+        {"recruiter.seen_in_other_cases": 4, "recruiter.repatriated_victims": 0},
+    ),
     # Issue 16: seen in another office (the facts are given only when a sighting counts).
     (
         "refused_in_other_office",

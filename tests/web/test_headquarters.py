@@ -17,7 +17,7 @@ def test_headquarters_manages_its_own_accounts_and_no_offices_teams(app, web):
     assert names == ["hqadmin"]
     form = parse(web.get("/admin/users/new", headers=EN).text)
     roles = [o["value"] for o in form.find("select", attrs={"name": "role"}).find_all("option")]
-    assert roles == ["admin"]
+    assert roles == ["admin", "analyst"]
     response = web.post(
         "/admin/users/new",
         {"username": "hq2", "name": "Bambang Pusat", "role": "admin", "team": "", "agency": "",
@@ -40,6 +40,36 @@ def test_an_offices_administrator_does_not_see_headquarters_accounts(app, web):
     names = [row[1] for row in list_rows(web.get("/admin/users", headers=EN).text)]
     assert "hqadmin" not in names
     assert web.get(f"/admin/users/{hq.id}").status_code == 404
+
+
+def test_only_headquarters_administrator_makes_and_edits_analysts(app, web):
+    factories.hq_admin()
+    factories.user("admin", "admin")
+    analyst = factories.user("analyst", "analyst")
+    web.login("admin")
+    form = parse(web.get("/admin/users/new", headers=EN).text)
+    offered = [o["value"] for o in form.find("select", attrs={"name": "role"}).find_all("option")]
+    assert "analyst" not in offered and "supervisor" in offered
+    names = [row[1] for row in list_rows(web.get("/admin/users", headers=EN).text)]
+    assert "analyst" not in names
+    assert web.get(f"/admin/users/{analyst.id}").status_code == 404
+    edit = {"username": "analyst", "name": "Renamed", "role": "analyst", "team": "",
+            "agency": "", "language": "", "regions": ""}  # fmt: skip
+    assert web.post(f"/admin/users/{analyst.id}", edit).status_code == 404
+    made = web.post(
+        "/admin/users/new",
+        {**edit, "username": "analyst2", "password": "tiga-kata-panjang-sekali"},
+        page="/admin/users/new",
+    )
+    assert made.status_code != 303 and User.get_or_none(User.username == "analyst2") is None
+    web.logout()
+    web.login("hqadmin")
+    names = [row[1] for row in list_rows(web.get("/admin/users", headers=EN).text)]
+    assert "analyst" in names and "admin" not in names
+    saved = web.post(f"/admin/users/{analyst.id}", edit, page=f"/admin/users/{analyst.id}")
+    assert saved.status_code == 303
+    renamed = User.get_by_id(analyst.id)
+    assert renamed.name == "Renamed" and renamed.office_id is None
 
 
 def test_a_held_case_cannot_be_verified_until_the_hit_is_handled(app, reviewed):

@@ -319,7 +319,7 @@ def _arguments(app, network) -> dict:
             # The national lists' pages (headquarters'): an entry seeded, the rest any id.
             "entry_id": network.get("entry_id", 1),
             "hit_id": 1,
-            "record_id": 1,
+            "record_id": network.get("record_id", 1),
             "fmt": "json",  # the statistics exports (issue 17)
         }
 
@@ -338,10 +338,22 @@ def test_the_analyst_reads_every_get_route_and_no_applicant_data_in_any_answer(a
         by=factories.hq_admin(), name="Yuliana Kartikasari", nik="3204124107980002"
     )
     network["entry_id"] = listed.id
+    # A repatriated victim whose record names the network's recruiter (and an account).
+    victim = factories.repatriated_victim(
+        network["offices"][1],
+        name="Wulan Sari Dewanti",
+        passport_number="C9876543",
+        circumstances="Disekap di kompleks Bavet.",
+        recruiter_name="Rina",
+        recruiter_phone="+62 812-3456-7890",
+        recruiter_account="7788 9900 11",
+    )
+    network["record_id"] = victim.id
     web = Web(app.test_client())
     web.login("analyst")
     values = _arguments(app, network)
     secrets = _applicants(app, network["cases"].values()) + [listed.name, listed.nik]
+    secrets += [victim.name, victim.nik, victim.passport_number, victim.circumstances]
     with app.app_context():
         secrets += [c.nik for c in Case.select()]
     leaked, statuses = {}, {}
@@ -358,6 +370,8 @@ def test_the_analyst_reads_every_get_route_and_no_applicant_data_in_any_answer(a
         if found:
             leaked[path] = found
     assert leaked == {}
+    recruiter_page = parse(web.get(f"/recruiters/{values['recruiter_id']}").text)
+    assert len(recruiter_page.select("#recruiter-victims tr.repatriated-victim")) == 1
     assert {e: statuses[e] for e in OFFICE_CASE_PAGES} == dict.fromkeys(OFFICE_CASE_PAGES, 403)
     assert statuses["recruiters.index"] == statuses["recruiters.show"] == 200
     assert statuses["recruiters.agency"] == 200
@@ -380,8 +394,8 @@ def test_the_analyst_sees_every_offices_cases_only_as_office_state_decision_date
     assert [squeeze(td.get_text()) for td in listed[0].find_all("td")][1:] == ["5", "3", "2"]
 
 
-def test_an_analyst_has_no_office_and_an_administrator_can_make_one(app):
-    factories.user("admin", "admin")
+def test_an_analyst_has_no_office_and_headquarters_administrator_can_make_one(app):
+    factories.hq_admin("admin")
     web = Web(app.test_client())
     web.login("admin")
     form = web.get("/admin/users/new").text

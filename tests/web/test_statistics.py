@@ -234,9 +234,9 @@ def test_the_monthly_report_is_a_pdf_of_the_offices_month_and_is_audited(history
 @pytest.fixture
 def analyst(app, clock, web):
     made = factories.statistics_cases(clock)
-    factories.repatriated_victim(made["office"], date(2026, 10, 20), made["a"])
-    factories.repatriated_victim(made["office"], date(2026, 11, 1), made["b"], flagged=True)
-    factories.repatriated_victim(made["other"], date(2026, 10, 3), name="Sri Rahayu")
+    factories.victim_record(made["office"], date(2026, 10, 20), made["a"])
+    factories.victim_record(made["office"], date(2026, 11, 1), made["b"], flagged=True)
+    factories.victim_record(made["other"], date(2026, 10, 3), name="Sri Rahayu")
     factories.user("analyst", "analyst")
     web.login("analyst")
     return made
@@ -364,10 +364,10 @@ def test_an_office_sees_only_itself_whatever_office_the_url_names(history, web):
 def test_provinces_and_repatriated_victims_traced_and_flagged_on_the_offices_dashboard(
     history, web
 ):
-    factories.repatriated_victim(history["office"], date(2026, 10, 20), history["a"])
-    factories.repatriated_victim(history["office"], date(2026, 11, 1), history["b"], flagged=True)
-    factories.repatriated_victim(history["office"], date(2026, 11, 3))
-    factories.repatriated_victim(history["other"], date(2026, 10, 3))
+    factories.victim_record(history["office"], date(2026, 10, 20), history["a"])
+    factories.victim_record(history["office"], date(2026, 11, 1), history["b"], flagged=True)
+    factories.victim_record(history["office"], date(2026, 11, 3))
+    factories.victim_record(history["other"], date(2026, 10, 3))
     page = web.get(f"/statistics/?{PERIOD}", headers={"Accept-Language": "en"}).text
     assert _cells(page, "provinces") == {("32", "cases"): "4", ("total", "cases"): "4"}
     assert texts(page, "#panel-provinces tbody th") == ["Jawa Barat"]
