@@ -609,38 +609,67 @@ def _related(recruiter_id: int, case_ids: set, agency_ids: set) -> list:
 
 @dataclass
 class Listed:
-    """A recruiter in the list: how many cases name them, in how many offices, refused."""
+    """A recruiter in the list: how many cases name them, in how many offices, refused, and
+    how many repatriated victims' records name them."""
 
     recruiter: Recruiter
     cases: int
     offices: int
     refused: int
+    victims: int = 0
 
 
 PAGE_SIZE = 50
 
 
 def recruiter_list(page: int = 1, min_cases: int = 1) -> tuple[list[Listed], bool]:
-    """Recruiters by how many cases name them, the most first (a page of PAGE_SIZE), and
-    whether there is a next page. Counts only: nothing of any applicant."""
-    cases_ = fn.COUNT(fn.DISTINCT(Case.id))
+    """Recruiters by how many cases and victims' records name them, the most first (a page of
+    PAGE_SIZE), and whether there is a next page: those named in at least `min_cases` cases or
+    by a victim. Counts only: nothing of any applicant or victim."""
+    by_case = (
+        RecruiterLink.select(
+            RecruiterLink.recruiter,
+            fn.COUNT(fn.DISTINCT(Case.id)).alias("cases"),
+            fn.COUNT(fn.DISTINCT(Case.office)).alias("offices"),
+            fn.COUNT(fn.DISTINCT(_refused_id())).alias("refused"),
+        )
+        .join(Case, on=(RecruiterLink.case == Case.id))
+        .where(RecruiterLink.recruiter.is_null(False))
+        .group_by(RecruiterLink.recruiter)
+        .alias("by_case")
+    )
+    by_victim = (
+        RecruiterVictimLink.select(
+            RecruiterVictimLink.recruiter,
+            fn.COUNT(fn.DISTINCT(RecruiterVictimLink.victim)).alias("victims"),
+        )
+        .where(RecruiterVictimLink.recruiter.is_null(False))
+        .group_by(RecruiterVictimLink.recruiter)
+        .alias("by_victim")
+    )
+    cases_ = fn.COALESCE(by_case.c.cases, 0)
+    victims_ = fn.COALESCE(by_victim.c.victims, 0)
     query = (
         Recruiter.select(
             Recruiter,
             cases_.alias("cases"),
-            fn.COUNT(fn.DISTINCT(Case.office)).alias("offices"),
-            fn.COUNT(fn.DISTINCT(_refused_id())).alias("refused"),
+            fn.COALESCE(by_case.c.offices, 0).alias("offices"),
+            fn.COALESCE(by_case.c.refused, 0).alias("refused"),
+            victims_.alias("victims"),
         )
-        .join(RecruiterLink, on=(RecruiterLink.recruiter == Recruiter.id))
-        .join(Case, on=(RecruiterLink.case == Case.id))
-        .where(Recruiter.merged_into.is_null())
-        .group_by(Recruiter.id)
-        .having(cases_ >= min_cases)
-        .order_by(cases_.desc(), Recruiter.id)
+        .join(by_case, peewee.JOIN.LEFT_OUTER, on=(by_case.c.recruiter_id == Recruiter.id))
+        .join(
+            by_victim,
+            peewee.JOIN.LEFT_OUTER,
+            on=(by_victim.c.recruiter_id == Recruiter.id),
+            src=Recruiter,
+        )
+        .where(Recruiter.merged_into.is_null() & ((cases_ >= min_cases) | (victims_ > 0)))
+        .order_by((cases_ + victims_).desc(), Recruiter.id)
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)
     )
-    rows = [Listed(r, r.cases, r.offices, r.refused) for r in query]
+    rows = [Listed(r, r.cases, r.offices, r.refused, r.victims) for r in query]
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 

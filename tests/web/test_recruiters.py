@@ -391,7 +391,7 @@ def test_the_analyst_sees_every_offices_cases_only_as_office_state_decision_date
     assert len(doc.select("#recruiter-cases tr.other-office-case")) == 5
     assert doc.select("#recruiter-cases tr.own-case") == []
     listed = parse(web.get("/recruiters/").text).select("#recruiter-list tbody tr")
-    assert [squeeze(td.get_text()) for td in listed[0].find_all("td")][1:] == ["5", "3", "2"]
+    assert [squeeze(td.get_text()) for td in listed[0].find_all("td")][1:] == ["5", "3", "2", "0"]
 
 
 def test_an_analyst_has_no_office_and_headquarters_administrator_can_make_one(app):

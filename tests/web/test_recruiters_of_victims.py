@@ -246,3 +246,20 @@ def test_records_loaded_before_are_linked_by_the_command(app, tied, runner):
     with app.app_context():
         link = RecruiterVictimLink.get(RecruiterVictimLink.victim == tied["victim"].id)
         assert link.recruiter_id == recruiter_of_case(tied["case"])
+
+
+def test_the_recruiter_list_counts_victims_and_holds_a_recruiter_only_victims_named(app, tied):
+    """The list of recruiters counts the victims' records beside the cases, and a recruiter no
+    case names but a victim's record does is listed too."""
+    factories.repatriated_victim(
+        tied["offices"][1],
+        tied["hq"],
+        name="Sri Wahyuni",
+        nik="3209125512020004",
+        recruiter_handle="@bos.bavet",
+    )
+    web = Web(app.test_client())
+    web.login("supervisor")
+    rows = parse(web.get("/recruiters/", headers=EN).text).select("#recruiter-list tbody tr")
+    counts = [[squeeze(td.get_text()) for td in row.find_all("td")][1:] for row in rows]
+    assert counts == [["1", "1", "0", "1"], ["0", "0", "0", "1"]]
