@@ -12,7 +12,6 @@ To add one: write `bench/<name>.py` with TITLE and run(ctx), and add "<name>" to
 import gc
 import os
 import secrets
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,9 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# Bound by name: once `bench.statistics` is imported, it is this package's `statistics` attribute.
+from statistics import median as _median
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 BENCHMARKS = (
@@ -130,7 +132,7 @@ def child_peak_growth(module: str, *args: str) -> int:
 
 
 def median(values: list[float]) -> float:
-    return statistics.median(values)
+    return _median(values)
 
 
 def _proc_status_bytes(key: str) -> int | None:

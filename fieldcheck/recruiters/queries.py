@@ -675,12 +675,18 @@ def recruiter_list(page: int = 1, min_cases: int = 1) -> tuple[list[Listed], boo
 
 @dataclass
 class AgencyPage:
+    """What an agency's page shows: the recruiters who named it, the cases and the
+    repatriated victims' records that name it, and their counts."""
+
     agency: Agency
     recruiters: list[Recruiter]
     rows: list[CaseRow]
     total: int
     offices: int
     refused: int
+    victims: list["VictimRow"] = field(default_factory=list)
+    victim_total: int = 0
+    victim_offices: int = 0
 
 
 def agency(agency_id: int) -> Agency | None:
@@ -688,13 +694,27 @@ def agency(agency_id: int) -> Agency | None:
 
 
 def agency_page(reader, found: Agency) -> AgencyPage:
-    """An agency's page as the reader may see it: its recruiters and its cases."""
+    """An agency's page as the reader may see it: its recruiters, its cases and the victims'
+    records that name it."""
     links = _case_rows(reader, RecruiterLink.agency == found.id)
     rows, counts = links.rows, links.counts
-    recruiter_ids = RecruiterLink.select(RecruiterLink.recruiter).where(
+    named_by_case = RecruiterLink.select(RecruiterLink.recruiter).where(
         (RecruiterLink.agency == found.id) & RecruiterLink.recruiter.is_null(False)
     )
-    people = list(
-        Recruiter.select().where(Recruiter.id.in_(recruiter_ids)).order_by(Recruiter.name)
+    named_by_victim = RecruiterVictimLink.select(RecruiterVictimLink.recruiter).where(
+        (RecruiterVictimLink.agency == found.id) & RecruiterVictimLink.recruiter.is_null(False)
     )
-    return AgencyPage(found, people, rows, counts["total"], counts["offices"], counts["refused"])
+    people = list(
+        Recruiter.select()
+        .where(Recruiter.id.in_(named_by_case) | Recruiter.id.in_(named_by_victim))
+        .order_by(Recruiter.name, Recruiter.id)
+    )
+    return AgencyPage(
+        found,
+        people,
+        rows,
+        counts["total"],
+        counts["offices"],
+        counts["refused"],
+        *_victim_rows(reader, RecruiterVictimLink.agency == found.id),
+    )

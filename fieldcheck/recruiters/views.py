@@ -56,5 +56,5 @@ def agency(agency_id):
     if found is None:
         abort(404)
     page = queries.agency_page(current_user._get_current_object(), found)
-    service.record_read(_actor(), ("agency", found.id), page.rows)
+    service.record_read(_actor(), ("agency", found.id), page.rows, page.victims)
     return render_template("recruiters/agency.html", page=page, labels=labels.for_reader())

@@ -263,3 +263,34 @@ def test_the_recruiter_list_counts_victims_and_holds_a_recruiter_only_victims_na
     rows = parse(web.get("/recruiters/", headers=EN).text).select("#recruiter-list tbody tr")
     counts = [[squeeze(td.get_text()) for td in row.find_all("td")][1:] for row in rows]
     assert counts == [["1", "1", "0", "1"], ["0", "0", "0", "1"]]
+
+
+def test_the_agency_page_lists_the_victims_who_named_it_as_office_and_date_only(app, tied):
+    """The agency a victim's record names lists that record (issuing office and return date,
+    nothing of the victim), counts it in its summary, lists the recruiter the record named,
+    and audits the read."""
+    with app.app_context():
+        link = RecruiterVictimLink.get(RecruiterVictimLink.victim == tied["victim"].id)
+        agency_id, recruiter_id = link.agency_id, link.recruiter_id
+    victim = tied["victim"]
+    web = Web(app.test_client())
+    web.login("supervisor")  # of Bandung; no Bandung case names the agency
+    response = web.get(f"/recruiters/agencies/{agency_id}", headers=EN)
+    doc = parse(response.text)
+    (row,) = doc.select("#recruiter-victims tr.repatriated-victim")
+    who, office_, returned = [squeeze(td.get_text()) for td in row.find_all("td")]
+    assert (who, office_) == ("Repatriated victim", "Kantor Imigrasi Cirebon")
+    assert str(victim.returned_on.year) in returned and row.find("a") is None
+    assert squeeze(doc.select_one("#h-victims").get_text()) == (
+        "Repatriated victims who named this agency"
+    )
+    summary = squeeze(doc.select_one("#agency-summary").get_text(" "))
+    assert "Named in 0 cases" in summary
+    assert "Named by 1 trafficking victim repatriated from abroad" in summary
+    listed = [a["href"] for a in doc.select("#h-recruiters + ul a")]
+    assert listed == [f"/recruiters/{recruiter_id}"]
+    personal = [victim.name, victim.nik, victim.passport_number, victim.circumstances]
+    assert [v for v in personal if v in response.text] == []
+    with app.app_context():
+        read = AuditEvent.get(AuditEvent.action == "agency.read")
+    assert read.details_dict["victims"] == [victim.id]
