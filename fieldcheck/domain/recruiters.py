@@ -260,6 +260,11 @@ class Drawing:
     lines: tuple[Line, ...]
     headings: tuple[tuple[str, int], ...] = field(default=())
 
+    @property
+    def path(self) -> str:
+        """Every line as one SVG path's `d` (one element to draw, not one a line)."""
+        return " ".join(f"M{a.x1} {a.y1}L{a.x2} {a.y2}" for a in self.lines)
+
 
 def _cut(text: str, limit: int = LABEL_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -43,10 +43,12 @@ def drawing(page: RecruiterPage) -> rules.Drawing:
         nodes.append(rules.Node("recruiter", key, label, "related", href))
         edges += [(f"a:{a}", key) for a in agencies] + [(key, f"c:{c}") for c in cases]
     offices = {}
-    for row in page.rows:
+    for drawn, row in enumerate(page.rows):
         key = f"c:{row.case_id}"
         label = row.application_number if row.own else f"{states[row.state]} · {row.on}"
-        href = url_for("cases.show", case_id=row.case_id) if row.own else None
+        # A case past the column's MAX_PER_COLUMN is in its "+ more" box: no link to make.
+        linked = row.own and drawn < rules.MAX_PER_COLUMN
+        href = url_for("cases.show", case_id=row.case_id) if linked else None
         nodes.append(rules.Node("case", key, label, row.state, href))
         edges.append((me, key))
         offices.setdefault(row.office, f"o:{len(offices)}")

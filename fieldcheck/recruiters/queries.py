@@ -377,7 +377,8 @@ def _case_rows(reader, links_where, limit: int = MAX_ROWS) -> _Links:
     (at most `limit`), the counts over all of them (cases, offices, refused), and the names
     and agencies the links give."""
     own_office = _own_office(reader)
-    # Only what may cross offices is selected here: no applicant column.
+    # Only what may cross offices is selected here: the applicant's columns are the reader's
+    # own office's cases' alone (NULL for every other case, and for the analyst's every case).
     query = (
         RecruiterLink.select(
             Case.id,
@@ -389,6 +390,8 @@ def _case_rows(reader, links_where, limit: int = MAX_ROWS) -> _Links:
             RecruiterLink.name,
             RecruiterLink.agency,
             Agency.name,
+            _of_own_office(Case.application_number, own_office),
+            _of_own_office(Case.applicant_name, own_office),
         )
         .join(Case, on=(RecruiterLink.case == Case.id))
         .join(Office, on=(Case.office == Office.id))
@@ -402,17 +405,19 @@ def _case_rows(reader, links_where, limit: int = MAX_ROWS) -> _Links:
     found = _Links([], {})
     rows: dict[int, CaseRow] = {}
     offices, refused, fetched = set(), set(), 0
-    for case_id, office_name, office_id, state, created_at, source, name, *agency in query:
+    for case_id, office_name, office_id, state, created_at, source, name, *rest in query:
+        agency_id, agency_name, number, applicant = rest
         fetched += 1
         found.names.add(name)
-        found.agencies[agency[0]] = agency[1]
+        found.agencies[agency_id] = agency_name
         offices.add(office_id)
         if state == case_states.REFUSED:
             refused.add(case_id)
         if case_id in rows or len(rows) >= limit:
             continue
         row = CaseRow(case_id, office_name, state, None, created_at.date(), source.split(":")[0])
-        row.own = office_id == own_office
+        if office_id == own_office:
+            row.own, row.application_number, row.applicant_name = True, number, applicant
         rows[case_id] = row
     found.names.discard(None)
     found.agencies.pop(None, None)
@@ -422,9 +427,15 @@ def _case_rows(reader, links_where, limit: int = MAX_ROWS) -> _Links:
     else:
         found.counts = _counts(links_where)
     _add_decisions(rows)
-    _add_applicants(rows)
     found.rows = list(rows.values())
     return found
+
+
+def _of_own_office(column, own_office: int | None):
+    """A case's column where the case is of the reader's own office, else NULL."""
+    if own_office is None:
+        return peewee.Value(None)
+    return peewee.Case(None, ((Case.office == own_office, column),))
 
 
 def _counts(links_where) -> dict:
@@ -460,20 +471,6 @@ def _add_decisions(rows: dict[int, CaseRow]):
         row.on = (revoked_at or decided_at).date()
 
 
-def _add_applicants(rows: dict[int, CaseRow]):
-    """The application number and applicant of the reader's own office's cases only."""
-    own = [case_id for case_id, row in rows.items() if row.own]
-    if not own:
-        return
-    query = (
-        Case.select(Case.id, Case.application_number, Case.applicant_name)
-        .where(Case.id.in_(own))
-        .tuples()
-    )
-    for case_id, number, name in query:
-        rows[case_id].application_number, rows[case_id].applicant_name = number, name
-
-
 @dataclass
 class VictimRow:
     """A repatriated victim's record that names a recruiter, as every reader sees it: only
@@ -486,7 +483,21 @@ class VictimRow:
     openable: bool = False
 
 
-def _victim_rows(reader, where, limit: int = MAX_ROWS) -> tuple[list[VictimRow], int, int]:
+@dataclass
+class _Victims:
+    """What the links of a recruiter or an agency to victims' records give its page, read in
+    one statement: the rows (the latest return first), how many records and issuing offices,
+    and the recruiter's names and agencies the links gave (`whole`: every link was read)."""
+
+    rows: list[VictimRow]
+    total: int
+    offices: int
+    names: set
+    agencies: dict  # id -> name
+    whole: bool
+
+
+def _victim_rows(reader, where, limit: int = MAX_ROWS) -> _Victims:
     """The victims' records the links (`where`, on RecruiterVictimLink) point at, the latest
     return first (at most `limit`), how many there are and in how many issuing offices."""
     # Only what may cross offices is selected here: nothing of the victim but the return date.
@@ -496,23 +507,35 @@ def _victim_rows(reader, where, limit: int = MAX_ROWS) -> tuple[list[VictimRow],
             RepatriatedVictim.office,
             Office.name,
             RepatriatedVictim.returned_on,
+            RecruiterVictimLink.name,
+            Agency.id,
+            Agency.name,
         )
         .join(RepatriatedVictim, on=(RecruiterVictimLink.victim == RepatriatedVictim.id))
         .join(Office, on=(RepatriatedVictim.office == Office.id))
+        .switch(RecruiterVictimLink)
+        .join(Agency, peewee.JOIN.LEFT_OUTER, on=(RecruiterVictimLink.agency == Agency.id))
         .where(where)
         .order_by(RepatriatedVictim.returned_on.desc(), RepatriatedVictim.id.desc())
         .limit(limit)
         .tuples()
     )
     office = reader.office_id if reader.role in roles.REPATRIATION_READERS else None
-    rows, offices = [], set()
-    for victim_id, office_id, name, returned_on in query:
-        rows.append(
+    found = _Victims([], 0, 0, set(), {}, whole=True)
+    offices = set()
+    for victim_id, office_id, name, returned_on, given, agency_id, agency_name in query:
+        found.rows.append(
             VictimRow(victim_id, name, returned_on, office is not None and office_id == office)
         )
         offices.add(office_id)
-    if len(rows) < limit:  # every link was read: count them here
-        return rows, len(rows), len(offices)
+        found.names.add(given)
+        found.agencies[agency_id] = agency_name
+    found.names.discard(None)
+    found.agencies.pop(None, None)
+    if len(found.rows) < limit:  # every link was read: count them here
+        found.total, found.offices = len(found.rows), len(offices)
+        return found
+    found.whole = False
     total, offices = (
         RecruiterVictimLink.select(
             fn.COUNT(fn.DISTINCT(RepatriatedVictim.id)),
@@ -523,7 +546,8 @@ def _victim_rows(reader, where, limit: int = MAX_ROWS) -> tuple[list[VictimRow],
         .tuples()
         .first()
     )
-    return rows, total or 0, offices or 0
+    found.total, found.offices = total or 0, offices or 0
+    return found
 
 
 def recruiter(recruiter_id: int) -> Recruiter | None:
@@ -544,19 +568,11 @@ def recruiter_page(reader, found: Recruiter) -> RecruiterPage:
         .where(RecruiterIdentifier.recruiter == found.id)
         .order_by(RecruiterIdentifier.kind, RecruiterIdentifier.id)
     )
+    victims = _victim_rows(reader, RecruiterVictimLink.recruiter == found.id)
     # The names and agencies victims' records gave the recruiter join those the cases gave.
-    given = (
-        RecruiterVictimLink.select(RecruiterVictimLink.name, Agency.id, Agency.name)
-        .join(Agency, peewee.JOIN.LEFT_OUTER, on=(RecruiterVictimLink.agency == Agency.id))
-        .where(RecruiterVictimLink.recruiter == found.id)
-        .distinct()
-        .tuples()
-    )
-    for name, agency_id, agency_name in given:
-        links.names.add(name)
-        links.agencies[agency_id] = agency_name
-    links.names.discard(None)
-    links.agencies.pop(None, None)
+    given = victims if victims.whole else _given_by_victims(found.id)
+    links.names |= given.names
+    links.agencies |= given.agencies
     agencies = sorted(
         (Agency(id=agency_id, name=name) for agency_id, name in links.agencies.items()),
         key=lambda agency: agency.name,
@@ -571,8 +587,29 @@ def recruiter_page(reader, found: Recruiter) -> RecruiterPage:
         links.counts["offices"],
         links.counts["refused"],
         _related(found.id, links.case_ids, set(links.agencies)),
-        *_victim_rows(reader, RecruiterVictimLink.recruiter == found.id),
+        victims.rows,
+        victims.total,
+        victims.offices,
     )
+
+
+def _given_by_victims(recruiter_id: int) -> _Victims:
+    """The names and agencies every victim's record gave the recruiter (in `names` and
+    `agencies`, the rest left empty)."""
+    names, agencies = set(), {}
+    given = (
+        RecruiterVictimLink.select(RecruiterVictimLink.name, Agency.id, Agency.name)
+        .join(Agency, peewee.JOIN.LEFT_OUTER, on=(RecruiterVictimLink.agency == Agency.id))
+        .where(RecruiterVictimLink.recruiter == recruiter_id)
+        .distinct()
+        .tuples()
+    )
+    for name, agency_id, agency_name in given:
+        names.add(name)
+        agencies[agency_id] = agency_name
+    names.discard(None)
+    agencies.pop(None, None)
+    return _Victims([], 0, 0, names, agencies, whole=True)
 
 
 MAX_RELATED = 8
@@ -581,30 +618,30 @@ MAX_RELATED = 8
 def _related(recruiter_id: int, case_ids: set, agency_ids: set) -> list:
     """Other recruiters named in the same cases or for the same agencies (at most
     MAX_RELATED: those sharing cases first), each with the cases and agencies they share."""
-    others = RecruiterLink.recruiter.is_null(False) & (RecruiterLink.recruiter != recruiter_id)
+    others = RecruiterLink.recruiter != recruiter_id  # (and not NULL: the join drops those)
     shared: dict[int, tuple[set, set]] = {}
+    names: dict[int, str | None] = {}
     for ids, column in ((case_ids, RecruiterLink.case), (agency_ids, RecruiterLink.agency)):
         if not ids or len(shared) >= MAX_RELATED:
             continue
         query = (
-            RecruiterLink.select(RecruiterLink.recruiter, RecruiterLink.case, RecruiterLink.agency)
+            RecruiterLink.select(
+                RecruiterLink.recruiter, Recruiter.name, RecruiterLink.case, RecruiterLink.agency
+            )
+            .join(Recruiter, on=(RecruiterLink.recruiter == Recruiter.id))
             .where(column.in_(list(ids)) & others)
             .limit(MAX_RELATED * 4)
             .tuples()
         )
-        for rid, case_id, agency_id in query:
+        for rid, name, case_id, agency_id in query:
+            names[rid] = name
             cases_, agencies_ = shared.setdefault(rid, (set(), set()))
             if case_id in case_ids:
                 cases_.add(case_id)
             if agency_id in agency_ids:
                 agencies_.add(agency_id)
-    if not shared:
-        return []
     best = sorted(shared, key=lambda r: (-len(shared[r][0]), -len(shared[r][1]), r))
-    best = best[:MAX_RELATED]
-    names = Recruiter.select(Recruiter.id, Recruiter.name).where(Recruiter.id.in_(best)).tuples()
-    people = {rid: Recruiter(id=rid, name=name) for rid, name in names}
-    return [(people[r], *shared[r]) for r in best if r in people]
+    return [(Recruiter(id=r, name=names[r]), *shared[r]) for r in best[:MAX_RELATED]]
 
 
 @dataclass
@@ -709,6 +746,7 @@ def agency_page(reader, found: Agency) -> AgencyPage:
         .where(Recruiter.id.in_(named_by_case) | Recruiter.id.in_(named_by_victim))
         .order_by(Recruiter.name, Recruiter.id)
     )
+    victims = _victim_rows(reader, RecruiterVictimLink.agency == found.id)
     return AgencyPage(
         found,
         people,
@@ -716,5 +754,7 @@ def agency_page(reader, found: Agency) -> AgencyPage:
         counts["total"],
         counts["offices"],
         counts["refused"],
-        *_victim_rows(reader, RecruiterVictimLink.agency == found.id),
+        victims.rows,
+        victims.total,
+        victims.offices,
     )

@@ -184,6 +184,9 @@ def test_the_drawing_puts_each_column_in_its_place_and_joins_neighbours():
     assert xs["p"] < xs["r"] < xs["c1"] < xs["o"]
     assert len(drawing.lines) == 3  # an edge to a node not drawn is left out
     assert all(line.x1 < line.x2 for line in drawing.lines)
+    first = drawing.lines[0]
+    assert drawing.path.count("M") == 3
+    assert drawing.path.startswith(f"M{first.x1} {first.y1}L{first.x2} {first.y2} M")
 
 
 def test_a_crowded_column_is_summed_up_in_one_box():

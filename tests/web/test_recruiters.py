@@ -202,7 +202,7 @@ def test_the_recruiter_page_draws_the_network_with_the_same_facts_as_its_table(a
     assert {"+6281234567890", "rina.kerja", "PT Golden Sun", "Kantor Imigrasi Surabaya"} <= (
         drawn & table
     )
-    assert svg.select("line") and not svg.find(attrs={"style": True})
+    assert svg.select("path.network-line") and not svg.find(attrs={"style": True})
     assert not doc.find("style") and not doc.find(attrs={"style": True})
 
 
