@@ -1,8 +1,9 @@
 """The one database layer: a peewee proxy bound at start from FIELDCHECK_DATABASE_URL."""
 
 import contextlib
+import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import peewee
@@ -148,3 +149,17 @@ def transaction():
     savepoint each, and fail or commit with it.
     """
     return database.atomic() if not database.in_transaction() else contextlib.nullcontext()
+
+
+def one_of(column: peewee.Field, values) -> peewee.Expression:
+    """`column IN values` for a long list, its values handed to the database as one parameter
+    (an array on PostgreSQL, a JSON array read by json_each on SQLite): peewee renders a
+    placeholder and binds a value for each one of an IN list, which for hundreds of values
+    costs more than the query. Values as the column's db_value gives them; dates and times as
+    SQLite stores them (ISO text)."""
+    values = [column.db_value(value) for value in values]
+    if is_postgres(column.model._meta.database):
+        return column == peewee.fn.ANY(peewee.Value(values, converter=False, unpack=False))
+    listed = [v.isoformat(" ") if isinstance(v, datetime) else v for v in values]
+    listed = [v.isoformat() if isinstance(v, date) else v for v in listed]
+    return column.in_(peewee.SQL("(SELECT value FROM json_each(?))", [json.dumps(listed)]))

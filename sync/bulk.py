@@ -1,7 +1,9 @@
 """Many rows written in few calls, through public APIs only: peewee renders each statement
 once (Query.sql()), each value goes through its field's own db_value, and the driver runs
-the statement for all the rows (DB-API executemany on SQLite; psycopg2.extras'
-execute_values on PostgreSQL, one statement and one round trip a page of rows).
+the statement for all the rows (DB-API executemany on SQLite; on PostgreSQL, rows inserted
+by COPY ... FROM STDIN, psycopg2's copy_expert, which the server reads without parsing a
+statement of every value, and updated by psycopg2.extras' execute_values, one statement and
+one round trip a page of rows).
 
 Why: peewee's insert_many builds a query node for every value, which for a push's thousands
 of values costs more than the database's own work (make bench, sync: the push's throughput).
@@ -9,8 +11,13 @@ What it relies on, each public and tested in tests/unit/test_bulk.py: that an IN
 renders for the fields it is handed names those fields in that order, adds the defaults of
 no other field when every field with a default is handed, and puts its VALUES last; that an
 UPDATE by primary key sets the fields in the model's order, then takes the key; that an
-UPDATE ... FROM a ValuesList (PostgreSQL) holds the list's one row of placeholders once.
+UPDATE ... FROM a ValuesList (PostgreSQL) holds the list's one row of placeholders once;
+that an INSERT's text up to its VALUES names the table and its columns as COPY names them.
 """
+
+import datetime as dt
+import io
+from decimal import Decimal
 
 import peewee
 
@@ -64,12 +71,36 @@ def insert_rows(db: peewee.Database, model: type[peewee.Model], rows: list[dict]
     params = [_params(plan, row) for row in rows]
     cursor = db.cursor()
     if is_postgres(db):
-        from psycopg2.extras import execute_values
+        head = sql[: sql.rindex(" VALUES ")]  # INSERT INTO "table" ("column", ...)
+        try:
+            text = "".join(["\t".join(map(_copy_text, values)) + "\n" for values in params])
+        except TypeError:  # a value COPY's text format is not written for here (bytes...)
+            from psycopg2.extras import execute_values
 
-        head = sql[: sql.rindex(" VALUES ")]
-        execute_values(cursor, head + " VALUES %s", params, page_size=1000)
+            execute_values(cursor, head + " VALUES %s", params, page_size=1000)
+        else:
+            copy = "COPY " + head.removeprefix("INSERT INTO ") + " FROM STDIN"
+            cursor.copy_expert(copy, io.StringIO(text))
     else:
         cursor.executemany(sql, params)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_PLAIN = (int, float, Decimal, dt.date, dt.time)  # (datetime is a date) written by str()
+
+
+def _copy_text(value) -> str:
+    """A value (as db_value gave it) in COPY's text format: NULL as \\N, booleans t and f,
+    backslash, tab and line ends escaped; TypeError for a value of any other type."""
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, _COPY_PLAIN):
+        return str(value)
+    raise TypeError(f"no COPY text for a {type(value).__name__}")
 
 
 def insert_row(db: peewee.Database, model: type[peewee.Model], row: dict):

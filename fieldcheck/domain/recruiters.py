@@ -25,6 +25,7 @@ identifiers with several recruiters known so far shows they are one, and they ar
 Everything here is pure: strings in, frozen values out.
 """
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -110,6 +111,7 @@ def mention_from(answers: Mapping) -> Mention | None:
     return mention
 
 
+@functools.lru_cache(maxsize=4096)  # a syndicate's few numbers recur in many interviews
 def normalise_phone(text: str | None) -> str | None:
     """A phone in E.164, read as Indonesian unless it has its own country code; None when it
     cannot be a phone number."""

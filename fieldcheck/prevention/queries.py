@@ -1,10 +1,13 @@
 """What the prevention list's pages and checks read: the entries, the entries that could name
 given people, and the hits an office's supervisor must look at."""
 
+import functools
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from fieldcheck.db import one_of
 from fieldcheck.models import Case, Office, PreventionEntry, PreventionHit
 
 # The columns a check compares (fieldcheck.domain.watch.listed).
@@ -33,21 +36,20 @@ def candidates(niks: Iterable[str], birth_dates: Iterable[date]) -> list[dict]:
     the only ones a check need compare (both columns indexed). Whether each is in force on the
     day is the domain's to say."""
     niks, born = sorted({n for n in niks if n}), sorted({d for d in birth_dates if d})
-    found, seen = [], set()
-    for column, values in ((PreventionEntry.nik, niks), (PreventionEntry.birth_date, born)):
-        for start in range(0, len(values), 500):
-            query = (
-                PreventionEntry.select(*(getattr(PreventionEntry, c) for c in MATCHED))
-                .where(
-                    column.in_(values[start : start + 500]) & PreventionEntry.removed_at.is_null()
-                )
-                .dicts()
-            )
-            for row in query:
-                if row["id"] not in seen:
-                    seen.add(row["id"])
-                    found.append(row)
-    return found
+    named = [
+        one_of(column, values)
+        for column, values in ((PreventionEntry.nik, niks), (PreventionEntry.birth_date, born))
+        if values
+    ]
+    if not named:
+        return []
+    query = (
+        PreventionEntry.select(*(getattr(PreventionEntry, c) for c in MATCHED))
+        .where(functools.reduce(operator.or_, named) & PreventionEntry.removed_at.is_null())
+        .order_by(PreventionEntry.id)
+        .dicts()
+    )
+    return list(query)
 
 
 def hits_of(case_id: int) -> set[tuple[int, str]]:

@@ -67,6 +67,33 @@ def test_bulk_rows_are_the_rows_peewee_would_write(db):
     assert mine[0]["seen_at"] == at
 
 
+def test_awkward_values_are_written_as_peewee_writes_them(db):
+    """Text with tabs, line ends and backslashes (PostgreSQL: COPY's text format escapes
+    them), an empty text beside a NULL, "\\N" as text, flags both ways, large and negative
+    numbers, other scripts."""
+    at = dt.datetime(2026, 12, 4, 20, 0, 7, 250_000, tzinfo=dt.UTC)
+    given = [
+        {"name": "tab\there\nline\r\nend", "size": -(2**31), "shiny": True, "seen_at": at},
+        {"name": "back\\slash \\N \\t", "size": 2**31 - 1, "shiny": False, "seen_at": None},
+        {"name": "", "size": None, "shiny": True, "seen_at": at},
+        {
+            "name": "Siti \u0100minah \u0928\u092e\u0938\u094d\u0924\u0947 \U0001f600",
+            "size": 0,
+            "shiny": False,
+            "seen_at": None,
+        },
+    ]
+    with db.atomic():
+        bulk.insert_rows(db, Thing, given)
+    mine = [{k: v for k, v in row.items() if k != "id"} for row in rows_of(Thing)]
+    Thing.delete().execute()
+    Thing.insert_many(given).execute()
+    theirs = [{k: v for k, v in row.items() if k != "id"} for row in rows_of(Thing)]
+    assert mine == theirs
+    assert [row["name"] for row in mine] == [row["name"] for row in given]
+    assert mine[2]["name"] == "" and mine[2]["size"] is None
+
+
 def test_insert_row_returns_the_key_others_point_at(db):
     with db.atomic():
         first = bulk.insert_row(db, Thing, {"name": "one"})
