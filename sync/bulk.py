@@ -17,6 +17,7 @@ that an INSERT's text up to its VALUES names the table and its columns as COPY n
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import peewee
@@ -86,6 +87,7 @@ def insert_rows(db: peewee.Database, model: type[peewee.Model], rows: list[dict]
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")  # what COPY's text format escapes
 _COPY_PLAIN = (int, float, Decimal, dt.date, dt.time)  # (datetime is a date) written by str()
 
 
@@ -97,7 +99,7 @@ def _copy_text(value) -> str:
     if value is True or value is False:
         return "t" if value else "f"
     if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
+        return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(value) else value
     if isinstance(value, _COPY_PLAIN):
         return str(value)
     raise TypeError(f"no COPY text for a {type(value).__name__}")
