@@ -11,10 +11,10 @@ from fieldcheck.recruiters.queries import RecruiterPage
 SHOWN_KINDS = (rules.PHONE, rules.HANDLE, rules.ACCOUNT)
 
 
-def drawing(page: RecruiterPage) -> rules.Drawing:
+def drawing(page: RecruiterPage, case_urls: dict[int, str]) -> rules.Drawing:
     """The page's recruiter, what identifies them, their agencies, the recruiters tied to them
-    by a case or an agency, their cases and the repatriated victims' records that name them,
-    and the offices of those."""
+    by a case or an agency, their cases (linked to `case_urls`, those the reader may open) and
+    the repatriated victims' records that name them, and the offices of those."""
     states = labels.in_words(labels.STATES)
     me = f"r:{page.recruiter.id}"
     nodes = [
@@ -47,8 +47,7 @@ def drawing(page: RecruiterPage) -> rules.Drawing:
         key = f"c:{row.case_id}"
         label = row.application_number if row.own else f"{states[row.state]} · {row.on}"
         # A case past the column's MAX_PER_COLUMN is in its "+ more" box: no link to make.
-        linked = row.own and drawn < rules.MAX_PER_COLUMN
-        href = url_for("cases.show", case_id=row.case_id) if linked else None
+        href = case_urls.get(row.case_id) if drawn < rules.MAX_PER_COLUMN else None
         nodes.append(rules.Node("case", key, label, row.state, href))
         edges.append((me, key))
         offices.setdefault(row.office, f"o:{len(offices)}")

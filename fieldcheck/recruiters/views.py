@@ -40,10 +40,12 @@ def show(recruiter_id):
         return redirect(url_for("recruiters.show", recruiter_id=found.id), code=301)
     page = queries.recruiter_page(current_user._get_current_object(), found)
     service.record_read(_actor(), ("recruiter", found.id), page.rows, page.victims)
+    case_urls = _case_urls(page.rows)
     return render_template(
         "recruiters/show.html",
         page=page,
-        drawing=network.drawing(page),
+        case_urls=case_urls,
+        drawing=network.drawing(page, case_urls),
         labels=labels.for_reader(),
     )
 
@@ -57,4 +59,15 @@ def agency(agency_id):
         abort(404)
     page = queries.agency_page(current_user._get_current_object(), found)
     service.record_read(_actor(), ("agency", found.id), page.rows, page.victims)
-    return render_template("recruiters/agency.html", page=page, labels=labels.for_reader())
+    return render_template(
+        "recruiters/agency.html",
+        page=page,
+        case_urls=_case_urls(page.rows),
+        labels=labels.for_reader(),
+    )
+
+
+def _case_urls(rows) -> dict[int, str]:
+    """The address of each case the reader may open (their own office's), made once for the
+    table, the drawing and its table."""
+    return {row.case_id: url_for("cases.show", case_id=row.case_id) for row in rows if row.own}
