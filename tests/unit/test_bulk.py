@@ -49,6 +49,18 @@ def test_peewee_renders_an_update_by_key_setting_in_the_models_order_then_the_ke
     assert sql.index("SET") < sql.index("WHERE")
 
 
+def written_both_ways(db, given: list[dict]) -> tuple[list, list]:
+    """The rows (without their ids) as bulk.insert_rows writes them, and as peewee's own
+    insert_many does."""
+    with db.atomic():
+        bulk.insert_rows(db, Thing, given)
+    mine = [{k: v for k, v in row.items() if k != "id"} for row in rows_of(Thing)]
+    Thing.delete().execute()
+    Thing.insert_many(given).execute()
+    theirs = [{k: v for k, v in row.items() if k != "id"} for row in rows_of(Thing)]
+    return mine, theirs
+
+
 def test_bulk_rows_are_the_rows_peewee_would_write(db):
     at = dt.datetime(2026, 12, 4, 20, 0, tzinfo=dt.UTC)
     given = [
@@ -56,12 +68,7 @@ def test_bulk_rows_are_the_rows_peewee_would_write(db):
         {"name": "b", "size": None, "seen_at": None},
         {"name": "c", "size": 3, "seen_at": at},
     ]
-    with db.atomic():
-        bulk.insert_rows(db, Thing, given)
-    mine = [{k: v for k, v in row.items() if k != "id"} for row in rows_of(Thing)]
-    Thing.delete().execute()
-    Thing.insert_many(given).execute()
-    theirs = [{k: v for k, v in row.items() if k != "id"} for row in rows_of(Thing)]
+    mine, theirs = written_both_ways(db, given)
     assert mine == theirs
     assert mine[0]["tags"] == "[]" and mine[0]["shiny"] is False  # the defaults filled in
     assert mine[0]["seen_at"] == at
@@ -83,12 +90,7 @@ def test_awkward_values_are_written_as_peewee_writes_them(db):
             "seen_at": None,
         },
     ]
-    with db.atomic():
-        bulk.insert_rows(db, Thing, given)
-    mine = [{k: v for k, v in row.items() if k != "id"} for row in rows_of(Thing)]
-    Thing.delete().execute()
-    Thing.insert_many(given).execute()
-    theirs = [{k: v for k, v in row.items() if k != "id"} for row in rows_of(Thing)]
+    mine, theirs = written_both_ways(db, given)
     assert mine == theirs
     assert [row["name"] for row in mine] == [row["name"] for row in given]
     assert mine[2]["name"] == "" and mine[2]["size"] is None
