@@ -160,6 +160,5 @@ def one_of(column: peewee.Field, values) -> peewee.Expression:
     values = [column.db_value(value) for value in values]
     if is_postgres(column.model._meta.database):
         return column == peewee.fn.ANY(peewee.Value(values, converter=False, unpack=False))
-    listed = [v.isoformat(" ") if isinstance(v, datetime) else v for v in values]
-    listed = [v.isoformat() if isinstance(v, date) else v for v in listed]
+    listed = [str(v) if isinstance(v, date) else v for v in values]  # (datetimes are dates)
     return column.in_(peewee.SQL("(SELECT value FROM json_each(?))", [json.dumps(listed)]))

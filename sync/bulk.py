@@ -73,15 +73,9 @@ def insert_rows(db: peewee.Database, model: type[peewee.Model], rows: list[dict]
     cursor = db.cursor()
     if is_postgres(db):
         head = sql[: sql.rindex(" VALUES ")]  # INSERT INTO "table" ("column", ...)
-        try:
-            text = "".join(["\t".join(map(_copy_text, values)) + "\n" for values in params])
-        except TypeError:  # a value COPY's text format is not written for here (bytes...)
-            from psycopg2.extras import execute_values
-
-            execute_values(cursor, head + " VALUES %s", params, page_size=1000)
-        else:
-            copy = "COPY " + head.removeprefix("INSERT INTO ") + " FROM STDIN"
-            cursor.copy_expert(copy, io.StringIO(text))
+        text = "".join(["\t".join(map(_copy_text, values)) + "\n" for values in params])
+        copy = "COPY " + head.removeprefix("INSERT INTO ") + " FROM STDIN"
+        cursor.copy_expert(copy, io.StringIO(text))
     else:
         cursor.executemany(sql, params)
 
@@ -93,7 +87,8 @@ _COPY_PLAIN = (int, float, Decimal, dt.date, dt.time)  # (datetime is a date) wr
 
 def _copy_text(value) -> str:
     """A value (as db_value gave it) in COPY's text format: NULL as \\N, booleans t and f,
-    backslash, tab and line ends escaped; TypeError for a value of any other type."""
+    backslash, tab and line ends escaped. No model written here has a field of another kind
+    (bytes...): one that did would fail here, by name, until it is written for."""
     if value is None:
         return "\\N"
     if value is True or value is False:
