@@ -162,3 +162,11 @@ def one_of(column: peewee.Field, values) -> peewee.Expression:
         return column == peewee.fn.ANY(peewee.Value(values, converter=False, unpack=False))
     listed = [str(v) if isinstance(v, date) else v for v in values]  # (datetimes are dates)
     return column.in_(peewee.SQL("(SELECT value FROM json_each(?))", [json.dumps(listed)]))
+
+
+def plain_rows(query) -> list[tuple]:
+    """A query's rows as the driver gives them, for columns of integers and text only: peewee's
+    `.tuples()` hands every value to its field's python_value, which for those changes
+    nothing and costs more than reading the row (a push's look-ups read thousands). A date,
+    time, boolean or JSON column needs `.tuples()`: SQLite gives them as text or 0/1."""
+    return database.execute(query).fetchall()

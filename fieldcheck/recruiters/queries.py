@@ -8,6 +8,7 @@ from datetime import date
 import peewee
 from peewee import fn
 
+from fieldcheck.db import plain_rows
 from fieldcheck.domain import case_states, roles
 from fieldcheck.domain import recruiters as rules
 from fieldcheck.models import (
@@ -61,11 +62,10 @@ def holding(identifiers) -> dict[rules.Identifier, Recruiter]:
         )
         .join(Recruiter, on=(RecruiterIdentifier.recruiter == Recruiter.id))
         .where(condition)
-        .tuples()
     )
     return {
         rules.Identifier(kind, value): Recruiter(id=rid, name=name)
-        for kind, value, rid, name in query
+        for kind, value, rid, name in plain_rows(query)
     }
 
 
@@ -128,9 +128,8 @@ def recruiters_of_cases(case_ids) -> dict[int, list[tuple[str | None, int]]]:
             RecruiterLink.select(RecruiterLink.case, RecruiterLink.name, RecruiterLink.recruiter)
             .where(RecruiterLink.case.in_(list(named)) & RecruiterLink.recruiter.is_null(False))
             .order_by(RecruiterLink.id)
-            .tuples()
         )
-        for case_id, name, recruiter_id in query:
+        for case_id, name, recruiter_id in plain_rows(query):
             named[case_id].append((name, recruiter_id))
     return named
 
@@ -144,9 +143,8 @@ def cases_of_recruiters(recruiter_ids) -> dict[int, dict[int, rules.LinkedCase]]
             RecruiterLink.select(RecruiterLink.recruiter, Case.id, Case.office, Case.state)
             .join(Case, on=(RecruiterLink.case == Case.id))
             .where(RecruiterLink.recruiter.in_(list(linked)))
-            .tuples()
         )
-        for recruiter_id, case_id, office_id, state in query:
+        for recruiter_id, case_id, office_id, state in plain_rows(query):
             linked[recruiter_id][case_id] = rules.LinkedCase(
                 office_id, state == case_states.REFUSED
             )
@@ -164,9 +162,8 @@ def victims_of_recruiters(recruiter_ids) -> dict[int, dict[int, int | None]]:
             )
             .join(RepatriatedVictim, on=(RecruiterVictimLink.victim == RepatriatedVictim.id))
             .where(RecruiterVictimLink.recruiter.in_(list(named)))
-            .tuples()
         )
-        for recruiter_id, victim_id, case_id in query:
+        for recruiter_id, victim_id, case_id in plain_rows(query):
             named[recruiter_id][victim_id] = case_id
     return named
 
@@ -551,12 +548,18 @@ def _victim_rows(reader, where, limit: int = MAX_ROWS) -> _Victims:
 
 
 def recruiter(recruiter_id: int) -> Recruiter | None:
-    """A recruiter by id; one merged into another is that other (followed to the end)."""
-    found = Recruiter.get_or_none(Recruiter.id == recruiter_id)
+    """A recruiter by id; one merged into another is that other (followed to the end). Its
+    `named_by_victims` says whether a repatriated victim's record names it (its page reads
+    those records only then: most recruiters have none)."""
+    named = RecruiterVictimLink.select(RecruiterVictimLink.id).where(
+        RecruiterVictimLink.recruiter == Recruiter.id
+    )
+    query = Recruiter.select(Recruiter, fn.EXISTS(named).alias("named_by_victims"))
+    found = query.where(Recruiter.id == recruiter_id).first()
     for _ in range(20):
         if found is None or found.merged_into_id is None:
             break
-        found = Recruiter.get_or_none(Recruiter.id == found.merged_into_id)
+        found = query.where(Recruiter.id == found.merged_into_id).first()
     return found
 
 
@@ -568,7 +571,10 @@ def recruiter_page(reader, found: Recruiter) -> RecruiterPage:
         .where(RecruiterIdentifier.recruiter == found.id)
         .order_by(RecruiterIdentifier.kind, RecruiterIdentifier.id)
     )
-    victims = _victim_rows(reader, RecruiterVictimLink.recruiter == found.id)
+    if getattr(found, "named_by_victims", True):
+        victims = _victim_rows(reader, RecruiterVictimLink.recruiter == found.id)
+    else:
+        victims = _Victims([], 0, 0, set(), {}, whole=True)
     # The names and agencies victims' records gave the recruiter join those the cases gave.
     given = victims if victims.whole else _given_by_victims(found.id)
     links.names |= given.names
