@@ -168,5 +168,6 @@ def plain_rows(query) -> list[tuple]:
     """A query's rows as the driver gives them, for columns of integers and text only: peewee's
     `.tuples()` hands every value to its field's python_value, which for those changes
     nothing and costs more than reading the row (a push's look-ups read thousands). A date,
-    time, boolean or JSON column needs `.tuples()`: SQLite gives them as text or 0/1."""
+    time or JSON column needs `.tuples()` (SQLite gives them as text); a boolean comes as 0 or
+    1 from SQLite, True or False from PostgreSQL."""
     return database.execute(query).fetchall()

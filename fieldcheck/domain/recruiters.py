@@ -350,22 +350,26 @@ def tally_ties(
     case_id: int,
     linked: Iterable[Mapping[int, LinkedCase]],
     victims: Iterable[Mapping[int, int | None]] = (),
+    summed: Mapping[LinkedCase, int] | None = None,
 ) -> Ties:
     """A case's ties from the cases each of its recruiters is linked to (case id -> LinkedCase,
     one mapping a recruiter) and the repatriated victims' records that name them (victim id ->
     the case the record matched, or None), the case itself and its own applicant's records not
-    counted: as queries.ties_of_case counts them."""
+    counted: as queries.ties_of_case counts them. `summed`: more cases, counted by office and
+    refusal (LinkedCase -> how many), none of them the case itself or in `linked`."""
     others = {}
     for cases in linked:
         others.update(cases)
     others.pop(case_id, None)
+    summed = {kind: n for kind, n in (summed or {}).items() if n}
     named_by = {}
     for records in victims:
         named_by.update(records)
     return Ties(
-        len(others),
-        len({case.office_id for case in others.values()}),
-        sum(case.refused for case in others.values()),
+        len(others) + sum(summed.values()),
+        len({case.office_id for case in [*others.values(), *summed]}),
+        sum(case.refused for case in others.values())
+        + sum(n for kind, n in summed.items() if kind.refused),
         sum(1 for matched in named_by.values() if matched != case_id),
     )
 

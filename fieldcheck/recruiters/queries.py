@@ -8,7 +8,7 @@ from datetime import date
 import peewee
 from peewee import fn
 
-from fieldcheck.db import plain_rows
+from fieldcheck.db import one_of, plain_rows
 from fieldcheck.domain import case_states, roles
 from fieldcheck.domain import recruiters as rules
 from fieldcheck.models import (
@@ -119,36 +119,74 @@ def agencies_by_keys(keys) -> dict[str, Agency]:
     return {agency.key: agency for agency in Agency.select().where(Agency.key.in_(list(keys)))}
 
 
-def recruiters_of_cases(case_ids) -> dict[int, list[tuple[str | None, int]]]:
+def recruiters_of_cases(case_ids) -> tuple[dict, dict]:
     """The recruiters each of these cases names: case id -> [(the name as the link wrote it,
-    recruiter id)], every case given."""
+    recruiter id)], every case given; and the same links by recruiter: recruiter id -> case id
+    -> the case's office and whether it was refused (rules.LinkedCase)."""
     named = {case_id: [] for case_id in case_ids}
+    linked = {}
     if named:
         query = (
-            RecruiterLink.select(RecruiterLink.case, RecruiterLink.name, RecruiterLink.recruiter)
+            RecruiterLink.select(
+                RecruiterLink.case,
+                RecruiterLink.name,
+                RecruiterLink.recruiter,
+                Case.office,
+                Case.state,
+            )
+            .join(Case, on=(RecruiterLink.case == Case.id))
             .where(RecruiterLink.case.in_(list(named)) & RecruiterLink.recruiter.is_null(False))
             .order_by(RecruiterLink.id)
         )
-        for case_id, name, recruiter_id in plain_rows(query):
+        for case_id, name, recruiter_id, office_id, state in plain_rows(query):
             named[case_id].append((name, recruiter_id))
-    return named
+            linked.setdefault(recruiter_id, {})[case_id] = rules.LinkedCase(
+                office_id, state == case_states.REFUSED
+            )
+    return named, linked
 
 
-def cases_of_recruiters(recruiter_ids) -> dict[int, dict[int, rules.LinkedCase]]:
-    """Every case each of these recruiters is linked to (recruiter id -> case id -> its office
-    and whether it was refused), every recruiter given."""
+def _links_besides(recruiter_ids, besides):
+    """The links of these recruiters, but those of the cases `besides`."""
+    where = RecruiterLink.recruiter.in_(list(recruiter_ids))
+    return where & ~one_of(RecruiterLink.case, besides) if besides else where
+
+
+def cases_of_recruiters(recruiter_ids, besides=()) -> dict[int, dict[int, rules.LinkedCase]]:
+    """Every case each of these recruiters is linked to but the cases `besides` (recruiter id
+    -> case id -> its office and whether it was refused), every recruiter given."""
     linked = {recruiter_id: {} for recruiter_id in recruiter_ids}
     if linked:
         query = (
             RecruiterLink.select(RecruiterLink.recruiter, Case.id, Case.office, Case.state)
             .join(Case, on=(RecruiterLink.case == Case.id))
-            .where(RecruiterLink.recruiter.in_(list(linked)))
+            .where(_links_besides(linked, besides))
         )
         for recruiter_id, case_id, office_id, state in plain_rows(query):
             linked[recruiter_id][case_id] = rules.LinkedCase(
                 office_id, state == case_states.REFUSED
             )
     return linked
+
+
+def cases_of_recruiters_summed(recruiter_ids, besides=()) -> dict[int, dict]:
+    """cases_of_recruiters counted by the database: recruiter id -> rules.LinkedCase (an office,
+    refused or not) -> how many cases, every recruiter given. A recruiter named in thousands of
+    cases is a few rows."""
+    summed = {recruiter_id: {} for recruiter_id in recruiter_ids}
+    if summed:
+        refused = Case.state == case_states.REFUSED
+        query = (
+            RecruiterLink.select(
+                RecruiterLink.recruiter, Case.office, refused, fn.COUNT(fn.DISTINCT(Case.id))
+            )
+            .join(Case, on=(RecruiterLink.case == Case.id))
+            .where(_links_besides(summed, besides))
+            .group_by(RecruiterLink.recruiter, Case.office, refused)
+        )
+        for recruiter_id, office_id, was_refused, n in plain_rows(query):
+            summed[recruiter_id][rules.LinkedCase(office_id, bool(was_refused))] = n
+    return summed
 
 
 def victims_of_recruiters(recruiter_ids) -> dict[int, dict[int, int | None]]:

@@ -180,9 +180,14 @@ def _link_a_new_case(case: Case, actor: Actor):
 class Batch:
     """What linking the visits of a batch (a sync push) looks up, once for all of them: the
     recruiters holding the identifiers they name, the agencies, the recruiters their cases name
-    already and every case those recruiters are linked to. Linking keeps it up to date, so that
+    already and the cases those recruiters are linked to. Linking keeps it up to date, so that
     neither a link nor a case's ties (its risk facts) asks the database again; the links are
     handed to `insert` (SyncEngine.insert: written with the push's other rows at its end).
+
+    A recruiter's links to the batch's own cases are kept case by case; their other cases are
+    counted by the database (by office and refusal: a recruiter named in thousands of cases is
+    a few rows), and read case by case only for a case naming two recruiters, whose cases may
+    overlap, and after a merge.
 
     It holds what the database holds with what was handed to `insert`, no more: when a rollback
     takes back what the batch wrote (and the engine drops what it was handed), the batch must
@@ -192,17 +197,21 @@ class Batch:
 
     def __init__(self, cases: dict[int, list[rules.Mention]], insert):
         self.insert = insert
+        self.cases = list(cases)  # the batch's case ids
         mentions = [m for named in cases.values() for m in named]
         self.asked = {i for m in mentions for i in rules.identifiers(m)}
         self.holding = queries.holding(self.asked)  # identifier -> Recruiter
         keys = {rules.fold_agency(m.agency) for m in mentions} - {None}
         self.agencies = queries.agencies_by_keys(keys)  # folded name -> Agency
-        # case id -> [(name as written, recruiter id)] of the case's links to a recruiter
-        self.names = queries.recruiters_of_cases(cases)
+        # case id -> [(name as written, recruiter id)] of the case's links to a recruiter;
+        # recruiter id -> case id -> rules.LinkedCase: their links to the batch's cases
+        self.names, self.own = queries.recruiters_of_cases(cases)
         recruiters = {p.id for p in self.holding.values()}
         recruiters.update(r for named in self.names.values() for _, r in named)
-        # recruiter id -> case id -> rules.LinkedCase, for the recruiters looked up so far
-        self.linked_cases = queries.cases_of_recruiters(recruiters)
+        # Their links to other cases: counted (recruiter id -> LinkedCase -> how many), or,
+        # once read case by case, recruiter id -> case id -> LinkedCase.
+        self.summed = queries.cases_of_recruiters_summed(recruiters, besides=self.cases)
+        self.others = {}
         # recruiter id -> victim id -> the case its record matched: victims' records naming them
         self.victims = queries.victims_of_recruiters(recruiters)
         self.held = []  # the link rows handed to `insert`, not written yet
@@ -224,10 +233,21 @@ class Batch:
                 return Recruiter.get_by_id(recruiter_id)
         return None
 
-    def _cases_of(self, recruiter_id: int) -> dict:
-        if recruiter_id not in self.linked_cases:
-            self.linked_cases.update(queries.cases_of_recruiters([recruiter_id]))
-        return self.linked_cases[recruiter_id]
+    def _known(self, recruiter_id: int):
+        """Look up a recruiter the batch was not given (found by an identifier asked later)."""
+        if recruiter_id not in self.summed and recruiter_id not in self.others:
+            self.summed.update(
+                queries.cases_of_recruiters_summed([recruiter_id], besides=self.cases)
+            )
+        self.own.setdefault(recruiter_id, {})
+
+    def _others_of(self, recruiter_id: int) -> dict:
+        """The recruiter's cases outside the batch, case by case (read now if only counted)."""
+        self._known(recruiter_id)
+        if recruiter_id in self.summed:
+            del self.summed[recruiter_id]
+            self.others.update(queries.cases_of_recruiters([recruiter_id], besides=self.cases))
+        return self.others[recruiter_id]
 
     def _victims_of(self, recruiter_id: int) -> dict:
         if recruiter_id not in self.victims:
@@ -236,7 +256,7 @@ class Batch:
 
     def made(self, recruiter: Recruiter):
         """A new recruiter: linked to nothing yet."""
-        self.linked_cases[recruiter.id] = {}
+        self.own[recruiter.id], self.summed[recruiter.id] = {}, {}
         self.victims[recruiter.id] = {}
 
     def link(self, case: Case, row: dict) -> RecruiterLink:
@@ -249,20 +269,28 @@ class Batch:
             RecruiterLink.insert(row).execute()
         recruiter_id = row["recruiter"]
         if recruiter_id is not None:
-            self._cases_of(recruiter_id)[case.id] = rules.LinkedCase(
-                case.office_id, case.state == case_states.REFUSED
-            )
+            linked = rules.LinkedCase(case.office_id, case.state == case_states.REFUSED)
+            self._known(recruiter_id)
             if case.id in self.names:
+                self.own[recruiter_id][case.id] = linked
                 self.names[case.id].append((row["name"], recruiter_id))
+            else:
+                self._others_of(recruiter_id)[case.id] = linked
         return RecruiterLink(**row)
 
     def merged(self, into: int, other: int):
-        """Recruiter `other` was merged into `into` (_merge): so are the links held."""
+        """Recruiter `other` was merged into `into` (_merge, which moved its stored links): so
+        are the links held, and `into`'s other cases are read again, `other`'s with them."""
         for row in self.held:  # written as they are when the push ends (SyncEngine.insert)
             if row["recruiter"] == other:
                 row["recruiter"] = into
-        self._cases_of(into).update(self._cases_of(other))
-        del self.linked_cases[other]
+        self._known(into)
+        self._known(other)
+        self.own[into].update(self.own.pop(other))
+        for held in (self.summed, self.others):
+            held.pop(into, None)
+            held.pop(other, None)
+        self.others.update(queries.cases_of_recruiters([into], besides=self.cases))
         self._victims_of(into).update(self._victims_of(other))
         del self.victims[other]
         for case_id, named in self.names.items():
@@ -276,11 +304,14 @@ class Batch:
         if case_id not in self.names:
             return None
         recruiters = {r for _, r in self.names[case_id]}
-        return rules.tally_ties(
-            case_id,
-            (self._cases_of(r) for r in recruiters),
-            (self._victims_of(r) for r in recruiters),
-        )
+        for recruiter_id in recruiters:
+            self._known(recruiter_id)
+        victims = [self._victims_of(r) for r in recruiters]
+        own = [self.own[r] for r in recruiters]
+        if len(recruiters) == 1 and (only := next(iter(recruiters))) in self.summed:
+            return rules.tally_ties(case_id, own, victims, summed=self.summed[only])
+        # Two recruiters may share cases: their other cases are counted case by case.
+        return rules.tally_ties(case_id, own + [self._others_of(r) for r in recruiters], victims)
 
 
 _BATCH = "recruiters"  # the Batch's key in a batch's cache (events' `cache` argument)

@@ -10,6 +10,7 @@ from fieldcheck.domain.recruiters import (
     NAME_AGENCY,
     PHONE,
     Identifier,
+    LinkedCase,
     Mention,
     Node,
     Ties,
@@ -22,6 +23,7 @@ from fieldcheck.domain.recruiters import (
     normalise_phone,
     plan_link,
     same_recruiter,
+    tally_ties,
     ties_facts,
 )
 from fieldcheck.domain.signals import check_facts
@@ -154,6 +156,20 @@ def test_ties_become_facts_only_when_the_recruiter_is_seen_elsewhere():
         "recruiter.repatriated_victims": 0,
     }
     assert check_facts(facts) == []
+
+
+def test_ties_tally_cases_one_by_one_and_counted_ones_together():
+    """A case's ties: the cases its recruiters are linked to, itself left out, each counted
+    once however many recruiters name it; with cases counted by office and refusal (a
+    recruiter's many), their offices joined to the others'."""
+    bandung, jakarta, surabaya = 1, 2, 3
+    first = {10: LinkedCase(bandung, False), 11: LinkedCase(jakarta, True)}
+    second = {11: LinkedCase(jakarta, True), 12: LinkedCase(bandung, False)}
+    assert tally_ties(10, [first, second]) == Ties(other_cases=2, offices=2, refused=1)
+    summed = {LinkedCase(jakarta, True): 3, LinkedCase(surabaya, False): 2, LinkedCase(1, True): 0}
+    assert tally_ties(10, [first], summed=summed) == Ties(other_cases=6, offices=2, refused=4)
+    assert tally_ties(12, [first], summed=summed) == Ties(other_cases=7, offices=3, refused=4)
+    assert tally_ties(10, [{10: first[10]}], [{5: None, 6: 10}]) == Ties(victims=1)
 
 
 def test_ties_to_repatriated_victims_alone_become_facts():

@@ -3,6 +3,7 @@ risk signal they feed, the case page's count, the recruiter's page and network, 
 headquarters analyst who reads them without any applicant's data."""
 
 import json
+import random
 import re
 import uuid
 
@@ -580,3 +581,56 @@ def test_one_push_links_its_visits_to_each_other_and_survives_a_refused_operatio
         # The last visit's case counts the four other cases of the recruiter, two of this push.
         signal = fired(cases[2])["recruiter_seen_before"]
         assert "in 4 other case(s) in 1 office(s)" in signal["reason"]["en"]
+
+
+@pytest.mark.parametrize("seed", [16, 2026, 7])
+def test_a_push_batch_counts_every_case_s_ties_as_the_database_does(app, seed):
+    """What a push looks up for its links (recruiters.service.Batch: a recruiter's cases outside
+    the push counted by the database, read case by case only where two recruiters' cases may
+    overlap or after a merge) gives each of its cases the ties queries.ties_of_case counts, after
+    every link: a recruiter named again, a second recruiter, merges, new recruiters, cases of
+    two offices, refused ones."""
+    from fieldcheck.domain import recruiters as rules
+    from fieldcheck.recruiters import queries, service
+
+    rng = random.Random(seed)
+    offices = [office("KANIM-BDG", "Kantor Imigrasi Bandung"), office("KANIM-JKT", "Jakarta")]
+    supervisor = factories.user("supervisor", "supervisor", offices[0])
+    phones = [f"0812 5555 {n:04d}" for n in range(6)]
+    handles = [f"@agen.{n}" for n in range(4)]
+    for n in range(24):  # cases outside the push, each naming one recruiter at intake
+        named = {"recruiter_phone": rng.choice(phones)} if n % 3 else {}
+        named.update({"recruiter_handle": rng.choice(handles)} if n % 3 != 1 else {})
+        made = factories.case(offices[n % 2], **named)
+        if n % 4 == 0:
+            refuse(app, made, supervisor)
+    pushed = [
+        factories.case(offices[n % 2], **({"recruiter_phone": rng.choice(phones)} if n % 2 else {}))
+        for n in range(8)
+    ]
+    refuse(app, pushed[0], supervisor)
+    with app.app_context():
+        cases = {made.id: Case.get_by_id(made.id) for made in pushed}
+        # Rows handed to `insert` written at once: the database then holds every link made so
+        # far, and ties_of_case is the count to meet.
+        batch = service.Batch(
+            {case_id: [] for case_id in cases}, lambda model, row: model.insert(row).execute()
+        )
+        actor = factories.actor(supervisor)
+        merged_before = Recruiter.select().where(Recruiter.merged_into.is_null(False)).count()
+        for _ in range(30):
+            case = cases[rng.choice(list(cases))]
+            answers = {"recruiter_name": rng.choice(["Pak Agus", "Bu Rina", None])}
+            if rng.random() < 0.7:
+                answers["recruiter_phone"] = rng.choice([*phones, "0813 9999 0000"])
+            if rng.random() < 0.5:
+                answers["recruiter_handle"] = rng.choice(handles)
+            mention = rules.mention_from(answers)
+            source = service.visit_source(str(uuid.uuid4()))
+            service.link_mention(actor, case, source, mention, new=True, batch=batch)
+            for case_id in cases:
+                assert batch.ties(case_id) == queries.ties_of_case(case_id), case_id
+        assert (
+            Recruiter.select().where(Recruiter.merged_into.is_null(False)).count() > merged_before
+        )
+        assert batch.ties(-1) is None  # a case the batch was not given
