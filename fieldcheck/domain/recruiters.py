@@ -240,6 +240,11 @@ class Box:
     width: int = BOX_WIDTH
     height: int = BOX_HEIGHT
 
+    @property
+    def classes(self) -> str:
+        """Its CSS classes: the column's and the style's (app.css draws them)."""
+        return f"node-{self.node.column} node-{self.node.style}"
+
 
 @dataclass(frozen=True)
 class Line:

@@ -8,7 +8,7 @@ from datetime import date
 import peewee
 from peewee import fn
 
-from fieldcheck.db import one_of, plain_rows
+from fieldcheck.db import naive_from_text, one_of, plain_rows
 from fieldcheck.domain import case_states, roles
 from fieldcheck.domain import recruiters as rules
 from fieldcheck.models import (
@@ -427,6 +427,7 @@ def _case_rows(reader, links_where, limit: int = MAX_ROWS) -> _Links:
             Agency.name,
             _of_own_office(Case.application_number, own_office),
             _of_own_office(Case.applicant_name, own_office),
+            _decided_on(),
         )
         .join(Case, on=(RecruiterLink.case == Case.id))
         .join(Office, on=(Case.office == Office.id))
@@ -441,7 +442,7 @@ def _case_rows(reader, links_where, limit: int = MAX_ROWS) -> _Links:
     rows: dict[int, CaseRow] = {}
     offices, refused, fetched = set(), set(), 0
     for case_id, office_name, office_id, state, created_at, source, name, *rest in query:
-        agency_id, agency_name, number, applicant = rest
+        agency_id, agency_name, number, applicant, decided = rest
         fetched += 1
         found.names.add(name)
         found.agencies[agency_id] = agency_name
@@ -453,6 +454,9 @@ def _case_rows(reader, links_where, limit: int = MAX_ROWS) -> _Links:
         row = CaseRow(case_id, office_name, state, None, created_at.date(), source.split(":")[0])
         if office_id == own_office:
             row.own, row.application_number, row.applicant_name = True, number, applicant
+        if decided is not None and state in DECIDED:
+            # The state is what the latest decision made it (verified / refused, or revoked).
+            row.decision, row.on = state, naive_from_text(decided).date()
         rows[case_id] = row
     found.names.discard(None)
     found.agencies.pop(None, None)
@@ -461,7 +465,6 @@ def _case_rows(reader, links_where, limit: int = MAX_ROWS) -> _Links:
         found.counts = {"total": len(rows), "offices": len(offices), "refused": len(refused)}
     else:
         found.counts = _counts(links_where)
-    _add_decisions(rows)
     found.rows = list(rows.values())
     return found
 
@@ -489,21 +492,10 @@ def _counts(links_where) -> dict:
     return {"total": total, "offices": offices, "refused": refused}
 
 
-def _add_decisions(rows: dict[int, CaseRow]):
-    """Each decided case's latest decision (verified / refused, or revoked), dated by it."""
-    decided = [case_id for case_id, row in rows.items() if row.state in DECIDED]
-    if not decided:
-        return
-    query = (
-        Decision.select(Decision.case, Decision.outcome, Decision.decided_at, Decision.revoked_at)
-        .where(Decision.case.in_(decided))
-        .order_by(Decision.decided_at, Decision.id)
-        .tuples()
-    )
-    for case_id, outcome, decided_at, revoked_at in query:
-        row = rows[case_id]
-        row.decision = "revoked" if revoked_at else outcome
-        row.on = (revoked_at or decided_at).date()
+def _decided_on():
+    """When the case's latest decision was made, or revoked: NULL for a case never decided."""
+    moment = fn.COALESCE(Decision.revoked_at, Decision.decided_at)
+    return Decision.select(fn.MAX(moment)).where(Decision.case == Case.id)
 
 
 @dataclass

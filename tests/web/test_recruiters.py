@@ -634,3 +634,54 @@ def test_a_push_batch_counts_every_case_s_ties_as_the_database_does(app, seed):
             Recruiter.select().where(Recruiter.merged_into.is_null(False)).count() > merged_before
         )
         assert batch.ties(-1) is None  # a case the batch was not given
+
+
+def test_each_case_on_the_recruiter_page_shows_its_latest_decision_dated_by_it(app):
+    """Refused, then revoked: the decision and its date (the revocation's); a case never
+    decided, and one whose decided state came without a decision record: "—" and the day
+    the case was made."""
+    from datetime import UTC, datetime
+
+    a = office("KANIM-BDG", "Kantor Imigrasi Bandung")
+    supervisor = factories.user("supervisor", "supervisor", a)
+    phone = "0812 7777 1234"
+    refused, revoked, open_, bare = (factories.case(a, recruiter_phone=phone) for _ in range(4))
+    with app.app_context():
+        for case, state in ((refused, "refused"), (revoked, "revoked"), (bare, "verified")):
+            Case.update(state=state).where(Case.id == case.id).execute()
+        Decision.create(
+            case=refused.id,
+            outcome="refused",
+            supervisor=supervisor,
+            decided_at=datetime(2025, 3, 4, 5, 0, tzinfo=UTC),
+        )
+        for decided, revoked_at in (
+            (datetime(2025, 1, 2, tzinfo=UTC), None),
+            (datetime(2025, 4, 1, tzinfo=UTC), datetime(2025, 6, 7, 9, 30, tzinfo=UTC)),
+        ):
+            Decision.create(
+                case=revoked.id,
+                outcome="verified",
+                supervisor=supervisor,
+                decided_at=decided,
+                revoked_at=revoked_at,
+            )
+        recruiter_id = RecruiterLink.get(RecruiterLink.case == refused.id).recruiter_id
+        made_on = utcnow().date()
+    web = Web(app.test_client())
+    web.login("supervisor")
+    doc = parse(web.get(f"/recruiters/{recruiter_id}", headers={"Accept-Language": "en"}).text)
+    shown = {}
+    for row in doc.select("#recruiter-cases tbody tr"):
+        _office, state, decision, day, _via, application = [
+            squeeze(td.get_text()) for td in row.find_all("td")
+        ]
+        shown[application.split(" · ")[0]] = (state, decision, day)
+    assert shown[refused.application_number][:2] == ("Refused", "Refused")
+    assert "2025" in shown[refused.application_number][2]
+    assert "Mar" in shown[refused.application_number][2]
+    assert shown[revoked.application_number][:2] == ("Revoked", "Verification revoked")
+    assert "Jun" in shown[revoked.application_number][2]
+    for case in (open_, bare):
+        state, decision, day = shown[case.application_number]
+        assert decision == "—" and str(made_on.year) in day
