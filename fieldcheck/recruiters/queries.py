@@ -405,12 +405,14 @@ class _Links:
     names: set = field(default_factory=set)
     agencies: dict = field(default_factory=dict)  # id -> name
     case_ids: set = field(default_factory=set)
+    shared: set = field(default_factory=set)  # of those, the cases another recruiter shares
 
 
-def _case_rows(reader, links_where, limit: int = MAX_ROWS) -> _Links:
+def _case_rows(reader, links_where, limit: int = MAX_ROWS, shared_by=None) -> _Links:
     """The cases the links (`links_where`) point at, newest first, as the reader may see them
     (at most `limit`), the counts over all of them (cases, offices, refused), and the names
-    and agencies the links give."""
+    and agencies the links give; `shared_by` a recruiter: which of those cases another
+    recruiter is linked to as well."""
     own_office = _own_office(reader)
     # Only what may cross offices is selected here: the applicant's columns are the reader's
     # own office's cases' alone (NULL for every other case, and for the analyst's every case).
@@ -428,6 +430,7 @@ def _case_rows(reader, links_where, limit: int = MAX_ROWS) -> _Links:
             _of_own_office(Case.application_number, own_office),
             _of_own_office(Case.applicant_name, own_office),
             _decided_on(),
+            _shared(shared_by),
         )
         .join(Case, on=(RecruiterLink.case == Case.id))
         .join(Office, on=(Case.office == Office.id))
@@ -442,7 +445,7 @@ def _case_rows(reader, links_where, limit: int = MAX_ROWS) -> _Links:
     rows: dict[int, CaseRow] = {}
     offices, refused, fetched = set(), set(), 0
     for case_id, office_name, office_id, state, created_at, source, name, *rest in query:
-        agency_id, agency_name, number, applicant, decided = rest
+        agency_id, agency_name, number, applicant, decided, shared = rest
         fetched += 1
         found.names.add(name)
         found.agencies[agency_id] = agency_name
@@ -451,6 +454,8 @@ def _case_rows(reader, links_where, limit: int = MAX_ROWS) -> _Links:
             refused.add(case_id)
         if case_id in rows or len(rows) >= limit:
             continue
+        if shared:
+            found.shared.add(case_id)
         row = CaseRow(case_id, office_name, state, None, created_at.date(), source.split(":")[0])
         if office_id == own_office:
             row.own, row.application_number, row.applicant_name = True, number, applicant
@@ -490,6 +495,16 @@ def _counts(links_where) -> dict:
         .first()
     )
     return {"total": total, "offices": offices, "refused": refused}
+
+
+def _shared(recruiter_id):
+    """Whether another recruiter than this one is linked to the case (None: not asked)."""
+    if recruiter_id is None:
+        return peewee.Value(None)
+    other = RecruiterLink.alias()
+    return fn.EXISTS(
+        other.select(other.id).where((other.case == Case.id) & (other.recruiter != recruiter_id))
+    )
 
 
 def _decided_on():
@@ -595,7 +610,7 @@ def recruiter(recruiter_id: int) -> Recruiter | None:
 
 def recruiter_page(reader, found: Recruiter) -> RecruiterPage:
     """A recruiter's page as the reader may see it."""
-    links = _case_rows(reader, RecruiterLink.recruiter == found.id)
+    links = _case_rows(reader, RecruiterLink.recruiter == found.id, shared_by=found.id)
     identifiers = list(
         RecruiterIdentifier.select()
         .where(RecruiterIdentifier.recruiter == found.id)
@@ -622,7 +637,7 @@ def recruiter_page(reader, found: Recruiter) -> RecruiterPage:
         links.counts["total"],
         links.counts["offices"],
         links.counts["refused"],
-        _related(found.id, links.case_ids, set(links.agencies)),
+        _related(found.id, links.shared, set(links.agencies)),
         victims.rows,
         victims.total,
         victims.offices,
@@ -653,7 +668,8 @@ MAX_RELATED = 8
 
 def _related(recruiter_id: int, case_ids: set, agency_ids: set) -> list:
     """Other recruiters named in the same cases or for the same agencies (at most
-    MAX_RELATED: those sharing cases first), each with the cases and agencies they share."""
+    MAX_RELATED: those sharing cases first), each with the cases and agencies they share.
+    `case_ids`: the page's cases another recruiter is linked to (_Links.shared)."""
     others = RecruiterLink.recruiter != recruiter_id  # (and not NULL: the join drops those)
     shared: dict[int, tuple[set, set]] = {}
     names: dict[int, str | None] = {}

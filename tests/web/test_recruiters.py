@@ -685,3 +685,41 @@ def test_each_case_on_the_recruiter_page_shows_its_latest_decision_dated_by_it(a
     for case in (open_, bare):
         state, decision, day = shown[case.application_number]
         assert decision == "—" and str(made_on.year) in day
+
+
+def test_the_recruiter_page_names_the_recruiters_sharing_its_cases_first_then_its_agencies(app):
+    """Another recruiter named in one of its cases, one named for the same agency only, one
+    tied by neither: the first two on the page (the case's sharer first), the third not."""
+    from fieldcheck.domain import recruiters as rules
+    from fieldcheck.recruiters import service
+
+    a = office("KANIM-BDG", "Kantor Imigrasi Bandung")
+    supervisor = factories.user("supervisor", "supervisor", a)
+    mine = factories.case(
+        a, recruiter_name="Bu Rina", recruiter_phone="0812 1111 2222", recruiter_agency="PT Maju"
+    )
+    factories.case(a, recruiter_name="Bu Rina", recruiter_phone="0812 1111 2222")
+    factories.case(
+        a, recruiter_name="Pak Joko", recruiter_phone="0813 3333 4444", recruiter_agency="PT Maju"
+    )
+    factories.case(a, recruiter_name="Pak Budi", recruiter_phone="0819 9999 0000")
+    with app.app_context():
+        case = Case.get_by_id(mine.id)
+        named = rules.mention_from(
+            {"recruiter_name": "Mas Eko", "recruiter_phone": "0857 5555 6666"}
+        )
+        service.link_mention(factories.actor(supervisor), case, "visit:one", named)
+        ids = {r.name: r.id for r in Recruiter.select().where(Recruiter.merged_into.is_null())}
+    web = Web(app.test_client())
+    web.login("supervisor")
+    doc = parse(web.get(f"/recruiters/{ids['Bu Rina']}", headers={"Accept-Language": "en"}).text)
+    related = [
+        [squeeze(td.get_text()) for td in row.find_all("td")]
+        for row in doc.select("#network-table tr")
+        if row.find("td") and squeeze(row.find("td").get_text()) == "Another recruiter"
+    ]
+    assert [row[1] for row in related] == ["Mas Eko", "Pak Joko"]
+    assert related[0][2] == "1 shared case, 0 shared agencies"
+    assert related[1][2] == "0 shared cases, 1 shared agency"
+    drawn = {squeeze(t.get_text()) for t in doc.select("svg g.network-node text")}
+    assert {"Mas Eko", "Pak Joko"} <= drawn and "Pak Budi" not in drawn
