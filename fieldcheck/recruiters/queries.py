@@ -404,8 +404,7 @@ class _Links:
     counts: dict
     names: set = field(default_factory=set)
     agencies: dict = field(default_factory=dict)  # id -> name
-    case_ids: set = field(default_factory=set)
-    shared: set = field(default_factory=set)  # of those, the cases another recruiter shares
+    shared: set = field(default_factory=set)  # cases listed that another recruiter shares
 
 
 def _case_rows(reader, links_where, limit: int = MAX_ROWS, shared_by=None) -> _Links:
@@ -465,7 +464,6 @@ def _case_rows(reader, links_where, limit: int = MAX_ROWS, shared_by=None) -> _L
         rows[case_id] = row
     found.names.discard(None)
     found.agencies.pop(None, None)
-    found.case_ids = set(rows)
     if fetched <= 2 * limit:  # every link was read: count them here
         found.counts = {"total": len(rows), "offices": len(offices), "refused": len(refused)}
     else:

@@ -284,9 +284,7 @@ class Batch:
         for row in self.held:  # written as they are when the push ends (SyncEngine.insert)
             if row["recruiter"] == other:
                 row["recruiter"] = into
-        self._known(into)
-        self._known(other)
-        self.own[into].update(self.own.pop(other))
+        self.own.setdefault(into, {}).update(self.own.pop(other, {}))
         for held in (self.summed, self.others):
             held.pop(into, None)
             held.pop(other, None)
