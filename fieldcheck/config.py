@@ -42,6 +42,10 @@ LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
 # answers again: sign-in stays open, and limited.
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+# Every limit counts the last stretch of its length ("5 per 15 minutes": any 15 minutes). A fixed
+# window, opened by the first attempt, would let a burst at its end and another at the next
+# one's start through together: twice the limit in a moment.
+RATELIMIT_STRATEGY = "moving-window"
 # Put before every key this app counts under: for a Redis shared with other apps, or with
 # another FieldCheck (a training instance) that must not count with this one.
 RATELIMIT_KEY_PREFIX = ""

@@ -21,6 +21,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
 
 from fieldcheck import audit, sessions
 from fieldcheck.accounts import Actor
@@ -384,12 +385,19 @@ def token_issued_response(response) -> bool:
 def attempt_username() -> str:
     """Whose password or second-factor code this request tries: the username a sign-in form or
     a token request names, else the signed-in user (password change), else the user part-way
-    through signing in (second factor)."""
-    if request.is_json:
-        body = request.get_json(silent=True)
-        named = body.get("username", "") if isinstance(body, dict) else ""
-    else:
-        named = request.form.get("username", "")
+    through signing in (second factor).
+
+    It never raises: Flask-Limiter takes any error while it counts for its storage being
+    down, and then counts in this process's memory (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED)
+    until it looks again, so one body over the cap would split a cluster's shared counts."""
+    try:
+        if request.is_json:
+            body = request.get_json(silent=True)
+            named = body.get("username", "") if isinstance(body, dict) else ""
+        else:
+            named = request.form.get("username", "")
+    except HTTPException:  # a body over the cap, or cut short: the view answers it, unread
+        named = ""
     if not named and current_user.is_authenticated:
         named = current_user.username
     if not named:
