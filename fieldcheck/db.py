@@ -171,3 +171,16 @@ def plain_rows(query) -> list[tuple]:
     time or JSON column needs `.tuples()` (SQLite gives them as text); a boolean comes as 0 or
     1 from SQLite, True or False from PostgreSQL."""
     return database.execute(query).fetchall()
+
+
+def sql_rows(text: str, *params) -> list[tuple]:
+    """The rows of one statement written out in SQL, each parameter marked `?` (and no `%`,
+    which psycopg2 would read as a placeholder): for a page's few reads whose peewee query,
+    built and rendered again at every request, costs more than running it (joins, correlated
+    subqueries). Written in the SQL both databases speak, with the tables' own names; run
+    through peewee's public `Database.execute_sql`, with `Database.param` the placeholder of
+    the database in use. Values as the driver gives them: see plain_rows, and read a date or
+    time column by its field's `python_value`."""
+    if database.param != "?":
+        text = text.replace("?", database.param)
+    return database.execute_sql(text, params).fetchall()

@@ -8,13 +8,12 @@ from datetime import date
 import peewee
 from peewee import fn
 
-from fieldcheck.db import naive_from_text, one_of, plain_rows
+from fieldcheck.db import naive_from_text, one_of, plain_rows, sql_rows
 from fieldcheck.domain import case_states, roles
 from fieldcheck.domain import recruiters as rules
 from fieldcheck.models import (
     Agency,
     Case,
-    Decision,
     FieldVisit,
     Office,
     Recruiter,
@@ -407,47 +406,56 @@ class _Links:
     shared: set = field(default_factory=set)  # cases listed that another recruiter shares
 
 
-def _case_rows(reader, links_where, limit: int = MAX_ROWS, shared_by=None) -> _Links:
-    """The cases the links (`links_where`) point at, newest first, as the reader may see them
-    (at most `limit`), the counts over all of them (cases, offices, refused), and the names
-    and agencies the links give; `shared_by` a recruiter: which of those cases another
-    recruiter is linked to as well."""
+# A recruiter's or an agency's page is read by a few statements written out in SQL (db.sql_rows):
+# peewee would build and render each again at every request, which costs the page more than
+# running them. Only what may cross offices is selected for every case: the applicant's columns
+# are the reader's own office's cases' alone (NULL for every other case, and for the analyst's
+# every case: `office_id = NULL` is never true).
+_CASE_ROWS = """
+SELECT c.id, o.name, c.office_id, c.state, c.created_at, l.source, l.name, l.agency_id, a.name,
+  CASE WHEN c.office_id = ? THEN c.application_number END,
+  CASE WHEN c.office_id = ? THEN c.applicant_name END,
+  (SELECT MAX(COALESCE(d.revoked_at, d.decided_at)) FROM decision d WHERE d.case_id = c.id),
+  {shared}
+FROM recruiter_link l
+JOIN "case" c ON c.id = l.case_id
+JOIN office o ON o.id = c.office_id
+LEFT JOIN agency a ON a.id = l.agency_id
+WHERE l.{column} = ?
+ORDER BY c.created_at DESC, c.id DESC, l.id
+LIMIT ?"""
+# Of a recruiter's cases, whether another recruiter is linked to the case as well.
+_SHARED = "EXISTS (SELECT 1 FROM recruiter_link s WHERE s.case_id = c.id AND s.recruiter_id <> ?)"
+CASE_ROWS_OF_RECRUITER = _CASE_ROWS.format(shared=_SHARED, column="recruiter_id")
+CASE_ROWS_OF_AGENCY = _CASE_ROWS.format(shared="NULL", column="agency_id")
+
+
+def _case_rows(reader, recruiter_id=None, agency_id=None, limit: int = MAX_ROWS) -> _Links:
+    """The cases a recruiter's links (or an agency's) point at, newest first, as the reader may
+    see them (at most `limit`), the counts over all of them (cases, offices, refused), and the
+    names and agencies the links give; for a recruiter, which of those cases another recruiter
+    is linked to as well."""
     own_office = _own_office(reader)
-    # Only what may cross offices is selected here: the applicant's columns are the reader's
-    # own office's cases' alone (NULL for every other case, and for the analyst's every case).
-    query = (
-        RecruiterLink.select(
-            Case.id,
-            Office.name,
-            Case.office,
-            Case.state,
-            Case.created_at,
-            RecruiterLink.source,
-            RecruiterLink.name,
-            RecruiterLink.agency,
-            Agency.name,
-            _of_own_office(Case.application_number, own_office),
-            _of_own_office(Case.applicant_name, own_office),
-            _decided_on(),
-            _shared(shared_by),
-        )
-        .join(Case, on=(RecruiterLink.case == Case.id))
-        .join(Office, on=(Case.office == Office.id))
-        .switch(RecruiterLink)
-        .join(Agency, peewee.JOIN.LEFT_OUTER, on=(RecruiterLink.agency == Agency.id))
-        .where(links_where)
-        .order_by(Case.created_at.desc(), Case.id.desc(), RecruiterLink.id)
-        .limit(2 * limit + 1)  # a case is linked from its intake and its visits
-        .tuples()
-    )
+    if recruiter_id is not None:
+        query = CASE_ROWS_OF_RECRUITER
+        params = (own_office, own_office, recruiter_id, recruiter_id, 2 * limit + 1)
+        links_where = RecruiterLink.recruiter == recruiter_id
+    else:
+        query = CASE_ROWS_OF_AGENCY
+        params = (own_office, own_office, agency_id, 2 * limit + 1)
+        links_where = RecruiterLink.agency == agency_id
+    # (2 * limit + 1 links: a case is linked from its intake and its visits.)
     found = _Links([], {})
     rows: dict[int, CaseRow] = {}
     offices, refused, fetched = set(), set(), 0
-    for case_id, office_name, office_id, state, created_at, source, name, *rest in query:
-        agency_id, agency_name, number, applicant, decided, shared = rest
+    created = Case.created_at.python_value
+    for case_id, office_name, office_id, state, created_at, source, name, *rest in sql_rows(
+        query, *params
+    ):
+        agency, agency_name, number, applicant, decided, shared = rest
         fetched += 1
         found.names.add(name)
-        found.agencies[agency_id] = agency_name
+        found.agencies[agency] = agency_name
         offices.add(office_id)
         if state == case_states.REFUSED:
             refused.add(case_id)
@@ -455,7 +463,8 @@ def _case_rows(reader, links_where, limit: int = MAX_ROWS, shared_by=None) -> _L
             continue
         if shared:
             found.shared.add(case_id)
-        row = CaseRow(case_id, office_name, state, None, created_at.date(), source.split(":")[0])
+        on = created(created_at).date()
+        row = CaseRow(case_id, office_name, state, None, on, source.split(":")[0])
         if office_id == own_office:
             row.own, row.application_number, row.applicant_name = True, number, applicant
         if decided is not None and state in DECIDED:
@@ -472,13 +481,6 @@ def _case_rows(reader, links_where, limit: int = MAX_ROWS, shared_by=None) -> _L
     return found
 
 
-def _of_own_office(column, own_office: int | None):
-    """A case's column where the case is of the reader's own office, else NULL."""
-    if own_office is None:
-        return peewee.Value(None)
-    return peewee.Case(None, ((Case.office == own_office, column),))
-
-
 def _counts(links_where) -> dict:
     """Cases, offices and refused cases the links point at, counted by the database."""
     total, offices, refused = (
@@ -493,22 +495,6 @@ def _counts(links_where) -> dict:
         .first()
     )
     return {"total": total, "offices": offices, "refused": refused}
-
-
-def _shared(recruiter_id):
-    """Whether another recruiter than this one is linked to the case (None: not asked)."""
-    if recruiter_id is None:
-        return peewee.Value(None)
-    other = RecruiterLink.alias()
-    return fn.EXISTS(
-        other.select(other.id).where((other.case == Case.id) & (other.recruiter != recruiter_id))
-    )
-
-
-def _decided_on():
-    """When the case's latest decision was made, or revoked: NULL for a case never decided."""
-    moment = fn.COALESCE(Decision.revoked_at, Decision.decided_at)
-    return Decision.select(fn.MAX(moment)).where(Decision.case == Case.id)
 
 
 @dataclass
@@ -590,30 +576,52 @@ def _victim_rows(reader, where, limit: int = MAX_ROWS) -> _Victims:
     return found
 
 
+RECRUITER = """
+SELECT r.id, r.name, r.created_at, r.merged_into_id,
+  EXISTS (SELECT 1 FROM recruiter_victim_link v WHERE v.recruiter_id = r.id)
+FROM recruiter r WHERE r.id = ?"""
+
+
 def recruiter(recruiter_id: int) -> Recruiter | None:
     """A recruiter by id; one merged into another is that other (followed to the end). Its
     `named_by_victims` says whether a repatriated victim's record names it (its page reads
     those records only then: most recruiters have none)."""
-    named = RecruiterVictimLink.select(RecruiterVictimLink.id).where(
-        RecruiterVictimLink.recruiter == Recruiter.id
-    )
-    query = Recruiter.select(Recruiter, fn.EXISTS(named).alias("named_by_victims"))
-    found = query.where(Recruiter.id == recruiter_id).first()
-    for _ in range(20):
-        if found is None or found.merged_into_id is None:
+    found = None
+    for _ in range(21):
+        rows = sql_rows(RECRUITER, recruiter_id)
+        if not rows:
             break
-        found = query.where(Recruiter.id == found.merged_into_id).first()
+        recruiter_id, name, created_at, merged_into, named = rows[0]
+        found = Recruiter(
+            id=recruiter_id,
+            name=name,
+            created_at=Recruiter.created_at.python_value(created_at),
+            merged_into=merged_into,
+        )
+        found.named_by_victims = bool(named)
+        if merged_into is None:
+            break
+        recruiter_id = merged_into
     return found
+
+
+IDENTIFIERS = """
+SELECT id, kind, value, written FROM recruiter_identifier WHERE recruiter_id = ?
+ORDER BY kind, id"""
+
+
+def identifiers_of(recruiter: Recruiter) -> list[RecruiterIdentifier]:
+    """What identifies a recruiter (phones, handles, accounts, names with an agency), by kind."""
+    return [
+        RecruiterIdentifier(id=id_, recruiter=recruiter, kind=kind, value=value, written=written)
+        for id_, kind, value, written in sql_rows(IDENTIFIERS, recruiter.id)
+    ]
 
 
 def recruiter_page(reader, found: Recruiter) -> RecruiterPage:
     """A recruiter's page as the reader may see it."""
-    links = _case_rows(reader, RecruiterLink.recruiter == found.id, shared_by=found.id)
-    identifiers = list(
-        RecruiterIdentifier.select()
-        .where(RecruiterIdentifier.recruiter == found.id)
-        .order_by(RecruiterIdentifier.kind, RecruiterIdentifier.id)
-    )
+    links = _case_rows(reader, recruiter_id=found.id)
+    identifiers = identifiers_of(found)
     if getattr(found, "named_by_victims", True):
         victims = _victim_rows(reader, RecruiterVictimLink.recruiter == found.id)
     else:
@@ -664,26 +672,24 @@ def _given_by_victims(recruiter_id: int) -> _Victims:
 MAX_RELATED = 8
 
 
+RELATED = """
+SELECT l.recruiter_id, r.name, l.case_id, l.agency_id
+FROM recruiter_link l JOIN recruiter r ON r.id = l.recruiter_id
+WHERE l.{column} IN ({listed}) AND l.recruiter_id <> ?
+LIMIT ?"""
+
+
 def _related(recruiter_id: int, case_ids: set, agency_ids: set) -> list:
     """Other recruiters named in the same cases or for the same agencies (at most
     MAX_RELATED: those sharing cases first), each with the cases and agencies they share.
     `case_ids`: the page's cases another recruiter is linked to (_Links.shared)."""
-    others = RecruiterLink.recruiter != recruiter_id  # (and not NULL: the join drops those)
     shared: dict[int, tuple[set, set]] = {}
     names: dict[int, str | None] = {}
-    for ids, column in ((case_ids, RecruiterLink.case), (agency_ids, RecruiterLink.agency)):
+    for ids, column in ((case_ids, "case_id"), (agency_ids, "agency_id")):
         if not ids or len(shared) >= MAX_RELATED:
             continue
-        query = (
-            RecruiterLink.select(
-                RecruiterLink.recruiter, Recruiter.name, RecruiterLink.case, RecruiterLink.agency
-            )
-            .join(Recruiter, on=(RecruiterLink.recruiter == Recruiter.id))
-            .where(column.in_(list(ids)) & others)
-            .limit(MAX_RELATED * 4)
-            .tuples()
-        )
-        for rid, name, case_id, agency_id in query:
+        query = RELATED.format(column=column, listed=", ".join(["?"] * len(ids)))
+        for rid, name, case_id, agency_id in sql_rows(query, *ids, recruiter_id, MAX_RELATED * 4):
             names[rid] = name
             cases_, agencies_ = shared.setdefault(rid, (set(), set()))
             if case_id in case_ids:
@@ -783,7 +789,7 @@ def agency(agency_id: int) -> Agency | None:
 def agency_page(reader, found: Agency) -> AgencyPage:
     """An agency's page as the reader may see it: its recruiters, its cases and the victims'
     records that name it."""
-    links = _case_rows(reader, RecruiterLink.agency == found.id)
+    links = _case_rows(reader, agency_id=found.id)
     rows, counts = links.rows, links.counts
     named_by_case = RecruiterLink.select(RecruiterLink.recruiter).where(
         (RecruiterLink.agency == found.id) & RecruiterLink.recruiter.is_null(False)

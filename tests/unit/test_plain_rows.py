@@ -1,10 +1,11 @@
-"""fieldcheck.db.plain_rows: the rows of a query of integer and text columns, read from the
-driver, are the rows peewee's `.tuples()` gives, on SQLite and PostgreSQL."""
+"""fieldcheck.db.plain_rows and sql_rows: the rows of a query of integer and text columns, read
+from the driver (a peewee query's, or SQL written out), are the rows peewee's `.tuples()` gives,
+on SQLite and PostgreSQL."""
 
 import peewee
 import pytest
 
-from fieldcheck.db import plain_rows
+from fieldcheck.db import plain_rows, sql_rows
 from fieldcheck.models import Office, Team
 
 
@@ -46,3 +47,15 @@ def test_plain_rows_of_a_join_with_nulls_and_of_nothing(offices):
     rows = plain_rows(joined)
     assert rows == list(joined.tuples())
     assert rows[0][1:] == (None, None)
+
+
+def test_sql_rows_runs_written_sql_with_its_parameters_on_either_database(offices):
+    written = "SELECT code, name FROM office WHERE teams_version = ? OR name = ? ORDER BY id"
+    rows = sql_rows(written, 2**40, "")
+    query = (
+        Office.select(Office.code, Office.name)
+        .where((Office.teams_version == 2**40) | (Office.name == ""))
+        .order_by(Office.id)
+    )
+    assert rows == list(query.tuples()) and [code for code, _ in rows] == ["K2", "K3"]
+    assert sql_rows("SELECT id FROM office WHERE code = ?", "nowhere") == []
