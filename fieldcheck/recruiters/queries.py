@@ -243,29 +243,22 @@ def ties_of_case(case_id: int) -> rules.Ties:
         .tuples()
         .first()
     )
-    victims = _victims_of(_recruiters_of(case_id), case_id).get(None, 0)
+    victims = _victims_of(_recruiters_of(case_id), case_id)
     return rules.Ties(other or 0, offices or 0, refused or 0, victims)
 
 
-def _victims_of(recruiters, case_id: int, *, each: bool = False) -> dict:
-    """How many repatriated victims' records name these recruiters (a list of ids or a
-    query), other than those of the case's own applicant: in all (None -> count), or `each`
-    recruiter's (id -> count)."""
-    count = fn.COUNT(fn.DISTINCT(RecruiterVictimLink.victim))
-    query = (
-        RecruiterVictimLink.select(
-            RecruiterVictimLink.recruiter if each else peewee.Value(None), count
-        )
+def _victims_of(recruiters, case_id: int) -> int:
+    """How many repatriated victims' records name these recruiters (a query of their ids),
+    other than those of the case's own applicant."""
+    return (
+        RecruiterVictimLink.select(fn.COUNT(fn.DISTINCT(RecruiterVictimLink.victim)))
         .join(RepatriatedVictim, on=(RecruiterVictimLink.victim == RepatriatedVictim.id))
         .where(
             RecruiterVictimLink.recruiter.in_(recruiters)
             & (RepatriatedVictim.case.is_null() | (RepatriatedVictim.case != case_id))
         )
-        .tuples()
-    )
-    if each:
-        query = query.group_by(RecruiterVictimLink.recruiter)
-    return {key: n for key, n in query if n}
+        .scalar()
+    ) or 0
 
 
 def cases_naming_a_recruiter():
@@ -304,47 +297,51 @@ class Named:
     ties: rules.Ties = field(default_factory=rules.Ties)
 
 
+# The case page reads what its case names in SQL written out (as the recruiter's page does, see
+# CASE_ROWS_OF_RECRUITER), with the recruiters' ties counted as ties_of_case counts them.
+NAMED_IN_CASE = """
+SELECT l.recruiter_id, r.name, l.agency_id, a.name
+FROM recruiter_link l
+LEFT JOIN recruiter r ON r.id = l.recruiter_id
+LEFT JOIN agency a ON a.id = l.agency_id
+WHERE l.case_id = ?
+ORDER BY l.id"""
+TIES_OF_RECRUITERS = """
+SELECT l.recruiter_id, COUNT(DISTINCT c.id), COUNT(DISTINCT c.office_id),
+  COUNT(DISTINCT CASE WHEN c.state = ? THEN c.id END)
+FROM recruiter_link l JOIN "case" c ON c.id = l.case_id
+WHERE l.recruiter_id IN ({listed}) AND c.id <> ?
+GROUP BY l.recruiter_id"""
+VICTIMS_OF_RECRUITERS = """
+SELECT v.recruiter_id, COUNT(DISTINCT v.victim_id)
+FROM recruiter_victim_link v JOIN repatriated_victim rv ON rv.id = v.victim_id
+WHERE v.recruiter_id IN ({listed}) AND (rv.case_id IS NULL OR rv.case_id <> ?)
+GROUP BY v.recruiter_id"""
+
+
 def named_in_case(case_id: int) -> list[Named]:
     """The recruiters and agencies a case names, each once, with their ties to other cases."""
-    links = (
-        RecruiterLink.select(RecruiterLink, Recruiter, Agency)
-        .join(Recruiter, peewee.JOIN.LEFT_OUTER, on=(RecruiterLink.recruiter == Recruiter.id))
-        .switch(RecruiterLink)
-        .join(Agency, peewee.JOIN.LEFT_OUTER, on=(RecruiterLink.agency == Agency.id))
-        .where(RecruiterLink.case == case_id)
-        .order_by(RecruiterLink.id)
-    )
     named: dict[tuple, Named] = {}
-    for link in links:
-        key = ("r", link.recruiter_id) if link.recruiter_id else ("a", link.agency_id)
+    for recruiter_id, name, agency_id, agency_name in sql_rows(NAMED_IN_CASE, case_id):
+        key = ("r", recruiter_id) if recruiter_id else ("a", agency_id)
         if key not in named:
-            named[key] = Named(
-                link.recruiter_id,
-                link.recruiter.name if link.recruiter_id else None,
-                link.agency_id,
-                link.agency.name if link.agency_id else None,
-            )
-        elif named[key].agency_id is None and link.agency_id:
-            named[key].agency_id, named[key].agency_name = link.agency_id, link.agency.name
+            named[key] = Named(recruiter_id, name, agency_id, agency_name)
+        elif named[key].agency_id is None and agency_id:
+            named[key].agency_id, named[key].agency_name = agency_id, agency_name
     ids = [n.recruiter_id for n in named.values() if n.recruiter_id]
-    if ids:
-        query = (
-            RecruiterLink.select(
-                RecruiterLink.recruiter,
-                fn.COUNT(fn.DISTINCT(Case.id)),
-                fn.COUNT(fn.DISTINCT(Case.office)),
-                fn.COUNT(fn.DISTINCT(_refused_id())),
-            )
-            .join(Case, on=(RecruiterLink.case == Case.id))
-            .where(RecruiterLink.recruiter.in_(ids) & (Case.id != case_id))
-            .group_by(RecruiterLink.recruiter)
-            .tuples()
+    if not ids:
+        return list(named.values())
+    listed = ", ".join(["?"] * len(ids))
+    ties = {
+        rid: rules.Ties(other, offices, refused)
+        for rid, other, offices, refused in sql_rows(
+            TIES_OF_RECRUITERS.format(listed=listed), case_states.REFUSED, *ids, case_id
         )
-        ties = {rid: rules.Ties(other, offices, refused) for rid, other, offices, refused in query}
-        for rid, victims in _victims_of(ids, case_id, each=True).items():
-            ties[rid] = dataclasses.replace(ties.get(rid, rules.Ties()), victims=victims)
-        for rid, tie in ties.items():
-            named[("r", rid)].ties = tie
+    }
+    for rid, victims in sql_rows(VICTIMS_OF_RECRUITERS.format(listed=listed), *ids, case_id):
+        ties[rid] = dataclasses.replace(ties.get(rid, rules.Ties()), victims=victims)
+    for rid, tie in ties.items():
+        named[("r", rid)].ties = tie
     return list(named.values())
 
 
