@@ -13,15 +13,13 @@ import peewee
 
 from fieldcheck import audit
 from fieldcheck.audit import CASE_READ
-from fieldcheck.db import database, is_postgres
+from fieldcheck.db import database, is_postgres, sql_rows
 from fieldcheck.domain import case_states, identity, roles, watch
 from fieldcheck.models import (
-    AuditEvent,
     Case,
     CaseFinding,
     CaseLink,
     Decision,
-    FieldVisit,
     Office,
     PreventionHit,
     Team,
@@ -262,62 +260,47 @@ def _case_query(user: User) -> peewee.ModelSelect:
     return in_scope(query, user)
 
 
-def _case_page_query(user: User) -> peewee.ModelSelect:
-    """The cases as _case_query gives them, each with its history in two more columns, so that
-    the page has all it shows in one statement: `history`, its audited events other than reads, as
-    a JSON array of [id, at, actor's username, action, details, actor's name] (in no order:
-    see timeline()), and
-    `reads`, [how often it was opened, by how many people]. JSON is how both databases hand
-    back many rows in one column (PostgreSQL's json_agg, SQLite's json_group_array)."""
+# What the case page shows besides the case's row, in one statement written out (db.sql_rows):
+# peewee building and rendering these five subqueries at every opening cost the page more than
+# running them. `history`: the case's audited events other than reads, as a JSON array of [id,
+# at, actor's username, action, details, actor's name] (in no order: see timeline()), the actor
+# named from their account (the username if it is gone); `reads`: [how often it was opened, by
+# how many people]. JSON is how both databases hand back many rows in one column (PostgreSQL's
+# json_agg, SQLite's json_group_array). Issue 15, findings that count: the interview of the
+# visit that counts (Case.latest_visit), for the page to show intake's and the field's answers
+# side by side (answers_of). Issue 16: whether the case is on hold (a prevention-list hit its
+# supervisor has not handled) and whether it has links to other offices' cases (see
+# seen_elsewhere).
+_CASE_PAGE_EXTRAS = """
+SELECT
+  (SELECT {group}({array}(e.id, e.at, e.actor_name, e.action, e.details, p.name))
+   FROM audit_event e LEFT JOIN "user" p ON p.id = e.actor_id
+   WHERE e.subject_type = 'case' AND e.subject_id = ? AND e.action <> ?),
+  (SELECT {array}(COUNT(r.id), COUNT(DISTINCT r.actor_id))
+   FROM audit_event r
+   WHERE r.subject_type = 'case' AND r.subject_id = ? AND r.action = ?),
+  (SELECT v.interview FROM field_visit v WHERE v.case_id = ? AND v.flag IS NULL
+   ORDER BY v.received_at DESC, v.id DESC LIMIT 1),
+  EXISTS (SELECT 1 FROM prevention_hit h WHERE h.case_id = ? AND h.handled_at IS NULL),
+  EXISTS (SELECT 1 FROM case_link k WHERE k.case_id = ? OR k.other_id = ?)"""
+CASE_PAGE_EXTRAS = {  # by is_postgres()
+    False: _CASE_PAGE_EXTRAS.format(group="json_group_array", array="json_array"),
+    True: _CASE_PAGE_EXTRAS.format(group="json_agg", array="json_build_array"),
+}
 
-    def about(event):  # the events about the case the outer query selects
-        return (event.subject_type == "case") & (event.subject_id == Case.id.cast("TEXT"))
 
-    event = AuditEvent.alias("e")
-    fn = peewee.fn
-    if is_postgres():
-        group, array = fn.json_agg, fn.json_build_array
-    else:
-        group, array = fn.json_group_array, fn.json_array
-    person = User.alias("p")  # whose account it was, to name them (the username if it is gone)
-    fields = (event.id, event.at, event.actor_name, event.action, event.details, person.name)
-    history = (
-        event.select(group(array(*fields)))
-        .join(person, peewee.JOIN.LEFT_OUTER, on=(event.actor == person.id))
-        .where(about(event) & (event.action != CASE_READ))
+def _with_page_extras(case: Case) -> Case:
+    """The case with what its page shows besides its row (see _CASE_PAGE_EXTRAS) as
+    `history`, `reads`, `latest_interview`, `on_hold` and `has_links`."""
+    subject = str(case.id)
+    ((history, reads, interview, hold, links),) = sql_rows(
+        CASE_PAGE_EXTRAS[is_postgres()],
+        *(subject, CASE_READ, subject, CASE_READ),
+        *(case.id, case.id, case.id, case.id),
     )
-    read = AuditEvent.alias("r")
-    reads = read.select(array(fn.COUNT(read.id), fn.COUNT(read.actor.distinct()))).where(
-        about(read) & (read.action == CASE_READ)
-    )
-    # Issue 15, findings that count: the interview of the visit that counts (Case.latest_visit),
-    # so that the page shows intake's and the field's answers side by side (answers_of).
-    visit = FieldVisit.alias("v")
-    interview = (
-        visit.select(visit.interview)
-        .where((visit.case == Case.id) & visit.flag.is_null())
-        .order_by(visit.received_at.desc(), visit.id.desc())
-        .limit(1)
-    )
-    # Issue 16: whether the case is on hold (a prevention-list hit its supervisor has not
-    # handled) and whether it has links to other offices' cases (see seen_elsewhere).
-    hold = peewee.fn.EXISTS(
-        PreventionHit.select(peewee.SQL("1")).where(
-            (PreventionHit.case == Case.id) & PreventionHit.handled_at.is_null()
-        )
-    )
-    links = peewee.fn.EXISTS(
-        CaseLink.select(peewee.SQL("1")).where(
-            (CaseLink.case == Case.id) | (CaseLink.other == Case.id)
-        )
-    )
-    return _case_query(user).select_extend(
-        history.alias("history"),
-        reads.alias("reads"),
-        interview.alias("latest_interview"),
-        hold.alias("on_hold"),
-        links.alias("has_links"),
-    )
+    case.history, case.reads, case.latest_interview = history, reads, interview
+    case.on_hold, case.has_links = bool(hold), bool(links)
+    return case
 
 
 def _assignable_query(office_id: int) -> peewee.ModelSelect:
@@ -403,7 +386,7 @@ def visible_case(user: User, case_id: int) -> Case | None:
 
 def case_page(user: User, case_id: int, reader) -> Case | None:
     """A case the user may see with all its page shows but its findings (see
-    _case_page_query), its opening audited as `reader`'s (an accounts.Actor): the read event
+    _CASE_PAGE_EXTRAS), its opening audited as `reader`'s (an accounts.Actor): the read event
     written only when the case is there for the user (so never for a 404)."""
     kind, values = scope_of(user)
     audit.record_for_each(
@@ -414,7 +397,8 @@ def case_page(user: User, case_id: int, reader) -> Case | None:
         address=reader.address,
         at=reader.at,
     )
-    return _case_page_query(user).where(Case.id == case_id).first()
+    found = _case_query(user).where(Case.id == case_id).first()
+    return _with_page_extras(found) if found is not None else None
 
 
 def findings(case: Case) -> list[CaseFinding]:
