@@ -12,7 +12,10 @@ renders for the fields it is handed names those fields in that order, adds the d
 no other field when every field with a default is handed, and puts its VALUES last; that an
 UPDATE by primary key sets the fields in the model's order, then takes the key; that an
 UPDATE ... FROM a ValuesList (PostgreSQL) holds the list's one row of placeholders once;
-that an INSERT's text up to its VALUES names the table and its columns as COPY names them.
+that an INSERT's text up to its VALUES names the table and its columns as COPY names them;
+that db_value hands back as it is a value already of the type its field stores (a str to a
+CharField or TextField, an int to an IntegerField or to a key pointing at one, a bool to a
+BooleanField, a float to a FloatField, None to any of them), so that such values skip it.
 """
 
 import datetime as dt
@@ -25,6 +28,35 @@ import peewee
 from sync.store import is_postgres
 
 _statements: dict[tuple, tuple] = {}  # (model, field names, kind, backend) -> SQL text, plan
+
+# The types each kind of field stores as they are (exact classes: a subclass may convert).
+_STORED_AS_GIVEN = {
+    peewee.CharField: str,
+    peewee.FixedCharField: str,
+    peewee.TextField: str,
+    peewee.IntegerField: int,
+    peewee.BigIntegerField: int,
+    peewee.SmallIntegerField: int,
+    peewee.AutoField: int,
+    peewee.BigAutoField: int,
+    peewee.BooleanField: bool,
+    peewee.FloatField: float,
+    peewee.DoubleField: float,
+}
+
+
+def _given_types(field: peewee.Field) -> tuple[type, ...]:
+    """The types of value a field's db_value hands back as they are (None always): those
+    skip it. Nothing but None for a field whose kind is not known to do so."""
+    if isinstance(field, peewee.ForeignKeyField):
+        field = field.rel_field
+    given = _STORED_AS_GIVEN.get(type(field))
+    return (type(None), given) if given else (type(None),)
+
+
+def _converter(field: peewee.Field) -> tuple:
+    """(the field's name, the types that skip db_value, db_value)."""
+    return field.name, _given_types(field), field.db_value
 
 
 def _insert_fields(model: type[peewee.Model], names) -> list[peewee.Field]:
@@ -46,7 +78,7 @@ def _insert_statement(model: type[peewee.Model], names: tuple) -> tuple[str, lis
         returning, _ = query.returning(model._meta.primary_key).sql()
         defaults = model._meta.defaults
         plan = (
-            [(f.name, f.db_value) for f in fields[: len(names)]],
+            [_converter(f) for f in fields[: len(names)]],
             [(f.db_value, defaults[f], callable(defaults[f])) for f in fields[len(names) :]],
         )
         _statements[key] = (sql, returning, plan)
@@ -54,11 +86,14 @@ def _insert_statement(model: type[peewee.Model], names: tuple) -> tuple[str, lis
 
 
 def _params(plan: tuple, row: dict) -> tuple:
-    """A row's values in the statement's order, each through its field's db_value; the
-    fields it does not name take their defaults."""
+    """A row's values in the statement's order, each through its field's db_value (unless
+    of a type it stores as given); the fields it does not name take their defaults."""
     named, defaults = plan
     return (
-        *[convert(row[name]) for name, convert in named],
+        *[
+            value if type(value := row[name]) in given else convert(value)
+            for name, given, convert in named
+        ],
         *[convert(default() if call else default) for convert, default, call in defaults],
     )
 

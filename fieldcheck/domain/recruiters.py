@@ -143,12 +143,14 @@ def normalise_account(text: str | None) -> str | None:
     return digits if len(digits) >= MIN_ACCOUNT_DIGITS else None
 
 
+@functools.lru_cache(maxsize=4096)  # a push folds each name it links twice, and names recur
 def fold_name(name: str | None) -> str | None:
     """A person's name as compared: fieldcheck.domain.names' words, in alphabetical order."""
     words = sorted(name_tokens(name))
     return " ".join(words) or None
 
 
+@functools.lru_cache(maxsize=4096)
 def fold_agency(name: str | None) -> str | None:
     """An agency's name as compared: lower-case ASCII words, without legal forms ("PT.")."""
     if not name or not isinstance(name, str):
