@@ -171,7 +171,8 @@ def record_list_read(reader, action: str, filters: dict, rows: int, **shown):
 def record_for_each(action, model: type[peewee.Model], where, *, actor=None, address=None, at):
     """Write one `action` event about each `model` row that `where` selects (its primary key
     the subject id), as `record` would write it with empty details, in one INSERT ... SELECT:
-    for an audited read written only when the thing read is there for the reader."""
+    for an audited read written only when the thing read is there for the reader. Returns how
+    many events were written (none: nothing there for the reader)."""
     found = model.select(
         peewee.Value(AuditEvent.at.db_value(at)),
         peewee.Value(actor.id if actor is not None else None),
@@ -192,7 +193,7 @@ def record_for_each(action, model: type[peewee.Model], where, *, actor=None, add
         AuditEvent.details,
         AuditEvent.address,
     ]
-    AuditEvent.insert_from(found, fields).execute()
+    return AuditEvent.insert_from(found, fields).as_rowcount().execute()
 
 
 @contextmanager

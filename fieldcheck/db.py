@@ -181,6 +181,16 @@ def sql_rows(text: str, *params) -> list[tuple]:
     through peewee's public `Database.execute_sql`, with `Database.param` the placeholder of
     the database in use. Values as the driver gives them: see plain_rows, and read a date or
     time column by its field's `python_value`."""
-    if database.param != "?":
-        text = text.replace("?", database.param)
-    return database.execute_sql(text, params).fetchall()
+    return database.execute_sql(_placeholders(text), params).fetchall()
+
+
+def sql_models(model: type[peewee.Model], text: str, *params) -> list[peewee.Model]:
+    """The rows of one statement written out as sql_rows's are, as `model` objects (peewee's
+    public Model.raw): a column named as one of the model's columns read by its field's
+    python_value, any other column an attribute as the driver gives it."""
+    return list(model.raw(_placeholders(text), *params))
+
+
+def _placeholders(text: str) -> str:
+    """SQL written with `?` placeholders, in those of the database in use."""
+    return text if database.param == "?" else text.replace("?", database.param)

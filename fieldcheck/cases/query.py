@@ -13,7 +13,7 @@ import peewee
 
 from fieldcheck import audit
 from fieldcheck.audit import CASE_READ
-from fieldcheck.db import database, is_postgres, sql_rows
+from fieldcheck.db import database, is_postgres, sql_models
 from fieldcheck.domain import case_states, identity, roles, watch
 from fieldcheck.models import (
     Case,
@@ -260,47 +260,41 @@ def _case_query(user: User) -> peewee.ModelSelect:
     return in_scope(query, user)
 
 
-# What the case page shows besides the case's row, in one statement written out (db.sql_rows):
-# peewee building and rendering these five subqueries at every opening cost the page more than
-# running them. `history`: the case's audited events other than reads, as a JSON array of [id,
-# at, actor's username, action, details, actor's name] (in no order: see timeline()), the actor
-# named from their account (the username if it is gone); `reads`: [how often it was opened, by
-# how many people]. JSON is how both databases hand back many rows in one column (PostgreSQL's
-# json_agg, SQLite's json_group_array). Issue 15, findings that count: the interview of the
-# visit that counts (Case.latest_visit), for the page to show intake's and the field's answers
-# side by side (answers_of). Issue 16: whether the case is on hold (a prevention-list hit its
-# supervisor has not handled) and whether it has links to other offices' cases (see
-# seen_elsewhere).
-_CASE_PAGE_EXTRAS = """
-SELECT
+# The case page's case in one statement written out (db.sql_models), with what the page shows
+# besides its row: peewee building and rendering this query (the case's 37 columns, the joins,
+# six subqueries) at every opening cost the page more than running it. `team_name` and
+# `officer_name`; `has_findings`: most cases have none until the field visit, and for those the
+# page need not ask for them (see findings()); `history`: the case's audited events other than
+# reads, as a JSON array of [id, at, actor's username, action, details, actor's name] (in no
+# order: see timeline()), the actor named from their account (the username if it is gone);
+# `reads`: [how often it was opened, by how many people]. JSON is how both databases hand back
+# many rows in one column (PostgreSQL's json_agg, SQLite's json_group_array). Issue 15,
+# findings that count: `latest_interview`, the interview of the visit that counts
+# (Case.latest_visit), for the page to show intake's and the field's answers side by side
+# (answers_of). Issue 16: `on_hold` (a prevention-list hit its supervisor has not handled) and
+# `has_links` (links to other offices' cases: see seen_elsewhere).
+_CASE_PAGE = """
+SELECT c.*, t.name AS team_name, o.name AS officer_name,
+  EXISTS (SELECT 1 FROM case_finding f WHERE f.case_id = c.id) AS has_findings,
   (SELECT {group}({array}(e.id, e.at, e.actor_name, e.action, e.details, p.name))
    FROM audit_event e LEFT JOIN "user" p ON p.id = e.actor_id
-   WHERE e.subject_type = 'case' AND e.subject_id = ? AND e.action <> ?),
+   WHERE e.subject_type = 'case' AND e.subject_id = ? AND e.action <> ?) AS history,
   (SELECT {array}(COUNT(r.id), COUNT(DISTINCT r.actor_id))
    FROM audit_event r
-   WHERE r.subject_type = 'case' AND r.subject_id = ? AND r.action = ?),
-  (SELECT v.interview FROM field_visit v WHERE v.case_id = ? AND v.flag IS NULL
-   ORDER BY v.received_at DESC, v.id DESC LIMIT 1),
-  EXISTS (SELECT 1 FROM prevention_hit h WHERE h.case_id = ? AND h.handled_at IS NULL),
-  EXISTS (SELECT 1 FROM case_link k WHERE k.case_id = ? OR k.other_id = ?)"""
-CASE_PAGE_EXTRAS = {  # by is_postgres()
-    False: _CASE_PAGE_EXTRAS.format(group="json_group_array", array="json_array"),
-    True: _CASE_PAGE_EXTRAS.format(group="json_agg", array="json_build_array"),
+   WHERE r.subject_type = 'case' AND r.subject_id = ? AND r.action = ?) AS reads,
+  (SELECT v.interview FROM field_visit v WHERE v.case_id = c.id AND v.flag IS NULL
+   ORDER BY v.received_at DESC, v.id DESC LIMIT 1) AS latest_interview,
+  EXISTS (SELECT 1 FROM prevention_hit h WHERE h.case_id = c.id AND h.handled_at IS NULL)
+    AS on_hold,
+  EXISTS (SELECT 1 FROM case_link k WHERE k.case_id = c.id OR k.other_id = c.id) AS has_links
+FROM "case" c
+LEFT JOIN team t ON t.id = c.team_id
+LEFT JOIN "user" o ON o.id = c.officer_id
+WHERE c.id = ?"""
+CASE_PAGE = {  # by is_postgres()
+    False: _CASE_PAGE.format(group="json_group_array", array="json_array"),
+    True: _CASE_PAGE.format(group="json_agg", array="json_build_array"),
 }
-
-
-def _with_page_extras(case: Case) -> Case:
-    """The case with what its page shows besides its row (see _CASE_PAGE_EXTRAS) as
-    `history`, `reads`, `latest_interview`, `on_hold` and `has_links`."""
-    subject = str(case.id)
-    ((history, reads, interview, hold, links),) = sql_rows(
-        CASE_PAGE_EXTRAS[is_postgres()],
-        *(subject, CASE_READ, subject, CASE_READ),
-        *(case.id, case.id, case.id, case.id),
-    )
-    case.history, case.reads, case.latest_interview = history, reads, interview
-    case.on_hold, case.has_links = bool(hold), bool(links)
-    return case
 
 
 def _assignable_query(office_id: int) -> peewee.ModelSelect:
@@ -385,11 +379,11 @@ def visible_case(user: User, case_id: int) -> Case | None:
 
 
 def case_page(user: User, case_id: int, reader) -> Case | None:
-    """A case the user may see with all its page shows but its findings (see
-    _CASE_PAGE_EXTRAS), its opening audited as `reader`'s (an accounts.Actor): the read event
-    written only when the case is there for the user (so never for a 404)."""
+    """A case the user may see with all its page shows but its findings (see _CASE_PAGE),
+    its opening audited as `reader`'s (an accounts.Actor): the read event written only when
+    the case is there for the user, which is what says whether it is (so never for a 404)."""
     kind, values = scope_of(user)
-    audit.record_for_each(
+    read = audit.record_for_each(
         CASE_READ,
         Case,
         _scope_condition(kind, **values) & (Case.id == case_id),
@@ -397,8 +391,13 @@ def case_page(user: User, case_id: int, reader) -> Case | None:
         address=reader.address,
         at=reader.at,
     )
-    found = _case_query(user).where(Case.id == case_id).first()
-    return _with_page_extras(found) if found is not None else None
+    if not read:
+        return None
+    subject = str(case_id)
+    found = sql_models(
+        Case, CASE_PAGE[is_postgres()], subject, CASE_READ, subject, CASE_READ, case_id
+    )
+    return found[0] if found else None
 
 
 def findings(case: Case) -> list[CaseFinding]:

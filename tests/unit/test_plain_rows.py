@@ -5,8 +5,8 @@ on SQLite and PostgreSQL."""
 import peewee
 import pytest
 
-from fieldcheck.db import plain_rows, sql_rows
-from fieldcheck.models import Office, Team
+from fieldcheck.db import plain_rows, sql_models, sql_rows
+from fieldcheck.models import Case, Office, Team
 
 
 @pytest.fixture
@@ -59,3 +59,25 @@ def test_sql_rows_runs_written_sql_with_its_parameters_on_either_database(office
     )
     assert rows == list(query.tuples()) and [code for code, _ in rows] == ["K2", "K3"]
     assert sql_rows("SELECT id FROM office WHERE code = ?", "nowhere") == []
+
+
+def test_sql_models_gives_the_models_peewee_reads_with_other_columns_as_they_come(app):
+    """Written SQL read as model objects (Model.raw): every field as a peewee select gives it
+    (aware UTC times, dates, flags, keys), any other column an attribute."""
+    from playhouse.shortcuts import model_to_dict
+
+    from tests import factories
+
+    with app.app_context():
+        case = factories.case()
+        written = (
+            'SELECT c.*, o.code AS office_code, 7 AS seven FROM "case" c'
+            " JOIN office o ON o.id = c.office_id WHERE c.id = ?"
+        )
+        (found,) = sql_models(Case, written, case.id)
+        stored = Case.get_by_id(case.id)
+        assert isinstance(found, Case)
+        assert model_to_dict(found, recurse=False) == model_to_dict(stored, recurse=False)
+        assert found.created_at.tzinfo is not None and found.created_at == stored.created_at
+        assert (found.office_code, found.seven) == (stored.office.code, 7)
+        assert sql_models(Case, written, -1) == []

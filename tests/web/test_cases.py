@@ -529,12 +529,12 @@ def test_case_page_runs_the_same_statements_however_long_its_history(app, web, m
     ran = statements_of(monkeypatch, app)
     web.get(page)
     first = kinds(ran)
-    # The user with its office; the audited read; the case with its team, its officer and
-    # whether it has any findings (it has none); its timeline, read count, latest interview,
-    # hold and links in one more; the teams with their officers to assign to; the recruiters
-    # and agencies it names (none here: their ties to other cases are asked only for the
-    # recruiters it names).
-    assert first == {"SELECT": 5, "INSERT": 1}, ran
+    # The user with its office; the audited read (which says whether the case is the user's
+    # to see); the case with its team's and officer's names, whether it has any findings (it
+    # has none), its timeline, read count, latest interview, hold and links; the teams with
+    # their officers to assign to; the recruiters and agencies it names (none here: their
+    # ties to other cases are asked only for the recruiters it names).
+    assert first == {"SELECT": 4, "INSERT": 1}, ran
     for _ in range(3):
         web.get(page)
     ran.clear()
@@ -546,7 +546,7 @@ def test_case_page_runs_the_same_statements_however_long_its_history(app, web, m
     web.post(f"{page}/cancel", {"reason": "Applicant withdrew"}, page=page)
     ran.clear()
     web.get(page)
-    assert kinds(ran) == {"SELECT": 4, "INSERT": 1}  # closed: no assignment form to fill
+    assert kinds(ran) == {"SELECT": 3, "INSERT": 1}  # closed: no assignment form to fill
 
 
 def test_the_case_page_asks_for_findings_only_when_there_are_some(app, web, monkeypatch):
