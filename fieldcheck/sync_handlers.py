@@ -81,9 +81,9 @@ class Lookups:
     it brings (prepare_submissions fills it for all the push's submissions in a few queries;
     what it lacks is read when first needed).
 
-    The handlers write the visits and questions at once, in their operation's savepoint, and
-    hand the case's changes to the engine (SyncEngine.update), written at the push's end; they
-    keep this up to date as they go. When an operation fails, the savepoint of its run of
+    The handlers hand the visits and questions to the engine (SyncEngine.insert_with_id: each
+    given its key at once) and the case's changes (SyncEngine.update), all written at the
+    push's end; they keep this up to date as they go. When an operation fails, the savepoint of its run of
     operations takes back what they wrote and the engine drops what they handed it (the ones
     before it are then applied again); what they looked up or changed here is forgotten
     (`forget`), to be read again: from the database, with the changes the push's other
@@ -443,7 +443,7 @@ def _hold_flagged(actor: Actor, case: Case, visit: FieldVisit, ctx, engine):
 
 
 def _inserter(engine):
-    """Registry questions stored at once through the engine (each given its id)."""
+    """Registry questions handed to the engine, each given its id at once."""
 
     def insert(questions):
         for question in questions:

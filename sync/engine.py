@@ -1,8 +1,9 @@
 """apply_push, the change feed and media bookkeeping: the engine that makes every operation
 count exactly once, however often and in whatever order it arrives."""
 
+import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -31,8 +32,8 @@ _RESULT_JSON = json.JSONEncoder(sort_keys=True, default=str)
 _held: ContextVar["list[tuple[type[peewee.Model], object, dict]] | None"] = ContextVar(
     "sync_held_rows", default=None
 )
-# Primary keys drawn for the rows the push under way holds (PostgreSQL: see insert_with_id).
-_drawn: ContextVar["dict[type[peewee.Model], list] | None"] = ContextVar(
+# The keys of the rows the push under way holds, by table (see SyncEngine._keys).
+_drawn: ContextVar["dict[type[peewee.Model], Iterator[int]] | None"] = ContextVar(
     "sync_drawn_ids", default=None
 )
 
@@ -235,29 +236,44 @@ class SyncEngine:
             held.append((model, None, row))
 
     def insert_with_id(self, model: type[peewee.Model], row: dict):
-        """Insert a row that others point at and return its primary key. Inside a push on
-        PostgreSQL the row is held as `insert` holds rows (rows pointing at it must be handed
-        to `insert` after it), its key drawn from the table's own sequence, many keys a round
-        trip (a key drawn and not used is a gap, as after a rollback). On SQLite, in-process,
-        and outside a push, it is inserted at once, in the operation's savepoint."""
+        """Insert a row that others point at and return its primary key. Inside a push the row
+        is held as `insert` holds rows (rows pointing at it must be handed to `insert` after
+        it), its key drawn at once (`_keys`); outside a push it is inserted at once."""
         held, drawn = _held.get(), _drawn.get()
-        if held is None or not self._is_postgres():
+        if held is None:
             return bulk.insert_row(self.db, model, row)
+        if model not in drawn:
+            drawn[model] = self._keys(model)
         pk = model._meta.primary_key
-        pool = drawn.setdefault(model, [])
-        if not pool:
-            pool.extend(reversed(self._draw_ids(model, 100)))
-        row = {pk.name: pool.pop(), **row}
+        row = {pk.name: next(drawn[model]), **row}
         held.append((model, None, row))
         return row[pk.name]
 
-    def _draw_ids(self, model: type[peewee.Model], count: int) -> list:
+    def _keys(self, model: type[peewee.Model]) -> Iterator[int]:
+        """The keys of the rows of `model` the push holds, in turn (a key drawn and not used,
+        as after a rollback, is a gap).
+
+        PostgreSQL: drawn from the table's own sequence, a hundred a round trip, so a row
+        another transaction inserts meanwhile takes another key.
+
+        SQLite: the keys SQLite itself would give the rows, one above the largest (a table
+        without AUTOINCREMENT), the largest read once. No other connection can add a row in
+        between: the push holds the database's one write lock from its BEGIN IMMEDIATE to its
+        commit, and, in a transaction begun before the push, a writer that commits after this
+        read makes the push's first write fail (SQLITE_BUSY_SNAPSHOT). So within a push every
+        new row of such a table comes through here. Were a key ever taken twice, it could not be
+        stored (it is the primary key): the push would fail whole and be sent again, never
+        point a row at another's."""
         meta = model._meta
-        cursor = self.db.execute_sql(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            (f'"{meta.table_name}"', meta.primary_key.column_name, count),
-        )
-        return [row[0] for row in cursor.fetchall()]
+        if not self._is_postgres():
+            largest = model.select(peewee.fn.MAX(meta.primary_key)).scalar() or 0
+            yield from itertools.count(largest + 1)
+        while True:
+            cursor = self.db.execute_sql(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, 100)",
+                (f'"{meta.table_name}"', meta.primary_key.column_name),
+            )
+            yield from (key for (key,) in cursor.fetchall())
 
     def held_rows(self, model: type[peewee.Model]) -> list[dict]:
         """The rows of `model` the push's operations applied so far hold, to be written at its
