@@ -25,7 +25,7 @@ from fieldcheck.audit import (  # the one vocabulary of actions
     VISIT_SUBMIT,
 )
 from fieldcheck.cases import service
-from fieldcheck.db import is_postgres
+from fieldcheck.db import is_postgres, one_of
 from fieldcheck.domain import case_states, visits, watch
 from fieldcheck.errors import coded
 from fieldcheck.models import (
@@ -83,11 +83,11 @@ class Lookups:
 
     The handlers hand the visits and questions to the engine (SyncEngine.insert_with_id: each
     given its key at once) and the case's changes (SyncEngine.update), all written at the
-    push's end; they keep this up to date as they go. When an operation fails, the savepoint of its run of
-    operations takes back what they wrote and the engine drops what they handed it (the ones
-    before it are then applied again); what they looked up or changed here is forgotten
-    (`forget`), to be read again: from the database, with the changes the push's other
-    operations will still write (SyncEngine.held_updates).
+    push's end; they keep this up to date as they go. When an operation fails, the savepoint
+    of its run of operations takes back what they wrote and the engine drops what they handed
+    it (the ones before it are then applied again); what they looked up or changed here is
+    forgotten (`forget`), to be read again: from the database, with the changes the push's
+    other operations will still write (SyncEngine.held_updates).
     """
 
     def __init__(self):
@@ -214,18 +214,18 @@ def prepare_submissions(ops, ctx, engine):
         if op.record_id is not None:
             uuids.add(op.record_id)
     for chunk in _chunks(case_ids - found.cases.keys()):
-        query = Case.select().where(Case.id.in_(chunk)).order_by(Case.id)
+        query = Case.select().where(one_of(Case.id, chunk)).order_by(Case.id)
         found.cases.update((case.id, case) for case in _locked(query))
     for chunk in _chunks(uuids):
-        query = FieldVisit.select(FieldVisit.uuid).where(FieldVisit.uuid.in_(chunk))
+        query = FieldVisit.select(FieldVisit.uuid).where(one_of(FieldVisit.uuid, chunk))
         found.stored_visits.update(uuid for (uuid,) in query.tuples())
     for chunk in _chunks(case_ids - found.questions.keys()):
         for case_id in chunk:
             found.questions.setdefault(case_id, {})
             found.findings.setdefault(case_id, [])
-        for q in RegistryQuestion.select().where(RegistryQuestion.case.in_(chunk)):
+        for q in RegistryQuestion.select().where(one_of(RegistryQuestion.case, chunk)):
             found.questions[q.case_id][(q.kind, q.subject)] = q
-        for finding in CaseFinding.select().where(CaseFinding.case.in_(chunk)):
+        for finding in CaseFinding.select().where(one_of(CaseFinding.case, chunk)):
             found.findings[finding.case_id].append(finding)
     found.looked_up |= uuids
     # Issue 16: everyone the submissions name, held against the prevention list in one look.

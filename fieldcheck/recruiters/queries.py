@@ -53,7 +53,7 @@ def holding(identifiers) -> dict[rules.Identifier, Recruiter]:
         by_kind.setdefault(identifier.kind, set()).add(identifier.value)
     condition = None  # one IN list a kind: a batch's hundreds of identifiers in a few terms
     for kind, values in sorted(by_kind.items()):
-        one = (RecruiterIdentifier.kind == kind) & RecruiterIdentifier.value.in_(sorted(values))
+        one = (RecruiterIdentifier.kind == kind) & one_of(RecruiterIdentifier.value, sorted(values))
         condition = one if condition is None else condition | one
     query = (
         RecruiterIdentifier.select(
@@ -115,7 +115,7 @@ def agencies_by_keys(keys) -> dict[str, Agency]:
     """The agencies known by these (folded) keys: key -> agency."""
     if not keys:
         return {}
-    return {agency.key: agency for agency in Agency.select().where(Agency.key.in_(list(keys)))}
+    return {agency.key: agency for agency in Agency.select().where(one_of(Agency.key, keys))}
 
 
 def recruiters_of_cases(case_ids) -> tuple[dict, dict]:
@@ -134,7 +134,7 @@ def recruiters_of_cases(case_ids) -> tuple[dict, dict]:
                 Case.state,
             )
             .join(Case, on=(RecruiterLink.case == Case.id))
-            .where(RecruiterLink.case.in_(list(named)) & RecruiterLink.recruiter.is_null(False))
+            .where(one_of(RecruiterLink.case, named) & RecruiterLink.recruiter.is_null(False))
             .order_by(RecruiterLink.id)
         )
         for case_id, name, recruiter_id, office_id, state in plain_rows(query):
@@ -147,7 +147,7 @@ def recruiters_of_cases(case_ids) -> tuple[dict, dict]:
 
 def _links_besides(recruiter_ids, besides):
     """The links of these recruiters, but those of the cases `besides`."""
-    where = RecruiterLink.recruiter.in_(list(recruiter_ids))
+    where = one_of(RecruiterLink.recruiter, recruiter_ids)
     return where & ~one_of(RecruiterLink.case, besides) if besides else where
 
 
@@ -198,7 +198,7 @@ def victims_of_recruiters(recruiter_ids) -> dict[int, dict[int, int | None]]:
                 RecruiterVictimLink.recruiter, RepatriatedVictim.id, RepatriatedVictim.case
             )
             .join(RepatriatedVictim, on=(RecruiterVictimLink.victim == RepatriatedVictim.id))
-            .where(RecruiterVictimLink.recruiter.in_(list(named)))
+            .where(one_of(RecruiterVictimLink.recruiter, named))
         )
         for recruiter_id, victim_id, case_id in plain_rows(query):
             named[recruiter_id][victim_id] = case_id
