@@ -5,6 +5,7 @@ every rule about a case lives in one place: fieldcheck/domain holds the pure rul
 applies them to the database.
 """
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -209,6 +210,34 @@ def _seen_before_facts(findings) -> dict:
 _SIGNALS_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
+@functools.lru_cache(maxsize=4096)
+def _stored_signal(signal_id: str, weight: int, titles: tuple, reasons: tuple) -> str:
+    """One fired signal as a case stores it, titles and reasons by language (id, en): encoded
+    once for the same texts, which recur from case to case (a reason names a few counts)."""
+    return _SIGNALS_JSON.encode(
+        {
+            "id": signal_id,
+            "weight": weight,
+            "title": dict(zip(("id", "en"), titles, strict=True)),
+            "reason": dict(zip(("id", "en"), reasons, strict=True)),
+        }
+    )
+
+
+def stored_signals(by_language: dict[str, signals.Evaluation]) -> str:
+    """The signals an evaluation fired, as a case stores them: the JSON list of
+    {"id", "weight", "title": {"id", "en"}, "reason": {"id", "en"}}, as the encoder writes a
+    list (its items joined by ", ")."""
+    english = {s.id: s for s in by_language["en"].fired}
+    items = [
+        _stored_signal(
+            s.id, s.weight, (s.title, english[s.id].title), (s.reason, english[s.id].reason)
+        )
+        for s in by_language["id"].fired
+    ]
+    return "[" + ", ".join(items) + "]"
+
+
 def _visit_facts(case: Case, known: Known) -> dict:
     """What the latest field visit adds (a late or second one waits for the supervisor)."""
     from fieldcheck.domain import visits
@@ -235,21 +264,10 @@ def evaluate_risk(case: Case, known: Known | None = None) -> signals.Evaluation:
     facts = facts_for(case, known)
     by_language = signals.evaluate_in(rules(), facts, ("id", "en"))
     first = by_language["id"]
-    english = {s.id: s for s in by_language["en"].fired}
     case.risk_score = first.score
     case.risk_level = first.level
     case.rules_version = first.rules_version
-    case.risk_signals = _SIGNALS_JSON.encode(
-        [
-            {
-                "id": s.id,
-                "weight": s.weight,
-                "title": {"id": s.title, "en": english[s.id].title},
-                "reason": {"id": s.reason, "en": english[s.id].reason},
-            }
-            for s in first.fired
-        ]
-    )
+    case.risk_signals = stored_signals(by_language)
     return first
 
 

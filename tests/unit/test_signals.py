@@ -802,3 +802,29 @@ def test_forgetting_facts_never_fires_a_new_signal(facts, forgotten):
     known = set(fired_ids(DEFAULT, facts))
     fewer = {name: value for name, value in facts.items() if name not in forgotten}
     assert set(fired_ids(DEFAULT, fewer)) <= known
+
+
+def test_a_case_stores_its_fired_signals_as_the_json_list_of_them_in_both_languages():
+    """What cases.service stores (each signal encoded once for the texts it fires with) is the
+    very JSON of the list, whichever signals fire, however often the same texts recur."""
+    import json
+
+    from fieldcheck.cases.service import stored_signals
+
+    many = {}
+    for _, fires, _ in SIGNAL_ROWS:
+        many.update(fires)
+    for facts in [{}, many, *(fires for _, fires, _ in SIGNAL_ROWS), many]:
+        by_language = signals.evaluate_in(DEFAULT, facts, ("id", "en"))
+        english = {s.id: s for s in by_language["en"].fired}
+        expected = [
+            {
+                "id": s.id,
+                "weight": s.weight,
+                "title": {"id": s.title, "en": english[s.id].title},
+                "reason": {"id": s.reason, "en": english[s.id].reason},
+            }
+            for s in by_language["id"].fired
+        ]
+        assert stored_signals(by_language) == json.dumps(expected, ensure_ascii=False)
+    assert len(json.loads(stored_signals(signals.evaluate_in(DEFAULT, many, ("id", "en"))))) > 5
