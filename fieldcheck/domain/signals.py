@@ -62,6 +62,7 @@ not hold, a value); exists, missing (any fact, no value). A date fact takes only
 missing; a reason writes it in words ("5 Maret 2026", "5 March 2026").
 """
 
+import functools
 import hashlib
 import re
 import string
@@ -213,6 +214,13 @@ class Signal:
     condition: Condition = field(repr=False, compare=False)
     templates: Mapping[str, Template] = field(repr=False, compare=False)
 
+    @functools.cached_property
+    def named(self) -> tuple[str, ...]:
+        """The facts its reasons name, in any language."""
+        return tuple(
+            sorted({name for t in self.templates.values() for _, name in t if name is not None})
+        )
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -224,6 +232,8 @@ class Rules:
     lists: Mapping[str, tuple]
     labels: Mapping[str, Mapping[str, Mapping[str, str]]]
     source: str
+    # Reasons rendered so far: (signal id, the values of the facts it names) -> by language.
+    rendered: dict = field(default_factory=dict, repr=False, compare=False)
 
     def level_for(self, score: int) -> str:
         """The level a summed weight reaches: "high", "medium" or "low"."""
@@ -302,18 +312,12 @@ def evaluate_in(
     hits = [signal for signal in rules.signals if signal.condition(facts)]
     score = sum(signal.weight for signal in hits)
     level = rules.level_for(score)
+    reasons = [_reasons(rules, signal, facts) for signal in hits]
     return {
         language: Evaluation(
             [
-                FiredSignal(
-                    signal.id,
-                    signal.weight,
-                    signal.titles[language],
-                    _render(
-                        signal.templates[language], facts, rules.labels.get(language, {}), language
-                    ),
-                )
-                for signal in hits
+                FiredSignal(signal.id, signal.weight, signal.titles[language], reason[language])
+                for signal, reason in zip(hits, reasons, strict=True)
             ],
             score,
             level,
@@ -430,6 +434,42 @@ def _compile_any(conditions: tuple[Condition, ...]) -> Condition:
 
 
 # --- reasons --------------------------------------------------------------------------------
+
+
+# How many reasons a Rules keeps rendered (all are dropped when it holds more).
+RENDERED_KEPT = 10_000
+
+
+def _reasons(rules: Rules, signal: Signal, facts: Mapping[str, Any]) -> dict[str, str]:
+    """A fired signal's reason in each language, rendered once for the values of the facts it
+    names (they recur from case to case: a reason names a few counts, codes and dates)."""
+    try:
+        key = (signal.id, *((type(v), v) for v in map(_hashable, map(facts.get, signal.named))))
+        hash(key)
+    except TypeError:  # a value of no kind the facts have: rendered, not kept
+        key = None
+    reasons = rules.rendered.get(key) if key is not None else None
+    if reasons is None:
+        reasons = {
+            language: _render(
+                signal.templates[language], facts, rules.labels.get(language, {}), language
+            )
+            for language in LANGUAGES
+        }
+        if key is not None:
+            if len(rules.rendered) >= RENDERED_KEPT:
+                rules.rendered.clear()
+            rules.rendered[key] = reasons
+    return reasons
+
+
+def _hashable(value: Any) -> Any:
+    """A list fact's value as a tuple (a set as a frozenset), to key the rendered reasons."""
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, set):
+        return frozenset(value)
+    return value
 
 
 def _render(

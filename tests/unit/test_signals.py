@@ -430,6 +430,52 @@ def test_reason_writes_each_kind_of_value_in_each_language():
     assert english.reason == "16; 1,500,000; none; no; unknown; {braces}"
 
 
+def test_a_reason_rendered_once_is_rendered_again_for_other_values(monkeypatch):
+    """Reasons are kept rendered by the values of the facts they name: the same values give the
+    kept text, any other value (a list, a yes for a 1, a date) a text of its own, and the kept
+    texts are dropped when there are too many."""
+    rules = load_rules(
+        one_signal(
+            'all = [{ field = "applicant.age", op = "exists" }]',
+            reason="{applicant.age}; {application.documents}; {household.aware_of_trip}; "
+            "{history.refused_on}",
+        )
+    )
+    seen = [
+        ({"applicant.age": 16}, "16; tidak diketahui; tidak diketahui; tidak diketahui"),
+        ({"applicant.age": 17}, "17; tidak diketahui; tidak diketahui; tidak diketahui"),
+        (
+            {"applicant.age": 16, "application.documents": ["ktp"]},
+            "16; ktp; tidak diketahui; tidak diketahui",
+        ),
+        (
+            {"applicant.age": 16, "application.documents": ["ktp", "kk"]},
+            "16; ktp, kk; tidak diketahui; tidak diketahui",
+        ),
+        (
+            {"applicant.age": 1, "household.aware_of_trip": True},
+            "1; tidak diketahui; ya; tidak diketahui",
+        ),
+        (
+            {"applicant.age": 1, "household.aware_of_trip": 1},
+            "1; tidak diketahui; 1; tidak diketahui",
+        ),
+        (
+            {"applicant.age": 16, "history.refused_on": date(2026, 3, 5)},
+            "16; tidak diketahui; tidak diketahui; 5 Maret 2026",
+        ),
+    ]
+    for _ in range(2):  # the second time from what was kept
+        for facts, reason in seen:
+            assert [s.reason for s in evaluate(rules, facts, "id").fired] == [reason]
+    assert 0 < len(rules.rendered) <= len(seen)
+    monkeypatch.setattr(signals, "RENDERED_KEPT", 2)
+    rules.rendered.clear()
+    for facts, reason in seen:
+        assert [s.reason for s in evaluate(rules, facts, "id").fired] == [reason]
+        assert len(rules.rendered) <= 2
+
+
 def test_a_date_fact_is_written_in_words_in_each_language():
     rules = load_rules(
         one_signal(
