@@ -15,7 +15,8 @@ UPDATE ... FROM a ValuesList (PostgreSQL) holds the list's one row of placeholde
 that an INSERT's text up to its VALUES names the table and its columns as COPY names them;
 that db_value hands back as it is a value already of the type its field stores (a str to a
 CharField or TextField, an int to an IntegerField or to a key pointing at one, a bool to a
-BooleanField, a float to a FloatField, None to any of them), so that such values skip it.
+BooleanField, a float to a FloatField, None to any of them), so that such values skip it;
+that a date or time field's db_value gives the same for the same (immutable) value.
 """
 
 import datetime as dt
@@ -54,9 +55,32 @@ def _given_types(field: peewee.Field) -> tuple[type, ...]:
     return (type(None), given) if given else (type(None),)
 
 
+# Fields whose values (datetimes, dates, times) are immutable: their db_value remembers its last.
+_MOMENTS = (peewee.DateTimeField, peewee.DateField, peewee.TimeField)
+
+
 def _converter(field: peewee.Field) -> tuple:
     """(the field's name, the types that skip db_value, db_value)."""
-    return field.name, _given_types(field), field.db_value
+    convert = field.db_value
+    if isinstance(field, _MOMENTS):
+        convert = _remembering(convert)
+    return field.name, _given_types(field), convert
+
+
+def _remembering(convert):
+    """db_value that hands back what it gave for the very value it was last given (by
+    identity: a push hands the same `now` to most of its rows, and a datetime cannot change)."""
+    last = [(object(), None)]  # (value, what db_value gave), replaced whole
+
+    def converted(value):
+        seen, given = last[0]
+        if value is seen:
+            return given
+        given = convert(value)
+        last[0] = (value, given)
+        return given
+
+    return converted
 
 
 def _insert_fields(model: type[peewee.Model], names) -> list[peewee.Field]:

@@ -128,6 +128,32 @@ def test_values_of_another_type_are_still_converted_as_peewee_converts_them(db):
     assert (mine[0]["name"], mine[0]["size"], mine[0]["shiny"]) == ("7", 12, True)
 
 
+def test_a_time_handed_to_many_rows_is_converted_once_and_every_other_as_peewee_does(db):
+    """A push hands the same `now` to most of its rows: its db_value is remembered, by the
+    value itself; an equal time of another zone, another time, a time after another are each
+    converted as peewee converts them."""
+    at = dt.datetime(2026, 12, 4, 20, 0, tzinfo=dt.UTC)
+    same_moment = at.astimezone(dt.timezone(dt.timedelta(hours=7)))
+    later = dt.datetime(2026, 12, 4, 20, 0, 1, tzinfo=dt.UTC)
+    given = [
+        {"name": name, "size": 1, "seen_at": when}
+        for name, when in [("a", at), ("b", at), ("c", same_moment), ("d", later), ("e", at)]
+    ]
+    mine, theirs = written_both_ways(db, given)
+    assert mine == theirs
+    assert [row["seen_at"] for row in mine] == [at, at, at, later, at]
+    calls = []
+    convert = bulk._remembering(lambda value: calls.append(value) or value.isoformat())
+    assert [convert(v) for v in (at, at, later, later, at)] == [
+        at.isoformat(),
+        at.isoformat(),
+        later.isoformat(),
+        later.isoformat(),
+        at.isoformat(),
+    ]
+    assert calls == [at, later, at]
+
+
 def test_insert_row_returns_the_key_others_point_at(db):
     with db.atomic():
         first = bulk.insert_row(db, Thing, {"name": "one"})
