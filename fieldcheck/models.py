@@ -514,8 +514,10 @@ class AuditEvent(BaseModel):
     The events still to seal have a partial index of their own (migration 8).
     """
 
-    at = UTCDateTimeField(index=True)
-    actor = peewee.ForeignKeyField(User, null=True, backref="audit_events", on_delete="SET NULL")
+    at = UTCDateTimeField()  # (read by subject, action or chain position: m0022)
+    actor = peewee.ForeignKeyField(
+        User, null=True, backref="audit_events", on_delete="SET NULL", index=False
+    )
     actor_name = peewee.CharField(max_length=64, null=True)
     action = peewee.CharField(max_length=64, index=True)
     subject_type = peewee.CharField(max_length=32, null=True)

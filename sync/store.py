@@ -40,11 +40,11 @@ class OperationLog(_Base):
 
     op_id = peewee.CharField(max_length=36, primary_key=True)
     type = peewee.CharField(max_length=40)
-    record_id = peewee.CharField(max_length=36, null=True, index=True)
+    record_id = peewee.CharField(max_length=36, null=True)  # (read by op id only: no index)
     content_hash = peewee.CharField(max_length=64)
     status = peewee.CharField(max_length=10)  # applied / conflict
     result = peewee.TextField()  # JSON
-    author = peewee.CharField(max_length=64, index=True)
+    author = peewee.CharField(max_length=64)
     device = peewee.CharField(max_length=100, null=True)
     received_at = UTCDateTime()
 
