@@ -260,18 +260,21 @@ class SyncEngine:
         without AUTOINCREMENT), the largest read once. No other connection can add a row in
         between: the push holds the database's one write lock from its BEGIN IMMEDIATE to its
         commit, and, in a transaction begun before the push, a writer that commits after this
-        read makes the push's first write fail (SQLITE_BUSY_SNAPSHOT). So within a push every
-        new row of such a table comes through here. Were a key ever taken twice, it could not be
-        stored (it is the primary key): the push would fail whole and be sent again, never
-        point a row at another's."""
+        read makes the push's first write fail (SQLITE_BUSY_SNAPSHOT). Within a push, every new
+        row of such a table must come through here (the handlers' visits and registry questions
+        do). Were a key ever taken twice, it could not be stored (it is the primary key): the
+        push would fail whole and be sent again, never point a row at another's."""
         meta = model._meta
-        if not self._is_postgres():
-            largest = model.select(peewee.fn.MAX(meta.primary_key)).scalar() or 0
-            yield from itertools.count(largest + 1)
+        if self._is_postgres():
+            return self._sequence_keys(f'"{meta.table_name}"', meta.primary_key.column_name)
+        largest = model.select(peewee.fn.MAX(meta.primary_key)).scalar() or 0
+        return itertools.count(largest + 1)
+
+    def _sequence_keys(self, table: str, column: str) -> Iterator[int]:
         while True:
             cursor = self.db.execute_sql(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, 100)",
-                (f'"{meta.table_name}"', meta.primary_key.column_name),
+                (table, column),
             )
             yield from (key for (key,) in cursor.fetchall())
 
