@@ -232,7 +232,8 @@ class Rules:
     lists: Mapping[str, tuple]
     labels: Mapping[str, Mapping[str, Mapping[str, str]]]
     source: str
-    # Reasons rendered so far: (signal id, the values of the facts it names) -> by language.
+    # Signals fired so far: (signal id, the values of the facts its reasons name) -> the
+    # FiredSignal in each language.
     rendered: dict = field(default_factory=dict, repr=False, compare=False)
 
     def level_for(self, score: int) -> str:
@@ -312,13 +313,10 @@ def evaluate_in(
     hits = [signal for signal in rules.signals if signal.condition(facts)]
     score = sum(signal.weight for signal in hits)
     level = rules.level_for(score)
-    reasons = [_reasons(rules, signal, facts) for signal in hits]
+    fired = [_fired(rules, signal, facts) for signal in hits]
     return {
         language: Evaluation(
-            [
-                FiredSignal(signal.id, signal.weight, signal.titles[language], reason[language])
-                for signal, reason in zip(hits, reasons, strict=True)
-            ],
+            [each[language] for each in fired],
             score,
             level,
             rules.version,
@@ -440,27 +438,38 @@ def _compile_any(conditions: tuple[Condition, ...]) -> Condition:
 RENDERED_KEPT = 10_000
 
 
-def _reasons(rules: Rules, signal: Signal, facts: Mapping[str, Any]) -> dict[str, str]:
-    """A fired signal's reason in each language, rendered once for the values of the facts it
-    names (they recur from case to case: a reason names a few counts, codes and dates)."""
+def _fired(rules: Rules, signal: Signal, facts: Mapping[str, Any]) -> dict[str, FiredSignal]:
+    """A fired signal with its title and reason in each language, its reasons rendered once
+    for the values of the facts they name (which recur from case to case: a reason names a few
+    counts, codes and dates)."""
+    values = tuple(map(facts.get, signal.named))
+    key = (signal.id, values, tuple(map(type, values)))  # by type too: a yes is not a 1
     try:
-        key = (signal.id, *((type(v), v) for v in map(_hashable, map(facts.get, signal.named))))
-        hash(key)
-    except TypeError:  # a value of no kind the facts have: rendered, not kept
-        key = None
-    reasons = rules.rendered.get(key) if key is not None else None
-    if reasons is None:
-        reasons = {
-            language: _render(
-                signal.templates[language], facts, rules.labels.get(language, {}), language
+        fired = rules.rendered.get(key)
+    except TypeError:  # a list's value: kept by its items
+        values = tuple(map(_hashable, values))
+        key = (signal.id, values, tuple(map(type, values)))
+        try:
+            fired = rules.rendered.get(key)
+        except TypeError:  # a value of no kind the facts have: rendered, not kept
+            key = fired = None
+    if fired is None:
+        fired = {
+            language: FiredSignal(
+                signal.id,
+                signal.weight,
+                signal.titles[language],
+                _render(
+                    signal.templates[language], facts, rules.labels.get(language, {}), language
+                ),
             )
             for language in LANGUAGES
         }
         if key is not None:
             if len(rules.rendered) >= RENDERED_KEPT:
                 rules.rendered.clear()
-            rules.rendered[key] = reasons
-    return reasons
+            rules.rendered[key] = fired
+    return fired
 
 
 def _hashable(value: Any) -> Any:
