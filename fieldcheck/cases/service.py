@@ -228,12 +228,16 @@ def stored_signals(by_language: dict[str, signals.Evaluation]) -> str:
     """The signals an evaluation fired, as a case stores them: the JSON list of
     {"id", "weight", "title": {"id", "en"}, "reason": {"id", "en"}}, as the encoder writes a
     list (its items joined by ", ")."""
-    english = {s.id: s for s in by_language["en"].fired}
+    return _stored_list(tuple(by_language["id"].fired), tuple(by_language["en"].fired))
+
+
+@functools.lru_cache(maxsize=4096)
+def _stored_list(indonesian: tuple, english: tuple) -> str:
+    """stored_signals for the signals fired in each language (kept: cases share them)."""
+    by_id = {s.id: s for s in english}
     items = [
-        _stored_signal(
-            s.id, s.weight, (s.title, english[s.id].title), (s.reason, english[s.id].reason)
-        )
-        for s in by_language["id"].fired
+        _stored_signal(s.id, s.weight, (s.title, by_id[s.id].title), (s.reason, by_id[s.id].reason))
+        for s in indonesian
     ]
     return "[" + ", ".join(items) + "]"
 
