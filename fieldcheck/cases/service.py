@@ -231,7 +231,7 @@ def stored_signals(by_language: dict[str, signals.Evaluation]) -> str:
     return _stored_list(tuple(by_language["id"].fired), tuple(by_language["en"].fired))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)  # at most about 4 MB: a list is some 4 kB
 def _stored_list(indonesian: tuple, english: tuple) -> str:
     """stored_signals for the signals fired in each language (kept: cases share them)."""
     by_id = {s.id: s for s in english}
