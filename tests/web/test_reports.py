@@ -42,8 +42,10 @@ def test_the_pdf_qr_decodes_to_the_exact_signed_text_at_150_dpi(app, issued):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     pdf = pypdfium2.PdfDocument(io.BytesIO(response.data))
     image = pdf[0].render(scale=150 / 72).to_pil()
-    decoded = [r.text for r in zxingcpp.read_barcodes(image)]
-    assert decoded == [report.qr_text]
+    # QR codes only: the page's printed lines and digits can read as a one-dimensional
+    # barcode now and then (a stray "0134331000061" once), which is not what a scanner asks.
+    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    assert [r.text for r in found] == [report.qr_text]
 
 
 def test_the_passport_officer_verifies_a_typed_code(app, issued):
