@@ -9,8 +9,8 @@ Errors are `{"field": "family.1.nik", "code": "nik_invalid", "params": {...}}`: 
 dotted path into the payload (list items by index, "" for the payload itself), the code one
 of the stable codes the phone has words for (fieldcheck/errors.py), and `params` (only when
 there are some) plain JSON values, never the text that was wrong. The checks written here raise
-those codes themselves (`problem`); `field_errors` is the one place where pydantic's own error
-types become ours.
+those codes themselves (`problem`, or `RefusedAs` for a check pydantic makes); `field_errors` is
+the one place where pydantic's own error types become ours.
 
 A field not given (absent, null, or text that is blank once cleaned, as a form's empty input
 may send) takes its default, or is `required`; a name the model does not know is an
@@ -74,6 +74,16 @@ def is_blank(value) -> bool:
     return value is None
 
 
+def _any_blank(values) -> bool:
+    """Whether any of `values` is_blank (written out: it runs for every object of a payload)."""
+    for value in values:
+        if value is None or (
+            isinstance(value, str) and not value[:1].isalnum() and not clean_text(value)
+        ):
+            return True
+    return False
+
+
 def problem(code: str, **params) -> PydanticCustomError:
     """One of our errors, for a check to raise (its message is the code: people read the
     catalogue's words for it)."""
@@ -102,6 +112,10 @@ class Payload(BaseModel):
         if not isinstance(data, dict):
             return handler(data)  # pydantic says not_an_object
         names = cls.field_names
+        # What a phone sends is most often already as read: then it is passed on as it came,
+        # not copied. (A dict subclass is copied: pydantic reads it as a plain dict would be.)
+        if type(data) is dict and names.issuperset(data) and not _any_blank(data.values()):
+            return handler(data)
         # is_blank, written out: this runs for every object of every payload.
         given = {
             k: v
@@ -182,14 +196,7 @@ Flag = Annotated[bool, Strict()]  # true or false; 1, "true" and "ya" are not_a_
 
 def Code(values):
     """One of `values` (text): anything else, of any type, is unknown_code."""
-    allowed = frozenset(values)
-
-    def known(value):
-        if isinstance(value, str) and value in allowed:
-            return value
-        raise problem("unknown_code")
-
-    return Annotated[Literal[tuple(values)], BeforeValidator(known)]
+    return Annotated[Literal[tuple(values)], RefusedAs("unknown_code")]
 
 
 def Integer(low: int, high: int):
@@ -229,6 +236,23 @@ def Matching(pattern: str, code: str, *, lower: bool = False, format: str | None
 
 
 @dataclass(frozen=True)
+class RefusedAs:
+    """Whatever the type it marks refuses, for any reason, is our `code` (without params): so
+    a check that pydantic makes itself, such as a Literal's, needs no function of ours."""
+
+    code: str
+
+    def __get_pydantic_core_schema__(self, source, handler: GetCoreSchemaHandler):
+        return _refused_as(handler(source), self.code)
+
+
+def _refused_as(schema, code: str, params: dict | None = None):
+    return core_schema.custom_error_schema(
+        schema, code, custom_error_message=code, custom_error_context=params
+    )
+
+
+@dataclass(frozen=True)
 class Between:
     """A number from `low` to `high` (above `low` when `above`): else out_of_range {min, max}."""
 
@@ -237,18 +261,24 @@ class Between:
     above: bool = False
 
     def __get_pydantic_core_schema__(self, source, handler: GetCoreSchemaHandler):
-        return core_schema.no_info_after_validator_function(self._check, handler(source))
+        # The type is judged first (with its own errors), then its bounds, by pydantic: an int
+        # is compared as an int, so a bound past 2**53 stays exact.
+        bounds = {"gt" if self.above else "ge": self.low, "le": self.high}
+        within = (
+            core_schema.int_schema(**bounds)
+            if source is int
+            else core_schema.float_schema(**bounds)
+        )
+        params = {"min": self.low, "max": self.high}
+        return core_schema.chain_schema(
+            [handler(source), _refused_as(within, "out_of_range", params)]
+        )
 
     def __get_pydantic_json_schema__(self, schema, handler: GetJsonSchemaHandler):
         json_schema = handler(schema)
         json_schema["exclusiveMinimum" if self.above else "minimum"] = self.low
         json_schema["maximum"] = self.high
         return json_schema
-
-    def _check(self, value):
-        if (self.low < value if self.above else self.low <= value) and value <= self.high:
-            return value
-        raise problem("out_of_range", min=self.low, max=self.high)
 
 
 @dataclass(frozen=True)
@@ -274,6 +304,8 @@ class Entries:
             except ValidationError as error:
                 found += [_again(e) for e in error.errors()]
                 keys = [_key(key_of, raw, self.unique) for raw in _listed(value)]
+            if not found and len(set(keys)) == len(keys):
+                return items  # every entry good, none repeated: nothing to tell
             first_at = {}
             for index, key in enumerate(keys):
                 if key is not None and key in first_at:

@@ -1,10 +1,11 @@
 """The building blocks of the payload models: each judges a value and says in the model's JSON
 Schema what it judges, and pydantic's errors come out as ours ({field, code, params})."""
 
+import random
 from typing import Annotated
 
 import pytest
-from pydantic import Field, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from fieldcheck.domain.notes import NotePayload
 from fieldcheck.domain.payloads import (
@@ -111,3 +112,96 @@ def test_a_note_takes_a_case_and_text_and_ignores_other_names():
         {"field": "case_id", "code": "out_of_range", "params": {"min": 1, "max": 2**31 - 1}},
         {"field": "text", "code": "required"},
     ]
+
+
+@pytest.mark.parametrize(
+    "value", [1, 0, True, 1.0, [], {}, ["red"], "blue", "Red", " red", "red\n", "r\ud800", b"red"]
+)
+def test_a_code_refuses_any_other_value_of_any_type_as_unknown_code(value):
+    assert errors_of(Sample, {"title": "Rumah", "colour": value}) == [
+        {"field": "colour", "code": "unknown_code"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("count", 0),
+        ("count", 10),
+        ("count", 10**30),
+        ("count", -(10**30)),
+        ("share", 0),
+        ("share", 0.0),
+        ("share", -1),
+        ("share", 1.000001),
+        ("share", 10**400),  # too big for a float: beyond any bound
+        ("share", -(10**400)),
+        ("share", float("inf")),
+    ],
+)
+def test_a_number_beyond_its_bounds_is_out_of_range_with_both(name, value):
+    bounds = {"count": {"min": 1, "max": 9}, "share": {"min": 0, "max": 1}}[name]
+    assert errors_of(Sample, {"title": "Rumah", name: value}) == [
+        {"field": name, "code": "out_of_range", "params": bounds}
+    ]
+
+
+def test_bounds_take_their_edges_and_an_integer_is_compared_exactly():
+    sample = Sample.model_validate({"title": "Rumah", "count": 9, "share": 1})
+    assert (sample.count, sample.share) == (9, 1.0) and isinstance(sample.share, float)
+    Big = TypeAdapter(Integer(0, 2**53))
+    assert Big.validate_python(2**53) == 2**53
+    with pytest.raises(ValidationError):  # as a float, 2**53 + 1 would equal the bound
+        Big.validate_python(2**53 + 1)
+
+
+class Copied(dict):
+    """A dict that Payload reads the long way, dropping from a copy (see `read_the_long_way`)."""
+
+
+def read_the_long_way(value):
+    """`value` with every object in it a Copied: pydantic takes it as it takes a dict, but
+    `Payload` copies it instead of passing it on, so both ways of reading can be compared."""
+    if isinstance(value, dict):
+        return Copied({key: read_the_long_way(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return [read_the_long_way(item) for item in value]
+    return value
+
+
+def outcome(model, data):
+    """What validating gives, as the phone would see it: the clean object or our errors."""
+    try:
+        return model.model_validate(data).model_dump()
+    except ValidationError as error:
+        return field_errors(error)
+
+
+# Values that are dropped, kept, refused or cleaned; text that starts with no letter or digit
+# and is not blank; names a model does not know (one with a lone surrogate).
+TRICKY = [
+    None, "", " ", "\t\r\n", "\x00", "\x00 \x7f", "\ud800", " \ud800 ", "\u00a0", "\u3000",
+    "x", " padded ", "line\r\nbreak", "+62 812", "(x)", "@pak.joko", "-", "red", "RED", "abcde",
+    "abcdef", 0, 1, 9, 10, -1, 0.5, 1.5, float("nan"), True, False, [], [None], {}, {"key": "a"},
+    [{"key": "a"}, {"key": "a"}], [{"key": "a", "size": None}, {"key": "b", "size": " "}],
+]  # fmt: skip
+NAMES = ["title", "note", "done", "colour", "count", "share", "entries", "mood", "\ud800", ""]
+
+
+def tricky_objects(rng, count: int) -> list[dict]:
+    """`count` objects of random names (known or not) and TRICKY values, with entries."""
+    found = []
+    for _ in range(count):
+        data = {rng.choice(NAMES): rng.choice(TRICKY) for _ in range(rng.randrange(6))}
+        if rng.random() < 0.5:
+            data.setdefault("title", "Rumah")
+        found.append(data)
+    return found
+
+
+def test_an_object_passed_on_as_it_came_is_judged_as_one_read_the_long_way():
+    rng = random.Random(20261102)  # the same objects every run
+    objects = tricky_objects(rng, 2000)
+    assert any(isinstance(outcome(Sample, data), dict) for data in objects)  # some are good
+    for data in objects:
+        assert outcome(Sample, data) == outcome(Sample, read_the_long_way(data)), data

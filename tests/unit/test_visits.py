@@ -3,6 +3,7 @@ field path and stable code, all at once, and no JSON that makes it raise (DESIGN
 write path from the phone")."""
 
 import copy
+import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -711,3 +712,65 @@ def test_a_good_visit_with_any_text_stays_good(met_name, account, knowledge, cap
     assert result["assessment"] == (clean_text(assessment) or None)
     for text in (result["household"]["met_name"], result["assessment"]):
         assert text is None or (text == text.strip() and "\r" not in text and "\x00" not in text)
+
+
+# Values that are dropped, kept, refused or cleaned, of every field's type and of none.
+TRICKY = [
+    None, "", " ", "\t\r\n", "\x00 \x7f", "\ud800", " \ud800 ", "\u3000", " padded ", "a\r\nb",
+    "+62 812-3456-7890", "(x)", "@pak.joko", "-", "father", "FATHER", "head", "fixed", "denied",
+    FATHER_UUID.upper(), HOUSE_PHOTO, HOUSE_PHOTO.upper(), "3204 1212.0575-0001",
+    "3204121205750000", "1975-05-12", "2999-01-01", "2026-11-02T08:15:00+07:00",
+    "2026-11-02T08:15:00", 0, 1, 7, 2**31, 10**400, 0.0, -6.9, 107, 12.5, float("nan"), True,
+    False, [], [None], {}, "a" * 201,
+]  # fmt: skip
+NAMES = ["extra", "\ud800", "", "uuid ", "Name"]
+
+
+def varied(rng, payload: dict) -> dict:
+    """A copy of `payload` with a few of its objects changed: a value made TRICKY, a name
+    removed or one added that no model knows, or the object emptied."""
+    payload = copy.deepcopy(payload)
+    objects = list(objects_in(payload))
+    for _ in range(rng.randrange(1, 4)):
+        target, action = rng.choice(objects), rng.random()
+        if action < 0.6 and target:
+            target[rng.choice(sorted(target))] = rng.choice(TRICKY)
+        elif action < 0.75 and target:
+            del target[rng.choice(sorted(target))]
+        elif action < 0.9:
+            target[rng.choice(NAMES)] = rng.choice(TRICKY)
+        else:
+            target.clear()
+    return payload
+
+
+def objects_in(value):
+    """Every object in `value`, nested ones included."""
+    if isinstance(value, dict):
+        yield value
+    for item in value.values() if isinstance(value, dict) else value:
+        if isinstance(item, dict | list):
+            yield from objects_in(item)
+
+
+class Copied(dict):
+    """A dict that Payload reads the long way, dropping from a copy (as in test_payloads)."""
+
+
+def read_the_long_way(value):
+    """`value` with every object in it a Copied: judged as a dict is, but read the long way."""
+    if isinstance(value, dict):
+        return Copied({key: read_the_long_way(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return [read_the_long_way(item) for item in value]
+    return value
+
+
+def test_a_visit_passed_on_as_it_came_is_judged_as_one_read_the_long_way():
+    rng = random.Random(20261102)  # the same payloads every run
+    payloads = [varied(rng, base()) for base in (full_payload, minimal_payload) * 500]
+    checks = [validate_visit(payload, now=NOW) for payload in payloads]
+    assert sum(check.valid for check in checks) > 20  # both ways are compared on good ones too
+    for payload, check in zip(payloads, checks, strict=True):
+        long_way = validate_visit(read_the_long_way(payload), now=NOW)
+        assert (check.clean, check.errors) == (long_way.clean, long_way.errors), payload
